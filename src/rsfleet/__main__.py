@@ -1,0 +1,3 @@
+from rsfleet.cli import main
+
+main()

@@ -1,0 +1,1 @@
+"""One small module per external system (Terraform, PostgreSQL, HAProxy, AWS APIs)."""

@@ -1,0 +1,129 @@
+"""Terraform CLI adapter: init with an environment's backend config, workspaces, plan/apply.
+
+rsfleet never parses Terraform's human output; it streams it to the user and reads
+machine data only through `terraform output -json`.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from rsfleet.errors import FleetError, UsageError
+
+
+@dataclass(frozen=True)
+class TerraformProject:
+    root: Path  # the terraform/ directory (root module)
+    env: str
+
+    @property
+    def env_dir(self) -> Path:
+        return self.root / "environments" / self.env
+
+    @property
+    def var_file(self) -> Path:
+        return self.env_dir / "terraform.tfvars"
+
+    @property
+    def backend_config(self) -> Path:
+        return self.env_dir / "backend-config.hcl"
+
+    @property
+    def plan_file(self) -> Path:
+        return self.root.parent / ".rsfleet" / self.env / "terraform.tfplan"
+
+
+def terraform_binary() -> str:
+    found = shutil.which(os.environ.get("RSFLEET_TERRAFORM", "terraform"))
+    if not found:
+        raise UsageError(
+            "terraform is not installed or not on PATH",
+            hint="install Terraform >= 1.10 (https://developer.hashicorp.com/terraform/install)"
+            " or set RSFLEET_TERRAFORM",
+        )
+    return found
+
+
+class TerraformCli:
+    """Runs terraform for one environment. Output goes straight to the user's terminal."""
+
+    def __init__(self, project: TerraformProject, *, capture: bool = False) -> None:
+        self.project = project
+        self.capture = capture
+        self.binary = terraform_binary()
+
+    def _run(
+        self, *args: str, capture: bool | None = None, check: bool = True, workspace: bool = True
+    ) -> str:
+        cmd = [self.binary, f"-chdir={self.project.root}", *args]
+        env = {**os.environ, "TF_IN_AUTOMATION": "1"}
+        env.pop("TF_WORKSPACE", None)
+        if workspace:
+            env["TF_WORKSPACE"] = self.project.env
+        cap = self.capture if capture is None else capture
+        proc = subprocess.run(cmd, env=env, text=True, capture_output=cap, check=False)
+        if check and proc.returncode != 0:
+            detail = (proc.stderr or "").strip().splitlines()[-1:] if cap else []
+            raise FleetError(
+                f"terraform {args[0]} failed with exit code {proc.returncode}"
+                + (f": {detail[0]}" if detail else ""),
+            )
+        return proc.stdout or ""
+
+    def init(self) -> None:
+        args = ["init", "-input=false", "-reconfigure"]
+        if self.project.backend_config.is_file():
+            args.append(f"-backend-config={self.project.backend_config}")
+        # One workspace per environment, created on first use (Terraform >= 1.4).
+        self._run(*args, workspace=False)
+        self._run("workspace", "select", "-or-create=true", self.project.env, workspace=False)
+
+    def plan(self, *, destroy: bool = False) -> Path:
+        out = self.project.plan_file
+        out.parent.mkdir(parents=True, exist_ok=True)
+        args = ["plan", "-input=false", f"-var-file={self.project.var_file}", f"-out={out}"]
+        if destroy:
+            args.append("-destroy")
+        self._run(*args)
+        return out
+
+    def apply(self, *, plan_file: Path | None, auto_approve: bool) -> None:
+        if plan_file is not None:
+            self._run("apply", "-input=false", str(plan_file))
+            plan_file.unlink(missing_ok=True)  # a saved plan is single-use
+        elif auto_approve:
+            self._run("apply", "-input=false", "-auto-approve",
+                      f"-var-file={self.project.var_file}")
+        else:  # pragma: no cover - guarded by the command layer
+            raise UsageError("refusing to apply without a plan", hint="run `rsfleet plan` first")
+
+    def destroy(self, *, auto_approve: bool) -> None:
+        args = ["destroy", "-input=false", f"-var-file={self.project.var_file}"]
+        if auto_approve:
+            args.append("-auto-approve")
+        self._run(*args)
+
+    def outputs(self) -> dict[str, Any]:
+        """`terraform output -json` as {name: value} (values only, sensitive ones dropped)."""
+        raw = self._run("output", "-json", capture=True)
+        try:
+            data = json.loads(raw or "{}")
+        except json.JSONDecodeError as exc:
+            raise FleetError(f"terraform output -json returned invalid JSON: {exc}") from None
+        return {k: v.get("value") for k, v in data.items() if not v.get("sensitive")}
+
+
+def read_outputs_file(path: Path) -> dict[str, Any]:
+    """Outputs saved with `terraform output -json > FILE` (for machines without state access)."""
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, json.JSONDecodeError) as exc:
+        raise UsageError(f"cannot read Terraform outputs from {path}: {exc}") from None
+    return {k: (v.get("value") if isinstance(v, dict) and "value" in v else v)
+            for k, v in data.items()}

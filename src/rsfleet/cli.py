@@ -1,0 +1,92 @@
+"""The `rsfleet` command: a thin Typer layer. Each group lives in rsfleet.commands.<group>.
+
+Heavy libraries (boto3, matplotlib, scipy) are imported inside the functions that use
+them, so `rsfleet --help` stays fast.
+"""
+
+from __future__ import annotations
+
+import sys
+from typing import Annotated
+
+import typer
+from typer.core import TyperGroup
+
+from rsfleet import __version__
+from rsfleet.context import AppContext, Backend
+from rsfleet.errors import RsfleetError
+from rsfleet.output import error
+
+
+class _RsfleetGroup(TyperGroup):
+    """Turns rsfleet errors into one line on stderr and the documented exit code."""
+
+    def invoke(self, ctx):  # type: ignore[override]
+        try:
+            return super().invoke(ctx)
+        except RsfleetError as exc:
+            error(str(exc))
+            raise typer.Exit(exc.exit_code) from None
+        except KeyboardInterrupt:
+            error("interrupted")
+            raise typer.Exit(130) from None
+
+
+app = typer.Typer(
+    name="rsfleet",
+    cls=_RsfleetGroup,
+    help=(
+        "Operate a read-scaling fleet on Amazon Redshift Serverless: one producer, N consumers "
+        "reading through data sharing, a load balancer over the ready ones. "
+        "The local backend runs the same fleet with PostgreSQL and HAProxy on this machine."
+    ),
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"rsfleet {__version__}")
+        raise typer.Exit(0)
+
+
+@app.callback()
+def _root(
+    ctx: typer.Context,
+    backend: Annotated[
+        Backend,
+        typer.Option(
+            "--backend",
+            envvar="RSFLEET_BACKEND",
+            help="Where operational commands act: the local fleet or AWS.",
+            case_sensitive=False,
+        ),
+    ] = Backend.local,
+    version: Annotated[
+        bool,
+        typer.Option("--version", callback=_version, is_eager=True, help="Print the version."),
+    ] = False,
+) -> None:
+    ctx.obj = AppContext(backend=backend)
+
+
+def _register() -> None:
+    from rsfleet.commands import cost, diagnose, infra, loadtest, local, share, targets, validate
+
+    app.command("validate")(validate.validate)
+    infra.register(app)
+    app.add_typer(local.app, name="local")
+    app.add_typer(share.app, name="share")
+    app.add_typer(targets.app, name="targets")
+    loadtest.register(app)
+    diagnose.register(app)
+    cost.register(app)
+
+
+_register()
+
+
+def main() -> None:
+    sys.exit(app(prog_name="rsfleet") or 0)

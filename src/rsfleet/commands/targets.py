@@ -1,0 +1,7 @@
+"""`rsfleet targets`: placeholder group, filled in by its issue."""
+
+from __future__ import annotations
+
+import typer
+
+app = typer.Typer(no_args_is_help=True, help="targets commands.")

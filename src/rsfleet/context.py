@@ -1,0 +1,39 @@
+"""What every command can ask for: the chosen backend and common option types."""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+
+class Backend(str, enum.Enum):
+    local = "local"
+    aws = "aws"
+
+
+@dataclass(frozen=True)
+class AppContext:
+    backend: Backend = Backend.local
+
+
+def app_context(ctx: typer.Context) -> AppContext:
+    """The root callback's settings, from any sub-command's context."""
+    root = ctx.find_root()
+    obj = root.obj
+    return obj if isinstance(obj, AppContext) else AppContext()
+
+
+# Reusable option declarations, so every command spells them the same way.
+EnvOption = Annotated[
+    str | None,
+    typer.Option("--env", "-e", help="Environment: terraform/environments/ENV/terraform.tfvars."),
+]
+SpecOption = Annotated[
+    Path | None,
+    typer.Option("--spec", help="A fleet spec (.tfvars) anywhere, instead of --env."),
+]
+JsonOption = Annotated[bool, typer.Option("--json", help="Print machine-readable JSON.")]

@@ -1,0 +1,39 @@
+"""Errors that the CLI turns into exit codes and one clear line each.
+
+- ``UsageError`` (exit 2): bad input — a spec, an option, a name. Say what, where, how to fix.
+- ``FleetError`` (exit 1): the input was fine but the system is not (a server down, AWS refused).
+"""
+
+from __future__ import annotations
+
+
+class RsfleetError(Exception):
+    exit_code = 1
+
+    def __init__(self, message: str, *, hint: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.hint = hint
+
+    def __str__(self) -> str:
+        return f"{self.message} ({self.hint})" if self.hint else self.message
+
+
+class UsageError(RsfleetError):
+    """Bad input: exit code 2."""
+
+    exit_code = 2
+
+
+class SpecError(UsageError):
+    """A fleet spec that does not validate: one line per problem."""
+
+    def __init__(self, problems: list[str]) -> None:
+        super().__init__("\n".join(problems))
+        self.problems = problems
+
+
+class FleetError(RsfleetError):
+    """The system is not in the state the command needs: exit code 1."""
+
+    exit_code = 1

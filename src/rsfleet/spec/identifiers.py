@@ -1,0 +1,61 @@
+"""Names that reach SQL, AWS resource names or file paths: validated here, quoted on use.
+
+Redshift identifiers are 1-127 bytes and start with a letter or underscore
+(https://docs.aws.amazon.com/redshift/latest/dg/r_names.html). We accept a stricter
+subset that is valid on both backends: lowercase ASCII letters, digits and underscores,
+at most 63 bytes (PostgreSQL's NAMEDATALEN limit, for the local fleet). Identifiers are
+still always double-quoted in generated SQL; the rule keeps out anything that quoting
+would have to escape.
+"""
+
+from __future__ import annotations
+
+import re
+
+IDENTIFIER_RE = re.compile(r"^[a-z_][a-z0-9_]{0,62}$")
+IDENTIFIER_RULE = (
+    "must be 1-63 characters of lowercase letters, digits and underscores, "
+    "starting with a letter or underscore"
+)
+
+# Consumer names become AWS resource names (<project>-<env>-<name>), HAProxy server
+# names and PostgreSQL cluster_name: lowercase letters, digits and hyphens.
+CONSUMER_NAME_RE = re.compile(r"^[a-z]([a-z0-9-]{0,18}[a-z0-9])?$")
+CONSUMER_NAME_RULE = (
+    "must be 1-20 characters of lowercase letters, digits and hyphens, "
+    "starting with a letter and not ending with a hyphen"
+)
+
+PROJECT_NAME_RE = re.compile(r"^[a-z][a-z0-9-]{1,18}[a-z0-9]$")
+ENVIRONMENT_RE = re.compile(r"^[a-z][a-z0-9-]{0,14}[a-z0-9]$|^[a-z]$")
+
+# Namespace ids are GUIDs (the GRANT ... TO NAMESPACE '<guid>' argument).
+NAMESPACE_ID_RE = re.compile(
+    r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$"
+)
+
+
+def is_identifier(name: str) -> bool:
+    return bool(IDENTIFIER_RE.fullmatch(name))
+
+
+def check_identifier(name: str, what: str = "identifier") -> str:
+    if not isinstance(name, str) or not is_identifier(name):
+        raise ValueError(f"{what} {name!r} {IDENTIFIER_RULE}")
+    return name
+
+
+def quote_ident(name: str) -> str:
+    """Double-quote a validated identifier. Raises ValueError for anything else."""
+    return '"' + check_identifier(name) + '"'
+
+
+def check_namespace_id(value: str) -> str:
+    if not isinstance(value, str) or not NAMESPACE_ID_RE.fullmatch(value):
+        raise ValueError(f"namespace id {value!r} is not a namespace GUID (8-4-4-4-12 hex digits)")
+    return value
+
+
+def quote_literal_namespace(value: str) -> str:
+    """A validated namespace GUID as an SQL string literal."""
+    return "'" + check_namespace_id(value) + "'"

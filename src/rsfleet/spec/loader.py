@@ -1,0 +1,112 @@
+"""Load a fleet spec from a tfvars file (HCL) and turn every problem into one clear line."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+from pydantic import ValidationError
+
+from rsfleet.errors import SpecError, UsageError
+from rsfleet.spec.identifiers import ENVIRONMENT_RE
+from rsfleet.spec.models import FleetSpec
+
+
+def project_root() -> Path:
+    """The checkout rsfleet runs from: $RSFLEET_ROOT, else the nearest parent with terraform/."""
+    env = os.environ.get("RSFLEET_ROOT")
+    if env:
+        return Path(env).resolve()
+    here = Path.cwd().resolve()
+    for candidate in (here, *here.parents):
+        if (candidate / "terraform" / "environments").is_dir():
+            return candidate
+    return here
+
+
+def environments_dir() -> Path:
+    return project_root() / "terraform" / "environments"
+
+
+def list_environments() -> list[str]:
+    d = environments_dir()
+    if not d.is_dir():
+        return []
+    return sorted(p.name for p in d.iterdir() if (p / "terraform.tfvars").is_file())
+
+
+def spec_path_for(env: str | None, spec: Path | None) -> Path:
+    """Resolve `--env`/`--spec` to a tfvars path, or raise UsageError with the fix."""
+    if spec is not None:
+        if not spec.is_file():
+            raise UsageError(f"spec file {spec} does not exist", hint="pass an existing .tfvars")
+        return spec
+    if env is None:
+        raise UsageError("no environment given", hint="pass --env ENV or --spec PATH")
+    if not ENVIRONMENT_RE.fullmatch(env):
+        raise UsageError(
+            f"environment {env!r} is not a valid name",
+            hint="lowercase letters, digits and hyphens",
+        )
+    path = environments_dir() / env / "terraform.tfvars"
+    if not path.is_file():
+        known = ", ".join(list_environments()) or "none found"
+        raise UsageError(
+            f"environment {env!r} has no spec at {path}", hint=f"known environments: {known}"
+        )
+    return path
+
+
+def read_tfvars(path: Path) -> dict[str, Any]:
+    import hcl2
+    from hcl2 import SerializationOptions
+
+    try:
+        with path.open(encoding="utf-8") as fh:
+            data = hcl2.load(
+                fh,
+                serialization_options=SerializationOptions(
+                    strip_string_quotes=True, with_comments=False
+                ),
+            )
+    except UnicodeDecodeError:
+        raise SpecError([f"{path}: not a UTF-8 text file"]) from None
+    except Exception as exc:  # lark raises many parse error types
+        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        raise SpecError([f"{path}: not valid HCL: {first}"]) from None
+    if not isinstance(data, dict):
+        raise SpecError([f"{path}: expected top-level assignments"])
+    return data
+
+
+def _key(loc: tuple[Any, ...]) -> str:
+    parts = [str(p) for p in loc if not str(p).startswith(("function-", "list[", "dict["))]
+    return ".".join(parts) or "(top level)"
+
+
+def format_validation_error(path: Path, exc: ValidationError) -> list[str]:
+    lines: list[str] = []
+    for err in exc.errors(include_url=False):
+        msg = str(err["msg"]).removeprefix("Value error, ")
+        key = _key(tuple(err["loc"]))
+        if err["type"] == "extra_forbidden":
+            msg = "unknown key (check spelling; see the configuration reference in README.md)"
+        elif err["type"] == "missing":
+            msg = "required key is missing"
+        for one in msg.splitlines():
+            lines.append(f"{path}: {key}: {one}")
+    return lines
+
+
+def load_spec(path: Path) -> FleetSpec:
+    data = read_tfvars(path)
+    try:
+        return FleetSpec.model_validate(data)
+    except ValidationError as exc:
+        raise SpecError(format_validation_error(path, exc)) from None
+
+
+def load(env: str | None = None, spec: Path | None = None) -> tuple[FleetSpec, Path]:
+    path = spec_path_for(env, spec)
+    return load_spec(path), path

@@ -1,0 +1,296 @@
+"""The fleet spec: pydantic models of `terraform/environments/<env>/terraform.tfvars`.
+
+The rules mirror the Terraform variable validations in `terraform/variables.tf`
+(see docs/CONTRACTS.md §1); both sides are tested against the same good and bad inputs.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from rsfleet.spec.identifiers import (
+    CONSUMER_NAME_RE,
+    CONSUMER_NAME_RULE,
+    ENVIRONMENT_RE,
+    PROJECT_NAME_RE,
+    check_identifier,
+)
+
+# AWS "Compute capacity for Amazon Redshift Serverless"
+# (https://docs.aws.amazon.com/redshift/latest/mgmt/serverless-capacity.html):
+# base capacity 4 RPU, or 8-512 in steps of 8; 512-1024 in steps of 32 only in these regions.
+LARGE_CAPACITY_REGIONS = frozenset({"us-east-1", "us-east-2", "us-west-2", "eu-west-1", "eu-central-1"})
+MAX_CAPACITY_LIMIT = 5632
+
+
+def base_capacity_problem(rpu: int, region: str | None) -> str | None:
+    """None when `rpu` is an allowed base capacity in `region`, else the rule it breaks."""
+    if rpu == 4 or (8 <= rpu <= 512 and rpu % 8 == 0):
+        return None
+    if 512 < rpu <= 1024 and rpu % 32 == 0:
+        if region is None or region in LARGE_CAPACITY_REGIONS:
+            return None
+        return (
+            f"{rpu} RPU is above 512, which is only offered in "
+            f"{', '.join(sorted(LARGE_CAPACITY_REGIONS))} (not {region})"
+        )
+    return "must be 4, or 8-512 in steps of 8, or 512-1024 in steps of 32 (RPU)"
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class UsageLimit(_Strict):
+    amount: int = Field(ge=1, description="RPU-hours per period")
+    period: Literal["daily", "weekly", "monthly"] = "monthly"
+    breach_action: Literal["log", "emit-metric", "deactivate"] = "log"
+
+
+class _Workgroup(_Strict):
+    base_capacity: int
+    max_capacity: int | None = None
+    usage_limit: UsageLimit | None = None
+
+    @model_validator(mode="after")
+    def _capacity(self) -> _Workgroup:
+        problem = base_capacity_problem(self.base_capacity, None)
+        if problem:
+            raise ValueError(f"base_capacity {self.base_capacity}: {problem}")
+        if self.max_capacity is not None:
+            m = self.max_capacity
+            step_ok = m % 8 == 0 or (self.base_capacity == 4 and m == 4)
+            if m < self.base_capacity:
+                raise ValueError(
+                    f"max_capacity {m} is below base_capacity {self.base_capacity}: "
+                    "max_capacity must be >= base_capacity"
+                )
+            if not step_ok or m > MAX_CAPACITY_LIMIT:
+                raise ValueError(
+                    f"max_capacity {m}: must be a multiple of 8 (or 4 when base is 4), "
+                    f"at most {MAX_CAPACITY_LIMIT} RPU"
+                )
+        return self
+
+    @property
+    def effective_max_capacity(self) -> int:
+        return self.max_capacity if self.max_capacity is not None else self.base_capacity
+
+
+class Producer(_Workgroup):
+    database_name: str = "dev"
+    admin_username: str = "rsfleet_admin"
+
+    @field_validator("database_name", "admin_username")
+    @classmethod
+    def _ident(cls, v: str) -> str:
+        return check_identifier(v, "name")
+
+
+class Consumer(_Workgroup):
+    behind_nlb: bool = True
+    query_timeout_seconds: int = Field(default=3600, ge=60, le=86400)
+
+
+class Datashare(_Strict):
+    schemas: list[str] = Field(default_factory=list)
+    tables: list[str] = Field(default_factory=list)
+    consumers: list[str] = Field(default_factory=lambda: ["*"])
+    consumer_database: str | None = None
+
+    @field_validator("schemas")
+    @classmethod
+    def _schemas(cls, v: list[str]) -> list[str]:
+        for s in v:
+            check_identifier(s, "schema")
+        if len(set(v)) != len(v):
+            raise ValueError("schemas must not repeat")
+        return v
+
+    @field_validator("tables")
+    @classmethod
+    def _tables(cls, v: list[str]) -> list[str]:
+        for t in v:
+            parts = t.split(".") if isinstance(t, str) else []
+            if len(parts) != 2:
+                raise ValueError(f"table {t!r} must be written schema.table")
+            check_identifier(parts[0], "schema")
+            check_identifier(parts[1], "table")
+        if len(set(v)) != len(v):
+            raise ValueError("tables must not repeat")
+        return v
+
+    @field_validator("consumer_database")
+    @classmethod
+    def _db(cls, v: str | None) -> str | None:
+        return None if v is None else check_identifier(v, "consumer_database")
+
+    @model_validator(mode="after")
+    def _not_empty(self) -> Datashare:
+        if not self.schemas and not self.tables:
+            raise ValueError("a datashare needs at least one schema or one table")
+        if "*" in self.consumers and len(self.consumers) > 1:
+            raise ValueError('consumers: use either ["*"] or a list of names, not both')
+        return self
+
+
+class Nlb(_Strict):
+    port: int = Field(default=5439, ge=1, le=65535)
+    health_check_interval: int = Field(default=10, ge=5, le=300)
+    health_check_timeout: int = Field(default=5, ge=2, le=120)
+    healthy_threshold: int = Field(default=2, ge=2, le=10)
+    unhealthy_threshold: int = Field(default=2, ge=2, le=10)
+    deregistration_delay: int = Field(default=30, ge=0, le=3600)
+    cross_zone: bool = True
+    allowed_cidrs: list[str] = Field(default_factory=list)
+    allowed_security_group_ids: list[str] = Field(default_factory=list)
+    register_targets_with_terraform: bool = True
+    tls_certificate_arn: str | None = None
+
+    @field_validator("allowed_cidrs")
+    @classmethod
+    def _cidrs(cls, v: list[str]) -> list[str]:
+        for c in v:
+            _check_cidr(c)
+        return v
+
+    @field_validator("allowed_security_group_ids")
+    @classmethod
+    def _sgs(cls, v: list[str]) -> list[str]:
+        for sg in v:
+            if not (isinstance(sg, str) and sg.startswith("sg-") and sg[3:].isalnum()):
+                raise ValueError(f"{sg!r} is not a security group id (sg-...)")
+        return v
+
+    @model_validator(mode="after")
+    def _timeout(self) -> Nlb:
+        if self.health_check_timeout > self.health_check_interval:
+            raise ValueError("health_check_timeout must not exceed health_check_interval")
+        return self
+
+
+def _check_cidr(value: str) -> ipaddress.IPv4Network:
+    try:
+        return ipaddress.IPv4Network(value, strict=True)
+    except (ValueError, TypeError) as exc:
+        raise ValueError(f"{value!r} is not a valid IPv4 CIDR ({exc})") from None
+
+
+class FleetSpec(_Strict):
+    project_name: str = "rsfleet"
+    environment: str
+    aws_region: str = "us-east-1"
+    vpc_cidr: str = "10.40.0.0/16"
+    create_vpc: bool = True
+    existing_vpc_id: str | None = None
+    existing_subnet_ids: list[str] = Field(default_factory=list)
+    producer: Producer
+    consumers: dict[str, Consumer]
+    datashares: dict[str, Datashare] = Field(default_factory=dict)
+    nlb: Nlb = Field(default_factory=Nlb)
+    tags: dict[str, str] = Field(default_factory=dict)
+
+    @field_validator("project_name")
+    @classmethod
+    def _project(cls, v: str) -> str:
+        if not PROJECT_NAME_RE.fullmatch(v):
+            raise ValueError(
+                "must be 3-20 characters of lowercase letters, digits and hyphens, "
+                "starting with a letter"
+            )
+        return v
+
+    @field_validator("environment")
+    @classmethod
+    def _env(cls, v: str) -> str:
+        if not ENVIRONMENT_RE.fullmatch(v):
+            raise ValueError("must be 1-16 characters of lowercase letters, digits and hyphens")
+        return v
+
+    @field_validator("aws_region")
+    @classmethod
+    def _region(cls, v: str) -> str:
+        import re
+
+        if not re.fullmatch(r"[a-z]{2}(-gov)?-[a-z]+-[0-9]", v):
+            raise ValueError(f"{v!r} is not an AWS region name such as us-east-1")
+        return v
+
+    @field_validator("vpc_cidr")
+    @classmethod
+    def _vpc(cls, v: str) -> str:
+        net = _check_cidr(v)
+        if not 16 <= net.prefixlen <= 21:
+            raise ValueError("prefix must be /16 to /21 so that three /23 subnets fit")
+        return v
+
+    @field_validator("consumers")
+    @classmethod
+    def _consumer_names(cls, v: dict[str, Consumer]) -> dict[str, Consumer]:
+        if not v:
+            raise ValueError("at least one consumer is required")
+        for name in v:
+            if not CONSUMER_NAME_RE.fullmatch(name):
+                raise ValueError(f"consumer name {name!r} {CONSUMER_NAME_RULE}")
+        return v
+
+    @field_validator("datashares")
+    @classmethod
+    def _share_names(cls, v: dict[str, Datashare]) -> dict[str, Datashare]:
+        for name in v:
+            check_identifier(name, "datashare name")
+        return v
+
+    @model_validator(mode="after")
+    def _cross_checks(self) -> FleetSpec:
+        problems: list[str] = []
+        for name, c in {"producer": self.producer, **self.consumers}.items():
+            p = base_capacity_problem(c.base_capacity, self.aws_region)
+            if p:
+                problems.append(f"{name}: base_capacity {c.base_capacity}: {p}")
+        if not any(c.behind_nlb for c in self.consumers.values()):
+            problems.append("at least one consumer must have behind_nlb = true")
+        for share, ds in self.datashares.items():
+            for c in ds.consumers:
+                if c != "*" and c not in self.consumers:
+                    problems.append(
+                        f"datashares.{share}.consumers: {c!r} is not a consumer "
+                        f"(known: {', '.join(sorted(self.consumers))})"
+                    )
+        dbs = [self.database_for(s) for s in self.datashares]
+        if len(set(dbs)) != len(dbs):
+            problems.append("datashares: two datashares use the same consumer_database")
+        if not self.create_vpc:
+            if not (self.existing_vpc_id or "").startswith("vpc-"):
+                problems.append("existing_vpc_id must be a vpc-... id when create_vpc = false")
+            if len(self.existing_subnet_ids) < 3:
+                problems.append(
+                    "existing_subnet_ids needs at least 3 subnets (3 AZs) when create_vpc = false"
+                )
+        if problems:
+            raise ValueError("\n".join(problems))
+        return self
+
+    # -- derived views -------------------------------------------------------------
+
+    def database_for(self, share: str) -> str:
+        """The consumer-side database a datashare is mounted as."""
+        return self.datashares[share].consumer_database or f"{share}_db"
+
+    def consumers_of(self, share: str) -> list[str]:
+        names = self.datashares[share].consumers
+        return sorted(self.consumers) if "*" in names else sorted(names)
+
+    def shares_of(self, consumer: str) -> list[str]:
+        return [s for s in sorted(self.datashares) if consumer in self.consumers_of(s)]
+
+    @property
+    def lb_consumers(self) -> list[str]:
+        return [n for n, c in sorted(self.consumers.items()) if c.behind_nlb]
+
+    def workgroup_name(self, consumer: str | None = None) -> str:
+        """AWS name of the producer (None) or a consumer workgroup/namespace."""
+        return f"{self.project_name}-{self.environment}-{consumer or 'producer'}"
