@@ -1,0 +1,46 @@
+# rsfleet — the two commands a new user needs are `make demo` and `make test`.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV ?= .venv
+ENV ?= dev
+BIN := $(VENV)/bin
+PYTEST_ARGS ?=
+
+.PHONY: help venv system-deps demo demo-down test lint bench bench-quick clean
+
+help: ## list the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
+
+$(BIN)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+	$(BIN)/pip install -q -e '.[dev]'
+	@touch $@
+
+venv: $(BIN)/.installed ## create .venv with rsfleet and its test tools
+
+system-deps: ## install PostgreSQL and HAProxy if missing (root + apt), else print how
+	@scripts/system-deps.sh
+
+demo: venv system-deps ## run the whole story on a local fleet (PostgreSQL + HAProxy)
+	$(BIN)/python scripts/demo.py --env $(ENV)
+
+demo-down: venv ## stop the demo fleet
+	$(BIN)/rsfleet local down --env $(ENV)
+
+test: venv system-deps ## run the test suite (real PostgreSQL, HAProxy, terraform)
+	$(BIN)/pytest -n auto $(PYTEST_ARGS)
+
+lint: venv ## ruff, terraform fmt
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check src tests bench scripts || true
+	@if command -v terraform >/dev/null; then terraform fmt -check -recursive terraform; fi
+
+bench: venv system-deps ## run the benchmarks (writes bench/results/*.json)
+	$(BIN)/python -m bench --all
+
+bench-quick: venv system-deps ## smoke-run every benchmark in --quick mode
+	$(BIN)/python -m bench --all --quick
+
+clean: ## remove the venv and caches (not .rsfleet state: use `rsfleet local down --purge`)
+	rm -rf $(VENV) .pytest_cache .ruff_cache build *.egg-info src/*.egg-info
