@@ -1,1 +1,1 @@
-"""rsfleet benchmarks: each `bench/bench_<name>.py` measures rsfleet beside a baseline in one run."""
+"""rsfleet benchmarks: each `bench/bench_<name>.py` measures rsfleet beside a baseline."""

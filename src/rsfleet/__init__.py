@@ -1,3 +1,3 @@
-"""rsfleet: read scaling for Amazon Redshift Serverless, with a local fleet that runs the same topology."""
+"""rsfleet: read scaling for Amazon Redshift Serverless, and a local fleet with the same shape."""
 
 __version__ = "0.1.0"

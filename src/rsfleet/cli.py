@@ -25,7 +25,8 @@ class _RsfleetGroup(TyperGroup):
         try:
             return super().invoke(ctx)
         except RsfleetError as exc:
-            error(str(exc))
+            for line in str(exc).splitlines() or [type(exc).__name__]:
+                error(line)
             raise typer.Exit(exc.exit_code) from None
         except KeyboardInterrupt:
             error("interrupted")

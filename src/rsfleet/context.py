@@ -10,7 +10,7 @@ from typing import Annotated
 import typer
 
 
-class Backend(str, enum.Enum):
+class Backend(enum.StrEnum):
     local = "local"
     aws = "aws"
 

@@ -19,9 +19,10 @@ def validate(env: EnvOption = None, spec: SpecOption = None, json: JsonOption = 
         print_json({"valid": True, "path": str(path), "spec": fleet.model_dump(mode="json")})
         return
     console.print(f"[green]✓[/] {path} is valid: environment [bold]{fleet.environment}[/], "
-                  f"region {fleet.aws_region}")
+                  f"region {fleet.aws_region}", soft_wrap=True)
     table = Table(title=None, show_edge=False)
-    for col in ("workgroup", "role", "base RPU", "max RPU", "behind LB", "datashares"):
+    table.add_column("workgroup", no_wrap=True)
+    for col in ("role", "base RPU", "max RPU", "behind LB", "datashares"):
         table.add_column(col)
     p = fleet.producer
     table.add_row(fleet.workgroup_name(), "producer", str(p.base_capacity),

@@ -22,7 +22,9 @@ from rsfleet.spec.identifiers import (
 # AWS "Compute capacity for Amazon Redshift Serverless"
 # (https://docs.aws.amazon.com/redshift/latest/mgmt/serverless-capacity.html):
 # base capacity 4 RPU, or 8-512 in steps of 8; 512-1024 in steps of 32 only in these regions.
-LARGE_CAPACITY_REGIONS = frozenset({"us-east-1", "us-east-2", "us-west-2", "eu-west-1", "eu-central-1"})
+LARGE_CAPACITY_REGIONS = frozenset(
+    {"us-east-1", "us-east-2", "us-west-2", "eu-west-1", "eu-central-1"}
+)
 MAX_CAPACITY_LIMIT = 5632
 
 

@@ -1,0 +1,158 @@
+"""CLI exit codes and messages, through Typer's runner and through a real subprocess."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+import typer
+from typer.testing import CliRunner
+
+from rsfleet import __version__
+from rsfleet.cli import app
+
+runner = CliRunner()
+
+SPEC = textwrap.dedent(
+    """
+    environment = "qa"
+    producer    = { base_capacity = 8 }
+    consumers   = {
+      c1 = { base_capacity = 8 }
+      c2 = { base_capacity = 16, max_capacity = 64, behind_nlb = false }
+    }
+    datashares  = { sales_share = { schemas = ["sales"] } }
+    """
+)
+
+
+@pytest.fixture
+def spec_file(tmp_path: Path) -> Path:
+    path = tmp_path / "qa.tfvars"
+    path.write_text(SPEC, encoding="utf-8")
+    return path
+
+
+def test_version():
+    result = runner.invoke(app, ["--version"])
+    assert result.exit_code == 0
+    assert result.output.strip() == f"rsfleet {__version__}"
+
+
+def test_help_lists_every_command_group():
+    result = runner.invoke(app, ["--help"])
+    assert result.exit_code == 0
+    for name in ("validate", "plan", "apply", "destroy", "output", "local", "share",
+                 "targets", "loadtest", "diagnose", "cost"):
+        assert name in result.output, name
+
+
+def test_validate_good_spec_summary(spec_file):
+    result = runner.invoke(app, ["validate", "--spec", str(spec_file)])
+    assert result.exit_code == 0, result.output
+    assert "is valid" in result.output
+    assert "rsfleet-qa-c1" in result.output and "rsfleet-qa-producer" in result.output
+
+
+def test_validate_json(spec_file):
+    import json
+
+    result = runner.invoke(app, ["validate", "--spec", str(spec_file), "--json"])
+    assert result.exit_code == 0
+    doc = json.loads(result.stdout)
+    assert doc["valid"] is True
+    assert doc["spec"]["consumers"]["c2"]["max_capacity"] == 64
+
+
+def test_validate_bad_spec_exit_2_one_line_each(tmp_path):
+    bad = tmp_path / "bad.tfvars"
+    bad.write_text(SPEC.replace("base_capacity = 16", "base_capacity = 15"), encoding="utf-8")
+    result = runner.invoke(app, ["validate", "--spec", str(bad)])
+    assert result.exit_code == 2
+    lines = [ln for ln in result.stderr.splitlines() if ln.strip()]
+    assert len(lines) == 1
+    assert "consumers.c2" in lines[0] and "steps of 8" in lines[0]
+    assert "Traceback" not in result.output
+
+
+@pytest.mark.parametrize(
+    ("args", "fragment"),
+    [
+        (["validate"], "pass --env ENV or --spec PATH"),
+        (["validate", "--env", "../x"], "not a valid name"),
+        (["validate", "--spec", "/nonexistent/x.tfvars"], "does not exist"),
+        (["apply", "--env", "../../x"], "not a valid name"),
+    ],
+)
+def test_bad_input_exit_2(args, fragment):
+    result = runner.invoke(app, args)
+    assert result.exit_code == 2, result.output
+    assert fragment in result.stderr
+
+
+def test_unknown_backend_is_a_usage_error(spec_file):
+    result = runner.invoke(app, ["--backend", "gcp", "validate", "--spec", str(spec_file)])
+    assert result.exit_code == 2
+
+
+def test_backend_from_environment_variable(spec_file):
+    from rsfleet.context import AppContext, Backend, app_context
+
+    seen: list[AppContext] = []
+
+    probe = typer.Typer()
+
+    @probe.command()
+    def show(ctx: typer.Context) -> None:
+        seen.append(app_context(ctx))
+
+    app.add_typer(probe, name="probe-backend")
+    try:
+        result = runner.invoke(app, ["probe-backend", "show"], env={"RSFLEET_BACKEND": "aws"})
+        assert result.exit_code == 0, result.output
+        assert seen[-1].backend is Backend.aws
+    finally:
+        app.registered_groups = [g for g in app.registered_groups if g.name != "probe-backend"]
+
+
+def _run(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "rsfleet", *args],
+        capture_output=True, text=True, timeout=60, stdin=subprocess.DEVNULL,
+        env={**os.environ, **(env or {})},
+    )
+
+
+def test_subprocess_bad_spec_exit_2_no_traceback(tmp_path):
+    bad = tmp_path / "bad.tfvars"
+    bad.write_text('environment = "qa"\nproducer = {\n', encoding="utf-8")
+    proc = _run("validate", "--spec", str(bad))
+    assert proc.returncode == 2
+    assert "Traceback" not in proc.stderr
+    assert proc.stderr.count("\n") == 1 and "not valid HCL" in proc.stderr
+
+
+def test_subprocess_good_spec_exit_0(spec_file):
+    proc = _run("validate", "--spec", str(spec_file))
+    assert proc.returncode == 0, proc.stderr
+    assert "is valid" in proc.stdout
+
+
+def test_help_does_not_import_heavy_libraries():
+    code = (
+        "import sys\n"
+        "from rsfleet.cli import app\n"
+        "from typer.testing import CliRunner\n"
+        "r = CliRunner().invoke(app, ['--help'])\n"
+        "assert r.exit_code == 0\n"
+        "heavy = sorted(m for m in ('boto3', 'botocore', 'matplotlib', 'scipy', 'numpy', 'moto')"
+        " if m in sys.modules)\n"
+        "print(','.join(heavy))\n"
+    )
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          timeout=60, check=True)
+    assert proc.stdout.strip() == "", f"imported on the --help path: {proc.stdout.strip()}"
