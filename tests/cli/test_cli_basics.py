@@ -156,3 +156,26 @@ def test_help_does_not_import_heavy_libraries():
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                           timeout=60, check=True)
     assert proc.stdout.strip() == "", f"imported on the --help path: {proc.stdout.strip()}"
+
+
+def test_apply_refuses_without_a_saved_plan(tmp_path, monkeypatch):
+    env_dir = tmp_path / "terraform" / "environments" / "qa"
+    env_dir.mkdir(parents=True)
+    (env_dir / "terraform.tfvars").write_text(SPEC, encoding="utf-8")
+    monkeypatch.setenv("RSFLEET_ROOT", str(tmp_path))
+    monkeypatch.setenv("RSFLEET_TERRAFORM", sys.executable)  # never reached: refused before
+    result = runner.invoke(app, ["apply", "--env", "qa"])
+    assert result.exit_code == 2
+    assert "no saved plan for 'qa'" in result.stderr
+    assert "rsfleet plan --env qa" in result.stderr
+
+
+def test_plan_validates_the_spec_before_terraform_runs(tmp_path, monkeypatch):
+    env_dir = tmp_path / "terraform" / "environments" / "qa"
+    env_dir.mkdir(parents=True)
+    (env_dir / "terraform.tfvars").write_text(SPEC.replace("= 16", "= 17"), encoding="utf-8")
+    monkeypatch.setenv("RSFLEET_ROOT", str(tmp_path))
+    monkeypatch.setenv("RSFLEET_TERRAFORM", "/nonexistent/terraform")
+    result = runner.invoke(app, ["plan", "--env", "qa"])
+    assert result.exit_code == 2
+    assert "consumers.c2" in result.stderr  # the spec error, not "terraform missing"
