@@ -17,6 +17,12 @@ $(BIN)/.installed: pyproject.toml
 	$(BIN)/pip install -q -e '.[dev]'
 	@touch $@
 
+# checkov pins old boto3/botocore: it lives in its own venv so it cannot change ours.
+CHECKOV_VENV ?= .venv-checkov
+$(CHECKOV_VENV)/bin/checkov:
+	$(PYTHON) -m venv $(CHECKOV_VENV)
+	$(CHECKOV_VENV)/bin/pip install -q 'checkov>=3.2,<4'
+
 venv: $(BIN)/.installed ## create .venv with rsfleet and its test tools
 
 system-deps: ## install PostgreSQL and HAProxy if missing (root + apt), else print how
@@ -28,8 +34,8 @@ demo: venv system-deps ## run the whole story on a local fleet (PostgreSQL + HAP
 demo-down: venv ## stop the demo fleet
 	$(BIN)/rsfleet local down --env $(ENV)
 
-test: venv system-deps ## run the test suite (real PostgreSQL, HAProxy, terraform)
-	$(BIN)/pytest -n auto $(PYTEST_ARGS)
+test: venv system-deps $(CHECKOV_VENV)/bin/checkov ## run the test suite (real PostgreSQL, HAProxy, terraform, checkov)
+	RSFLEET_CHECKOV=$(abspath $(CHECKOV_VENV))/bin/checkov $(BIN)/pytest -n auto $(PYTEST_ARGS)
 
 lint: venv ## ruff, terraform fmt
 	$(BIN)/ruff check .
@@ -43,4 +49,4 @@ bench-quick: venv system-deps ## smoke-run every benchmark in --quick mode
 	$(BIN)/python -m bench --all --quick
 
 clean: ## remove the venv and caches (not .rsfleet state: use `rsfleet local down --purge`)
-	rm -rf $(VENV) .pytest_cache .ruff_cache build *.egg-info src/*.egg-info
+	rm -rf $(VENV) $(CHECKOV_VENV) .pytest_cache .ruff_cache build *.egg-info src/*.egg-info
