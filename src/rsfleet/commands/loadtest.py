@@ -1,9 +1,316 @@
-"""`rsfleet loadtest`: placeholder, filled in by its issue."""
+"""`rsfleet loadtest`: sessions through the load balancer; balancing, latency, faults."""
 
 from __future__ import annotations
 
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated
+
 import typer
+
+from rsfleet.context import EnvOption, SpecOption, app_context
+from rsfleet.errors import FleetError, UsageError
+
+if TYPE_CHECKING:
+    from rich.console import Console
+
+    from rsfleet.loadtest.model import LoadTestResult
+    from rsfleet.loadtest.target import Overrides, Resolved
+
+ConnectModeOpt = Annotated[
+    str,
+    typer.Option("--connect-mode",
+                 help="per-session: one connection per session (reconnects when lost); "
+                 "per-query: a new connection for every query (connection-level balancing)."),
+]
+
+
+def loadtest(
+    ctx: typer.Context,
+    env: EnvOption = None,
+    spec: SpecOption = None,
+    state_dir: Annotated[Path | None, typer.Option(
+        "--state-dir", envvar="RSFLEET_STATE_DIR",
+        help="Local fleet state dir (default .rsfleet/ENV).")] = None,
+    sessions: Annotated[int, typer.Option("--sessions", "-n",
+                                          help="Concurrent client sessions.")] = 64,
+    connect_mode: ConnectModeOpt = "per-session",
+    duration: Annotated[str | None, typer.Option(
+        "--duration", "-d", help="How long to run, e.g. 30s, 2m (default 30s).")] = None,
+    queries: Annotated[int | None, typer.Option(
+        "--queries", help="Stop after this many queries in total (instead of --duration).")] = None,
+    query_file: Annotated[Path | None, typer.Option(
+        "--query-file", help="SQL statements ending in ';' (a '-- name: X' line names one) "
+        "instead of the built-in mix over the shared tables.")] = None,
+    kill: Annotated[list[str] | None, typer.Option(
+        "--kill", help="Kill a consumer during the run: NAME@TIME, e.g. c2@10s (local only). "
+        "Repeatable.")] = None,
+    drain: Annotated[list[str] | None, typer.Option(
+        "--drain", help="Drain a consumer during the run: NAME@TIME, e.g. c1@10s. "
+        "Repeatable.")] = None,
+    fault_window: Annotated[str | None, typer.Option(
+        "--fault-window", help="Errors this long after a fault count as caused by it "
+        "(default 15s local, 60s aws).")] = None,
+    max_error_rate: Annotated[float | None, typer.Option(
+        "--max-error-rate", help="Exit 1 when failed/all queries is above this (0..1). "
+        "Default: exit 1 on any error outside the fault windows.")] = None,
+    json_path: Annotated[Path | None, typer.Option(
+        "--json", help="Write the raw result (schema v1, docs/loadtest.md) to PATH; '-' = "
+        "stdout.")] = None,
+    report: Annotated[Path | None, typer.Option(
+        "--report", help="Write report.png and report.html to this directory.")] = None,
+    host: Annotated[str | None, typer.Option("--host", help="Connect here instead of the LB "
+                                             "the fleet reports.")] = None,
+    port: Annotated[int | None, typer.Option("--port", help="Port to connect to.")] = None,
+    user: Annotated[str | None, typer.Option("--user", help="Database user "
+                                             "(local default app_reader).")] = None,
+    database: Annotated[str | None, typer.Option(
+        "--database", help="Database to connect to (local default: the share's consumer "
+        "database; aws: the producer.database_name).")] = None,
+    password_secret_arn: Annotated[str | None, typer.Option(
+        "--password-secret-arn", help="Read user/password from this Secrets Manager secret "
+        "(else PGPASSWORD, else the local state dir).")] = None,
+    sslmode: Annotated[str | None, typer.Option(
+        "--sslmode", help="libpq sslmode (local default verify-full, aws require).")] = None,
+    tf_outputs: Annotated[Path | None, typer.Option(
+        "--tf-outputs", help="aws: read `terraform output -json` saved in this file instead "
+        "of running terraform.")] = None,
+    engine: Annotated[str, typer.Option(
+        "--engine", help="Client engine: threads or asyncio (see docs/loadtest.md).")] = "threads",
+    seed: Annotated[int, typer.Option("--seed", help="Seed of the per-session query order.")] = 0,
+    raw: Annotated[bool, typer.Option(
+        "--raw/--no-raw", help="Include every query and connection in the JSON result.")] = True,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No live view.")] = False,
+    via_test_instance: Annotated[bool, typer.Option(
+        "--via-test-instance", help="aws: run the load test on the SSM-managed test instance "
+        "inside the VPC and fetch its result.")] = False,
+    instance_id: Annotated[str | None, typer.Option(
+        "--instance-id", help="The test instance (default: Terraform output "
+        "test_instance_id).")] = None,
+) -> None:
+    """Open SESSIONS client sessions through the load balancer and run a query mix.
+
+    Reports throughput, latency p50/p95/p99/max, errors by kind, each consumer's share of
+    sessions and queries (chi-square test of evenness) and, with --kill/--drain, what
+    happened around the fault. Exit 1 when the error rule (--max-error-rate) fails.
+    """
+    from rsfleet.loadtest import faults as faults_mod
+    from rsfleet.loadtest.runner import ENGINES, Progress, RunSettings
+
+    backend = app_context(ctx).backend.value
+    if sessions < 1 or sessions > 5000:
+        raise UsageError(f"--sessions {sessions}: must be 1..5000")
+    if connect_mode not in ("per-session", "per-query"):
+        raise UsageError(f"--connect-mode {connect_mode!r}: choose per-session or per-query")
+    if engine not in ENGINES:
+        raise UsageError(f"--engine {engine!r}: choose one of {', '.join(ENGINES)}")
+    if queries is not None and queries < 1:
+        raise UsageError(f"--queries {queries}: must be at least 1")
+    if max_error_rate is not None and not 0 <= max_error_rate <= 1:
+        raise UsageError(f"--max-error-rate {max_error_rate}: must be between 0 and 1")
+    if query_file is not None and not query_file.is_file():
+        raise UsageError(f"--query-file {query_file} does not exist")
+    duration_s = faults_mod.parse_duration(duration) if duration else None
+    if duration_s is None and queries is None:
+        duration_s = 30.0
+    if duration_s is not None and duration_s <= 0:
+        raise UsageError(f"--duration {duration}: must be more than 0")
+    window_s = (faults_mod.parse_duration(fault_window, "--fault-window") if fault_window
+                else (60.0 if backend == "aws" else 15.0))
+    if kill and backend == "aws":
+        raise UsageError("--kill works only on the local backend",
+                         hint="on AWS use --drain NAME@TIME")
+
+    if via_test_instance:
+        if query_file is not None:
+            raise UsageError("--query-file cannot be used with --via-test-instance",
+                             hint="the built-in mix runs on the instance")
+        fwd = forwarded_args(sessions=sessions, connect_mode=connect_mode, duration=duration,
+                             queries=queries, drain=drain or [], fault_window=fault_window,
+                             max_error_rate=max_error_rate, host=host, port=port, user=user,
+                             database=database, password_secret_arn=password_secret_arn,
+                             sslmode=sslmode, engine=engine, seed=seed)
+        _via_test_instance(ctx, env, spec, tf_outputs, instance_id, fwd, json_path, report,
+                           max_error_rate)
+        return
+
+    from rsfleet.loadtest import target as tgt
+
+    ov = tgt.Overrides(host=host, port=port, user=user, database=database,
+                       password_secret_arn=password_secret_arn, sslmode=sslmode)
+    resolved = _resolve(backend, env, spec, state_dir, tf_outputs, ov)
+    consumers = resolved.endpoint.consumers
+    fault_specs = [faults_mod.parse_fault("kill", k, consumers) for k in kill or []]
+    fault_specs += [faults_mod.parse_fault("drain", d, consumers) for d in drain or []]
+    if duration_s is not None:
+        late = [f for f in fault_specs if f.at_s >= duration_s]
+        if late:
+            raise UsageError(f"--{late[0].kind} {late[0].target}@{late[0].at_s:g}s is not "
+                             f"before the end of the run ({duration_s:g}s)")
+    _check_out_paths(json_path, report)
+
+    from rsfleet.loadtest.live import LiveView
+    from rsfleet.loadtest.usecase import build_mix, execute
+    from rsfleet.output import err_console
+
+    mix = build_mix(resolved, query_file)
+    settings = RunSettings(sessions=sessions, connect_mode=connect_mode, duration_s=duration_s,
+                           queries=queries, faults=fault_specs, engine=engine, seed=seed)
+    progress = Progress()
+    with LiveView(progress, consumers, duration_s, queries, err_console, quiet=quiet) as view:
+        result = execute(resolved, mix, settings, fault_window_s=window_s,
+                         max_error_rate=max_error_rate, progress=progress, on_tick=view.tick,
+                         include_raw=raw)
+    _finish(result, json_path, report, max_error_rate, quiet)
+
+
+def _resolve(backend: str, env: str | None, spec: Path | None, state_dir: Path | None,
+             tf_outputs: Path | None, ov: Overrides) -> Resolved:
+    from rsfleet import spec as fleet_spec
+    from rsfleet.loadtest import target as tgt
+
+    if backend == "aws":
+        fleet, path = fleet_spec.load(env, spec)
+        return tgt.resolve_aws(fleet, _outputs(env, path, tf_outputs), ov)
+    try:
+        return tgt.resolve_local(env, state_dir, ov)
+    except (FleetError, ImportError) as exc:
+        if not ov.host:
+            if isinstance(exc, ImportError):
+                raise FleetError("the local fleet module is not available") from None
+            raise
+        parsed = fleet_spec.load(env, spec)[0] if (env or spec) else None
+        return tgt.resolve_direct(ov, parsed)
+
+
+def _outputs(env: str | None, spec_path: Path, tf_outputs: Path | None) -> dict:
+    from rsfleet.adapters.terraform import (
+        TerraformCli,
+        TerraformProject,
+        read_outputs_file,
+    )
+
+    if tf_outputs is not None:
+        return read_outputs_file(tf_outputs)
+    if env is None:
+        raise UsageError("--backend aws needs --env ENV (Terraform state) or --tf-outputs FILE")
+    return TerraformCli(TerraformProject(root=spec_path.parent.parent.parent, env=env),
+                        capture=True).outputs()
+
+
+def _check_out_paths(json_path: Path | None, report: Path | None) -> None:
+    if json_path is not None and str(json_path) != "-" and not json_path.parent.is_dir():
+        raise UsageError(f"--json {json_path}: directory {json_path.parent} does not exist")
+    if report is not None and report.exists() and not report.is_dir():
+        raise UsageError(f"--report {report}: exists and is not a directory")
+
+
+def _finish(result: LoadTestResult, json_path: Path | None, report: Path | None,
+            max_error_rate: float | None, quiet: bool) -> None:
+    import sys
+
+    from rsfleet.loadtest import stats
+    from rsfleet.output import console, err_console
+
+    text = result.model_dump_json(indent=1)
+    if json_path is not None:
+        if str(json_path) == "-":
+            sys.stdout.write(text + "\n")
+        else:
+            json_path.write_text(text + "\n", encoding="utf-8")
+    if report is not None:
+        from rsfleet.loadtest.report import write_report
+
+        png, page = write_report(result, report)
+        err_console.print(f"report: {page} ({png.name})", highlight=False)
+    if str(json_path) != "-" and not quiet:
+        _print_summary(result, console)
+    passed, why = stats.verdict(result.summary, max_error_rate)
+    if not passed:
+        err_console.print(f"[bold red]FAILED:[/] {why}", highlight=False)
+        raise typer.Exit(1)
+    if not quiet:
+        err_console.print(f"[green]passed:[/] {why}", highlight=False)
+
+
+def _print_summary(result: LoadTestResult, console: Console) -> None:
+    from rich.table import Table
+
+    s = result.summary
+    lat = s.latency_ms
+
+    def ms(v: float | None) -> str:
+        return "-" if v is None else f"{v:.2f}"
+
+    kinds = ", ".join(f"{k} {v}" for k, v in s.errors_by_kind.items()) or "none"
+    console.print(
+        f"[bold]{s.queries}[/] queries in {s.duration_s:.1f}s: [bold]{s.throughput_qps:,.1f}[/] "
+        f"q/s, latency p50 {ms(lat.p50)} p95 {ms(lat.p95)} p99 {ms(lat.p99)} max {ms(lat.max)} "
+        f"ms; failed {s.failed} ({kinds}); connections {s.connections}, reconnects {s.reconnects}",
+        highlight=False)
+    table = Table(title="per consumer")
+    for col in ("consumer", "sessions", "share", "queries", "share"):
+        table.add_column(col, justify="left" if col == "consumer" else "right")
+    for c in s.consumers:
+        table.add_row(c.name, str(c.sessions), f"{c.session_share:.1%}", str(c.queries),
+                      f"{c.query_share:.1%}")
+    console.print(table)
+    for chi in s.evenness:
+        p = "-" if chi.p_value is None else f"{chi.p_value:.3g}"
+        console.print(f"evenness of {chi.what} ({chi.window}): chi-square p = {p}",
+                      highlight=False)
+    for t in s.faults:
+        if t.applied_s is None:
+            console.print(f"[red]fault {t.kind} {t.target} was not applied[/]")
+            continue
+        rec = "never" if t.recovery_s is None else f"{t.recovery_s:.2f}s"
+        last = ("none" if t.last_new_session_after_s is None
+                else f"{t.last_new_session_after_s:.2f}s after")
+        console.print(
+            f"fault {t.kind} {t.target} at {t.applied_s:.2f}s: new sessions after it "
+            f"{t.new_sessions_after} (last {last}), failed queries {t.failed_queries} "
+            f"{t.failed_by_kind or ''}, sessions affected {t.sessions_affected}, "
+            f"recovery {rec}", highlight=False)
+
+
+def _via_test_instance(ctx: typer.Context, env: str | None, spec: Path | None,
+                       tf_outputs: Path | None, instance_id: str | None,
+                       forwarded: list[str], json_path: Path | None, report: Path | None,
+                       max_error_rate: float | None) -> None:
+    from rsfleet import spec as fleet_spec
+    from rsfleet.loadtest import remote
+
+    if app_context(ctx).backend.value != "aws":
+        raise UsageError("--via-test-instance needs --backend aws")
+    if "--password-secret-arn" not in forwarded:
+        raise UsageError("--via-test-instance needs --password-secret-arn",
+                         hint="the instance reads the secret with its own role; PGPASSWORD "
+                         "is never sent over SSM")
+    fleet, path = fleet_spec.load(env, spec)
+    outputs = _outputs(env, path, tf_outputs)
+    instance = instance_id or outputs.get("test_instance_id")
+    if not instance:
+        raise UsageError("no test instance id",
+                         hint="pass --instance-id (terraform output of terraform/test-instance)")
+    instance = remote.check_instance_id(str(instance))
+    script = remote.build_script(forwarded, path.read_text(encoding="utf-8"), outputs)
+    result, code = remote.run_via_ssm(instance, script, timeout_s=3600.0,
+                                      region=outputs.get("aws_region") or fleet.aws_region)
+    _finish(result, json_path, report, max_error_rate, quiet=False)
+    if code not in (0, 1):
+        raise FleetError(f"the load test on {instance} exited with code {code}")
+
+
+def forwarded_args(**opts: object) -> list[str]:
+    """Options to repeat on the test instance, as argv (None/False/empty are left out)."""
+    out: list[str] = []
+    for name, value in opts.items():
+        flag = "--" + name.replace("_", "-")
+        if value is None or value is False or value == []:
+            continue
+        for one in value if isinstance(value, list) else [value]:
+            out += [flag, str(one)]
+    return out
 
 
 def register(app: typer.Typer) -> None:
-    pass
+    app.command("loadtest")(loadtest)

@@ -1,0 +1,1 @@
+"""`rsfleet diagnose`: an ordered chain of checks, each broken link with its fix."""

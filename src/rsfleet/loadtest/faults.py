@@ -1,0 +1,108 @@
+"""Parse `--duration 30s`, `--kill c2@10s`, `--drain c1@5s`; inject the faults.
+
+Injectors:
+- local kill: `LocalFleet.kill(name)` (the local fleet's own supervisor, by pid file).
+- local drain: the targets controller's drain when available, else the HAProxy runtime
+  API (`set server consumers/<name> state drain`) through rsfleet.adapters.haproxy.
+- aws drain: the targets controller's drain when available, else elbv2
+  `deregister_targets` of the consumer's endpoint IPs (connection draining then applies:
+  the NLB stops sending new connections and lets the existing ones finish).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from rsfleet.errors import FleetError, UsageError
+from rsfleet.loadtest.model import FaultSpec
+from rsfleet.spec.identifiers import CONSUMER_NAME_RE
+
+_DURATION_RE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(ms|s|m|h)?\s*$")
+_UNITS = {"ms": 0.001, "s": 1.0, "m": 60.0, "h": 3600.0, None: 1.0}
+
+
+def parse_duration(text: str, what: str = "--duration") -> float:
+    """'30s', '500ms', '2m', '1h' or a plain number of seconds -> seconds."""
+    m = _DURATION_RE.fullmatch(text or "")
+    if not m:
+        raise UsageError(f"{what} {text!r} is not a duration",
+                         hint="write it like 30s, 500ms, 2m or 1h")
+    return float(m.group(1)) * _UNITS[m.group(2)]
+
+
+def parse_fault(kind: str, text: str, consumers: Sequence[str]) -> FaultSpec:
+    name, sep, when = (text or "").partition("@")
+    if not sep or not name:
+        raise UsageError(f"--{kind} {text!r}: expected NAME@TIME", hint=f"e.g. --{kind} c2@10s")
+    if not CONSUMER_NAME_RE.fullmatch(name):
+        raise UsageError(f"--{kind} {text!r}: {name!r} is not a consumer name")
+    if consumers and name not in consumers:
+        raise UsageError(f"--{kind} {text!r}: no consumer {name!r} behind the load balancer",
+                         hint=f"consumers: {', '.join(consumers)}")
+    return FaultSpec(kind=kind, target=name, at_s=parse_duration(when, f"--{kind} time"))  # type: ignore[arg-type]
+
+
+Injector = Callable[[str, str], str]
+"""(kind, consumer name) -> a short description of what was done; raises on failure."""
+
+
+def local_injector(fleet: Any) -> Injector:
+    def inject(kind: str, name: str) -> str:
+        if kind == "kill":
+            kill = getattr(fleet, "kill", None)
+            if kill is None:
+                raise FleetError("this local fleet has no kill operation")
+            kill(name)
+            return f"killed consumer {name} (LocalFleet.kill)"
+        return _local_drain(fleet, name)
+
+    return inject
+
+
+def _local_drain(fleet: Any, name: str) -> str:
+    try:  # the targets controller, when it has landed
+        from rsfleet.targets import api as targets_api  # type: ignore[attr-defined]
+
+        targets_api.drain(fleet, name)  # type: ignore[attr-defined]
+        return f"drained {name} (rsfleet.targets)"
+    except (ImportError, AttributeError):
+        pass
+    from rsfleet.adapters import haproxy  # type: ignore[attr-defined]
+
+    client = haproxy.HaproxyRuntime(fleet.haproxy_socket)  # type: ignore[attr-defined]
+    client.set_server_state("consumers", name, "drain")
+    return f"set server consumers/{name} state drain (HAProxy runtime API)"
+
+
+def aws_injector(outputs: dict[str, Any], region: str | None) -> Injector:
+    def inject(kind: str, name: str) -> str:
+        if kind != "drain":
+            raise FleetError("--kill works only on the local backend",
+                             hint="use --drain on AWS")
+        return aws_drain(outputs, name, region)
+
+    return inject
+
+
+def aws_drain(outputs: dict[str, Any], name: str, region: str | None) -> str:
+    """Deregister the consumer's endpoint IPs from the NLB target group.
+
+    Deregistration starts connection draining for `deregistration_delay` seconds: no new
+    connections, existing ones may finish
+    (https://docs.aws.amazon.com/elasticloadbalancing/latest/network/load-balancer-target-groups.html#deregistration-delay).
+    """
+    import boto3
+
+    tg = (outputs.get("nlb") or {}).get("target_group_arn")
+    consumer = (outputs.get("consumers") or {}).get(name) or {}
+    ips = sorted(set((consumer.get("endpoint_ips") or {}).values()))
+    if not tg or not ips:
+        raise FleetError(f"cannot drain {name}: no target group ARN or endpoint IPs in the "
+                         "Terraform outputs", hint="run `rsfleet apply` first")
+    port = int(consumer.get("port") or (outputs.get("nlb") or {}).get("port") or 5439)
+    client = boto3.client("elbv2", region_name=region)
+    client.deregister_targets(TargetGroupArn=tg,
+                              Targets=[{"Id": ip, "Port": port} for ip in ips])
+    return f"deregistered {len(ips)} target(s) of {name} from the NLB target group"

@@ -1,0 +1,207 @@
+"""`--report DIR`: report.png (matplotlib, Agg backend) and report.html embedding it.
+
+The picture has three panels that share the time axis where it makes sense:
+1. queries answered per consumer per second (the balancing, over time),
+2. the latency distribution of successful queries (log scale, p50/p95/p99 marked),
+3. the fault timeline: new sessions per consumer per second, failed queries, the faults.
+"""
+
+from __future__ import annotations
+
+import base64
+import html
+import math
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+from rsfleet.loadtest.model import LoadTestResult
+
+PNG_NAME = "report.png"
+HTML_NAME = "report.html"
+
+
+def _bins(duration_s: float, width: float) -> list[float]:
+    n = max(1, math.ceil(duration_s / width))
+    return [i * width for i in range(n + 1)]
+
+
+def bin_width(duration_s: float, max_bins: int = 120) -> float:
+    """A round bin width (0.1 s .. 60 s) giving at most `max_bins` bins, at least ~10."""
+    for w in (0.1, 0.25, 0.5, 1.0, 2.0, 5.0, 10.0, 30.0, 60.0):
+        if duration_s / w <= max_bins and (duration_s / w >= 10 or w == 0.1):
+            return w
+    return 60.0
+
+
+def render_png(result: LoadTestResult, path: Path) -> Path:
+    import matplotlib
+
+    matplotlib.use("Agg", force=True)
+    import matplotlib.pyplot as plt
+
+    s = result.summary
+    duration = max(s.duration_s, 0.001)
+    width = bin_width(duration)
+    edges = _bins(duration, width)
+    centers = [e + width / 2 for e in edges[:-1]]
+    names = [c.name for c in s.consumers]
+    colors = {n: plt.get_cmap("tab10")(i % 10) for i, n in enumerate(names)}
+
+    fig, axes = plt.subplots(3, 1, figsize=(11, 11), dpi=100)
+    title = (f"rsfleet loadtest - {result.config.sessions} sessions, "
+             f"{result.config.connect_mode}, {s.throughput_qps:.0f} q/s, "
+             f"{s.failed} failed of {s.queries}")
+    fig.suptitle(title, fontsize=13)
+
+    ax = axes[0]
+    for name in names:
+        counts = Counter(int(q.start_s // width) for q in result.queries
+                         if q.ok and q.consumer == name)
+        ax.plot(centers, [counts.get(i, 0) / width for i in range(len(centers))],
+                label=name, color=colors[name], linewidth=1.6)
+    ax.set_title("Queries answered per consumer")
+    ax.set_ylabel("queries / s")
+    ax.set_xlim(0, duration)
+    _mark_faults(ax, result)
+    if names:
+        ax.legend(loc="upper right", fontsize=9, ncol=min(len(names), 6))
+    ax.grid(alpha=0.3)
+
+    ax = axes[1]
+    lat = sorted(q.latency_ms for q in result.queries if q.ok and q.latency_ms > 0)
+    if lat:
+        lo, hi = max(lat[0], 0.01), max(lat[-1], lat[0] * 1.01, 0.02)
+        nb = 60
+        bins = [lo * (hi / lo) ** (i / nb) for i in range(nb + 1)]
+        ax.hist(lat, bins=bins, color="#4c72b0", alpha=0.85)
+        ax.set_xscale("log")
+        for label, value, style in (("p50", s.latency_ms.p50, "-"), ("p95", s.latency_ms.p95, "--"),
+                                    ("p99", s.latency_ms.p99, ":")):
+            if value:
+                ax.axvline(value, color="black", linestyle=style, linewidth=1.2,
+                           label=f"{label} {value:.2f} ms")
+        ax.legend(loc="upper right", fontsize=9)
+    else:
+        ax.text(0.5, 0.5, "no successful query", ha="center", va="center",
+                transform=ax.transAxes)
+    ax.set_title("Latency of successful queries")
+    ax.set_xlabel("latency (ms, log scale)")
+    ax.set_ylabel("queries")
+    ax.grid(alpha=0.3)
+
+    ax = axes[2]
+    for name in names:
+        counts = Counter(int(c.opened_s // width) for c in result.connections
+                         if c.ok and c.consumer == name)
+        ax.step(edges[:-1], [counts.get(i, 0) for i in range(len(centers))], where="post",
+                label=f"new sessions: {name}", color=colors[name], linewidth=1.3)
+    failed = [q for q in result.queries if not q.ok]
+    if failed:
+        fcounts = Counter(int(q.start_s // width) for q in failed)
+        ax.bar(centers, [fcounts.get(i, 0) for i in range(len(centers))], width=width * 0.8,
+               color="red", alpha=0.55, label="failed queries")
+    _mark_faults(ax, result, annotate=True)
+    ax.set_title("Fault timeline: new sessions per consumer, failed queries")
+    ax.set_xlabel("seconds since start")
+    ax.set_ylabel(f"per {width:g} s")
+    ax.set_xlim(0, duration)
+    ax.grid(alpha=0.3)
+    ax.legend(loc="upper right", fontsize=8, ncol=2)
+
+    fig.tight_layout(rect=(0, 0, 1, 0.97))
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fig.savefig(path, format="png")
+    plt.close(fig)
+    return path
+
+
+def _mark_faults(ax: Any, result: LoadTestResult, annotate: bool = False) -> None:
+    for t in result.summary.faults:
+        if t.applied_s is None:
+            continue
+        color = "crimson" if t.kind == "kill" else "darkorange"
+        ax.axvline(t.applied_s, color=color, linewidth=2)
+        ax.axvspan(t.applied_s, t.window_end_s, color=color, alpha=0.08)
+        if annotate:
+            rec = "never" if t.recovery_s is None else f"{t.recovery_s:.2f}s"
+            ax.annotate(f"{t.kind} {t.target}\nfailed {t.failed_queries}, recovery {rec}",
+                        xy=(t.applied_s, 1), xycoords=("data", "axes fraction"),
+                        xytext=(4, -28), textcoords="offset points", fontsize=8, color=color)
+
+
+def _row(cells: list[object], head: bool = False) -> str:
+    tag = "th" if head else "td"
+    return "<tr>" + "".join(f"<{tag}>{html.escape(str(c))}</{tag}>" for c in cells) + "</tr>"
+
+
+def render_html(result: LoadTestResult, png: Path, path: Path) -> Path:
+    s = result.summary
+    c = result.config
+    data = base64.b64encode(png.read_bytes()).decode("ascii")
+    lat = s.latency_ms
+
+    def ms(v: float | None) -> str:
+        return "-" if v is None else f"{v:.2f}"
+
+    summary_rows = [
+        ("target", f"{c.host}:{c.port} ({c.backend}), database {c.database}, user {c.user}"),
+        ("sessions / mode / engine", f"{c.sessions} / {c.connect_mode} / {c.engine}"),
+        ("duration", f"{s.duration_s:.1f} s"),
+        ("queries (ok / failed)", f"{s.queries} ({s.ok} / {s.failed})"),
+        ("throughput", f"{s.throughput_qps:.1f} queries/s"),
+        ("latency p50 / p95 / p99 / max",
+         f"{ms(lat.p50)} / {ms(lat.p95)} / {ms(lat.p99)} / {ms(lat.max)} ms"),
+        ("errors by kind", ", ".join(f"{k}: {v}" for k, v in s.errors_by_kind.items()) or "none"),
+        ("errors outside fault windows", str(s.errors_outside_faults)),
+        ("connections (failed) / reconnects",
+         f"{s.connections} ({s.failed_connections}) / {s.reconnects}"),
+    ]
+    for chi in s.evenness:
+        p = "-" if chi.p_value is None else f"{chi.p_value:.4g}"
+        summary_rows.append((f"evenness of {chi.what} (chi-square p, {chi.window})", p))
+    parts = [
+        "<!doctype html>",
+        '<html lang="en"><head><meta charset="utf-8"><title>rsfleet loadtest report</title>',
+        "<style>body{font-family:sans-serif;margin:2em;max-width:1200px}"
+        "table{border-collapse:collapse;margin:1em 0}td,th{border:1px solid #ccc;"
+        "padding:4px 8px;text-align:left}th{background:#f0f0f0}img{max-width:100%}</style>",
+        "</head><body>",
+        f"<h1>rsfleet loadtest report</h1><p>{html.escape(result.started_at.isoformat())}, "
+        f"rsfleet {html.escape(result.version)}, result schema v{result.schema_version}</p>",
+        "<h2>Summary</h2><table>",
+        *(_row([k, v]) for k, v in summary_rows),
+        "</table><h2>Per consumer</h2><table>",
+        _row(["consumer", "sessions", "session share", "queries", "query share"], head=True),
+        *(_row([x.name, x.sessions, f"{x.session_share:.1%}", x.queries, f"{x.query_share:.1%}"])
+          for x in s.consumers),
+        "</table>",
+    ]
+    if s.faults:
+        parts += [
+            "<h2>Faults</h2><table>",
+            _row(["fault", "at (s)", "new sessions after", "last new session after (s)",
+                  "failed queries", "sessions affected", "recovery (s)"], head=True),
+            *(_row([f"{t.kind} {t.target}", "-" if t.applied_s is None else f"{t.applied_s:.2f}",
+                    t.new_sessions_after,
+                    "-" if t.last_new_session_after_s is None else t.last_new_session_after_s,
+                    t.failed_queries, t.sessions_affected,
+                    "never" if t.recovery_s is None else t.recovery_s])
+              for t in s.faults),
+            "</table>",
+        ]
+    parts += [
+        "<h2>Plots</h2>",
+        f'<img alt="queries per consumer, latency distribution, fault timeline" '
+        f'src="data:image/png;base64,{data}">',
+        "</body></html>",
+    ]
+    path.write_text("\n".join(parts) + "\n", encoding="utf-8")
+    return path
+
+
+def write_report(result: LoadTestResult, directory: Path) -> tuple[Path, Path]:
+    directory.mkdir(parents=True, exist_ok=True)
+    png = render_png(result, directory / PNG_NAME)
+    page = render_html(result, png, directory / HTML_NAME)
+    return png, page

@@ -1,0 +1,452 @@
+"""The load generator: N sessions through the load balancer, every query recorded.
+
+Two engines with the same behaviour: `threads` (one OS thread per session, blocking
+psycopg; libpq releases the GIL while it waits on the socket) and `asyncio` (one event
+loop, psycopg.AsyncConnection). docs/loadtest.md has the measurement that picked the
+default (DEFAULT_ENGINE).
+
+Per session: open a connection (autocommit), ask once which consumer served it
+(`Endpoint.identify_sql`), then run queries from the mix in a round robin that starts at
+a random offset. `per-query` mode opens a new connection for every query (connection-level
+balancing becomes visible); `per-session` keeps one and reconnects when it is lost.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import random
+import threading
+import time
+from collections import Counter
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from rsfleet.loadtest.faults import Injector
+from rsfleet.loadtest.model import (
+    ConnectionRecord,
+    FaultEvent,
+    FaultSpec,
+    QueryRecord,
+)
+from rsfleet.loadtest.queries import Query
+
+DEFAULT_ENGINE = "threads"
+ENGINES = ("threads", "asyncio")
+RECONNECT_BACKOFF_S = (0.02, 0.5)  # first and largest pause after a failed connect
+MAX_ERROR_TEXT = 160
+
+LOCAL_IDENTIFY_SQL = "SELECT current_setting('cluster_name')"
+# Redshift: current_namespace returns the namespace GUID of the workgroup that runs the
+# session (https://docs.aws.amazon.com/redshift/latest/dg/r_CURRENT_NAMESPACE.html).
+REDSHIFT_IDENTIFY_SQL = "SELECT current_namespace"
+
+
+@dataclass
+class Endpoint:
+    """Where and how to connect, and how to tell which consumer answered."""
+
+    backend: str
+    kwargs: dict[str, Any]  # for psycopg.connect: host, port, user, password, dbname, ssl...
+    consumers: list[str]
+    identify_sql: str = LOCAL_IDENTIFY_SQL
+    namespace_map: dict[str, str] = field(default_factory=dict)  # GUID -> consumer name
+
+    def consumer_name(self, value: object) -> str:
+        text = str(value)
+        return self.namespace_map.get(text, text)
+
+    def describe(self) -> dict[str, Any]:
+        return {k: self.kwargs.get(k) for k in ("host", "port", "user", "dbname")}
+
+
+@dataclass
+class RunSettings:
+    sessions: int
+    connect_mode: str = "per-session"
+    duration_s: float | None = 10.0
+    queries: int | None = None
+    faults: list[FaultSpec] = field(default_factory=list)
+    engine: str = DEFAULT_ENGINE
+    seed: int = 0
+    tick_s: float = 0.25
+
+
+@dataclass
+class Progress:
+    """Running counts for the live view (read from another thread; ints are atomic)."""
+
+    started: float = 0.0
+    ok: int = 0
+    failed: int = 0
+    per_consumer: Counter[str] = field(default_factory=Counter)
+    sessions_per_consumer: Counter[str] = field(default_factory=Counter)
+    events: list[str] = field(default_factory=list)
+
+    def elapsed(self) -> float:
+        return time.perf_counter() - self.started if self.started else 0.0
+
+
+@dataclass
+class RunOutput:
+    queries: list[QueryRecord]
+    connections: list[ConnectionRecord]
+    faults: list[FaultEvent]
+    duration_s: float
+
+
+def classify(exc: BaseException, phase: str) -> str:
+    """Error kind of an exception raised while connecting (`connect`) or querying (`query`)."""
+    import psycopg
+    from psycopg import errors as e
+
+    sqlstate = getattr(exc, "sqlstate", None) or ""
+    text = str(exc).lower()
+    if isinstance(exc, e.QueryCanceled) or sqlstate == "57014" or "timeout expired" in text \
+            or "statement timeout" in text or isinstance(exc, TimeoutError):
+        return "timeout"
+    if sqlstate in ("42501", "28P01", "28000") or isinstance(
+            exc, e.InsufficientPrivilege | e.InvalidPassword | e.InvalidAuthorizationSpecification
+    ) or "password authentication failed" in text or "permission denied" in text \
+            or "no pg_hba.conf entry" in text:
+        return "permission"
+    if phase == "connect":
+        if isinstance(exc, psycopg.OperationalError | OSError):
+            return "connect_refused"
+        return "other"
+    if isinstance(exc, e.AdminShutdown | e.CrashShutdown | e.CannotConnectNow) \
+            or sqlstate.startswith(("57P", "08")):
+        return "connection_lost"
+    if isinstance(exc, psycopg.InterfaceError | OSError) or (
+            isinstance(exc, psycopg.OperationalError)
+            and any(s in text for s in ("closed", "lost", "terminat", "consuming input",
+                                        "eof", "broken", "reset"))):
+        return "connection_lost"
+    return "other"
+
+
+def _short(exc: BaseException) -> str:
+    text = " ".join(str(exc).split()) or type(exc).__name__
+    return text[:MAX_ERROR_TEXT]
+
+
+class _Recorder:
+    def __init__(self, settings: RunSettings, progress: Progress) -> None:
+        self.settings = settings
+        self.progress = progress
+        self.t0 = time.perf_counter()
+        progress.started = self.t0
+        self.lock = threading.Lock()
+        self.queries: list[QueryRecord] = []
+        self.connections: list[ConnectionRecord] = []
+        self.faults: list[FaultEvent] = []
+        self.remaining = settings.queries
+        self.stop = threading.Event()
+
+    def now(self) -> float:
+        return time.perf_counter() - self.t0
+
+    def take(self) -> bool:
+        if self.stop.is_set():
+            return False
+        if self.remaining is None:
+            return True
+        with self.lock:
+            if self.remaining <= 0:
+                return False
+            self.remaining -= 1
+            return True
+
+    def connection(self, **kw: Any) -> ConnectionRecord:
+        with self.lock:
+            rec = ConnectionRecord(id=len(self.connections), **kw)
+            self.connections.append(rec)
+        if rec.ok and rec.consumer:
+            self.progress.sessions_per_consumer[rec.consumer] += 1
+        return rec
+
+    def query(self, rec: QueryRecord) -> None:
+        self.queries.append(rec)  # list.append is atomic under the GIL
+        if rec.ok:
+            self.progress.ok += 1
+            if rec.consumer:
+                self.progress.per_consumer[rec.consumer] += 1
+        else:
+            self.progress.failed += 1
+
+    def fault(self, spec: FaultSpec, injector: Injector | None) -> None:
+        applied = self.now()
+        try:
+            if injector is None:
+                raise RuntimeError("no fault injector for this backend")
+            detail = injector(spec.kind, spec.target)
+            ev = FaultEvent(kind=spec.kind, target=spec.target, at_s=spec.at_s,
+                            applied_s=round(applied, 4), ok=True, detail=detail)
+        except Exception as exc:
+            ev = FaultEvent(kind=spec.kind, target=spec.target, at_s=spec.at_s, applied_s=None,
+                            ok=False, detail=_short(exc))
+        self.faults.append(ev)
+        self.progress.events.append(f"{ev.at_s:.1f}s {ev.kind} {ev.target}: {ev.detail}")
+
+    def output(self) -> RunOutput:
+        return RunOutput(queries=sorted(self.queries, key=lambda q: q.start_s),
+                         connections=self.connections,
+                         faults=sorted(self.faults, key=lambda f: f.at_s),
+                         duration_s=self.now())
+
+
+# ---------------------------------------------------------------------------- threads
+
+def _run_threads(endpoint: Endpoint, mix: Sequence[Query], rec: _Recorder,
+                 injector: Injector | None, on_tick: Callable[[], None] | None) -> None:
+    import psycopg
+
+    s = rec.settings
+    per_query = s.connect_mode == "per-query"
+
+    def open_conn(session: int, reconnect: bool) -> tuple[Any, ConnectionRecord]:
+        t = rec.now()
+        try:
+            conn = psycopg.connect(**endpoint.kwargs, autocommit=True)
+        except Exception as exc:
+            return None, rec.connection(session=session, consumer=None, opened_s=round(t, 5),
+                                        connect_ms=round((rec.now() - t) * 1000, 3), ok=False,
+                                        reconnect=reconnect, error_kind=classify(exc, "connect"),
+                                        error=_short(exc))
+        try:
+            row = conn.execute(endpoint.identify_sql).fetchone()
+            consumer = endpoint.consumer_name(row[0] if row else None)
+        except Exception as exc:
+            conn.close()
+            return None, rec.connection(session=session, consumer=None, opened_s=round(t, 5),
+                                        connect_ms=round((rec.now() - t) * 1000, 3), ok=False,
+                                        reconnect=reconnect, error_kind=classify(exc, "query"),
+                                        error=_short(exc))
+        return conn, rec.connection(session=session, consumer=consumer, opened_s=round(t, 5),
+                                    connect_ms=round((rec.now() - t) * 1000, 3), ok=True,
+                                    reconnect=reconnect)
+
+    done = threading.Event()
+    alive = [s.sessions]
+    alive_lock = threading.Lock()
+
+    def session(i: int) -> None:
+        try:
+            _session(i)
+        finally:
+            with alive_lock:
+                alive[0] -= 1
+                if alive[0] == 0:
+                    done.set()
+
+    def _session(i: int) -> None:
+        rng = random.Random(s.seed * 100003 + i)  # noqa: S311 - load spread, not crypto
+        k = rng.randrange(len(mix))
+        conn = None
+        crec: ConnectionRecord | None = None
+        after_failure = False
+        backoff = RECONNECT_BACKOFF_S[0]
+        while rec.take():
+            q = mix[k % len(mix)]
+            k += 1
+            if conn is None:
+                conn, crec = open_conn(i, after_failure)
+                if conn is None:
+                    rec.query(QueryRecord(session=i, conn=crec.id, consumer=None, query=q.name,
+                                          start_s=crec.opened_s, latency_ms=crec.connect_ms,
+                                          ok=False, error_kind=crec.error_kind, error=crec.error))
+                    after_failure = True
+                    rec.stop.wait(backoff * (0.5 + rng.random()))
+                    backoff = min(backoff * 2, RECONNECT_BACKOFF_S[1])
+                    continue
+                backoff = RECONNECT_BACKOFF_S[0]
+            assert crec is not None
+            t = rec.now()
+            try:
+                cur = conn.execute(q.sql)
+                if cur.description is not None:
+                    cur.fetchall()
+                rec.query(QueryRecord(session=i, conn=crec.id, consumer=crec.consumer,
+                                      query=q.name, start_s=round(t, 5),
+                                      latency_ms=round((rec.now() - t) * 1000, 3), ok=True))
+                after_failure = False
+            except Exception as exc:
+                kind = classify(exc, "query")
+                rec.query(QueryRecord(session=i, conn=crec.id, consumer=crec.consumer,
+                                      query=q.name, start_s=round(t, 5),
+                                      latency_ms=round((rec.now() - t) * 1000, 3), ok=False,
+                                      error_kind=kind, error=_short(exc)))
+                after_failure = True
+                if conn.closed or conn.broken or kind in ("connection_lost", "timeout"):
+                    _close(conn)
+                    conn = None
+            if per_query and conn is not None:
+                _close(conn)
+                conn = None
+        if conn is not None:
+            _close(conn)
+
+    workers = [threading.Thread(target=session, args=(i,), daemon=True, name=f"lt-{i}")
+               for i in range(s.sessions)]
+    fault_threads = []
+    for spec in s.faults:
+        def fire(spec: FaultSpec = spec) -> None:
+            if not rec.stop.wait(max(0.0, spec.at_s - rec.now())):
+                rec.fault(spec, injector)
+        fault_threads.append(threading.Thread(target=fire, daemon=True, name="lt-fault"))
+    for th in (*workers, *fault_threads):
+        th.start()
+    deadline = None if s.duration_s is None else s.duration_s
+    try:
+        while any(w.is_alive() for w in workers):
+            if deadline is not None and rec.now() >= deadline:
+                rec.stop.set()
+            if on_tick:
+                on_tick()
+            wait = s.tick_s if deadline is None else max(0.0, min(s.tick_s, deadline - rec.now()))
+            done.wait(wait)
+    finally:
+        rec.stop.set()
+        for th in (*workers, *fault_threads):
+            th.join()
+
+
+def _close(conn: Any) -> None:
+    with contextlib.suppress(Exception):  # a broken connection may fail to close
+        conn.close()
+
+
+# ---------------------------------------------------------------------------- asyncio
+
+async def _run_asyncio(endpoint: Endpoint, mix: Sequence[Query], rec: _Recorder,
+                       injector: Injector | None, on_tick: Callable[[], None] | None) -> None:
+    import psycopg
+
+    s = rec.settings
+    per_query = s.connect_mode == "per-query"
+    stop = asyncio.Event()
+
+    async def open_conn(session: int, reconnect: bool) -> tuple[Any, ConnectionRecord]:
+        t = rec.now()
+        try:
+            conn = await psycopg.AsyncConnection.connect(**endpoint.kwargs, autocommit=True)
+        except Exception as exc:
+            return None, rec.connection(session=session, consumer=None, opened_s=round(t, 5),
+                                        connect_ms=round((rec.now() - t) * 1000, 3), ok=False,
+                                        reconnect=reconnect, error_kind=classify(exc, "connect"),
+                                        error=_short(exc))
+        try:
+            cur = await conn.execute(endpoint.identify_sql)
+            row = await cur.fetchone()
+            consumer = endpoint.consumer_name(row[0] if row else None)
+        except Exception as exc:
+            await _aclose(conn)
+            return None, rec.connection(session=session, consumer=None, opened_s=round(t, 5),
+                                        connect_ms=round((rec.now() - t) * 1000, 3), ok=False,
+                                        reconnect=reconnect, error_kind=classify(exc, "query"),
+                                        error=_short(exc))
+        return conn, rec.connection(session=session, consumer=consumer, opened_s=round(t, 5),
+                                    connect_ms=round((rec.now() - t) * 1000, 3), ok=True,
+                                    reconnect=reconnect)
+
+    async def session(i: int) -> None:
+        rng = random.Random(s.seed * 100003 + i)  # noqa: S311 - load spread, not crypto
+        k = rng.randrange(len(mix))
+        conn = None
+        crec: ConnectionRecord | None = None
+        after_failure = False
+        backoff = RECONNECT_BACKOFF_S[0]
+        while not stop.is_set() and rec.take():
+            q = mix[k % len(mix)]
+            k += 1
+            if conn is None:
+                conn, crec = await open_conn(i, after_failure)
+                if conn is None:
+                    rec.query(QueryRecord(session=i, conn=crec.id, consumer=None, query=q.name,
+                                          start_s=crec.opened_s, latency_ms=crec.connect_ms,
+                                          ok=False, error_kind=crec.error_kind, error=crec.error))
+                    after_failure = True
+                    with contextlib.suppress(TimeoutError):
+                        await asyncio.wait_for(stop.wait(), backoff * (0.5 + rng.random()))
+                    backoff = min(backoff * 2, RECONNECT_BACKOFF_S[1])
+                    continue
+                backoff = RECONNECT_BACKOFF_S[0]
+            assert crec is not None
+            t = rec.now()
+            try:
+                cur = await conn.execute(q.sql)
+                if cur.description is not None:
+                    await cur.fetchall()
+                rec.query(QueryRecord(session=i, conn=crec.id, consumer=crec.consumer,
+                                      query=q.name, start_s=round(t, 5),
+                                      latency_ms=round((rec.now() - t) * 1000, 3), ok=True))
+                after_failure = False
+            except Exception as exc:
+                kind = classify(exc, "query")
+                rec.query(QueryRecord(session=i, conn=crec.id, consumer=crec.consumer,
+                                      query=q.name, start_s=round(t, 5),
+                                      latency_ms=round((rec.now() - t) * 1000, 3), ok=False,
+                                      error_kind=kind, error=_short(exc)))
+                after_failure = True
+                if conn.closed or conn.broken or kind in ("connection_lost", "timeout"):
+                    await _aclose(conn)
+                    conn = None
+            if per_query and conn is not None:
+                await _aclose(conn)
+                conn = None
+        if conn is not None:
+            await _aclose(conn)
+
+    async def fire(spec: FaultSpec) -> None:
+        try:
+            await asyncio.wait_for(stop.wait(), max(0.0, spec.at_s - rec.now()))
+        except TimeoutError:
+            await asyncio.to_thread(rec.fault, spec, injector)
+
+    tasks = [asyncio.create_task(session(i)) for i in range(s.sessions)]
+    fault_tasks = [asyncio.create_task(fire(f)) for f in s.faults]
+    try:
+        while not all(t.done() for t in tasks):
+            if s.duration_s is not None and rec.now() >= s.duration_s:
+                stop.set()
+                rec.stop.set()
+            if on_tick:
+                on_tick()
+            wait = s.tick_s
+            if s.duration_s is not None:
+                wait = max(0.0, min(wait, s.duration_s - rec.now()))
+            await asyncio.wait(tasks, timeout=wait, return_when=asyncio.ALL_COMPLETED)
+    finally:
+        stop.set()
+        rec.stop.set()
+        await asyncio.gather(*tasks, *fault_tasks, return_exceptions=True)
+
+
+async def _aclose(conn: Any) -> None:
+    with contextlib.suppress(Exception):  # a broken connection may fail to close
+        await conn.close()
+
+
+def run(endpoint: Endpoint, mix: Sequence[Query], settings: RunSettings, *,
+        injector: Injector | None = None, progress: Progress | None = None,
+        on_tick: Callable[[], None] | None = None) -> RunOutput:
+    """Run the load; returns every query and connection. Blocks until done."""
+    if not mix:
+        raise ValueError("empty query mix")
+    if settings.engine not in ENGINES:
+        raise ValueError(f"unknown engine {settings.engine!r}")
+    rec = _Recorder(settings, progress or Progress())
+    if settings.engine == "asyncio":
+        import selectors
+
+        # psycopg's async connections need a selector loop (not proactor); the default
+        # loop on Linux is a SelectorEventLoop.
+        loop = asyncio.SelectorEventLoop(selectors.DefaultSelector())
+        try:
+            loop.run_until_complete(_run_asyncio(endpoint, mix, rec, injector, on_tick))
+        finally:
+            loop.close()
+    else:
+        _run_threads(endpoint, mix, rec, injector, on_tick)
+    return rec.output()

@@ -1,0 +1,163 @@
+"""Where the load test connects: the local fleet's HAProxy or the NLB from Terraform outputs.
+
+`--host/--port/--user/--database` override what the fleet says. The password comes from
+(first match): `--password-secret-arn` (Secrets Manager), `PGPASSWORD`, the local state
+dir (`LocalFleet.password(role)`). Passwords go to psycopg as a keyword argument, never
+into argv, logs or results.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from rsfleet.errors import FleetError, UsageError
+from rsfleet.loadtest.faults import Injector, aws_injector, local_injector
+from rsfleet.loadtest.queries import shared_objects
+from rsfleet.loadtest.runner import LOCAL_IDENTIFY_SQL, REDSHIFT_IDENTIFY_SQL, Endpoint
+
+DEFAULT_ROLE = "app_reader"
+
+
+@dataclass
+class Overrides:
+    host: str | None = None
+    port: int | None = None
+    user: str | None = None
+    database: str | None = None
+    password_secret_arn: str | None = None
+    sslmode: str | None = None
+    connect_timeout: int = 5
+
+
+@dataclass
+class Resolved:
+    endpoint: Endpoint
+    database: str  # database the mix reads (local: connected to; aws: three-part prefix)
+    schemas: list[str] = field(default_factory=list)
+    tables: list[str] = field(default_factory=list)
+    injector: Injector | None = None
+    fleet: Any = None
+    outputs: dict[str, Any] = field(default_factory=dict)
+
+
+def secret_credentials(arn: str, region: str | None = None) -> tuple[str | None, str]:
+    """(username or None, password) from a Secrets Manager secret.
+
+    Redshift-managed admin secrets are JSON with `username` and `password`
+    (https://docs.aws.amazon.com/redshift/latest/mgmt/redshift-secrets-manager-integration.html);
+    a plain string secret is taken as the password.
+    """
+    import boto3
+    from botocore.exceptions import BotoCoreError, ClientError
+
+    if not arn.startswith("arn:") or ":secretsmanager:" not in arn:
+        raise UsageError(f"--password-secret-arn {arn!r} is not a Secrets Manager ARN",
+                         hint="arn:aws:secretsmanager:REGION:ACCOUNT:secret:NAME")
+    region = region or arn.split(":")[3] or None
+    try:
+        value = boto3.client("secretsmanager", region_name=region).get_secret_value(SecretId=arn)
+    except (BotoCoreError, ClientError) as exc:
+        raise FleetError(f"cannot read secret {arn}: {exc}") from None
+    text = value.get("SecretString") or ""
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError:
+        return None, text
+    if isinstance(data, dict) and "password" in data:
+        return data.get("username"), str(data["password"])
+    raise FleetError(f"secret {arn} has no 'password' key")
+
+
+def _password(ov: Overrides, fallback: Any, region: str | None) -> tuple[str | None, str | None]:
+    if ov.password_secret_arn:
+        return secret_credentials(ov.password_secret_arn, region)
+    if os.environ.get("PGPASSWORD"):
+        return None, os.environ["PGPASSWORD"]
+    return None, fallback() if callable(fallback) else fallback
+
+
+def resolve_local(env: str | None, state_dir: Path | None, ov: Overrides) -> Resolved:
+    from rsfleet.local.fleet import LocalFleet  # type: ignore[import-not-found]
+
+    fleet = LocalFleet.open(env, state_dir)
+    spec = fleet.spec
+    database, schemas, tables = shared_objects(spec, ov.database)
+    database = ov.database or database
+    user = ov.user or DEFAULT_ROLE
+    kwargs = dict(fleet.connect_kwargs("lb", role=DEFAULT_ROLE, dbname=database))
+    secret_user, password = _password(
+        ov, (lambda: fleet.password(user)) if not ov.password_secret_arn else None, None)
+    kwargs.update(user=secret_user or user, password=password)
+    if ov.host:
+        kwargs["host"] = ov.host
+    if ov.port:
+        kwargs["port"] = ov.port
+    if ov.sslmode:
+        kwargs["sslmode"] = ov.sslmode
+    kwargs.setdefault("connect_timeout", ov.connect_timeout)
+    behind = {n for n, c in spec.consumers.items() if c.behind_nlb}
+    consumers = [n for n in fleet.consumers if n in behind] or sorted(behind)
+    endpoint = Endpoint(backend="local", kwargs=kwargs, consumers=consumers,
+                        identify_sql=LOCAL_IDENTIFY_SQL)
+    return Resolved(endpoint=endpoint, database=database, schemas=schemas, tables=tables,
+                    injector=local_injector(fleet), fleet=fleet)
+
+
+def resolve_direct(ov: Overrides, spec: Any | None) -> Resolved:
+    """Only --host/--port/...: no fleet state. Consumers are learnt from the sessions."""
+    if not (ov.host and ov.user and ov.database):
+        raise UsageError("no local fleet state and not enough connection options",
+                         hint="start it with `rsfleet local up`, or pass --host, --port, "
+                         "--user and --database (password in PGPASSWORD)")
+    _, password = _password(ov, None, None)
+    kwargs: dict[str, Any] = {"host": ov.host, "port": ov.port or 5439, "user": ov.user,
+                              "dbname": ov.database, "connect_timeout": ov.connect_timeout}
+    if password:
+        kwargs["password"] = password
+    if ov.sslmode:
+        kwargs["sslmode"] = ov.sslmode
+    schemas: list[str] = []
+    tables: list[str] = []
+    if spec is not None and getattr(spec, "datashares", None):
+        _, schemas, tables = shared_objects(spec, ov.database)
+    consumers = sorted(n for n, c in spec.consumers.items() if c.behind_nlb) if spec else []
+    return Resolved(endpoint=Endpoint(backend="local", kwargs=kwargs, consumers=consumers),
+                    database=ov.database, schemas=schemas, tables=tables)
+
+
+def resolve_aws(spec: Any, outputs: dict[str, Any], ov: Overrides) -> Resolved:
+    """The NLB from Terraform outputs (CONTRACTS.md §3); consumers mapped by namespace id."""
+    nlb = outputs.get("nlb") or {}
+    consumers_out: dict[str, Any] = outputs.get("consumers") or {}
+    if not (ov.host or nlb.get("dns_name")):
+        raise FleetError("the Terraform outputs have no nlb.dns_name",
+                         hint="run `rsfleet apply --env ENV`, or pass --host")
+    shared_db, schemas, tables = shared_objects(spec, None)
+    producer = outputs.get("producer") or {}
+    database = ov.database or producer.get("database_name") or spec.producer.database_name
+    region = outputs.get("aws_region") or spec.aws_region
+    secret_user, password = _password(ov, None, region)
+    user = ov.user or secret_user
+    if not user or not password:
+        raise UsageError("no credentials for the Redshift consumers",
+                         hint="pass --password-secret-arn ARN, or --user and PGPASSWORD")
+    kwargs: dict[str, Any] = {
+        "host": ov.host or nlb["dns_name"],
+        "port": ov.port or int(nlb.get("port") or spec.nlb.port),
+        "user": user, "password": password, "dbname": database,
+        # The NLB's DNS name is not in the workgroup certificate: encrypt, do not verify the
+        # name (verify-full needs a custom domain, see docs/loadtest.md).
+        "sslmode": ov.sslmode or "require",
+        "connect_timeout": ov.connect_timeout,
+    }
+    ns_map = {str(v.get("namespace_id")): name for name, v in consumers_out.items()
+              if isinstance(v, dict) and v.get("namespace_id")}
+    behind = [n for n, c in spec.consumers.items() if c.behind_nlb]
+    endpoint = Endpoint(backend="aws", kwargs=kwargs, consumers=behind,
+                        identify_sql=REDSHIFT_IDENTIFY_SQL, namespace_map=ns_map)
+    return Resolved(endpoint=endpoint, database=shared_db, schemas=schemas, tables=tables,
+                    injector=aws_injector(outputs, region), outputs=outputs)
