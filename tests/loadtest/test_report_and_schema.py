@@ -1,0 +1,130 @@
+"""report.png / report.html from a result, and the JSON schema of the result."""
+
+from __future__ import annotations
+
+import base64
+import datetime as dt
+import json
+import re
+import struct
+from html.parser import HTMLParser
+from pathlib import Path
+
+import pytest
+from pydantic import ValidationError
+
+from rsfleet.loadtest import stats
+from rsfleet.loadtest.model import SCHEMA_VERSION, LoadTestConfig, LoadTestResult
+from rsfleet.loadtest.report import bin_width, write_report
+
+from .helpers import conn, fault, query
+
+PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
+
+
+def png_size(data: bytes) -> tuple[int, int]:
+    assert data[:8] == PNG_MAGIC
+    assert data[12:16] == b"IHDR"
+    return struct.unpack(">II", data[16:24])
+
+
+def make_result(consumers=("c1", "c2", "c3"), with_fault=True) -> LoadTestResult:
+    conns, qs = [], []
+    for s in range(12):
+        name = consumers[s % len(consumers)]
+        conns.append(conn(s, s, name, 0.01 * s))
+        for i in range(40):
+            t = 0.25 * i + 0.001 * s
+            failed = with_fault and name == "c2" and 5.0 <= t < 5.3
+            qs.append(query(s, name, t, ok=not failed, latency_ms=1 + (i % 7), cid=s))
+    events = [fault("kill", "c2", 5.0)] if with_fault else []
+    summary = stats.summarize(consumers=list(consumers), queries=qs, connections=conns,
+                              faults=events, duration_s=10.0, fault_window_s=3.0)
+    config = LoadTestConfig(backend="local", host="127.0.0.1", port=5439, user="app_reader",
+                            database="sales_db", sessions=12, connect_mode="per-session",
+                            duration_s=10.0, queries=None, query_mix=["count:sales.orders"],
+                            engine="threads", consumers=list(consumers), fault_window_s=3.0,
+                            max_error_rate=None)
+    return LoadTestResult(version="test", started_at=dt.datetime(2025, 1, 1, tzinfo=dt.UTC),
+                          config=config, summary=summary, faults=events, connections=conns,
+                          queries=qs)
+
+
+class _Collect(HTMLParser):
+    def __init__(self):
+        super().__init__()
+        self.tags: list[str] = []
+        self.imgs: list[dict] = []
+        self.text: list[str] = []
+
+    def handle_starttag(self, tag, attrs):
+        self.tags.append(tag)
+        if tag == "img":
+            self.imgs.append(dict(attrs))
+
+    def handle_data(self, data):
+        self.text.append(data)
+
+
+def test_report_png_and_html(tmp_path: Path):
+    result = make_result()
+    png, page = write_report(result, tmp_path / "out")
+    data = png.read_bytes()
+    assert png_size(data) == (1100, 1100)
+    assert len(data) > 20_000  # three panels with data, not a blank canvas
+    doc = page.read_text(encoding="utf-8")
+    assert doc.startswith("<!doctype html>") and doc.rstrip().endswith("</html>")
+    parser = _Collect()
+    parser.feed(doc)
+    assert parser.tags.count("table") == 3  # summary, per consumer, faults
+    (img,) = parser.imgs
+    assert base64.b64decode(img["src"].split(",", 1)[1]) == data
+    text = " ".join(parser.text)
+    assert "kill c2" in text and "c3" in text
+    assert re.search(r"queries \(ok / failed\) \d+ \(\d+ / [1-9]\d*\)", text)
+
+
+def test_html_escapes_names(tmp_path: Path):
+    result = make_result(consumers=("c1", "<b>x</b>"), with_fault=False)
+    _, page = write_report(result, tmp_path)
+    doc = page.read_text(encoding="utf-8")
+    assert "<b>x</b>" not in doc and "&lt;b&gt;x&lt;/b&gt;" in doc
+    assert "<h2>Faults</h2>" not in doc
+
+
+def test_report_of_an_empty_run(tmp_path: Path):
+    result = make_result(with_fault=False).model_copy(update={"queries": [], "connections": []})
+    png, _ = write_report(result, tmp_path)
+    assert png_size(png.read_bytes()) == (1100, 1100)
+
+
+def test_bin_width():
+    assert bin_width(4) == 0.1
+    assert bin_width(30) == 0.25
+    assert bin_width(600) == 5.0
+    assert 3600 / bin_width(3600) <= 120
+
+
+def test_result_json_round_trip_and_schema():
+    result = make_result()
+    doc = json.loads(result.model_dump_json())
+    assert doc["schema_version"] == SCHEMA_VERSION == 1
+    assert set(doc) >= {"config", "summary", "faults", "connections", "queries", "started_at"}
+    assert set(doc["summary"]["latency_ms"]) == {"p50", "p95", "p99", "max", "mean"}
+    q = doc["queries"][0]
+    assert set(q) == {"session", "conn", "consumer", "query", "start_s", "latency_ms", "ok",
+                      "error_kind", "error"}
+    assert LoadTestResult.model_validate(doc) == result
+    bad = dict(doc, schema_version=2)
+    with pytest.raises(ValidationError):
+        LoadTestResult.model_validate(bad)
+    doc["queries"][0]["error_kind"] = "gremlins"
+    with pytest.raises(ValidationError):
+        LoadTestResult.model_validate(doc)
+
+
+def test_json_schema_is_published():
+    schema = LoadTestResult.model_json_schema()
+    assert schema["properties"]["schema_version"]["const"] == 1
+    kinds = schema["$defs"]["QueryRecord"]["properties"]["error_kind"]["anyOf"][0]["enum"]
+    assert kinds == ["connect_refused", "connection_lost", "timeout", "permission", "other"]
