@@ -1,0 +1,121 @@
+"""Kill and drain under load, on real servers behind a real HAProxy; and the CLI end to end."""
+
+from __future__ import annotations
+
+import json
+import struct
+
+import pytest
+from typer.testing import CliRunner
+
+from rsfleet.cli import app
+from rsfleet.loadtest import stats
+from rsfleet.loadtest.model import FaultSpec, LoadTestResult
+from rsfleet.loadtest.queries import Query
+from rsfleet.loadtest.runner import Endpoint, RunSettings, run
+
+from .minifleet import mini_fleet
+
+pytestmark = pytest.mark.fleet
+NAMES = ["c1", "c2", "c3"]
+MIX = [Query("count", "SELECT count(*) FROM sales.orders"),
+       Query("group", "SELECT region, count(*) FROM sales.orders GROUP BY 1")]
+
+
+def injector_for(fleet):
+    def inject(kind: str, name: str) -> str:
+        if kind == "kill":
+            fleet.kill(name)
+            return f"SIGKILL postmaster of {name}"
+        fleet.haproxy(f"set server consumers/{name} state drain")
+        return f"drained {name}"
+    return inject
+
+
+def test_kill_timeline():
+    with mini_fleet(NAMES) as fleet:
+        ep = Endpoint(backend="local", kwargs=fleet.kwargs(), consumers=NAMES)
+        out = run(ep, MIX, RunSettings(sessions=12, connect_mode="per-session", duration_s=4.0,
+                                       faults=[FaultSpec(kind="kill", target="c2", at_s=1.5)]),
+                  injector=injector_for(fleet))
+    s = stats.summarize(consumers=NAMES, queries=out.queries, connections=out.connections,
+                        faults=out.faults, duration_s=out.duration_s, fault_window_s=2.0)
+    (t,) = s.faults
+    assert t.applied_s is not None and 1.5 <= t.applied_s < 1.7
+    # the sessions on c2 lost their connection, reconnected elsewhere and recovered
+    assert t.failed_queries >= 1 and t.sessions_affected >= 1
+    assert set(t.failed_by_kind) <= {"connection_lost", "connect_refused"}
+    assert {f.consumer for f in t.failed if f.error_kind == "connection_lost"} == {"c2"}
+    assert t.recovery_s is not None and t.recovery_s < 2.0
+    # in-flight queries may still finish right at the kill; nothing later is served by c2
+    assert not [q for q in out.queries if q.ok and q.consumer == "c2"
+                and q.start_s > t.applied_s + 0.5]
+    assert s.reconnects >= t.sessions_affected
+    after = [c for c in out.connections if c.reconnect and c.ok]
+    assert after and all(c.consumer in ("c1", "c3") for c in after)
+    assert s.errors_outside_faults == 0
+    assert stats.verdict(s, None)[0] is True
+
+
+def test_drain_timeline_loses_nothing():
+    with mini_fleet(NAMES) as fleet:
+        ep = Endpoint(backend="local", kwargs=fleet.kwargs(), consumers=NAMES)
+        out = run(ep, MIX, RunSettings(sessions=6, connect_mode="per-query", duration_s=3.0,
+                                       faults=[FaultSpec(kind="drain", target="c1", at_s=1.0)]),
+                  injector=injector_for(fleet))
+    s = stats.summarize(consumers=NAMES, queries=out.queries, connections=out.connections,
+                        faults=out.faults, duration_s=out.duration_s, fault_window_s=5.0)
+    (t,) = s.faults
+    assert s.failed == 0 and t.failed_queries == 0 and t.recovery_s == 0.0
+    # at most the connections already in HAProxy's hands when the drain landed
+    assert t.new_sessions_after <= 6
+    assert t.last_new_session_after_s is None or t.last_new_session_after_s < 0.2
+    late = [c for c in out.connections if c.opened_s > t.applied_s + 0.2]
+    assert late and {c.consumer for c in late} == {"c2", "c3"}
+    assert s.evenness[0].p_value > 0.001  # even before the drain
+
+
+def png_size(data: bytes) -> tuple[int, int]:
+    assert data[:8] == b"\x89PNG\r\n\x1a\n" and data[12:16] == b"IHDR"
+    return struct.unpack(">II", data[16:24])
+
+
+def test_cli_end_to_end_json_and_report(tmp_path, monkeypatch):
+    with mini_fleet(["c1", "c2"]) as fleet:
+        monkeypatch.setenv("PGPASSWORD", "reader-secret-1")
+        monkeypatch.setenv("RSFLEET_STATE_DIR", str(tmp_path / "no-fleet-here"))
+        res = CliRunner().invoke(app, [
+            "loadtest", "--host", "127.0.0.1", "--port", str(fleet.lb_port), "--user",
+            "app_reader", "--database", "sales_db", "--sslmode", "disable", "-n", "4",
+            "--connect-mode", "per-query", "--queries", "60", "--json",
+            str(tmp_path / "r.json"), "--report", str(tmp_path / "rep"), "--quiet"])
+        assert res.exit_code == 0, res.output
+        doc = json.loads((tmp_path / "r.json").read_text())
+        result = LoadTestResult.model_validate(doc)
+        assert doc["schema_version"] == 1 and result.summary.queries == 60
+        assert {c.name for c in result.summary.consumers} == {"c1", "c2"}
+        assert "reader-secret-1" not in (tmp_path / "r.json").read_text()
+        assert png_size((tmp_path / "rep" / "report.png").read_bytes()) == (1100, 1100)
+        assert "<img" in (tmp_path / "rep" / "report.html").read_text()
+        # writes are refused: every query fails -> exit 1 with the reason
+        sql = tmp_path / "w.sql"
+        sql.write_text("INSERT INTO sales.orders VALUES (-5, 'x', 1);\n")
+        res = CliRunner().invoke(app, [
+            "loadtest", "--host", "127.0.0.1", "--port", str(fleet.lb_port), "--user",
+            "app_reader", "--database", "sales_db", "--sslmode", "disable", "-n", "1",
+            "--queries", "3", "--query-file", str(sql), "--quiet"])
+        assert res.exit_code == 1
+        assert "3 queries failed outside the fault windows" in res.output
+
+
+@pytest.mark.parametrize(("args", "message"), [
+    (["--sessions", "0"], "--sessions 0"),
+    (["--connect-mode", "sometimes"], "--connect-mode"),
+    (["--duration", "soon"], "is not a duration"),
+    (["--max-error-rate", "2"], "--max-error-rate"),
+    (["--engine", "gevent"], "--engine"),
+])
+def test_cli_bad_input_exit_2(args, message):
+    res = CliRunner().invoke(app, ["loadtest", *args])
+    assert res.exit_code == 2 and message in res.output
+    assert "Traceback" not in res.output
