@@ -137,7 +137,7 @@ backend consumers
 @contextlib.contextmanager
 def mini_fleet(names=("c1", "c2", "c3"), unseeded=()):
     root = Path(tempfile.mkdtemp(prefix="rsfleet-lt-"))
-    os.chmod(root, 0o755)
+    os.chmod(root, 0o755)  # noqa: S103 - the postgres user must enter it
     if os.geteuid() == 0:
         shutil.chown(root, "postgres")
     fleet = MiniFleet(root)
