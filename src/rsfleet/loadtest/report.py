@@ -107,7 +107,8 @@ def render_png(result: LoadTestResult, path: Path) -> Path:
     ax.set_ylabel(f"per {width:g} s")
     ax.set_xlim(0, duration)
     ax.grid(alpha=0.3)
-    ax.legend(loc="upper right", fontsize=8, ncol=2)
+    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.16), fontsize=8,
+              ncol=min(len(names) + 1, 5), frameon=False)
 
     fig.tight_layout(rect=(0, 0, 1, 0.97))
     path.parent.mkdir(parents=True, exist_ok=True)
