@@ -89,10 +89,8 @@ def loadtest(
 ) -> None:
     """Open SESSIONS client sessions through the load balancer and run a query mix.
 
-    Reports throughput, latency p50/p95/p99/max, errors by kind, each consumer's share of
-    sessions and queries (chi-square test of evenness) and, with --kill/--drain, what
-    happened around the fault. Exit 1 when the error rule (--max-error-rate) fails.
-    """
+    Reports throughput, latency p50/p95/p99/max, errors by kind, each consumer's share of sessions and queries (chi-square test of evenness) and, with --kill/--drain, what happened around the fault. Exit 1 when the error rule (--max-error-rate) fails.
+    """  # noqa: E501 - one paragraph, wrapped by the terminal
     from rsfleet.loadtest import faults as faults_mod
     from rsfleet.loadtest.runner import ENGINES, Progress, RunSettings
 
