@@ -1,0 +1,209 @@
+"""The datashare planner: desired shares + observed state -> ordered actions. No I/O.
+
+Order constraints (checked by tests): a share exists before objects are added to it;
+a schema is in the share before its tables; a share's objects before its grants; all
+producer work before any consumer mounts; when pruning, unmount before revoke before drop.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from rsfleet.sharing.model import DesiredShare, FleetShareState
+
+
+@dataclass(frozen=True)
+class Action:
+    share: str
+
+    @property
+    def target(self) -> str:
+        """'producer' or 'consumer <name>': where the action runs."""
+        return "producer"
+
+
+@dataclass(frozen=True)
+class CreateShare(Action):
+    pass
+
+
+@dataclass(frozen=True)
+class AddSchema(Action):
+    schema: str
+
+
+@dataclass(frozen=True)
+class AddAllTables(Action):
+    schema: str
+
+
+@dataclass(frozen=True)
+class SetIncludeNew(Action):
+    schema: str
+
+
+@dataclass(frozen=True)
+class AddTable(Action):
+    schema: str
+    table: str
+
+
+@dataclass(frozen=True)
+class Grant(Action):
+    consumer: str
+
+
+@dataclass(frozen=True)
+class Mount(Action):
+    consumer: str
+    database: str
+
+    @property
+    def target(self) -> str:
+        return f"consumer {self.consumer}"
+
+
+@dataclass(frozen=True)
+class Unmount(Action):
+    consumer: str
+    database: str
+
+    @property
+    def target(self) -> str:
+        return f"consumer {self.consumer}"
+
+
+@dataclass(frozen=True)
+class Revoke(Action):
+    consumer: str
+
+
+@dataclass(frozen=True)
+class DropShare(Action):
+    pass
+
+
+@dataclass(frozen=True)
+class Plan:
+    actions: tuple[Action, ...]
+    # Shares/mounts present but not in the spec, left alone because prune was not asked.
+    would_prune: tuple[str, ...] = ()
+
+    @property
+    def empty(self) -> bool:
+        return not self.actions
+
+
+def plan(
+    desired: Iterable[DesiredShare], observed: FleetShareState, *, prune: bool = False
+) -> Plan:
+    desired = list(desired)
+    producer: list[Action] = []
+    mounts: list[Action] = []
+    for share in sorted(desired, key=lambda s: s.name):
+        have = observed.shares.get(share.name)
+        if have is None:
+            producer.append(CreateShare(share.name))
+        have_schemas = have.schemas if have else frozenset()
+        have_new = have.includenew if have else frozenset()
+        have_tables = have.tables if have else frozenset()
+        added: set[str] = set(have_schemas)
+        for schema in share.schemas:
+            if schema not in have_schemas:
+                producer.append(AddSchema(share.name, schema))
+                producer.append(AddAllTables(share.name, schema))
+                added.add(schema)
+            if schema not in have_new:
+                producer.append(SetIncludeNew(share.name, schema))
+        for qualified in share.tables:
+            schema, table = qualified.split(".", 1)
+            if qualified in have_tables:
+                continue
+            if schema not in added:
+                producer.append(AddSchema(share.name, schema))
+                added.add(schema)
+            producer.append(AddTable(share.name, schema, table))
+        have_grants = have.grants if have else frozenset()
+        for consumer in share.consumers:
+            if consumer not in have_grants:
+                producer.append(Grant(share.name, consumer))
+    for share in sorted(desired, key=lambda s: s.name):
+        for consumer in share.consumers:
+            if observed.mounts.get(consumer, {}).get(share.database) != share.name:
+                mounts.append(Mount(share.name, consumer, share.database))
+    # Consumers' blocks in consumer order (the fresh-fleet SQL groups by consumer).
+    mounts.sort(key=lambda a: (a.consumer, a.share))  # type: ignore[attr-defined]
+
+    removals, leftovers = _removals(desired, observed)
+    actions = [*producer, *mounts]
+    if prune:
+        actions.extend(removals)
+        leftovers = []
+    return Plan(tuple(actions), tuple(leftovers))
+
+
+def _removals(
+    desired: list[DesiredShare], observed: FleetShareState
+) -> tuple[list[Action], list[str]]:
+    wanted = {s.name: s for s in desired}
+    unmounts: list[Action] = []
+    revokes: list[Action] = []
+    drops: list[Action] = []
+    notes: list[str] = []
+    for consumer, dbs in sorted(observed.mounts.items()):
+        for database, share in sorted(dbs.items()):
+            want = wanted.get(share)
+            if want is None or consumer not in want.consumers or want.database != database:
+                unmounts.append(Unmount(share, consumer, database))
+                notes.append(f"consumer {consumer}: database {database} (from {share})")
+    for name, have in sorted(observed.shares.items()):
+        want = wanted.get(name)
+        if want is None:
+            drops.append(DropShare(name))
+            notes.append(f"producer: datashare {name}")
+            continue
+        for consumer in sorted(have.grants - set(want.consumers)):
+            revokes.append(Revoke(name, consumer))
+            notes.append(f"producer: grant of {name} to {consumer}")
+    return [*unmounts, *revokes, *drops], notes
+
+
+def apply_to_state(
+    observed: FleetShareState, actions: Iterable[Action], desired: Iterable[DesiredShare]
+) -> FleetShareState:
+    """What the state becomes after `actions` (used by tests to prove convergence).
+
+    ADD ALL TABLES and INCLUDENEW bring in every table of the schema, which the
+    observation then reports; the desired tables of that schema count as present.
+    """
+    want = {s.name: s for s in desired}
+    shares = {k: v for k, v in observed.shares.items()}
+    mounts = {k: dict(v) for k, v in observed.mounts.items()}
+    from rsfleet.sharing.model import ShareState
+
+    for a in actions:
+        s = shares.get(a.share, ShareState())
+        if isinstance(a, CreateShare):
+            shares[a.share] = ShareState()
+        elif isinstance(a, AddSchema):
+            shares[a.share] = ShareState(s.schemas | {a.schema}, s.includenew, s.tables, s.grants)
+        elif isinstance(a, AddAllTables):
+            extra = {t for t in want[a.share].tables if t.startswith(a.schema + ".")}
+            shares[a.share] = ShareState(s.schemas, s.includenew, s.tables | extra, s.grants)
+        elif isinstance(a, SetIncludeNew):
+            shares[a.share] = ShareState(s.schemas, s.includenew | {a.schema}, s.tables, s.grants)
+        elif isinstance(a, AddTable):
+            t = f"{a.schema}.{a.table}"
+            shares[a.share] = ShareState(s.schemas, s.includenew, s.tables | {t}, s.grants)
+        elif isinstance(a, Grant):
+            shares[a.share] = ShareState(s.schemas, s.includenew, s.tables, s.grants | {a.consumer})
+        elif isinstance(a, Revoke):
+            shares[a.share] = ShareState(s.schemas, s.includenew, s.tables, s.grants - {a.consumer})
+        elif isinstance(a, DropShare):
+            shares.pop(a.share, None)
+        elif isinstance(a, Mount):
+            mounts.setdefault(a.consumer, {})[a.database] = a.share
+        elif isinstance(a, Unmount):
+            mounts.get(a.consumer, {}).pop(a.database, None)
+    return FleetShareState(shares, {k: v for k, v in mounts.items() if v})

@@ -1,0 +1,143 @@
+"""The Redshift executor: observe datashares through system views, apply a plan statement
+by statement through the Data API.
+
+Observed state (column names from the AWS docs):
+- producer: SVV_DATASHARES (share_name, share_type),
+  SVV_DATASHARE_OBJECTS (share_name, share_type, object_type, object_name, include_new)
+  https://docs.aws.amazon.com/redshift/latest/dg/r_SVV_DATASHARE_OBJECTS.html,
+  SVV_DATASHARE_CONSUMERS (share_name, consumer_namespace)
+  https://docs.aws.amazon.com/redshift/latest/dg/r_SVV_DATASHARE_CONSUMERS.html
+- consumers: SVV_REDSHIFT_DATABASES (database_name, database_type = 'shared')
+  https://docs.aws.amazon.com/redshift/latest/dg/r_SVV_REDSHIFT_DATABASES.html
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from rsfleet.adapters.redshift_data import DataApi, Target
+from rsfleet.errors import UsageError
+from rsfleet.sharing import planner as p
+from rsfleet.sharing.model import DesiredShare, FleetShareState, ShareState
+from rsfleet.sharing.sql import statement
+from rsfleet.spec.identifiers import NAMESPACE_ID_RE
+
+
+@dataclass(frozen=True)
+class Workgroup:
+    name: str
+    namespace_id: str
+    secret_arn: str
+    database: str
+
+
+@dataclass(frozen=True)
+class RedshiftFleet:
+    producer: Workgroup
+    consumers: dict[str, Workgroup] = field(default_factory=dict)
+
+    @property
+    def consumer_namespace_ids(self) -> dict[str, str]:
+        return {name: wg.namespace_id for name, wg in self.consumers.items()}
+
+
+def fleet_from_outputs(outputs: dict[str, Any], database: str = "dev") -> RedshiftFleet:
+    """Build the fleet from `terraform output -json` values (docs/CONTRACTS.md §3)."""
+    try:
+        prod = outputs["producer"]
+        consumers = outputs["consumers"]
+        producer = Workgroup(prod["workgroup_name"], prod["namespace_id"],
+                             prod["admin_secret_arn"], prod.get("database_name") or database)
+        fleet = RedshiftFleet(
+            producer,
+            {name: Workgroup(c["workgroup_name"], c["namespace_id"], c["admin_secret_arn"], "dev")
+             for name, c in consumers.items()},
+        )
+    except (KeyError, TypeError) as exc:
+        raise UsageError(
+            f"Terraform outputs lack {exc}", hint="run `rsfleet apply --env ENV` first, or pass "
+            "--outputs FILE saved with `terraform output -json`",
+        ) from None
+    for wg in (fleet.producer, *fleet.consumers.values()):
+        if not NAMESPACE_ID_RE.fullmatch(str(wg.namespace_id)):
+            raise UsageError(f"namespace id of {wg.name} is not a GUID: {wg.namespace_id!r}")
+    return fleet
+
+
+def _target(wg: Workgroup) -> Target:
+    return Target(workgroup=wg.name, database=wg.database, secret_arn=wg.secret_arn)
+
+
+def observe(api: DataApi, fleet: RedshiftFleet, desired: list[DesiredShare]) -> FleetShareState:
+    prod = _target(fleet.producer)
+    by_namespace = {wg.namespace_id: name for name, wg in fleet.consumers.items()}
+    names = [r["share_name"].strip() for r in api.query(
+        "SELECT share_name FROM svv_datashares WHERE share_type = 'OUTBOUND';", prod)]
+    schemas: dict[str, set[str]] = {n: set() for n in names}
+    includenew: dict[str, set[str]] = {n: set() for n in names}
+    tables: dict[str, set[str]] = {n: set() for n in names}
+    grants: dict[str, set[str]] = {n: set() for n in names}
+    for r in api.query(
+        "SELECT share_name, object_type, object_name, include_new FROM svv_datashare_objects "
+        "WHERE share_type = 'OUTBOUND';", prod,
+    ):
+        share = r["share_name"].strip()
+        kind = (r["object_type"] or "").strip().lower()
+        obj = (r["object_name"] or "").strip()
+        if share not in schemas:
+            continue
+        if kind == "schema":
+            schemas[share].add(obj)
+            if r.get("include_new"):
+                includenew[share].add(obj)
+        elif kind == "table":
+            tables[share].add(obj)
+    for r in api.query("SELECT share_name, consumer_namespace FROM svv_datashare_consumers;",
+                       prod):
+        share = r["share_name"].strip()
+        consumer = by_namespace.get((r["consumer_namespace"] or "").strip())
+        if share in grants and consumer:
+            grants[share].add(consumer)
+    shares = {
+        n: ShareState(frozenset(schemas[n]), frozenset(includenew[n]), frozenset(tables[n]),
+                      frozenset(grants[n]))
+        for n in names
+    }
+    share_of_db = {d.database: d.name for d in desired}
+    mounts: dict[str, dict[str, str]] = {}
+    for name, wg in sorted(fleet.consumers.items()):
+        rows = api.query(
+            "SELECT database_name FROM svv_redshift_databases WHERE database_type = 'shared';",
+            _target(wg),
+        )
+        dbs = {r["database_name"].strip() for r in rows}
+        if dbs:
+            mounts[name] = {db: share_of_db.get(db, f"(unknown share of {db})") for db in dbs}
+    return FleetShareState(shares, mounts)
+
+
+def apply(
+    api: DataApi,
+    fleet: RedshiftFleet,
+    actions: tuple[p.Action, ...],
+    *,
+    on_statement: Callable[[str, str], None] | None = None,
+) -> list[tuple[str, str]]:
+    """Execute actions in order, one Data API call each; stop at the first failure.
+
+    Every action is idempotent with respect to the next plan: a failure leaves a state
+    that the next `share apply` observes and completes.
+    """
+    done: list[tuple[str, str]] = []
+    for action in actions:
+        sql = statement(action, producer_namespace_id=fleet.producer.namespace_id,
+                        consumer_namespace_ids=fleet.consumer_namespace_ids)
+        wg = fleet.producer if action.target == "producer" else fleet.consumers[
+            action.consumer]  # type: ignore[attr-defined]
+        if on_statement:
+            on_statement(wg.name, sql)
+        api.execute(sql, _target(wg))
+        done.append((wg.name, sql))
+    return done

@@ -1,0 +1,115 @@
+"""Datashare use cases shared by `rsfleet share ...`: load everything a backend needs."""
+
+from __future__ import annotations
+
+import uuid
+from pathlib import Path
+from typing import Any
+
+from rsfleet.errors import UsageError
+from rsfleet.sharing import planner as p
+from rsfleet.sharing.model import desired_from_spec
+from rsfleet.sharing.sql import render, render_fresh_fleet_sql
+from rsfleet.spec.models import FleetSpec
+
+
+def terraform_outputs(spec_path: Path, env: str, outputs_file: Path | None) -> dict[str, Any]:
+    from rsfleet.adapters.terraform import TerraformCli, TerraformProject, read_outputs_file
+
+    if outputs_file is not None:
+        return read_outputs_file(outputs_file)
+    root = spec_path.parent.parent.parent
+    return TerraformCli(TerraformProject(root=root, env=env), capture=True).outputs()
+
+
+def fresh_sql(
+    spec: FleetSpec, producer_id: str | None, consumer_ids: dict[str, str]
+) -> tuple[str, bool]:
+    """The fresh-fleet SQL and whether placeholders stand in for namespace ids not given."""
+    fakes: dict[str, str] = {}
+    if producer_id is None:
+        producer_id = str(uuid.uuid4())
+        fakes[producer_id] = "<producer namespace id>"
+    ids = dict(consumer_ids)
+    for name in spec.consumers:
+        if name not in ids:
+            ids[name] = str(uuid.uuid4())
+            fakes[ids[name]] = f"<namespace id of {name}>"
+    try:
+        text = render_fresh_fleet_sql(spec, producer_id, ids)
+    except ValueError as exc:
+        raise UsageError(str(exc), hint="namespace ids are GUIDs such as "
+                         "0a1b2c3d-4e5f-6a7b-8c9d-0e1f2a3b4c5d") from None
+    for guid, placeholder in fakes.items():
+        text = text.replace(guid, placeholder)
+    return text, bool(fakes)
+
+
+def parse_consumer_ids(items: list[str], spec: FleetSpec) -> dict[str, str]:
+    ids: dict[str, str] = {}
+    for item in items:
+        name, sep, guid = item.partition("=")
+        if not sep or name not in spec.consumers:
+            raise UsageError(
+                f"--consumer-namespace-id {item!r}: expected NAME=GUID with NAME one of "
+                f"{', '.join(sorted(spec.consumers))}"
+            )
+        ids[name] = guid
+    return ids
+
+
+def aws_plan(spec: FleetSpec, outputs: dict[str, Any], *, prune: bool, api: Any = None):
+    from rsfleet.adapters.redshift_data import DataApi
+    from rsfleet.sharing import redshift
+
+    fleet = redshift.fleet_from_outputs(outputs, database=spec.producer.database_name)
+    api = api or DataApi(region=outputs.get("aws_region") or spec.aws_region)
+    desired = desired_from_spec(spec)
+    observed = redshift.observe(api, fleet, desired)
+    the_plan = p.plan(desired, observed, prune=prune)
+    text = render(the_plan.actions, producer_namespace_id=fleet.producer.namespace_id,
+                  consumer_namespace_ids=fleet.consumer_namespace_ids)
+    return api, fleet, the_plan, text
+
+
+def aws_verify(spec: FleetSpec, outputs: dict[str, Any], *, api: Any = None) -> list[str]:
+    """Every consumer reads every shared object (cross-database SELECT ... LIMIT 1)."""
+    from rsfleet.adapters.redshift_data import DataApi, StatementFailed, Target
+    from rsfleet.sharing import redshift
+    from rsfleet.spec.identifiers import check_identifier, quote_ident
+
+    fleet = redshift.fleet_from_outputs(outputs, database=spec.producer.database_name)
+    api = api or DataApi(region=outputs.get("aws_region") or spec.aws_region)
+    problems: list[str] = []
+    for share in desired_from_spec(spec):
+        db = check_identifier(share.database)
+        for consumer in share.consumers:
+            wg = fleet.consumers[consumer]
+            target = Target(wg.name, wg.database, wg.secret_arn)
+            try:
+                rows = api.query(
+                    "SELECT schema_name, table_name FROM svv_redshift_tables "
+                    f"WHERE database_name = '{db}';", target)  # db: validated identifier
+            except StatementFailed as exc:
+                problems.append(f"consumer {consumer}: database {db} not readable: {exc.error}")
+                continue
+            present = {f"{r['schema_name'].strip()}.{r['table_name'].strip()}" for r in rows}
+            wanted = set(share.tables)
+            for schema in share.schemas:
+                tables = {t for t in present if t.startswith(schema + ".")}
+                if not tables:
+                    problems.append(f"consumer {consumer}: {db}.{schema} has no tables "
+                                    f"(share {share.name} not mounted or schema empty)")
+                wanted |= tables
+            for qualified in sorted(wanted):
+                if qualified not in present:
+                    problems.append(f"consumer {consumer}: {db}.{qualified} missing")
+                    continue
+                schema, table = qualified.split(".", 1)
+                probe = (f"SELECT 1 FROM {quote_ident(db)}.{quote_ident(schema)}."
+                         f"{quote_ident(table)} LIMIT 1;")
+                try:
+                    api.execute(probe, target)
+                except StatementFailed as exc:
+                    problems.append(f"consumer {consumer}: {db}.{qualified}: {exc.error}")
+    return problems
