@@ -1,0 +1,1 @@
+"""Cost model for Redshift Serverless fleets: prices as data, arithmetic in Decimal."""
