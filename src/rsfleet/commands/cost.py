@@ -119,8 +119,8 @@ def cost(
     if claimed:
         table.add_column("seed said", justify="right", style="red", no_wrap=True)
     for w in est.workgroups:
-        row = [w.name, str(w.rpu), f"{w.billed_hours_per_day.normalize():f}",
-               f"{w.rpu_hours_month.normalize():f}", f"${w.monthly:,}",
+        row = [w.name, str(w.rpu), _short(w.billed_hours_per_day), _short(w.rpu_hours_month),
+               f"${w.monthly:,}",
                f"${w.yearly:,}"]
         if claimed:
             row.append(f"${Decimal(claimed[w.name]):,}" if w.name in claimed else "")
@@ -144,6 +144,11 @@ def cost(
                       f"${Decimal(sv['one_big_serving_both_periods_monthly']):,}.")
     for note in est.notes:
         console.print(f"[yellow]note:[/] {note}", highlight=False)
+
+
+def _short(value: Decimal) -> str:
+    """At most 3 decimals, no trailing zeros: 3.333, 8, 3200."""
+    return f"{value.quantize(Decimal('0.001')).normalize():f}"
 
 
 def register(app: typer.Typer) -> None:
