@@ -1,0 +1,69 @@
+"""Elastic Load Balancing v2 (NLB target groups) through boto3; boto3 is imported inside.
+
+Docs: RegisterTargets / DeregisterTargets / DescribeTargetHealth
+https://docs.aws.amazon.com/elasticloadbalancing/latest/APIReference/API_DeregisterTargets.html
+Deregistering starts connection draining for the target group's deregistration delay
+(state ``draining``, then the target is gone).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from rsfleet.errors import FleetError
+
+
+def client(region: str | None = None) -> Any:
+    import boto3
+
+    return boto3.client("elbv2", region_name=region)
+
+
+def _call(fn: Any, what: str, **kwargs: Any) -> Any:
+    from botocore.exceptions import BotoCoreError, ClientError
+
+    try:
+        return fn(**kwargs)
+    except ClientError as exc:
+        err = exc.response.get("Error", {})
+        raise FleetError(f"elbv2 {what} failed: {err.get('Code')}: {err.get('Message')}") from None
+    except BotoCoreError as exc:
+        raise FleetError(f"elbv2 {what} failed: {exc}") from None
+
+
+def _targets(ips: Iterable[str], port: int) -> list[dict[str, Any]]:
+    return [{"Id": ip, "Port": int(port)} for ip in sorted(set(ips))]
+
+
+def register_targets(elbv2: Any, target_group_arn: str, ips: Iterable[str], port: int) -> None:
+    targets = _targets(ips, port)
+    if targets:
+        _call(elbv2.register_targets, "RegisterTargets", TargetGroupArn=target_group_arn,
+              Targets=targets)
+
+
+def deregister_targets(elbv2: Any, target_group_arn: str, ips: Iterable[str], port: int) -> None:
+    targets = _targets(ips, port)
+    if targets:
+        _call(elbv2.deregister_targets, "DeregisterTargets", TargetGroupArn=target_group_arn,
+              Targets=targets)
+
+
+def describe_target_health(elbv2: Any, target_group_arn: str) -> list[dict[str, Any]]:
+    """[{ip, port, state, reason, description}] for every registered target."""
+    resp = _call(elbv2.describe_target_health, "DescribeTargetHealth",
+                 TargetGroupArn=target_group_arn)
+    out = []
+    for d in resp.get("TargetHealthDescriptions", []):
+        th = d.get("TargetHealth", {})
+        out.append({"ip": d["Target"]["Id"], "port": d["Target"].get("Port"),
+                    "state": th.get("State", "unknown"), "reason": th.get("Reason", ""),
+                    "description": th.get("Description", "")})
+    return out
+
+
+def target_group_attributes(elbv2: Any, target_group_arn: str) -> dict[str, str]:
+    resp = _call(elbv2.describe_target_group_attributes, "DescribeTargetGroupAttributes",
+                 TargetGroupArn=target_group_arn)
+    return {a["Key"]: a["Value"] for a in resp.get("Attributes", [])}

@@ -1,0 +1,102 @@
+"""NLB target adapter: a consumer is the set of its VPC-endpoint ENI IPs in the target group.
+
+Draining is the NLB's own: ``deregister_targets`` puts the IPs in ``draining`` for the target
+group's deregistration delay (no new flows, existing ones continue), then they are gone
+(https://docs.aws.amazon.com/elasticloadbalancing/latest/network/load-balancer-target-groups.html#deregistration-delay).
+So ``lb_finishes_drain`` is true and ``disable``/``remove`` have nothing left to do.
+
+Modes (spec ``nlb.register_targets_with_terraform``):
+- true (default): Terraform owns the attachments. rsfleet only deregisters unready or drained
+  consumers temporarily and registers them again; it never removes a target that is not a
+  member (``terraform apply`` does).
+- false: rsfleet owns membership: it registers members and deregisters everything else.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from rsfleet.adapters import elbv2
+from rsfleet.errors import UsageError
+from rsfleet.targets.reconciler import Action, ActualTarget
+
+UNKNOWN_PREFIX = "ip:"  # a registered IP that belongs to no consumer in the outputs
+
+
+class NlbTargets:
+    kind = "nlb"
+    lb_finishes_drain = True
+
+    def __init__(self, client: Any, target_group_arn: str, endpoints: Mapping[str, list[str]],
+                 port: int, *, owns_membership: bool, deregistration_delay: float) -> None:
+        self.client = client
+        self.target_group_arn = target_group_arn
+        self.endpoints = {n: sorted(set(ips)) for n, ips in endpoints.items()}
+        self.port = port
+        self.owns_membership = owns_membership
+        self.deregistration_delay = deregistration_delay
+        self._by_ip = {ip: n for n, ips in self.endpoints.items() for ip in ips}
+
+    @classmethod
+    def from_outputs(cls, outputs: Mapping[str, Any], *, register_with_terraform: bool,
+                     deregistration_delay: float, client: Any = None,
+                     region: str | None = None) -> NlbTargets:
+        """Build from `terraform output -json` values (CONTRACTS.md §3)."""
+        tg = (outputs.get("nlb") or {}).get("target_group_arn")
+        if not tg:
+            raise UsageError("the Terraform outputs have no nlb.target_group_arn",
+                             hint="run `rsfleet apply`, or pass --outputs FILE from "
+                             "`terraform output -json`")
+        consumers = outputs.get("consumers") or {}
+        endpoints: dict[str, list[str]] = {}
+        port = None
+        for name, c in consumers.items():
+            if not c.get("behind_nlb", True):
+                continue
+            ips = list((c.get("endpoint_ips") or {}).values())
+            if not ips:
+                raise UsageError(f"consumer {name!r} has no endpoint_ips in the Terraform "
+                                 "outputs", hint="run `rsfleet apply` so the endpoint exists")
+            endpoints[name] = ips
+            port = port or c.get("port")
+        port = int(port or (outputs.get("nlb") or {}).get("port") or 5439)
+        return cls(client or elbv2.client(region or outputs.get("aws_region")), tg, endpoints,
+                   port, owns_membership=not register_with_terraform,
+                   deregistration_delay=deregistration_delay)
+
+    def observe(self) -> dict[str, ActualTarget]:
+        health = elbv2.describe_target_health(self.client, self.target_group_arn)
+        per: dict[str, list[dict[str, Any]]] = {}
+        for h in health:
+            name = self._by_ip.get(h["ip"], UNKNOWN_PREFIX + h["ip"])
+            per.setdefault(name, []).append(h)
+        out: dict[str, ActualTarget] = {}
+        for name, hs in per.items():
+            serving = [h for h in hs if h["state"] != "draining"]
+            text = ", ".join(f"{h['ip']} {h['state']}" for h in sorted(hs, key=lambda h: h["ip"]))
+            if serving:
+                want = set(self.endpoints.get(name, [h["ip"] for h in hs]))
+                complete = want <= {h["ip"] for h in serving}
+                out[name] = ActualTarget("in_rotation", lb_health=text, complete=complete)
+            else:
+                out[name] = ActualTarget("draining", lb_health=text)
+        return out
+
+    def _ips(self, name: str) -> list[str]:
+        if name.startswith(UNKNOWN_PREFIX):
+            return [name.removeprefix(UNKNOWN_PREFIX)]
+        return self.endpoints.get(name, [])
+
+    def apply(self, action: Action) -> str:
+        ips = self._ips(action.target)
+        if action.kind == "enable":
+            elbv2.register_targets(self.client, self.target_group_arn, ips, self.port)
+            return f"registered {', '.join(ips)}:{self.port}"
+        if action.kind == "drain":
+            elbv2.deregister_targets(self.client, self.target_group_arn, ips, self.port)
+            return (f"deregistered {', '.join(ips)} (the NLB drains them for "
+                    f"{self.deregistration_delay:g}s)")
+        if action.kind in ("disable", "remove"):
+            return "nothing to do: the NLB finishes the drain itself"
+        return action.reason

@@ -1,0 +1,152 @@
+"""Readiness probe: connect to a consumer directly (not through the LB) and read shared data.
+
+Ready means: a session opens within the timeout, ``SELECT 1`` answers, and for every
+datashare the consumer receives, each shared table in its ``consumer_database`` can be read
+(``SELECT 1 FROM "schema"."table" LIMIT 1``). Locally the sharing executor's
+``consumer_ready(fleet, name)`` adds its own verdict (subscription state, lag bound).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from rsfleet.spec.models import FleetSpec
+
+Probe = Callable[[str], tuple[bool, str]]
+"""consumer name -> (ready, reason)."""
+
+
+@dataclass(frozen=True)
+class ShareCheck:
+    database: str
+    schemas: tuple[str, ...]  # whole schemas shared: every table in them is read
+    tables: tuple[tuple[str, str], ...]  # single tables shared
+
+
+def share_checks(spec: FleetSpec, consumer: str) -> list[ShareCheck]:
+    """What the probe reads on one consumer, grouped by consumer database."""
+    by_db: dict[str, tuple[list[str], list[tuple[str, str]]]] = {}
+    for share in spec.shares_of(consumer):
+        ds = spec.datashares[share]
+        schemas, tables = by_db.setdefault(spec.database_for(share), ([], []))
+        schemas.extend(s for s in ds.schemas if s not in schemas)
+        for t in ds.tables:
+            sch, tab = t.split(".", 1)
+            if (sch, tab) not in tables:
+                tables.append((sch, tab))
+    return [ShareCheck(db, tuple(s), tuple(t)) for db, (s, t) in sorted(by_db.items())]
+
+
+def _short(exc: BaseException) -> str:
+    text = str(exc).strip().splitlines()
+    return (text[0] if text else type(exc).__name__)[:200]
+
+
+def probe_postgres(connect_kwargs: Callable[[str | None], dict[str, Any]],
+                   checks: list[ShareCheck], timeout: float = 1.0) -> tuple[bool, str]:
+    """Probe one consumer. ``connect_kwargs(dbname)`` gives psycopg.connect kwargs."""
+    import psycopg
+    from psycopg import sql
+
+    targets: list[ShareCheck] = checks or [ShareCheck("", (), ())]
+    read = 0
+    for chk in targets:
+        kw = dict(connect_kwargs(chk.database or None))
+        kw["connect_timeout"] = max(1, round(timeout))
+        opts = kw.get("options", "")
+        kw["options"] = f"{opts} -c statement_timeout={int(timeout * 1000)}".strip()
+        where = f"database {chk.database}" if chk.database else "default database"
+        try:
+            with psycopg.connect(**kw, autocommit=True) as conn:
+                conn.execute("SELECT 1").fetchone()
+                tables = list(chk.tables)
+                for schema in chk.schemas:
+                    rows = conn.execute(
+                        "SELECT table_name FROM information_schema.tables "
+                        "WHERE table_schema = %s ORDER BY table_name", (schema,)).fetchall()
+                    if not rows:
+                        return False, (f"{where}: schema {schema} has no readable tables "
+                                       "(datashare not mounted or initial copy running)")
+                    tables.extend((schema, r[0]) for r in rows)
+                for schema, table in tables:
+                    try:
+                        conn.execute(sql.SQL("SELECT 1 FROM {}.{} LIMIT 1").format(
+                            sql.Identifier(schema), sql.Identifier(table))).fetchall()
+                    except psycopg.Error as exc:
+                        return False, f"{where}: cannot read {schema}.{table}: {_short(exc)}"
+                    read += 1
+        except psycopg.OperationalError as exc:
+            return False, f"{where}: cannot connect: {_short(exc)}"
+        except psycopg.Error as exc:
+            return False, f"{where}: {_short(exc)}"
+    return True, f"SELECT 1 ok, {read} shared table(s) readable"
+
+
+def local_probe(fleet: Any, timeout: float = 1.0) -> Probe:
+    """The probe for the local fleet: direct connection as app_reader + consumer_ready."""
+    spec: FleetSpec = fleet.spec
+    checks = {n: share_checks(spec, n) for n in spec.lb_consumers}
+    try:
+        from rsfleet.sharing.local import consumer_ready  # type: ignore[attr-defined]
+    except ImportError:  # the local sharing executor has not landed
+        consumer_ready = None
+
+    def probe(name: str) -> tuple[bool, str]:
+        node = (fleet.consumers or {}).get(name)
+        if node is None:
+            return False, "no such consumer in the local fleet"
+
+        def kwargs(db: str | None) -> dict[str, Any]:
+            return fleet.connect_kwargs(node, role="app_reader", dbname=db)
+
+        ok, reason = probe_postgres(kwargs, checks.get(name, []), timeout)
+        if ok and consumer_ready is not None:
+            try:
+                ok2, why = consumer_ready(fleet, name)
+            except Exception as exc:  # a probe reports, never raises
+                ok2, why = False, f"consumer_ready failed: {_short(exc)}"
+            if not ok2:
+                return False, why
+        return ok, reason
+
+    return probe
+
+
+def endpoint_probe(outputs: Mapping[str, Any], spec: FleetSpec, user: str, password: str,
+                   timeout: float = 2.0) -> Probe:
+    """AWS: connect to each consumer workgroup's endpoint directly (from inside the VPC)."""
+    consumers = outputs.get("consumers") or {}
+    checks = {n: share_checks(spec, n) for n in spec.lb_consumers}
+
+    def probe(name: str) -> tuple[bool, str]:
+        c = consumers.get(name) or {}
+        if not c.get("endpoint_address"):
+            return False, "no endpoint_address in the Terraform outputs"
+
+        def kwargs(db: str | None) -> dict[str, Any]:
+            return {"host": c["endpoint_address"], "port": int(c.get("port") or 5439),
+                    "user": user, "password": password, "sslmode": "require",
+                    "dbname": db or spec.producer.database_name}
+
+        return probe_postgres(kwargs, checks.get(name, []), timeout)
+
+    return probe
+
+
+def probe_all(probe: Probe, names: list[str], workers: int = 8) -> dict[str, tuple[bool, str]]:
+    """Probe consumers in parallel so one pass takes about one timeout, not N."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    if not names:
+        return {}
+
+    def safe(name: str) -> tuple[bool, str]:
+        try:
+            return probe(name)
+        except Exception as exc:  # a probe reports, never raises
+            return False, f"probe error: {_short(exc)}"
+
+    with ThreadPoolExecutor(max_workers=min(workers, len(names))) as pool:
+        return dict(zip(names, pool.map(safe, names), strict=True))

@@ -1,0 +1,163 @@
+"""NLB adapter and controller against moto's elbv2 + ec2 (VPC, subnets, ip target group)."""
+
+from __future__ import annotations
+
+import boto3
+import pytest
+from moto import mock_aws
+
+from rsfleet.errors import UsageError
+from rsfleet.targets.controller import Controller
+from rsfleet.targets.nlb import NlbTargets
+from rsfleet.targets.store import StateStore
+
+REGION = "us-east-1"
+IPS = {"c1": {"a": "10.40.0.10", "b": "10.40.2.10"}, "c2": {"a": "10.40.0.20"},
+       "c3": {"b": "10.40.2.30"}}
+
+
+@pytest.fixture
+def aws():
+    with mock_aws():
+        ec2 = boto3.client("ec2", region_name=REGION)
+        elbv2 = boto3.client("elbv2", region_name=REGION)
+        vpc = ec2.create_vpc(CidrBlock="10.40.0.0/16")["Vpc"]["VpcId"]
+        subnets = [ec2.create_subnet(VpcId=vpc, CidrBlock=f"10.40.{i * 2}.0/23",
+                                     AvailabilityZone=f"{REGION}{z}")["Subnet"]["SubnetId"]
+                   for i, z in enumerate("abc")]
+        lb = elbv2.create_load_balancer(Name="rsfleet-dev", Subnets=subnets, Type="network",
+                                        Scheme="internal")["LoadBalancers"][0]
+        tg = elbv2.create_target_group(Name="rsfleet-dev", Protocol="TCP", Port=5439,
+                                       VpcId=vpc, TargetType="ip")["TargetGroups"][0]
+        elbv2.create_listener(LoadBalancerArn=lb["LoadBalancerArn"], Protocol="TCP", Port=5439,
+                              DefaultActions=[{"Type": "forward",
+                                               "TargetGroupArn": tg["TargetGroupArn"]}])
+        outputs = {
+            "aws_region": REGION,
+            "nlb": {"dns_name": lb["DNSName"], "arn": lb["LoadBalancerArn"],
+                    "target_group_arn": tg["TargetGroupArn"], "port": 5439},
+            "consumers": {n: {"port": 5439, "behind_nlb": True, "endpoint_ips": ips}
+                          for n, ips in IPS.items()},
+        }
+        yield elbv2, tg["TargetGroupArn"], outputs
+
+
+def registered(elbv2, tg) -> dict[str, str]:
+    return {d["Target"]["Id"]: d["TargetHealth"]["State"]
+            for d in elbv2.describe_target_health(TargetGroupArn=tg)["TargetHealthDescriptions"]}
+
+
+def controller(adapter, probe_results, tmp_path, members=("c1", "c2", "c3")):
+    return Controller(adapter, list(members), lambda n: probe_results[n],
+                      StateStore(tmp_path / "targets.json"), rise=1, fall=1)
+
+
+def test_rsfleet_owned_registers_ready_members(aws, tmp_path):
+    elbv2, tg, outputs = aws
+    adapter = NlbTargets.from_outputs(outputs, register_with_terraform=False,
+                                      deregistration_delay=30, client=elbv2)
+    results = {"c1": (True, "ok"), "c2": (True, "ok"), "c3": (False, "share not mounted")}
+    ctl = controller(adapter, results, tmp_path)
+    res = ctl.sync_once()
+    assert [(a.kind, a.target) for a, _ in res.done] == [("enable", "c1"), ("enable", "c2")]
+    assert set(registered(elbv2, tg)) == {"10.40.0.10", "10.40.2.10", "10.40.0.20"}
+    # converged: a second pass does nothing
+    assert ctl.sync_once().actions == []
+
+
+def test_unready_member_is_deregistered_and_comes_back(aws, tmp_path):
+    elbv2, tg, outputs = aws
+    elbv2.register_targets(TargetGroupArn=tg, Targets=[
+        {"Id": ip, "Port": 5439} for ips in IPS.values() for ip in ips.values()])
+    adapter = NlbTargets.from_outputs(outputs, register_with_terraform=True,
+                                      deregistration_delay=30, client=elbv2)
+    results = {"c1": (True, "ok"), "c2": (False, "cannot connect"), "c3": (True, "ok")}
+    ctl = controller(adapter, results, tmp_path)
+    res = ctl.sync_once()
+    assert [(a.kind, a.target) for a, _ in res.done] == [("drain", "c2")]
+    assert "10.40.0.20" not in registered(elbv2, tg) or \
+        registered(elbv2, tg)["10.40.0.20"] == "draining"
+    assert {s.name: s.in_rotation for s in res.status} == {"c1": True, "c2": False, "c3": True}
+    results["c2"] = (True, "ok")
+    res = ctl.sync_once()
+    assert [(a.kind, a.target) for a, _ in res.done] == [("enable", "c2")]
+    assert "10.40.0.20" in registered(elbv2, tg)
+
+
+def test_terraform_owned_never_removes_non_members(aws, tmp_path):
+    elbv2, tg, outputs = aws
+    elbv2.register_targets(TargetGroupArn=tg, Targets=[{"Id": "10.40.4.99", "Port": 5439},
+                                                       {"Id": "10.40.0.10", "Port": 5439},
+                                                       {"Id": "10.40.2.10", "Port": 5439}])
+    adapter = NlbTargets.from_outputs(outputs, register_with_terraform=True,
+                                      deregistration_delay=30, client=elbv2)
+    ctl = controller(adapter, {"c1": (True, "ok")}, tmp_path, members=("c1",))
+    res = ctl.sync_once()
+    assert [(a.kind, a.target) for a in res.actions] == [("warn", "ip:10.40.4.99")]
+    assert "10.40.4.99" in registered(elbv2, tg)
+
+
+def test_rsfleet_owned_removes_non_members(aws, tmp_path):
+    elbv2, tg, outputs = aws
+    elbv2.register_targets(TargetGroupArn=tg, Targets=[{"Id": "10.40.4.99", "Port": 5439},
+                                                       {"Id": "10.40.0.10", "Port": 5439},
+                                                       {"Id": "10.40.2.10", "Port": 5439}])
+    adapter = NlbTargets.from_outputs(outputs, register_with_terraform=False,
+                                      deregistration_delay=30, client=elbv2)
+    ctl = controller(adapter, {"c1": (True, "ok")}, tmp_path, members=("c1",))
+    res = ctl.sync_once()
+    assert [(a.kind, a.target) for a, _ in res.done] == [("drain", "ip:10.40.4.99")]
+    assert registered(elbv2, tg).get("10.40.4.99", "draining") == "draining"
+
+
+def test_partial_registration_is_completed(aws, tmp_path):
+    elbv2, tg, outputs = aws
+    elbv2.register_targets(TargetGroupArn=tg, Targets=[{"Id": "10.40.0.10", "Port": 5439}])
+    adapter = NlbTargets.from_outputs(outputs, register_with_terraform=True,
+                                      deregistration_delay=30, client=elbv2)
+    ctl = controller(adapter, {"c1": (True, "ok")}, tmp_path, members=("c1",))
+    res = ctl.sync_once()
+    assert [(a.kind, a.target) for a, _ in res.done] == [("enable", "c1")]
+    assert "missing endpoint" in res.done[0][0].reason
+    assert {"10.40.0.10", "10.40.2.10"} <= set(registered(elbv2, tg))
+
+
+def test_last_unready_target_stays_registered(aws, tmp_path):
+    elbv2, tg, outputs = aws
+    elbv2.register_targets(TargetGroupArn=tg, Targets=[{"Id": "10.40.0.20", "Port": 5439}])
+    adapter = NlbTargets.from_outputs(outputs, register_with_terraform=True,
+                                      deregistration_delay=30, client=elbv2)
+    logs: list[str] = []
+    ctl = Controller(adapter, ["c2"], lambda n: (False, "timeout"),
+                     StateStore(tmp_path / "t.json"), rise=1, fall=1, log=logs.append)
+    res = ctl.sync_once()
+    assert res.done == [] and [a.kind for a in res.actions] == ["warn"]
+    assert "10.40.0.20" in registered(elbv2, tg)
+    assert any("LAST TARGET" in line for line in logs)
+
+
+def test_operator_drain_persists_across_controllers(aws, tmp_path):
+    elbv2, tg, outputs = aws
+    adapter = NlbTargets.from_outputs(outputs, register_with_terraform=False,
+                                      deregistration_delay=30, client=elbv2)
+    ok = {"c1": (True, "ok"), "c2": (True, "ok"), "c3": (True, "ok")}
+    controller(adapter, ok, tmp_path).sync_once()
+    store = StateStore(tmp_path / "targets.json")
+    with store.edit() as st:
+        st.drained["c3"] = "maintenance"
+    res = controller(adapter, ok, tmp_path).sync_once()  # a fresh process, same state file
+    assert [(a.kind, a.target) for a, _ in res.done] == [("drain", "c3")]
+    assert "10.40.2.30" not in registered(elbv2, tg) or \
+        registered(elbv2, tg)["10.40.2.30"] == "draining"
+    assert controller(adapter, ok, tmp_path).sync_once().done == []
+
+
+def test_missing_outputs_are_a_usage_error(aws):
+    elbv2, _tg, outputs = aws
+    with pytest.raises(UsageError, match="target_group_arn"):
+        NlbTargets.from_outputs({"consumers": {}}, register_with_terraform=True,
+                                deregistration_delay=30, client=elbv2)
+    bad = {**outputs, "consumers": {"c1": {"endpoint_ips": {}}}}
+    with pytest.raises(UsageError, match=r"c1.*endpoint_ips"):
+        NlbTargets.from_outputs(bad, register_with_terraform=True, deregistration_delay=30,
+                                client=elbv2)
