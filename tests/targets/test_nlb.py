@@ -161,3 +161,67 @@ def test_missing_outputs_are_a_usage_error(aws):
     with pytest.raises(UsageError, match=r"c1.*endpoint_ips"):
         NlbTargets.from_outputs(bad, register_with_terraform=True, deregistration_delay=30,
                                 client=elbv2)
+
+
+# ---- the commands on --backend aws (moto), outputs from a file --------------------------
+
+def _cli_files(tmp_path, outputs, owned_by_terraform=True):
+    import json
+
+    spec = tmp_path / "dev.tfvars"
+    spec.write_text(
+        'environment = "dev"\nproducer = { base_capacity = 8 }\n'
+        'consumers = { c1 = { base_capacity = 8 }, c2 = { base_capacity = 8 }, '
+        'c3 = { base_capacity = 8 } }\n'
+        f'nlb = {{ register_targets_with_terraform = {str(owned_by_terraform).lower()} }}\n',
+        encoding="utf-8")
+    out = tmp_path / "outputs.json"
+    out.write_text(json.dumps({k: {"value": v} for k, v in outputs.items()}), encoding="utf-8")
+    return ["--spec", str(spec), "--outputs", str(out), "--state-dir", str(tmp_path / "st")]
+
+
+def test_cli_sync_drain_undrain_status_on_aws(aws, tmp_path, monkeypatch):
+    import json
+
+    from typer.testing import CliRunner
+
+    from rsfleet.cli import app
+
+    monkeypatch.delenv("PGUSER", raising=False)
+    elbv2, tg, outputs = aws
+    args = _cli_files(tmp_path, outputs, owned_by_terraform=False)
+    run = CliRunner().invoke
+    # no credentials: readiness is not probed, membership is still kept
+    res = run(app, ["--backend", "aws", "targets", "sync", "--dry-run", "--json", *args])
+    assert res.exit_code == 0, res.output
+    doc = json.loads(res.output)
+    assert doc["actions"] == [] and doc["dry_run"] is True  # never probed: nothing decided
+    assert registered(elbv2, tg) == {}
+
+    res = run(app, ["--backend", "aws", "targets", "undrain", "c1", *args])
+    assert res.exit_code == 0, res.output
+    assert set(registered(elbv2, tg)) == {"10.40.0.10", "10.40.2.10"}
+
+    res = run(app, ["--backend", "aws", "targets", "drain", "c1", "--json", *args])
+    assert res.exit_code == 0, res.output
+    assert "deregistered 10.40.0.10, 10.40.2.10" in json.loads(res.output)["result"]
+    assert all(s == "draining" for s in registered(elbv2, tg).values())
+
+    res = run(app, ["--backend", "aws", "targets", "status", "--json", *args])
+    assert res.exit_code == 0, res.output
+    rows = {r["name"]: r for r in json.loads(res.output)}
+    assert rows["c1"]["drained"] is True and rows["c1"]["in_rotation"] is False
+    assert rows["c2"]["lb_state"] == "absent"
+
+    res = run(app, ["--backend", "aws", "targets", "drain", "nope", *args])
+    assert res.exit_code == 2 and "not a consumer behind the load balancer" in res.output
+
+
+def test_cli_bad_interval_is_exit_2(tmp_path):
+    from typer.testing import CliRunner
+
+    from rsfleet.cli import app
+
+    res = CliRunner().invoke(app, ["--backend", "aws", "targets", "watch", "--interval",
+                                   "soon", "--spec", str(tmp_path / "x.tfvars")])
+    assert res.exit_code == 2 and "--interval" in res.output

@@ -1,7 +1,194 @@
-"""`rsfleet targets`: placeholder group, filled in by its issue."""
+"""`rsfleet targets`: readiness-gated load-balancer membership (status, sync, drain, watch)."""
 
 from __future__ import annotations
 
+from pathlib import Path
+from typing import Annotated, Any
+
 import typer
 
-app = typer.Typer(no_args_is_help=True, help="targets commands.")
+from rsfleet.context import Backend, EnvOption, JsonOption, SpecOption, app_context
+
+app = typer.Typer(no_args_is_help=True, help=(
+    "Keep only ready consumers behind the load balancer: probe each consumer directly, "
+    "drain before removal, never empty the rotation for readiness alone."))
+
+StateDirOpt = Annotated[Path | None, typer.Option(
+    "--state-dir", envvar="RSFLEET_STATE_DIR",
+    help="State dir: the local fleet's (default .rsfleet/ENV); holds operator drains.")]
+OutputsOpt = Annotated[Path | None, typer.Option(
+    "--outputs", help="aws: `terraform output -json` saved in this file (else terraform runs).")]
+UserOpt = Annotated[str | None, typer.Option(
+    "--user", envvar="PGUSER", help="aws: probe each consumer endpoint as this user "
+    "(password from PGPASSWORD); without it readiness is not probed.")]
+
+
+def _context(ctx: typer.Context, env: str | None, spec: Path | None, state_dir: Path | None,
+             outputs: Path | None, user: str | None) -> Any:
+    import os
+
+    from rsfleet.spec.loader import load, project_root
+
+    if app_context(ctx).backend == Backend.local:
+        try:
+            from rsfleet.local.fleet import LocalFleet  # type: ignore[import-not-found]
+        except ImportError:
+            from rsfleet.errors import FleetError
+
+            raise FleetError("the local fleet (rsfleet.local) is not available",
+                             hint="use --backend aws, or update rsfleet") from None
+        return LocalFleet.open(env, state_dir)
+    from rsfleet.adapters.terraform import TerraformCli, TerraformProject, read_outputs_file
+    from rsfleet.targets.api import aws_context
+
+    fleet_spec, spec_path = load(env, spec)
+    if outputs is not None:
+        values = read_outputs_file(outputs)
+    else:
+        tf_env = env or fleet_spec.environment
+        values = TerraformCli(TerraformProject(root=spec_path.parent.parent.parent, env=tf_env),
+                              capture=True).outputs()
+    sdir = state_dir or project_root() / ".rsfleet" / fleet_spec.environment
+    return aws_context(fleet_spec, values, sdir, user=user,
+                       password=os.environ.get("PGPASSWORD"))
+
+
+def _interval(text: str, what: str) -> float:
+    from rsfleet.errors import UsageError
+    from rsfleet.loadtest.faults import parse_duration
+
+    value = parse_duration(text, what)
+    if value <= 0 or value > 3600:
+        raise UsageError(f"{what} {text!r}: must be more than 0 and at most 1h")
+    return value
+
+
+def _log(message: str) -> None:
+    import datetime as dt
+
+    from rsfleet.output import console
+
+    stamp = dt.datetime.now().strftime("%H:%M:%S.%f")[:-3]
+    style = "bold red" if ("WARNING" in message or "FAILED" in message) else ""
+    text = f"{stamp} {message}"
+    console.print(f"[{style}]{text}[/]" if style else text, highlight=False, soft_wrap=True,
+                  markup=bool(style))
+
+
+@app.command("status")
+def status(ctx: typer.Context, env: EnvOption = None, spec: SpecOption = None,
+           state_dir: StateDirOpt = None, outputs: OutputsOpt = None, user: UserOpt = None,
+           json: JsonOption = False) -> None:
+    """Per target: LB state and health, readiness and its reason, sessions, in rotation."""
+    from rich.table import Table
+
+    from rsfleet.output import console, print_json
+    from rsfleet.targets import api
+
+    rows = api.status(_context(ctx, env, spec, state_dir, outputs, user))
+    if json:
+        print_json([r.to_json() for r in rows])
+        return
+    table = Table("target", "in rotation", "LB state", "LB health", "sessions", "ready",
+                  "reason", "drained")
+    for r in rows:
+        ready = "-" if r.ready is None else ("[green]yes[/]" if r.ready else "[red]NO[/]")
+        table.add_row(r.name + ("" if r.member else " (not a member)"),
+                      "[green]yes[/]" if r.in_rotation else "[yellow]no[/]", r.lb_state,
+                      r.lb_health, str(r.sessions), ready, r.reason or "",
+                      "yes" if r.drained else "")
+    console.print(table)
+
+
+@app.command("sync")
+def sync(ctx: typer.Context, env: EnvOption = None, spec: SpecOption = None,
+         state_dir: StateDirOpt = None, outputs: OutputsOpt = None, user: UserOpt = None,
+         dry_run: Annotated[bool, typer.Option(
+             "--dry-run", help="Print the actions without changing the load balancer.")] = False,
+         json: JsonOption = False) -> None:
+    """One reconcile pass: probe, compare with the load balancer, print and apply actions."""
+    from rsfleet.output import console, print_json
+    from rsfleet.targets import api
+
+    res = api.sync(_context(ctx, env, spec, state_dir, outputs, user), dry_run=dry_run)
+    if json:
+        print_json({"dry_run": dry_run,
+                    "actions": [{"kind": a.kind, "target": a.target, "reason": a.reason}
+                                for a in res.actions],
+                    "done": [{"kind": a.kind, "target": a.target, "result": w}
+                             for a, w in res.done],
+                    "failed": [{"kind": a.kind, "target": a.target, "error": e}
+                               for a, e in res.failed],
+                    "targets": [s.to_json() for s in res.status]})
+    else:
+        if not res.actions:
+            console.print("converged: nothing to do")
+        for a in res.actions:
+            prefix = "would " if dry_run and a.kind != "warn" else ""
+            style = "bold red" if a.kind == "warn" else "bold"
+            console.print(f"[{style}]{prefix}{a.kind}[/] {a.target}: {a.reason}", highlight=False,
+                          soft_wrap=True)
+        for a, err in res.failed:
+            console.print(f"[bold red]failed[/] {a.kind} {a.target}: {err}", highlight=False)
+    if res.failed:
+        raise typer.Exit(1)
+
+
+@app.command("drain")
+def drain(ctx: typer.Context,
+          name: Annotated[str, typer.Argument(help="The consumer to take out of rotation.")],
+          env: EnvOption = None, spec: SpecOption = None, state_dir: StateDirOpt = None,
+          outputs: OutputsOpt = None, user: UserOpt = None,
+          wait: Annotated[bool, typer.Option(
+              "--wait", help="Wait until its sessions end (or --timeout), then switch it "
+              "off.")] = False,
+          timeout: Annotated[str | None, typer.Option(
+              "--timeout", help="With --wait: the longest wait, e.g. 30s (default: the "
+              "spec's nlb.deregistration_delay).")] = None,
+          json: JsonOption = False) -> None:
+    """No new sessions for NAME; existing ones finish. Stays out until `targets undrain`."""
+    from rsfleet.output import console, print_json
+    from rsfleet.targets import api
+
+    limit = _interval(timeout, "--timeout") if timeout is not None else None
+    what = api.drain(_context(ctx, env, spec, state_dir, outputs, user), name, wait=wait,
+                     timeout=limit)
+    if json:
+        print_json({"target": name, "drained": True, "result": what})
+    else:
+        console.print(f"drained {name}: {what}", highlight=False, soft_wrap=True)
+
+
+@app.command("undrain")
+def undrain(ctx: typer.Context,
+            name: Annotated[str, typer.Argument(help="The consumer to put back.")],
+            env: EnvOption = None, spec: SpecOption = None, state_dir: StateDirOpt = None,
+            outputs: OutputsOpt = None, user: UserOpt = None, json: JsonOption = False) -> None:
+    """Forget the drain of NAME; it returns to rotation as soon as it is ready."""
+    from rsfleet.output import console, print_json
+    from rsfleet.targets import api
+
+    what = api.undrain(_context(ctx, env, spec, state_dir, outputs, user), name)
+    if json:
+        print_json({"target": name, "drained": False, "result": what})
+    else:
+        console.print(f"undrain {name}: {what}", highlight=False, soft_wrap=True)
+
+
+@app.command("watch")
+def watch(ctx: typer.Context, env: EnvOption = None, spec: SpecOption = None,
+          state_dir: StateDirOpt = None, outputs: OutputsOpt = None, user: UserOpt = None,
+          interval: Annotated[str, typer.Option(
+              "--interval", help="Time between passes, e.g. 1s, 500ms.")] = "1s",
+          rise: Annotated[int, typer.Option(
+              "--rise", min=1, max=10, help="Good probes in a row before a target returns.")] = 2,
+          fall: Annotated[int, typer.Option(
+              "--fall", min=1, max=10, help="Failed probes in a row before a target leaves.")] = 2,
+          ) -> None:
+    """Reconcile every --interval until stopped (Ctrl-C / SIGTERM); log each change and why."""
+    from rsfleet.targets import api
+
+    every = _interval(interval, "--interval")
+    target = _context(ctx, env, spec, state_dir, outputs, user)
+    _log(f"watching every {every:g}s (rise {rise}, fall {fall}); Ctrl-C to stop")
+    api.watch(target, every, rise=rise, fall=fall, log=_log)

@@ -57,7 +57,7 @@ class PassResult:
 
 
 class Controller:
-    def __init__(self, adapter: TargetAdapter, members: list[str], probe: Probe,
+    def __init__(self, adapter: TargetAdapter, members: list[str], probe: Probe | None,
                  store: StateStore, *, rise: int = 2, fall: int = 2,
                  clock: Callable[[], float] = time.time, log: Log | None = None) -> None:
         self.adapter = adapter
@@ -84,7 +84,7 @@ class Controller:
         return out
 
     def sync_once(self, *, dry_run: bool = False) -> PassResult:
-        probes = probe_all(self.probe, self.members)
+        probes = probe_all(self.probe, self.members) if self.probe else {}
         for name, (ok, reason) in probes.items():
             prev = self.readiness.get(name)
             cur = observe(prev, ok, reason)
@@ -136,7 +136,8 @@ class Controller:
 
     def status(self) -> list[TargetStatus]:
         """Observe and probe, change nothing."""
-        for name, (ok, reason) in probe_all(self.probe, self.members).items():
+        probes = probe_all(self.probe, self.members) if self.probe else {}
+        for name, (ok, reason) in probes.items():
             self.readiness[name] = observe(self.readiness.get(name), ok, reason)
         state = self.store.load()
         return self._status(self._actual(state.drain_started), state.drained)

@@ -1,0 +1,165 @@
+"""drain / undrain / status / sync for the commands and for other parts (the load test's
+``--drain`` fault calls ``drain(fleet, name)``).
+
+``fleet`` is a ``rsfleet.local.fleet.LocalFleet`` (local backend) or a ready-made
+``TargetsContext`` (AWS: see ``aws_context``).
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from rsfleet.errors import UsageError
+from rsfleet.targets.controller import Controller, PassResult, TargetStatus
+from rsfleet.targets.protocol import TargetAdapter
+from rsfleet.targets.readiness import Probe
+from rsfleet.targets.reconciler import Action
+from rsfleet.targets.store import StateStore
+
+STATE_FILE = "targets.json"
+Log = Callable[[str], None]
+
+
+@dataclass
+class TargetsContext:
+    adapter: TargetAdapter
+    members: list[str]
+    probe: Probe | None  # None: no direct probe (AWS without credentials)
+    store: StateStore
+
+    def controller(self, *, rise: int = 2, fall: int = 2, log: Log | None = None) -> Controller:
+        return Controller(self.adapter, self.members, self.probe, self.store, rise=rise,
+                          fall=fall, log=log)
+
+
+def local_context(fleet: Any, *, probe_timeout: float = 1.0) -> TargetsContext:
+    from rsfleet.targets.haproxy import HaproxyTargets
+    from rsfleet.targets.readiness import local_probe
+
+    return TargetsContext(adapter=HaproxyTargets.for_fleet(fleet), members=fleet.spec.lb_consumers,
+                          probe=local_probe(fleet, timeout=probe_timeout),
+                          store=StateStore(Path(fleet.state_dir) / STATE_FILE))
+
+
+def aws_context(spec: Any, outputs: Mapping[str, Any], state_dir: Path, *,
+                user: str | None = None, password: str | None = None,
+                client: Any = None) -> TargetsContext:
+    """The NLB of the Terraform outputs. With ``user`` and ``password`` each consumer is
+    probed directly at its workgroup endpoint; without, readiness is not probed and the
+    controller only keeps membership and operator drains (the NLB's checks still apply)."""
+    from rsfleet.targets.nlb import NlbTargets
+    from rsfleet.targets.readiness import endpoint_probe
+
+    adapter = NlbTargets.from_outputs(
+        outputs, register_with_terraform=spec.nlb.register_targets_with_terraform,
+        deregistration_delay=spec.nlb.deregistration_delay, client=client,
+        region=outputs.get("aws_region") or spec.aws_region)
+    probe = endpoint_probe(outputs, spec, user, password) if user and password else None
+    members = [n for n in spec.lb_consumers if n in adapter.endpoints]
+    return TargetsContext(adapter, members, probe, StateStore(state_dir / "targets-aws.json"))
+
+
+def _ctx(fleet: Any) -> TargetsContext:
+    return fleet if isinstance(fleet, TargetsContext) else local_context(fleet)
+
+
+def _check_member(ctx: TargetsContext, name: str) -> None:
+    if name not in ctx.members:
+        raise UsageError(f"{name!r} is not a consumer behind the load balancer",
+                         hint=f"choose one of: {', '.join(ctx.members) or '(none)'}")
+
+
+def drain(fleet: Any, name: str, *, wait: bool = False, timeout: float | None = None,
+          log: Log | None = None) -> str:
+    """Take ``name`` out of rotation: no new sessions, existing ones finish. Persisted, so
+    `targets watch`/`sync` keep it out until `undrain`.
+
+    ``wait``: block until its sessions are gone or ``timeout`` (default: the deregistration
+    delay) has passed, then switch it off (HAProxy: close what is left, maintenance)."""
+    ctx = _ctx(fleet)
+    _check_member(ctx, name)
+    log = log or (lambda _m: None)
+    now = time.time()
+    with ctx.store.edit() as state:
+        state.drained[name] = "operator"
+        actual = ctx.adapter.observe().get(name)
+        if actual is not None and actual.state == "in_rotation":
+            what = ctx.adapter.apply(Action("drain", name, "drained by the operator"))
+            state.drain_started[name] = now
+        elif actual is None or actual.state == "absent":
+            what = "not in the load balancer; it stays out"
+        else:
+            what = f"already out of rotation ({actual.state})"
+            state.drain_started.setdefault(name, now)
+    log(f"drain {name}: {what}")
+    if not wait:
+        return what
+    limit = ctx.adapter.deregistration_delay if timeout is None else timeout
+    deadline = time.monotonic() + limit
+    while True:
+        cur = ctx.adapter.observe().get(name)
+        if cur is None or cur.state in ("absent", "maint"):
+            return f"{what}; out of the load balancer"
+        if cur.sessions <= 0 and not ctx.adapter.lb_finishes_drain:
+            break
+        if time.monotonic() >= deadline:
+            break
+        time.sleep(0.2)
+    cur = ctx.adapter.observe().get(name)
+    left = cur.sessions if cur else 0
+    if ctx.adapter.lb_finishes_drain:
+        return f"{what}; waited {limit:g}s, the NLB finishes the drain itself"
+    reason = "no sessions left" if left <= 0 else f"timeout {limit:g}s, closing {left} session(s)"
+    done = ctx.adapter.apply(Action("disable", name, reason))
+    with ctx.store.edit() as state:
+        state.drain_started.pop(name, None)
+    log(f"disable {name}: {reason} -> {done}")
+    return f"{what}; {reason}; {done}"
+
+
+def undrain(fleet: Any, name: str, *, log: Log | None = None) -> str:
+    """Forget the operator drain and put ``name`` back when it is ready (probed now)."""
+    ctx = _ctx(fleet)
+    _check_member(ctx, name)
+    with ctx.store.edit() as state:
+        was = state.drained.pop(name, None)
+    if ctx.probe is not None:
+        ok, reason = ctx.probe(name)
+        if not ok:
+            msg = (f"{'undrained' if was else 'was not drained'}; not ready ({reason}): it "
+                   "returns to rotation when `targets watch`/`sync` sees it ready")
+            if log:
+                log(f"undrain {name}: {msg}")
+            return msg
+    actual = ctx.adapter.observe().get(name)
+    if actual is not None and actual.state == "in_rotation" and actual.complete:
+        msg = f"{'undrained; ' if was else ''}already in rotation"
+    else:
+        msg = ctx.adapter.apply(Action("enable", name, "undrained by the operator"))
+        with ctx.store.edit() as state:
+            state.drain_started.pop(name, None)
+    if log:
+        log(f"undrain {name}: {msg}")
+    return msg
+
+
+def status(fleet: Any) -> list[TargetStatus]:
+    return _ctx(fleet).controller().status()
+
+
+def sync(fleet: Any, dry_run: bool = False, *, log: Log | None = None) -> PassResult:
+    """One reconcile pass. A single pass decides on one probe (rise = fall = 1); `watch`
+    applies the rise/fall thresholds across passes."""
+    return _ctx(fleet).controller(rise=1, fall=1, log=log).sync_once(dry_run=dry_run)
+
+
+def watch(fleet: Any, interval: float, *, rise: int = 2, fall: int = 2, log: Log | None = None,
+          stop: Any = None, max_passes: int | None = None) -> int:
+    if interval <= 0:
+        raise UsageError(f"--interval {interval}: must be more than 0 seconds")
+    return _ctx(fleet).controller(rise=rise, fall=fall, log=log).watch(
+        interval, stop=stop, max_passes=max_passes)
