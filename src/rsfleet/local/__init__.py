@@ -1,0 +1,1 @@
+"""The local fleet: PostgreSQL producer + consumers and HAProxy on this machine."""
