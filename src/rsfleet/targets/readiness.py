@@ -63,11 +63,13 @@ def probe_postgres(connect_kwargs: Callable[[str | None], dict[str, Any]],
                 conn.execute("SELECT 1").fetchone()
                 tables = list(chk.tables)
                 for schema in chk.schemas:
+                    # pg_tables lists tables whatever the privileges, so a missing GRANT
+                    # shows up below as "cannot read", not as a missing table.
                     rows = conn.execute(
-                        "SELECT table_name FROM information_schema.tables "
-                        "WHERE table_schema = %s ORDER BY table_name", (schema,)).fetchall()
+                        "SELECT tablename FROM pg_catalog.pg_tables "
+                        "WHERE schemaname = %s ORDER BY tablename", (schema,)).fetchall()
                     if not rows:
-                        return False, (f"{where}: schema {schema} has no readable tables "
+                        return False, (f"{where}: schema {schema} has no tables "
                                        "(datashare not mounted or initial copy running)")
                     tables.extend((schema, r[0]) for r in rows)
                 for schema, table in tables:

@@ -1,0 +1,111 @@
+"""HAProxy target adapter over the runtime API (rsfleet.adapters.haproxy.HaproxyRuntime).
+
+States: ``set server consumers/<name> state ready|drain|maint``. HAProxy has no
+deregistration delay, so rsfleet implements it: ``drain`` (no new sessions; existing ones
+continue) -> when the server's sessions reach 0, or the delay has passed, ``shutdown
+sessions server`` and ``state maint`` (``disable``) -> for a consumer that is no longer a
+member, ``del server`` (``remove``). A member missing from the backend is added with
+``add server`` (dynamic server, HAProxy >= 2.4) when it is ready.
+
+The admin state comes from ``show servers state`` (srv_admin_state bits), not from the
+``status`` column of ``show stat``, which says DOWN for a drained server whose checks fail.
+Bits (HAProxy 2.6 src/server.h): 0x01 FMAINT, 0x02 IMAINT, 0x04 CMAINT, 0x08 FDRAIN,
+0x10 IDRAIN, 0x20 RMAINT, 0x40 HMAINT.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from rsfleet.errors import FleetError
+from rsfleet.targets.reconciler import Action, ActualTarget, LbState
+
+BACKEND = "consumers"
+_MAINT_BITS = 0x01 | 0x02 | 0x04 | 0x20 | 0x40
+_DRAIN_BITS = 0x08 | 0x10
+# Options for servers added at run time: the same fast checks as the configured ones.
+SERVER_OPTIONS = "check inter 500ms fall 2 rise 2 on-marked-down shutdown-sessions"
+
+
+class HaproxyTargets:
+    kind = "haproxy"
+    lb_finishes_drain = False
+    owns_membership = True
+
+    def __init__(self, runtime: Any, addresses: Mapping[str, tuple[str, int]], *,
+                 deregistration_delay: float, backend: str = BACKEND,
+                 server_options: str = SERVER_OPTIONS) -> None:
+        self.runtime = runtime
+        self.addresses = dict(addresses)
+        self.deregistration_delay = float(deregistration_delay)
+        self.backend = backend
+        self.server_options = server_options
+
+    @classmethod
+    def for_fleet(cls, fleet: Any) -> HaproxyTargets:
+        from rsfleet.adapters.haproxy import HaproxyRuntime
+
+        addresses = {n: (node.host, int(node.port)) for n, node in (fleet.consumers or {}).items()}
+        return cls(HaproxyRuntime(fleet.haproxy_socket), addresses,
+                   deregistration_delay=fleet.spec.nlb.deregistration_delay)
+
+    def admin_states(self) -> dict[str, int]:
+        """{server: srv_admin_state bits} from `show servers state <backend>`."""
+        text = self.runtime.command(f"show servers state {self.backend}")
+        lines = [ln for ln in text.splitlines() if ln.strip()]
+        header: list[str] = []
+        out: dict[str, int] = {}
+        for ln in lines:
+            if ln.startswith("#"):
+                header = ln.lstrip("# ").split()
+                continue
+            if not header or ln.strip().isdigit():  # the format version line
+                continue
+            row = dict(zip(header, ln.split(), strict=False))
+            if row.get("be_name") == self.backend and "srv_name" in row:
+                out[row["srv_name"]] = int(row.get("srv_admin_state", "0"))
+        return out
+
+    def observe(self) -> dict[str, ActualTarget]:
+        admin = self.admin_states()
+        out: dict[str, ActualTarget] = {}
+        for s in self.runtime.servers(self.backend):
+            bits = admin.get(s.name, 0)
+            state: LbState
+            if bits & _MAINT_BITS:
+                state = "maint"
+            elif bits & _DRAIN_BITS:
+                state = "draining"
+            else:
+                state = "in_rotation"
+            health = s.status + (f" ({s.check_status})" if s.check_status else "")
+            out[s.name] = ActualTarget(state, sessions=s.sessions, lb_health=health)
+        return out
+
+    def apply(self, action: Action) -> str:
+        name, rt, be = action.target, self.runtime, self.backend
+        if action.kind == "enable":
+            known = {s.name for s in rt.servers(be)}
+            if name not in known:
+                if name not in self.addresses:
+                    raise FleetError(f"cannot add {name} to HAProxy: no address known")
+                host, port = self.addresses[name]
+                rt.add_server(be, name, host, port, options=self.server_options)
+                rt.set_server_state(be, name, "ready")
+                return f"add server {be}/{name} {host}:{port}; state ready"
+            rt.set_server_state(be, name, "ready")
+            return f"set server {be}/{name} state ready"
+        if action.kind == "drain":
+            rt.set_server_state(be, name, "drain")
+            return f"set server {be}/{name} state drain"
+        if action.kind == "disable":
+            rt.set_server_state(be, name, "maint")
+            rt.shutdown_sessions(be, name)
+            return f"set server {be}/{name} state maint; shutdown sessions"
+        if action.kind == "remove":
+            rt.set_server_state(be, name, "maint")
+            rt.shutdown_sessions(be, name)
+            rt.del_server(be, name)
+            return f"state maint; shutdown sessions; del server {be}/{name}"
+        return action.reason
