@@ -28,6 +28,13 @@ class _RsfleetGroup(TyperGroup):
             for line in str(exc).splitlines() or [type(exc).__name__]:
                 error(line)
             raise typer.Exit(exc.exit_code) from None
+        except Exception as exc:
+            # A database that refused or vanished is a failure, not a crash: one line.
+            if type(exc).__module__.startswith("psycopg"):
+                first = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+                error(f"database error: {first}")
+                raise typer.Exit(1) from None
+            raise
         except KeyboardInterrupt:
             error("interrupted")
             raise typer.Exit(130) from None

@@ -1,7 +1,178 @@
-"""`rsfleet local`: placeholder group, filled in by its issue."""
+"""`rsfleet local ...`: run the fleet on this machine (PostgreSQL + HAProxy)."""
 
 from __future__ import annotations
 
-import typer
+from pathlib import Path
+from typing import Annotated
 
-app = typer.Typer(no_args_is_help=True, help="local commands.")
+import typer
+from rich.table import Table
+
+from rsfleet import spec as fleet_spec
+from rsfleet.context import EnvOption, JsonOption, SpecOption
+from rsfleet.errors import UsageError
+from rsfleet.output import console, print_json
+
+app = typer.Typer(
+    no_args_is_help=True,
+    help="The local fleet: a PostgreSQL producer, one PostgreSQL cluster per consumer and "
+    "HAProxy on 127.0.0.1, built from the same spec as the AWS fleet.",
+)
+
+StateDir = Annotated[
+    Path | None,
+    typer.Option("--state-dir", envvar="RSFLEET_STATE_DIR",
+                 help="State dir (default: .rsfleet/ENV in the project)."),
+]
+Name = Annotated[str, typer.Argument(help="Consumer name, e.g. c1.")]
+
+
+def _log(line: str) -> None:
+    console.print(f"· {line}", highlight=False, markup=False, style="dim")
+
+
+def _open(env: str | None, spec: Path | None, state_dir: Path | None):
+    from rsfleet.local.fleet import LocalFleet
+
+    if env is None and spec is not None:
+        env = fleet_spec.load(None, spec)[0].environment
+    return LocalFleet.open(env, state_dir)
+
+
+@app.command()
+def up(
+    env: EnvOption = None,
+    spec: SpecOption = None,
+    state_dir: StateDir = None,
+    lb_port: Annotated[int, typer.Option(help="HAProxy port (the Redshift port).")] = 5439,
+    base_port: Annotated[int, typer.Option(help="Producer port; consumers use the next ones.")
+                         ] = 5440,
+) -> None:
+    """Start the fleet from the spec (idempotent; recovers from a crashed run)."""
+    from rsfleet.local.fleet import default_state_dir
+    from rsfleet.local.lifecycle import up as do_up
+
+    for port in (lb_port, base_port):
+        if not 1024 <= port <= 65535:
+            raise UsageError(f"port {port} out of range 1024-65535")
+    fleet_def, _ = fleet_spec.load(env, spec)
+    state = state_dir or default_state_dir(fleet_def.environment)
+    fleet = do_up(fleet_def, state, lb_port=lb_port, base_port=base_port, log=_log)
+    console.print(f"[green]fleet {fleet.env} is up[/]: connect through HAProxy at "
+                  f"127.0.0.1:{fleet.lb_port} (TLS, CA {fleet.ca_file}); "
+                  f"`rsfleet local status --env {fleet.env}`", highlight=False)
+
+
+@app.command()
+def status(env: EnvOption = None, spec: SpecOption = None, state_dir: StateDir = None,
+           json: JsonOption = False) -> None:
+    """Processes, ports, pids, readiness, replication lag and sessions."""
+    from rsfleet.local.lifecycle import status as do_status
+
+    rows = do_status(_open(env, spec, state_dir))
+    if json:
+        print_json([r.__dict__ for r in rows])
+        return
+    table = Table(show_edge=False)
+    for col in ("process", "port", "pid", "state", "ready", "lag", "sessions", "LB"):
+        table.add_column(col, no_wrap=True)
+    for r in rows:
+        ready = "" if r.ready is None else (
+            "[green]yes[/]" if r.ready else f"[red]no[/] {r.reason}")
+        lb = "" if r.in_rotation is None else ("in" if r.in_rotation else "out")
+        table.add_row(r.name, str(r.port), str(r.pid or "-"),
+                      "[green]up[/]" if r.up else "[red]down[/]", ready,
+                      "" if r.lag_bytes is None else f"{r.lag_bytes} B",
+                      "" if r.sessions is None else str(r.sessions), lb)
+    console.print(table)
+
+
+@app.command()
+def seed(
+    rows: Annotated[int, typer.Option(help="Rows in sales.orders.")] = 100_000,
+    env: EnvOption = None, spec: SpecOption = None, state_dir: StateDir = None,
+) -> None:
+    """Load the sample `sales` schema on the producer and share it."""
+    from rsfleet.local.lifecycle import seed as do_seed
+
+    do_seed(_open(env, spec, state_dir), rows, log=_log)
+
+
+@app.command()
+def scale(
+    count: Annotated[int, typer.Argument(help="Number of consumers.")],
+    env: EnvOption = None, spec: SpecOption = None, state_dir: StateDir = None,
+) -> None:
+    """Add or remove consumers; new ones serve reads only once ready, removed ones drain."""
+    from rsfleet.local.lifecycle import scale as do_scale
+
+    fleet = do_scale(_open(env, spec, state_dir), count, log=_log)
+    console.print(f"{len(fleet.spec.consumers)} consumer(s): {', '.join(fleet.spec.consumers)}")
+
+
+@app.command()
+def kill(name: Name, env: EnvOption = None, spec: SpecOption = None,
+         state_dir: StateDir = None) -> None:
+    """Crash a consumer hard (SIGKILL of its postmaster), for demos and tests."""
+    from rsfleet.local.lifecycle import kill as do_kill
+
+    pid = do_kill(_open(env, spec, state_dir), name)
+    console.print(f"killed {name} (pid {pid})")
+
+
+@app.command()
+def restart(name: Name, env: EnvOption = None, spec: SpecOption = None,
+            state_dir: StateDir = None) -> None:
+    """Restart a consumer (or the producer); it rejoins the LB when ready."""
+    from rsfleet.local.lifecycle import restart as do_restart
+
+    do_restart(_open(env, spec, state_dir), name, log=_log)
+
+
+@app.command()
+def down(
+    env: EnvOption = None, spec: SpecOption = None, state_dir: StateDir = None,
+    purge: Annotated[bool, typer.Option(help="Also delete the state dir (data, secrets).")
+                     ] = False,
+) -> None:
+    """Stop every process of the fleet (by pid file). Keeps data unless --purge."""
+    from rsfleet.errors import FleetError
+    from rsfleet.local.fleet import default_state_dir
+    from rsfleet.local.lifecycle import down as do_down
+    from rsfleet.local.lifecycle import purge_state_dir
+
+    try:
+        fleet = _open(env, spec, state_dir)
+    except (FleetError, UsageError):
+        target = state_dir or (default_state_dir(env) if env else None)
+        if purge and target is not None and target.exists():
+            purge_state_dir(target)
+            console.print(f"removed {target}")
+            return
+        console.print("nothing to stop: no local fleet")
+        return
+    do_down(fleet, purge=purge, log=_log)
+
+
+@app.command()
+def credentials(
+    env: EnvOption = None, spec: SpecOption = None, state_dir: StateDir = None,
+    show: Annotated[bool, typer.Option("--show", help="Print the passwords too.")] = False,
+    json: JsonOption = False,
+) -> None:
+    """Connection settings per role (passwords only with --show)."""
+    fleet = _open(env, spec, state_dir)
+    out = []
+    for role, node in (("app_reader", "lb"), ("etl_writer", "producer")):
+        kw = fleet.connect_kwargs(node, role)
+        if not show:
+            kw["password"] = "(hidden: pass --show)"  # noqa: S105 - a placeholder
+        out.append({"role": role, **kw})
+    if json:
+        print_json(out)
+        return
+    for item in out:
+        console.print(f"[bold]{item['role']}[/]: host={item['host']} port={item['port']} "
+                      f"dbname={item['dbname']} sslmode={item['sslmode']} "
+                      f"sslrootcert={item['sslrootcert']} password={item['password']}",
+                      highlight=False)

@@ -216,7 +216,7 @@ def check_reachable_by_server_user(path: Path) -> None:
                          "traversable (chmod o+x), e.g. under /var/tmp")
 
 
-def wait_until(predicate, timeout: float, interval: float = 0.2) -> bool:  # noqa: ANN001
+def wait_until(predicate, timeout: float, interval: float = 0.2) -> bool:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if predicate():

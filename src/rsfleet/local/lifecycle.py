@@ -1,0 +1,369 @@
+"""Use cases of the local fleet: up, down, status, seed, scale, kill, restart."""
+
+from __future__ import annotations
+
+import contextlib
+import shutil
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import psycopg
+from psycopg import sql
+
+from rsfleet.errors import FleetError, UsageError
+from rsfleet.local.fleet import (
+    ADMIN,
+    COMMON_SETTINGS,
+    HBA,
+    PRODUCER,
+    LocalFleet,
+    check_reachable_by_server_user,
+    port_free,
+    wait_until,
+    write_haproxy,
+)
+from rsfleet.local.postgres import pg_bin_dir
+from rsfleet.local.tls import ensure_certificates
+from rsfleet.spec.models import FleetSpec
+
+Log = Callable[[str], None]
+
+
+def _quiet(_: str) -> None:
+    pass
+
+
+def up(spec: FleetSpec, state_dir: Path, *, lb_port: int, base_port: int,
+       log: Log = _quiet, ready_timeout: float = 120.0) -> LocalFleet:
+    """Start (or complete, or recover) the fleet. Idempotent."""
+    pg_bin_dir()  # fail early with the install command
+    from rsfleet.local.haproxy import _binary
+
+    _binary()
+    previous = None
+    if (state_dir / "fleet.json").is_file():
+        previous = LocalFleet.open(spec.environment, state_dir)
+        if previous.lb_port != lb_port or previous.ports.get(PRODUCER) != base_port:
+            lb_port, base_port = previous.lb_port, previous.ports[PRODUCER]
+    fleet = LocalFleet.plan(spec, state_dir, lb_port=lb_port, base_port=base_port,
+                            previous=previous)
+    state_dir.mkdir(parents=True, exist_ok=True)
+    state_dir.chmod(0o711)  # the server user must traverse it; nothing listable
+    check_reachable_by_server_user(state_dir)
+    # Ports: ours may be in use by ourselves (idempotent up); anyone else's is bad input.
+    busy = [f"{n} {p}" for n, p in [("lb", fleet.lb_port), *fleet.ports.items()]
+            if not port_free(p) and not _ours(fleet, n)]
+    if busy:
+        raise UsageError(f"port(s) already in use on 127.0.0.1: {', '.join(busy)}",
+                         hint="pass --lb-port/--base-port, or stop what uses them")
+    started: list[str] = []
+    try:
+        tls = ensure_certificates(state_dir / "tls")
+        pw = fleet.secrets()
+        for name in [PRODUCER, *spec.consumers]:
+            node = fleet.node(name)
+            if not node.is_running():
+                node.init(superuser=ADMIN, password=pw[ADMIN], settings=COMMON_SETTINGS,
+                          tls=(tls.server_cert, tls.server_key), hba=HBA)
+                node.start()
+                started.append(name)
+                log(f"started {name} on 127.0.0.1:{node.port} (pid {node.pid})")
+        fleet.save()
+        _roles_and_databases(fleet)
+        write_haproxy(fleet)
+        if not fleet.haproxy.is_running():
+            fleet.haproxy.start()
+            started.append("haproxy")
+            log(f"started haproxy on 127.0.0.1:{fleet.lb_port} (pid {fleet.haproxy.pid})")
+    except BaseException:
+        # No half-started fleet: stop exactly what this call started.
+        for name in reversed(started):
+            with contextlib.suppress(Exception):
+                (fleet.haproxy if name == "haproxy" else fleet.node(name)).stop()
+        raise
+    share_and_gate(fleet, log=log, ready_timeout=ready_timeout)
+    return fleet
+
+
+def _ours(fleet: LocalFleet, name: str) -> bool:
+    if name == "lb":
+        return fleet.haproxy.is_running()
+    return fleet.node(name).is_running()
+
+
+def _roles_and_databases(fleet: LocalFleet) -> None:
+    spec = fleet.spec
+    pw = fleet.secrets()
+    with psycopg.connect(**fleet.admin_kwargs(PRODUCER), autocommit=True) as c:
+        _role(c, "etl_writer", pw["etl_writer"], "LOGIN")
+        _role(c, "rsfleet_replicator", pw["rsfleet_replicator"], "LOGIN REPLICATION")
+        _database(c, spec.producer.database_name, owner="etl_writer")
+    with psycopg.connect(**fleet.admin_kwargs(PRODUCER, spec.producer.database_name),
+                         autocommit=True) as c:
+        c.execute("REVOKE CREATE ON SCHEMA public FROM PUBLIC")
+    for name in spec.consumers:
+        with psycopg.connect(**fleet.admin_kwargs(name), autocommit=True) as c:
+            _role(c, "app_reader", pw["app_reader"], "LOGIN")
+            for share in spec.shares_of(name):
+                _database(c, spec.database_for(share), owner=ADMIN)
+                c.execute(sql.SQL("GRANT CONNECT ON DATABASE {} TO app_reader").format(
+                    sql.Identifier(spec.database_for(share))))
+        for share in spec.shares_of(name):
+            with psycopg.connect(**fleet.admin_kwargs(name, spec.database_for(share)),
+                                 autocommit=True) as c:
+                # Read-only for app_reader: no CREATE anywhere, SELECT granted per table,
+                # so a write fails with "permission denied".
+                c.execute("REVOKE CREATE ON SCHEMA public FROM PUBLIC")
+
+
+def _role(conn: psycopg.Connection, role: str, password: str, attrs: str) -> None:
+    exists = conn.execute("SELECT 1 FROM pg_roles WHERE rolname = %s", (role,)).fetchone()
+    verb = "ALTER" if exists else "CREATE"
+    # attrs are constants from this module; the password travels as a literal, not in logs.
+    conn.execute(sql.SQL(f"{verb} ROLE {{}} WITH {attrs} PASSWORD {{}}").format(
+        sql.Identifier(role), sql.Literal(password)))
+
+
+def _database(conn: psycopg.Connection, name: str, owner: str) -> None:
+    if not conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (name,)).fetchone():
+        conn.execute(sql.SQL("CREATE DATABASE {} OWNER {}").format(
+            sql.Identifier(name), sql.Identifier(owner)))
+
+
+def share_and_gate(fleet: LocalFleet, *, log: Log = _quiet, ready_timeout: float = 120.0) -> None:
+    """Apply the datashares, wait for the initial copies, and let ready consumers in."""
+    from rsfleet.sharing.local import apply_local, consumer_ready
+
+    for line in apply_local(fleet):
+        log(line.replace("\n", " "))
+    pending = [n for n in fleet.spec.lb_consumers if fleet.node(n).is_running()]
+    wait_until(lambda: all(consumer_ready(fleet, n)[0] for n in pending), ready_timeout, 0.25)
+    sync_targets(fleet, log=log)
+
+
+def sync_targets(fleet: LocalFleet, *, log: Log = _quiet) -> None:
+    """One readiness pass of the targets controller: ready consumers in, others out."""
+    try:
+        from rsfleet.targets import api as targets_api
+
+        targets_api.sync(fleet, log=log)
+        return
+    except ImportError:
+        pass
+    from rsfleet.adapters.haproxy import HaproxyRuntime
+    from rsfleet.sharing.local import consumer_ready
+
+    runtime = HaproxyRuntime(fleet.haproxy_socket)
+    for name in fleet.spec.lb_consumers:
+        ready, reason = consumer_ready(fleet, name)
+        runtime.set_server_state("consumers", name, "ready" if ready else "maint")
+        log(f"{name}: {'in rotation' if ready else 'out of rotation'} ({reason})")
+
+
+def down(fleet: LocalFleet, *, purge: bool = False, log: Log = _quiet) -> None:
+    if fleet.haproxy.is_running():
+        fleet.haproxy.stop()
+        log("stopped haproxy")
+    for name in [*fleet.spec.consumers, PRODUCER]:
+        node = fleet.node(name)
+        if node.is_running():
+            node.stop()
+            log(f"stopped {name}")
+    if purge:
+        shutil.rmtree(fleet.state_dir)
+        log(f"removed {fleet.state_dir}")
+
+
+def purge_state_dir(state_dir: Path) -> None:
+    """Remove a state dir that cannot be opened (corrupt): only when nothing of it runs."""
+    if (state_dir / "haproxy" / "haproxy.pid").exists() or any(
+            (state_dir / "nodes").glob("*/data/postmaster.pid")):
+        raise UsageError(f"{state_dir} still has pid files of running processes",
+                         hint="stop them first; rsfleet never kills by name")
+    shutil.rmtree(state_dir, ignore_errors=True)
+
+
+def kill(fleet: LocalFleet, name: str) -> int | None:
+    node = _consumer(fleet, name)
+    pid = node.pid
+    if not node.is_running():
+        raise FleetError(f"consumer {name} is not running")
+    node.kill()
+    wait_until(lambda: not node.is_running(), 5, 0.05)
+    return pid
+
+
+def restart(fleet: LocalFleet, name: str, *, log: Log = _quiet, ready_timeout: float = 60) -> None:
+    node = _consumer(fleet, name) if name != PRODUCER else fleet.producer
+    node.stop()
+    node.start()
+    log(f"restarted {name} (pid {node.pid})")
+    share_and_gate(fleet, log=log, ready_timeout=ready_timeout)
+
+
+def _consumer(fleet: LocalFleet, name: str):
+    if name not in fleet.spec.consumers:
+        raise UsageError(f"unknown consumer {name!r}",
+                         hint=f"consumers: {', '.join(fleet.spec.consumers)}")
+    return fleet.node(name)
+
+
+def scale(fleet: LocalFleet, count: int, *, log: Log = _quiet,
+          drain_timeout: float = 30.0) -> LocalFleet:
+    """Grow or shrink to `count` consumers (c1..cN naming for new ones). New consumers get
+    their share and join the LB only when ready; removed ones are drained first."""
+    if count < 1:
+        raise UsageError("scale needs at least 1 consumer")
+    spec = fleet.spec
+    names = list(spec.consumers)
+    if count == len(names):
+        log(f"already {count} consumer(s)")
+        return fleet
+    consumers = dict(spec.consumers)
+    if count > len(names):
+        template = spec.consumers[names[-1]]
+        i = 1
+        while len(consumers) < count:
+            cand = f"c{i}"
+            if cand not in consumers:
+                consumers[cand] = template
+            i += 1
+        new_spec = spec.model_copy(update={"consumers": consumers})
+        new_spec = FleetSpec.model_validate(new_spec.model_dump())
+        grown = LocalFleet.plan(new_spec, fleet.state_dir, lb_port=fleet.lb_port,
+                                base_port=fleet.ports[PRODUCER], previous=fleet)
+        return up(new_spec, fleet.state_dir, lb_port=grown.lb_port,
+                  base_port=grown.ports[PRODUCER], log=log)
+    removed = names[count:]
+    if not any(spec.consumers[n].behind_nlb for n in names[:count]):
+        raise UsageError("scaling down would leave no consumer behind the load balancer")
+    from rsfleet.sharing.local import drop_consumer
+
+    for name in removed:
+        _drain_and_wait(fleet, name, drain_timeout, log)
+    for name in removed:
+        drop_consumer(fleet, name)
+        fleet.node(name).stop()
+        log(f"stopped {name}; its subscription and replication slot were dropped")
+    new_spec = FleetSpec.model_validate(
+        spec.model_copy(update={"consumers": {n: spec.consumers[n] for n in names[:count]}})
+        .model_dump())
+    shrunk = LocalFleet.plan(new_spec, fleet.state_dir, lb_port=fleet.lb_port,
+                             base_port=fleet.ports[PRODUCER], previous=fleet)
+    shrunk.save()
+    write_haproxy(shrunk)
+    shrunk.haproxy.start()  # reload: the old process finishes its sessions
+    sync_targets(shrunk, log=log)
+    for name in removed:
+        shutil.rmtree(fleet.state_dir / "nodes" / name, ignore_errors=True)
+    return shrunk
+
+
+def _drain_and_wait(fleet: LocalFleet, name: str, timeout: float, log: Log) -> None:
+    from rsfleet.adapters.haproxy import HaproxyRuntime
+
+    runtime = HaproxyRuntime(fleet.haproxy_socket)
+    if name not in fleet.spec.lb_consumers:
+        return
+    runtime.set_server_state("consumers", name, "drain")
+    log(f"draining {name}")
+
+    def idle() -> bool:
+        return all(s.sessions == 0 for s in runtime.servers("consumers") if s.name == name)
+
+    if not wait_until(idle, timeout, 0.2):
+        log(f"{name}: sessions still open after {timeout:.0f}s: closing them")
+        runtime.shutdown_sessions("consumers", name)
+    runtime.set_server_state("consumers", name, "maint")
+
+
+@dataclass(frozen=True)
+class NodeStatus:
+    name: str
+    role: str
+    port: int
+    pid: int | None
+    up: bool
+    ready: bool | None
+    reason: str
+    lag_bytes: int | None
+    sessions: int | None
+    in_rotation: bool | None
+
+
+def status(fleet: LocalFleet) -> list[NodeStatus]:
+    from rsfleet.adapters.haproxy import HaproxyRuntime
+    from rsfleet.sharing.local import consumer_ready, subscription_name
+
+    lb = {}
+    if fleet.haproxy.is_running():
+        with contextlib.suppress(FleetError):
+            lb = {s.name: s for s in HaproxyRuntime(fleet.haproxy_socket).servers("consumers")}
+    lags: dict[str, int] = {}
+    prod = fleet.producer
+    if prod.is_running():
+        with contextlib.suppress(psycopg.Error), psycopg.connect(
+                **{**fleet.admin_kwargs(PRODUCER), "connect_timeout": 2}) as c:
+            for slot, lag in c.execute(
+                    "SELECT slot_name, pg_wal_lsn_diff(pg_current_wal_lsn(), confirmed_flush_lsn)"
+                    " FROM pg_replication_slots"):
+                lags[slot] = int(lag or 0)
+    out = [NodeStatus(PRODUCER, "producer", prod.port, prod.pid if prod.is_running() else None,
+                      prod.is_running(), None, "", None, None, None)]
+    for name, node in fleet.consumers.items():
+        running = node.is_running()
+        ready, reason = consumer_ready(fleet, name) if running else (False, "down")
+        slot_lags = [lags[subscription_name(s, name)] for s in fleet.spec.shares_of(name)
+                     if subscription_name(s, name) in lags]
+        srv = lb.get(name)
+        out.append(NodeStatus(name, "consumer", node.port, node.pid if running else None,
+                              running, ready, reason, max(slot_lags) if slot_lags else None,
+                              srv.sessions if srv else None,
+                              srv.in_rotation if srv else None))
+    hap = fleet.haproxy
+    out.append(NodeStatus("haproxy", "load balancer", fleet.lb_port,
+                          hap.pid if hap.is_running() else None, hap.is_running(), None, "",
+                          None, sum(s.sessions for s in lb.values()) if lb else None, None))
+    return out
+
+
+SEED_SQL = [
+    "CREATE SCHEMA IF NOT EXISTS sales",
+    """CREATE TABLE IF NOT EXISTS sales.customers (
+         customer_id integer PRIMARY KEY, name text NOT NULL, region text NOT NULL)""",
+    """CREATE TABLE IF NOT EXISTS sales.products (
+         product_id integer PRIMARY KEY, name text NOT NULL, category text NOT NULL,
+         price numeric(10,2) NOT NULL)""",
+    """CREATE TABLE IF NOT EXISTS sales.orders (
+         order_id bigint PRIMARY KEY, customer_id integer NOT NULL, product_id integer NOT NULL,
+         quantity integer NOT NULL, amount numeric(12,2) NOT NULL,
+         ordered_at timestamptz NOT NULL)""",
+    """INSERT INTO sales.customers SELECT g, 'customer ' || g,
+         (ARRAY['north','south','east','west','central'])[1 + g % 5]
+       FROM generate_series(1, 1000) g ON CONFLICT DO NOTHING""",
+    """INSERT INTO sales.products SELECT g, 'product ' || g,
+         (ARRAY['books','games','music','tools'])[1 + g % 4], (1 + g % 97) * 1.25
+       FROM generate_series(1, 200) g ON CONFLICT DO NOTHING""",
+]
+
+
+def seed(fleet: LocalFleet, rows: int, *, log: Log = _quiet) -> int:
+    """Load the sample `sales` schema on the producer (as etl_writer), then share it."""
+    if rows < 0:
+        raise UsageError("--rows must be >= 0")
+    kw = fleet.connect_kwargs(PRODUCER, "etl_writer", fleet.spec.producer.database_name)
+    with psycopg.connect(**kw) as c:
+        c.execute("SELECT pg_advisory_xact_lock(4242)")
+        for stmt in SEED_SQL:
+            c.execute(stmt)
+        have = c.execute("SELECT coalesce(max(order_id), 0) FROM sales.orders").fetchone()[0]
+        if rows > have:
+            c.execute(
+                """INSERT INTO sales.orders SELECT g, 1 + g %% 1000, 1 + g %% 200, 1 + g %% 5,
+                     ((1 + g %% 97) * 1.25 * (1 + g %% 5))::numeric(12,2),
+                     timestamptz '2026-01-01' + (g %% 300) * interval '1 day'
+                   FROM generate_series(%s::bigint, %s::bigint) g""", (have + 1, rows))
+    log(f"seeded sales.orders up to {rows} rows (+1000 customers, 200 products)")
+    share_and_gate(fleet, log=log)
+    return rows
