@@ -25,7 +25,8 @@ BACKEND = "consumers"
 _MAINT_BITS = 0x01 | 0x02 | 0x04 | 0x20 | 0x40
 _DRAIN_BITS = 0x08 | 0x10
 # Options for servers added at run time: the same fast checks as the configured ones.
-SERVER_OPTIONS = "check inter 500ms fall 2 rise 2 on-marked-down shutdown-sessions"
+SERVER_OPTIONS = ("check inter 500ms fastinter 250ms downinter 1s fall 2 rise 2 "
+                  "on-marked-down shutdown-sessions")  # = local/haproxy.py profile rsfleet
 
 
 class HaproxyTargets:

@@ -1,0 +1,366 @@
+"""Crash a consumer under steady load, behind two HAProxies at once, in one run.
+
+- `rsfleet` profile (rsfleet.local.haproxy): checks every 500 ms (fastinter 250 ms), fall 2,
+  `on-marked-down shutdown-sessions`, `option redispatch` + `retries 3`, plus the targets
+  controller (`watch`, 0.5 s interval, readiness probe).
+- `baseline` profile: a hand-written configuration (`inter 3s fall 3 rise 2`, no redispatch).
+
+Both front the same PostgreSQL consumers, so every crash hits both the same instant. Per
+crash and per LB: seconds from the SIGKILL to the LB taking the consumer out of rotation
+(status leaves UP, polled every 10 ms on the runtime API), new sessions that failed, and
+failed queries on persistent sessions (those in flight on the crashed consumer can fail).
+Next to it, what NLB health checks imply (they cannot be faster than interval x threshold).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import secrets
+import shutil
+import socket
+import statistics
+import tempfile
+import threading
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import psycopg
+
+WHO = "SELECT current_setting('cluster_name')"
+QUERY = "SELECT count(*), sum(amount) FROM sales.orders WHERE region = 'r3'"
+NLB = {"seed (30 s x 2)": (30, 2), "spec default (10 s x 2)": (10, 2),
+       "fastest NLB (5 s x 2)": (5, 2)}
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+# ---- a small real fleet: consumers (PgServer) + HAProxy processes per profile -----------
+
+@dataclass
+class BenchFleet:
+    root: Path
+    password: str
+    admin_password: str
+    consumers: dict[str, Any] = field(default_factory=dict)  # name -> PgServer
+    lbs: dict[str, tuple[Any, int]] = field(default_factory=dict)  # profile -> (proc, port)
+
+    def kwargs(self, port: int) -> dict[str, Any]:
+        return {"host": "127.0.0.1", "port": port, "user": "app_reader",
+                "password": self.password, "dbname": "sales_db", "sslmode": "disable",
+                "connect_timeout": 3}
+
+    def restart(self, name: str, timeout: float = 30) -> None:
+        from rsfleet.errors import FleetError
+
+        deadline = time.monotonic() + timeout
+        while True:  # right after SIGKILL the old backends may still hold shared memory
+            try:
+                self.consumers[name].start()
+                return
+            except FleetError:
+                if time.monotonic() > deadline:
+                    raise
+                time.sleep(0.3)
+
+
+@contextlib.contextmanager
+def bench_fleet(names: tuple[str, ...] = ("c1", "c2", "c3"),
+                profiles: tuple[str, ...] = ("rsfleet", "baseline")) -> Iterator[BenchFleet]:
+    from rsfleet.local.haproxy import HaproxyProcess, HaproxyServer, render_config
+    from rsfleet.local.postgres import PgServer
+
+    root = Path(tempfile.mkdtemp(prefix="rsfleet-bench-"))
+    os.chmod(root, 0o755)  # noqa: S103 - the PostgreSQL user must traverse it
+    fleet = BenchFleet(root, secrets.token_urlsafe(16), secrets.token_urlsafe(16))
+    try:
+        for n in names:
+            pg = PgServer(n, root / n, free_port())
+            pg.init(superuser="rsfleet_admin", password=fleet.admin_password,
+                    settings={"max_connections": "300", "fsync": "off"}, tls=None,
+                    hba=["local all all scram-sha-256",
+                         "host all all 127.0.0.1/32 scram-sha-256"])
+            pg.start()
+            fleet.consumers[n] = pg
+            with psycopg.connect(**pg.connect_kwargs("rsfleet_admin", fleet.admin_password,
+                                                     "postgres"), autocommit=True) as c:
+                c.execute("CREATE DATABASE sales_db")
+                c.execute(psycopg.sql.SQL("CREATE ROLE app_reader LOGIN PASSWORD {}").format(
+                    psycopg.sql.Literal(fleet.password)))
+            with psycopg.connect(**pg.connect_kwargs("rsfleet_admin", fleet.admin_password,
+                                                     "sales_db"), autocommit=True) as c:
+                c.execute("CREATE SCHEMA sales")
+                c.execute("CREATE TABLE sales.orders (id int PRIMARY KEY, region text, "
+                          "amount numeric)")
+                c.execute("INSERT INTO sales.orders SELECT g, 'r' || (g % 7), g * 1.5 "
+                          "FROM generate_series(1, 20000) g")
+                c.execute("GRANT USAGE ON SCHEMA sales TO app_reader")
+                c.execute("GRANT SELECT ON ALL TABLES IN SCHEMA sales TO app_reader")
+        servers = [HaproxyServer(n, pg.port) for n, pg in fleet.consumers.items()]
+        for profile in profiles:
+            proc = HaproxyProcess(root / f"haproxy-{profile}")
+            port = free_port()
+            proc.write(render_config(servers, lb_port=port, socket_path=proc.socket,
+                                     pid_file=proc.pid_file, profile=profile))  # type: ignore[arg-type]
+            proc.start()
+            fleet.lbs[profile] = (proc, port)
+        yield fleet
+    finally:
+        for proc, _ in fleet.lbs.values():
+            proc.stop()
+        for pg in fleet.consumers.values():
+            pg.stop("immediate")
+        shutil.rmtree(root, ignore_errors=True)
+
+
+def controller_for(fleet: BenchFleet, profile: str = "rsfleet", *, delay: float = 30.0,
+                   log: Callable[[str], None] | None = None) -> Any:
+    from rsfleet.adapters.haproxy import HaproxyRuntime
+    from rsfleet.targets.api import TargetsContext
+    from rsfleet.targets.haproxy import HaproxyTargets
+    from rsfleet.targets.readiness import ShareCheck, probe_postgres
+    from rsfleet.targets.store import StateStore
+
+    proc, _ = fleet.lbs[profile]
+    adapter = HaproxyTargets(HaproxyRuntime(proc.socket),
+                             {n: ("127.0.0.1", pg.port) for n, pg in fleet.consumers.items()},
+                             deregistration_delay=delay)
+    checks = [ShareCheck("sales_db", ("sales",), ())]
+
+    def probe(name: str) -> tuple[bool, str]:
+        port = fleet.consumers[name].port
+        return probe_postgres(lambda db: fleet.kwargs(port), checks, timeout=1.0)
+
+    return TargetsContext(adapter, sorted(fleet.consumers), probe,
+                          StateStore(fleet.root / f"targets-{profile}.json"))
+
+
+# ---- load: new sessions at a steady rate + persistent sessions (reconnect on failure) ----
+
+@dataclass
+class Ev:
+    t: float
+    ok: bool
+    consumer: str | None
+    persistent: bool
+    error: str = ""
+
+
+class Load:
+    def __init__(self, kwargs: dict[str, Any], new_per_s: float, persistent: int,
+                 persistent_for: float | None = None) -> None:
+        self.kwargs = kwargs
+        self.new_per_s = new_per_s
+        self.persistent = persistent
+        self.persistent_for = persistent_for
+        self.events: list[Ev] = []
+        self.stop_flag = threading.Event()
+        self.threads: list[threading.Thread] = []
+
+    def _new(self, i: int, workers: int) -> None:
+        period = workers / self.new_per_s
+        nxt = time.monotonic() + i * period / workers
+        while not self.stop_flag.is_set():
+            t0 = time.monotonic()
+            try:
+                with psycopg.connect(**self.kwargs, autocommit=True) as c:
+                    who = c.execute(WHO).fetchone()[0]
+                    c.execute(QUERY).fetchone()
+                self.events.append(Ev(t0, True, who, False))
+            except psycopg.Error as exc:
+                self.events.append(Ev(t0, False, None, False, str(exc).strip()[:120]))
+            nxt += period
+            self.stop_flag.wait(max(0.0, nxt - time.monotonic()))
+
+    def _persistent(self) -> None:
+        while not self.stop_flag.is_set():
+            began = time.monotonic()
+            try:
+                conn = psycopg.connect(**self.kwargs, autocommit=True)
+            except psycopg.Error as exc:
+                self.events.append(Ev(began, False, None, True, str(exc).strip()[:120]))
+                self.stop_flag.wait(0.1)
+                continue
+            with conn:
+                who = None
+                while not self.stop_flag.is_set():
+                    if self.persistent_for and time.monotonic() - began > self.persistent_for:
+                        return
+                    t0 = time.monotonic()
+                    try:
+                        who = who or conn.execute(WHO).fetchone()[0]
+                        conn.execute(QUERY).fetchone()
+                        self.events.append(Ev(t0, True, who, True))
+                    except psycopg.Error as exc:
+                        self.events.append(Ev(t0, False, who, True, str(exc).strip()[:120]))
+                        break  # reconnect: a new session through the LB
+                    self.stop_flag.wait(0.02)
+
+    def start(self, workers: int = 4) -> Load:
+        self.threads = [threading.Thread(target=self._new, args=(i, workers), daemon=True)
+                        for i in range(workers)]
+        self.threads += [threading.Thread(target=self._persistent, daemon=True)
+                         for _ in range(self.persistent)]
+        for t in self.threads:
+            t.start()
+        return self
+
+    def stop(self) -> list[Ev]:
+        self.stop_flag.set()
+        for t in self.threads:
+            t.join(timeout=15)
+        return sorted(self.events, key=lambda e: e.t)
+
+
+class RotationMonitor:
+    """Polls `show stat` of each LB every 10 ms: when did server X leave / re-enter UP."""
+
+    def __init__(self, fleet: BenchFleet) -> None:
+        from rsfleet.adapters.haproxy import HaproxyRuntime
+
+        self.rts = {p: HaproxyRuntime(proc.socket) for p, (proc, _) in fleet.lbs.items()}
+        self.status: dict[str, dict[str, str]] = {}
+        self.changes: list[tuple[float, str, str, str]] = []  # (t, profile, server, status)
+        self.stop_flag = threading.Event()
+        self.thread = threading.Thread(target=self._run, daemon=True)
+
+    def _run(self) -> None:
+        while not self.stop_flag.is_set():
+            for p, rt in self.rts.items():
+                with contextlib.suppress(Exception):
+                    for s in rt.servers("consumers"):
+                        up = s.in_rotation
+                        prev = self.status.setdefault(p, {}).get(s.name)
+                        cur = "in" if up else "out"
+                        if prev != cur:
+                            self.status[p][s.name] = cur
+                            self.changes.append((time.monotonic(), p, s.name, cur))
+            self.stop_flag.wait(0.01)
+
+    def first(self, profile: str, server: str, state: str, after: float) -> float | None:
+        for t, p, s, st in self.changes:
+            if t >= after and p == profile and s == server and st == state:
+                return t
+        return None
+
+    def wait(self, pred: Callable[[], bool], timeout: float) -> bool:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if pred():
+                return True
+            time.sleep(0.02)
+        return False
+
+    def all_in(self) -> bool:
+        return all(st == "in" for p in self.rts for st in self.status.get(p, {}).values()) \
+            and all(self.status.get(p) for p in self.rts)
+
+
+def nlb_implied() -> dict[str, float]:
+    return {k: float(i * n) for k, (i, n) in NLB.items()}
+
+
+def main(quick: bool = False) -> dict:
+    from rsfleet.targets.api import sync
+
+    crashes = 2 if quick else 5
+    names = ("c1", "c2", "c3")
+    result: dict[str, Any] = {"crashes": [], "settings": {
+        "rsfleet": "inter 500ms fastinter 250ms fall 2 rise 2, on-marked-down "
+                   "shutdown-sessions, redispatch + retries 3, controller watch 0.5s rise 2 "
+                   "fall 2",
+        "baseline": "inter 3s fall 3 rise 2, no redispatch"}}
+    with bench_fleet(names) as fleet:
+        ctx = controller_for(fleet)
+        sync(ctx)  # the rsfleet profile starts its servers in maintenance
+        mon = RotationMonitor(fleet)
+        mon.thread.start()
+        if not mon.wait(mon.all_in, 20):
+            raise RuntimeError(f"not every server came up: {mon.status}")
+        log: list[str] = []
+        stop = threading.Event()
+        ctl = ctx.controller(rise=2, fall=2,
+                             log=lambda m: log.append(f"{time.monotonic():.3f} {m}"))
+        watcher = threading.Thread(target=ctl.watch, args=(0.5, stop), daemon=True)
+        watcher.start()
+        loads = {p: Load(fleet.kwargs(port), new_per_s=40, persistent=6).start()
+                 for p, (_, port) in fleet.lbs.items()}
+        kills: list[tuple[str, float]] = []
+        try:
+            time.sleep(2.0)
+            for i in range(crashes):
+                victim = names[i % len(names)]
+                t_kill = time.monotonic()
+                fleet.consumers[victim].kill()
+                kills.append((victim, t_kill))
+                mon.wait(lambda v=victim, t=t_kill: all(
+                    mon.first(p, v, "out", t) for p in fleet.lbs), 20)
+                time.sleep(1.0)
+                fleet.restart(victim)
+                mon.wait(mon.all_in, 30)
+                time.sleep(1.5)
+        finally:
+            events = {p: ld.stop() for p, ld in loads.items()}
+            stop.set()
+            watcher.join(10)
+            mon.stop_flag.set()
+            mon.thread.join(5)
+    # ---- per crash, per LB --------------------------------------------------------------
+    bounds = [t for _, t in kills] + [float("inf")]
+    for i, (victim, t_kill) in enumerate(kills):
+        row: dict[str, Any] = {"victim": victim}
+        for p in events:
+            out_t = mon.first(p, victim, "out", t_kill)
+            window = [e for e in events[p] if t_kill <= e.t < bounds[i + 1]]
+            new = [e for e in window if not e.persistent]
+            pers = [e for e in window if e.persistent]
+            row[p] = {
+                "out_of_rotation_s": None if out_t is None else round(out_t - t_kill, 3),
+                "new_sessions": len(new), "failed_new_sessions": sum(not e.ok for e in new),
+                "persistent_queries": len(pers),
+                "failed_persistent_queries": sum(not e.ok for e in pers),
+            }
+        result["crashes"].append(row)
+    summary = {}
+    for p in events:
+        outs = [r[p]["out_of_rotation_s"] for r in result["crashes"]
+                if r[p]["out_of_rotation_s"] is not None]
+        summary[p] = {
+            "median_out_of_rotation_s": round(statistics.median(outs), 3) if outs else None,
+            "max_out_of_rotation_s": max(outs) if outs else None,
+            "failed_new_sessions": sum(r[p]["failed_new_sessions"] for r in result["crashes"]),
+            "new_sessions": sum(r[p]["new_sessions"] for r in result["crashes"]),
+            "failed_persistent_queries": sum(r[p]["failed_persistent_queries"]
+                                             for r in result["crashes"]),
+            "persistent_queries": sum(r[p]["persistent_queries"] for r in result["crashes"]),
+        }
+    result["summary"] = summary
+    result["nlb_implied_detection_s"] = nlb_implied()
+    result["controller_log"] = log[-60:]
+    # ---- print --------------------------------------------------------------------------
+    print(f"{crashes} crashes of a consumer under load (40 new sessions/s + 6 persistent "
+          "sessions per LB), both LBs in front of the same consumers:")
+    print(f"{'LB':<44}{'out of rotation (median / max)':>32}{'failed new sessions':>22}"
+          f"{'failed persistent queries':>28}")
+    for p, s in summary.items():
+        med, mx = s["median_out_of_rotation_s"], s["max_out_of_rotation_s"]
+        times = "-" if med is None else f"{med:.2f}s / {mx:.2f}s"
+        print(f"{p:<44}{times:>32}"
+              f"{str(s['failed_new_sessions']) + ' of ' + str(s['new_sessions']):>22}"
+              f"{str(s['failed_persistent_queries']) + ' of ' + str(s['persistent_queries']):>28}")
+    for k, v in nlb_implied().items():
+        print(f"{'NLB health checks, ' + k:<44}{'up to ~' + format(v, 'g') + 's':>32}"
+              f"{'(not measured here)':>22}")
+    r, b = summary.get("rsfleet", {}), summary.get("baseline", {})
+    if r.get("median_out_of_rotation_s") and b.get("median_out_of_rotation_s"):
+        ratio = b["median_out_of_rotation_s"] / r["median_out_of_rotation_s"]
+        result["baseline_over_rsfleet_detection"] = round(ratio, 1)
+        print(f"baseline / rsfleet time out of rotation: {ratio:.1f}x")
+    return result
