@@ -199,6 +199,12 @@ class LocalFleet:
                 "dbname": db, "sslmode": "verify-full", "sslrootcert": str(self.ca_file),
                 "connect_timeout": 5}
 
+    def kill(self, name: str) -> int | None:
+        """Crash consumer `name` hard (SIGKILL of its postmaster); returns the pid."""
+        from rsfleet.local.lifecycle import kill
+
+        return kill(self, name)
+
     def admin_kwargs(self, name: str, dbname: str = "postgres") -> dict[str, Any]:
         return self.node(name).connect_kwargs(ADMIN, self.password(ADMIN), dbname)
 
