@@ -192,7 +192,7 @@ class Load:
                 who = None
                 while not self.stop_flag.is_set():
                     if self.persistent_for and time.monotonic() - began > self.persistent_for:
-                        return
+                        break  # this session ends normally; the client opens a new one
                     t0 = time.monotonic()
                     try:
                         who = who or conn.execute(WHO).fetchone()[0]

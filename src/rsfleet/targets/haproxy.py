@@ -9,8 +9,10 @@ member, ``del server`` (``remove``). A member missing from the backend is added 
 
 The admin state comes from ``show servers state`` (srv_admin_state bits), not from the
 ``status`` column of ``show stat``, which says DOWN for a drained server whose checks fail.
-Bits (HAProxy 2.6 src/server.h): 0x01 FMAINT, 0x02 IMAINT, 0x04 CMAINT, 0x08 FDRAIN,
-0x10 IDRAIN, 0x20 RMAINT, 0x40 HMAINT.
+Bits (HAProxy 2.6 include/haproxy/server-t.h): 0x01 FMAINT, 0x02 IMAINT, 0x04 CMAINT,
+0x08 FDRAIN, 0x10 IDRAIN, 0x20 RMAINT, 0x40 HMAINT. CMAINT only records that the server was
+configured ``disabled`` and stays set after ``state ready`` (measured: 5 -> 4), so it does
+not mean maintenance.
 """
 
 from __future__ import annotations
@@ -22,7 +24,7 @@ from rsfleet.errors import FleetError
 from rsfleet.targets.reconciler import Action, ActualTarget, LbState
 
 BACKEND = "consumers"
-_MAINT_BITS = 0x01 | 0x02 | 0x04 | 0x20 | 0x40
+_MAINT_BITS = 0x01 | 0x02 | 0x20 | 0x40
 _DRAIN_BITS = 0x08 | 0x10
 # Options for servers added at run time: the same fast checks as the configured ones.
 SERVER_OPTIONS = ("check inter 500ms fastinter 250ms downinter 1s fall 2 rise 2 "
