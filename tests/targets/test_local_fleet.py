@@ -1,0 +1,118 @@
+"""The targets commands and the controller on a real local fleet (`rsfleet local up`:
+PostgreSQL producer + consumers with logical-replication shares, TLS, HAProxy `rsfleet`
+profile), from the shared `fleet_factory` fixture."""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+
+from typer.testing import CliRunner
+
+from rsfleet.cli import app
+from rsfleet.targets import api
+
+from .load import Load
+
+
+def cli(fleet, *args: str):
+    return CliRunner().invoke(app, ["--backend", "local", "targets", *args, "--state-dir",
+                                    str(fleet.state_dir)])
+
+
+def rows(res) -> dict[str, dict]:
+    assert res.exit_code == 0, res.output
+    return {r["name"]: r for r in json.loads(res.output)}
+
+
+def test_cli_status_drain_undrain_sync(fleet_factory):
+    fleet = fleet_factory()
+    st = rows(cli(fleet, "status", "--json"))
+    assert set(st) == {"c1", "c2", "c3"}
+    assert all(r["in_rotation"] and r["ready"] for r in st.values())
+    assert "shared table(s) readable" in st["c1"]["reason"]
+
+    res = cli(fleet, "drain", "c1", "--wait", "--timeout", "5s", "--json")
+    assert res.exit_code == 0, res.output
+    assert "no sessions left" in json.loads(res.output)["result"]
+    st = rows(cli(fleet, "status", "--json"))
+    assert st["c1"]["drained"] and st["c1"]["lb_state"] == "maint"
+    assert not st["c1"]["in_rotation"] and st["c1"]["ready"]  # ready, but drained
+
+    res = cli(fleet, "sync", "--dry-run")
+    assert res.exit_code == 0 and "converged" in res.output  # the drain is remembered
+    # sessions through the LB never reach c1 now
+    import psycopg
+
+    served = set()
+    for _ in range(9):
+        with psycopg.connect(**fleet.connect_kwargs("lb")) as c:
+            served.add(c.execute("SELECT current_setting('cluster_name')").fetchone()[0])
+    assert served == {"c2", "c3"}
+
+    res = cli(fleet, "undrain", "c1")
+    assert res.exit_code == 0 and "state ready" in res.output
+    st = rows(cli(fleet, "status", "--json"))
+    assert st["c1"]["in_rotation"] and not st["c1"]["drained"]
+
+    res = cli(fleet, "drain", "nope")
+    assert res.exit_code == 2 and "not a consumer behind the load balancer" in res.output
+
+
+def test_kill_under_load_with_watch_then_restart(fleet_factory):
+    from rsfleet.local.lifecycle import restart
+
+    fleet = fleet_factory()
+    logs: list[str] = []
+    stop = threading.Event()
+    watcher = threading.Thread(target=api.watch, args=(fleet, 0.25),
+                               kwargs={"log": logs.append, "stop": stop}, daemon=True)
+    watcher.start()
+    load = Load(lambda: {**fleet.connect_kwargs("lb"), "connect_timeout": 3},
+                new_per_s=30).start()
+    try:
+        time.sleep(1.0)
+        killed_at = time.monotonic()
+        fleet.kill("c2")
+        deadline = time.monotonic() + 15
+        while time.monotonic() < deadline and not any(m.startswith("disable c2") for m in logs):
+            time.sleep(0.05)
+        time.sleep(0.5)
+    finally:
+        events = load.stop()
+        stop.set()
+        watcher.join(10)
+    after = [e for e in events if e.start > killed_at]
+    assert len(after) > 15 and [e.error for e in after if not e.ok] == []
+    assert {e.consumer for e in after} <= {"c1", "c3"}
+    assert any(m.startswith("drain c2") for m in logs), logs
+    st = {s.name: s for s in api.status(fleet)}
+    assert st["c2"].lb_state == "maint" and st["c2"].ready is False
+    restart(fleet, "c2")  # the local lifecycle runs a targets sync once it is ready again
+    st = {s.name: s for s in api.status(fleet)}
+    assert st["c2"].in_rotation and st["c2"].ready
+
+
+def test_watch_command_logs_changes_and_stops_on_sigterm(fleet_factory):
+    import os
+    import signal
+    import subprocess
+    import sys
+
+    fleet = fleet_factory()
+    env = {**os.environ, "RSFLEET_STATE_DIR": str(fleet.state_dir), "COLUMNS": "200"}
+    proc = subprocess.Popen([sys.executable, "-m", "rsfleet", "targets", "watch", "--interval",
+                             "200ms", "--rise", "1", "--fall", "1"], env=env,
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    try:
+        time.sleep(2.0)
+        fleet.kill("c3")
+        time.sleep(2.0)
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        out, _ = proc.communicate(timeout=15)
+    assert proc.returncode == 0, out
+    assert "watching every 0.2s" in out
+    assert "c3: NOT READY" in out and "drain c3" in out and "disable c3" in out
+    assert out.rstrip().endswith("stopped")
