@@ -107,11 +107,9 @@ class HaproxyProcess:
         pid = self.pid
         if pid is None:
             return False
-        try:
-            os.kill(pid, 0)
-            return Path(f"/proc/{pid}/comm").read_text().strip() == "haproxy"
-        except (ProcessLookupError, OSError):
-            return False
+        from rsfleet.local.postgres import process_alive
+
+        return process_alive(pid, ("haproxy",))
 
     def write(self, text: str) -> None:
         self.directory.mkdir(parents=True, exist_ok=True)

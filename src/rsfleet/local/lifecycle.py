@@ -140,6 +140,13 @@ def share_and_gate(fleet: LocalFleet, *, log: Log = _quiet, ready_timeout: float
     pending = [n for n in fleet.spec.lb_consumers if fleet.node(n).is_running()]
     wait_until(lambda: all(consumer_ready(fleet, n)[0] for n in pending), ready_timeout, 0.25)
     sync_targets(fleet, log=log)
+    # HAProxy's own checks (rise 2) must also see the server up before it gets sessions.
+    from rsfleet.adapters.haproxy import HaproxyRuntime
+
+    runtime = HaproxyRuntime(fleet.haproxy_socket)
+    ready = {n for n in pending if consumer_ready(fleet, n)[0]}
+    wait_until(lambda: ready <= {s.name for s in runtime.servers("consumers")
+                                 if s.in_rotation}, 10, 0.1)
 
 
 def sync_targets(fleet: LocalFleet, *, log: Log = _quiet) -> None:

@@ -14,6 +14,7 @@ import pwd
 import shutil
 import signal
 import subprocess
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -42,6 +43,18 @@ def pg_bin_dir() -> Path:
     if candidates:
         return Path(candidates[-1]).parent
     raise UsageError("PostgreSQL server binaries (initdb, pg_ctl) not found", hint=INSTALL_HINT)
+
+
+def process_alive(pid: int, names: tuple[str, ...]) -> bool:
+    """True when `pid` runs one of `names` and is not a zombie (a dead child that nobody
+    reaped yet, which is common for daemons in containers without an init that reaps)."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return False
+    comm = stat[stat.index("(") + 1: stat.rindex(")")]
+    state = stat[stat.rindex(")") + 2:].split(" ", 1)[0]
+    return state not in ("Z", "X") and comm in names
 
 
 def server_user() -> str | None:
@@ -114,11 +127,8 @@ class PgServer:
             return False
         except PermissionError:
             return True
-        # A stale pid file can name a recycled pid: it must be a postgres process.
-        try:
-            return Path(f"/proc/{pid}/comm").read_text().strip() in ("postgres", "postmaster")
-        except OSError:
-            return True
+        # A stale pid file can name a recycled pid: it must be a live postgres process.
+        return process_alive(pid, ("postgres", "postmaster"))
 
     @property
     def initialized(self) -> bool:
@@ -182,8 +192,14 @@ class PgServer:
     def start(self, timeout: int = 60) -> None:
         if self.is_running():
             return
-        self._pg("pg_ctl", "-D", str(self.data_dir), "-l", str(self.log_file), "-w",
-                 "-t", str(timeout), "start")
+        # After a crash the old postmaster's children may hold its shared memory for a
+        # moment ("pre-existing shared memory block is still in use"): retry briefly.
+        for attempt in range(20):
+            proc = self._pg("pg_ctl", "-D", str(self.data_dir), "-l", str(self.log_file),
+                            "-w", "-t", str(timeout), "start", check=attempt == 19)
+            if proc.returncode == 0 or self.is_running():
+                return
+            time.sleep(0.5)
 
     def stop(self, mode: str = "fast") -> None:
         if not self.is_running():
