@@ -93,9 +93,10 @@ def test_sharing_is_idempotent_and_follows_new_tables(fleet_factory):
 
 def test_writes_through_the_lb_are_denied(fleet_factory):
     fleet = fleet_factory()
-    with psycopg.connect(**fleet.connect_kwargs("lb", "app_reader", "sales_db")) as c:
-        with pytest.raises(psycopg.errors.InsufficientPrivilege, match="permission denied"):
-            c.execute("INSERT INTO sales.customers VALUES (-1, 'x', 'y')")
+    kwargs = fleet.connect_kwargs("lb", "app_reader", "sales_db")
+    with psycopg.connect(**kwargs) as c, pytest.raises(
+            psycopg.errors.InsufficientPrivilege, match="permission denied"):
+        c.execute("INSERT INTO sales.customers VALUES (-1, 'x', 'y')")
 
 
 def test_verify_fails_on_a_broken_consumer(fleet_factory):
