@@ -1,0 +1,64 @@
+# rsfleet fleet spec: dev. Read by Terraform AND by rsfleet (python-hcl2 + pydantic):
+# plain literals only, no expressions or functions. Rules: docs/CONTRACTS.md §1.
+
+project_name = "rsfleet"
+environment  = "dev"
+aws_region   = "us-east-1"
+vpc_cidr     = "10.40.0.0/16"
+
+create_vpc          = true
+existing_vpc_id     = null
+existing_subnet_ids = []
+
+producer = {
+  base_capacity  = 8
+  max_capacity   = 32
+  database_name  = "dev"
+  admin_username = "rsfleet_admin"
+  usage_limit = {
+    amount        = 100
+    period        = "monthly"
+    breach_action = "emit-metric"
+  }
+}
+
+consumers = {
+  c1 = {
+    base_capacity         = 8
+    max_capacity          = 16
+    behind_nlb            = true
+    query_timeout_seconds = 3600
+  }
+  c2 = {
+    base_capacity         = 8
+    max_capacity          = 16
+    behind_nlb            = true
+    query_timeout_seconds = 3600
+  }
+}
+
+datashares = {
+  sales_share = {
+    schemas           = ["sales"]
+    tables            = []
+    consumers         = ["*"]
+    consumer_database = "sales_db"
+  }
+}
+
+nlb = {
+  port                            = 5439
+  health_check_interval           = 10
+  health_check_timeout            = 5
+  healthy_threshold               = 2
+  unhealthy_threshold             = 2
+  deregistration_delay            = 30
+  cross_zone                      = true
+  allowed_cidrs                   = []
+  allowed_security_group_ids      = []
+  register_targets_with_terraform = true
+}
+
+tags = {
+  Owner = "data-platform"
+}

@@ -1,0 +1,278 @@
+# Dashboard, alarms, an encrypted SNS topic and a cost budget for the fleet.
+#
+# Metrics:
+# - AWS/Redshift-Serverless, dimension Workgroup: ComputeCapacity (RPUs allocated),
+#   ComputeSeconds (RPU-seconds used), QueriesFailed. "Monitoring Amazon Redshift
+#   Serverless" / audit logging and metrics:
+#   https://docs.aws.amazon.com/redshift/latest/mgmt/serverless-audit-logging.html
+#   (the failed-queries metric is read with a Metrics Insights query, which matches it
+#   whatever extra dimensions it is published with; its name is a variable).
+# - AWS/NetworkELB, dimensions LoadBalancer + TargetGroup: HealthyHostCount,
+#   UnHealthyHostCount, ActiveFlowCount, NewFlowCount.
+#   https://docs.aws.amazon.com/elasticloadbalancing/latest/network/load-balancer-cloudwatch-metrics.html
+
+data "aws_region" "current" {}
+data "aws_caller_identity" "current" {}
+data "aws_partition" "current" {}
+
+locals {
+  region = data.aws_region.current.name
+}
+
+# --- SNS topic, encrypted with a key CloudWatch and Budgets may use ----------------------
+# https://docs.aws.amazon.com/sns/latest/dg/sns-key-management.html
+data "aws_iam_policy_document" "kms" {
+  statement {
+    sid       = "AccountAdministration"
+    actions   = ["kms:*"]
+    resources = ["*"]
+    principals {
+      type        = "AWS"
+      identifiers = ["arn:${data.aws_partition.current.partition}:iam::${data.aws_caller_identity.current.account_id}:root"]
+    }
+  }
+
+  statement {
+    sid       = "AlarmAndBudgetPublishers"
+    actions   = ["kms:Decrypt", "kms:GenerateDataKey*"]
+    resources = ["*"]
+    principals {
+      type        = "Service"
+      identifiers = ["cloudwatch.amazonaws.com", "budgets.amazonaws.com"]
+    }
+    condition {
+      test     = "StringEquals"
+      variable = "aws:SourceAccount"
+      values   = [data.aws_caller_identity.current.account_id]
+    }
+  }
+}
+
+resource "aws_kms_key" "sns" {
+  description             = "${var.name}: alarm topic"
+  enable_key_rotation     = true
+  deletion_window_in_days = 30
+  policy                  = data.aws_iam_policy_document.kms.json
+  tags                    = var.tags
+}
+
+resource "aws_kms_alias" "sns" {
+  name          = "alias/${var.name}-alarms"
+  target_key_id = aws_kms_key.sns.key_id
+}
+
+resource "aws_sns_topic" "alarms" {
+  name              = "${var.name}-alarms"
+  kms_master_key_id = aws_kms_key.sns.arn
+  tags              = var.tags
+}
+
+data "aws_iam_policy_document" "topic" {
+  statement {
+    sid       = "AlarmAndBudgetPublish"
+    actions   = ["sns:Publish"]
+    resources = [aws_sns_topic.alarms.arn]
+    principals {
+      type        = "Service"
+      identifiers = ["cloudwatch.amazonaws.com", "budgets.amazonaws.com"]
+    }
+    condition {
+      test     = "StringEquals"
+      variable = "aws:SourceAccount"
+      values   = [data.aws_caller_identity.current.account_id]
+    }
+  }
+}
+
+resource "aws_sns_topic_policy" "alarms" {
+  arn    = aws_sns_topic.alarms.arn
+  policy = data.aws_iam_policy_document.topic.json
+}
+
+resource "aws_sns_topic_subscription" "email" {
+  for_each = toset(var.alarm_email_addresses)
+
+  topic_arn = aws_sns_topic.alarms.arn
+  protocol  = "email"
+  endpoint  = each.value
+}
+
+# --- Alarms --------------------------------------------------------------------------------
+
+# A workgroup pinned at its max capacity: queries queue or slow down; raise max_capacity or
+# add a consumer. (ComputeCapacity is the number of RPUs allocated.)
+resource "aws_cloudwatch_metric_alarm" "at_max_capacity" {
+  for_each = var.workgroups
+
+  alarm_name          = "${var.name}-${each.key}-at-max-capacity"
+  alarm_description   = "Workgroup ${each.value.name} has used its max capacity (${each.value.max_capacity} RPU) for ${var.capacity_alarm_minutes} minutes."
+  namespace           = "AWS/Redshift-Serverless"
+  metric_name         = "ComputeCapacity"
+  dimensions          = { Workgroup = each.value.name }
+  statistic           = "Minimum"
+  period              = 300
+  evaluation_periods  = ceil(var.capacity_alarm_minutes / 5)
+  comparison_operator = "GreaterThanOrEqualToThreshold"
+  threshold           = each.value.max_capacity
+  treat_missing_data  = "notBreaching"
+  alarm_actions       = [aws_sns_topic.alarms.arn]
+  ok_actions          = [aws_sns_topic.alarms.arn]
+  tags                = var.tags
+}
+
+resource "aws_cloudwatch_metric_alarm" "failed_queries" {
+  for_each = var.workgroups
+
+  alarm_name          = "${var.name}-${each.key}-failed-queries"
+  alarm_description   = "More than ${var.failed_queries_threshold} failed queries in 5 minutes on workgroup ${each.value.name}."
+  comparison_operator = "GreaterThanThreshold"
+  threshold           = var.failed_queries_threshold
+  evaluation_periods  = 1
+  treat_missing_data  = "notBreaching"
+  alarm_actions       = [aws_sns_topic.alarms.arn]
+  tags                = var.tags
+
+  metric_query {
+    id          = "failed"
+    return_data = true
+    period      = 300
+    # Metrics Insights query: https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/cloudwatch-metrics-insights-alarms.html
+    expression = "SELECT SUM(${var.failed_queries_metric_name}) FROM \"AWS/Redshift-Serverless\" WHERE Workgroup = '${each.value.name}'"
+  }
+}
+
+# Any unhealthy consumer endpoint behind the NLB.
+resource "aws_cloudwatch_metric_alarm" "unhealthy_targets" {
+  alarm_name          = "${var.name}-nlb-unhealthy-targets"
+  alarm_description   = "At least one consumer endpoint behind the NLB fails its health checks."
+  namespace           = "AWS/NetworkELB"
+  metric_name         = "UnHealthyHostCount"
+  dimensions          = { LoadBalancer = var.nlb_arn_suffix, TargetGroup = var.target_group_arn_suffix }
+  statistic           = "Maximum"
+  period              = 60
+  evaluation_periods  = 2
+  comparison_operator = "GreaterThanOrEqualToThreshold"
+  threshold           = 1
+  treat_missing_data  = "notBreaching"
+  alarm_actions       = [aws_sns_topic.alarms.arn]
+  ok_actions          = [aws_sns_topic.alarms.arn]
+  tags                = var.tags
+}
+
+# No healthy target: the NLB fails open and sends sessions to every target.
+resource "aws_cloudwatch_metric_alarm" "no_healthy_targets" {
+  alarm_name          = "${var.name}-nlb-no-healthy-targets"
+  alarm_description   = "No healthy consumer endpoint behind the NLB (it fails open: sessions go to all targets)."
+  namespace           = "AWS/NetworkELB"
+  metric_name         = "HealthyHostCount"
+  dimensions          = { LoadBalancer = var.nlb_arn_suffix, TargetGroup = var.target_group_arn_suffix }
+  statistic           = "Minimum"
+  period              = 60
+  evaluation_periods  = 2
+  comparison_operator = "LessThanThreshold"
+  threshold           = 1
+  treat_missing_data  = "breaching"
+  alarm_actions       = [aws_sns_topic.alarms.arn]
+  ok_actions          = [aws_sns_topic.alarms.arn]
+  tags                = var.tags
+}
+
+# --- Dashboard -----------------------------------------------------------------------------
+
+resource "aws_cloudwatch_dashboard" "this" {
+  dashboard_name = "${var.name}-fleet"
+  dashboard_body = jsonencode({
+    widgets = [
+      {
+        type = "metric", x = 0, y = 0, width = 12, height = 6
+        properties = {
+          title   = "RPUs allocated (ComputeCapacity)"
+          region  = local.region
+          view    = "timeSeries"
+          stat    = "Average"
+          period  = 60
+          metrics = [for k, w in var.workgroups : ["AWS/Redshift-Serverless", "ComputeCapacity", "Workgroup", w.name, { label = k }]]
+        }
+      },
+      {
+        type = "metric", x = 12, y = 0, width = 12, height = 6
+        properties = {
+          title   = "RPU-seconds used (ComputeSeconds)"
+          region  = local.region
+          view    = "timeSeries"
+          stat    = "Sum"
+          period  = 3600
+          metrics = [for k, w in var.workgroups : ["AWS/Redshift-Serverless", "ComputeSeconds", "Workgroup", w.name, { label = k }]]
+        }
+      },
+      {
+        type = "metric", x = 0, y = 6, width = 12, height = 6
+        properties = {
+          title  = "Failed queries"
+          region = local.region
+          view   = "timeSeries"
+          period = 300
+          metrics = [for k, w in var.workgroups : [{
+            expression = "SELECT SUM(${var.failed_queries_metric_name}) FROM \"AWS/Redshift-Serverless\" WHERE Workgroup = '${w.name}'"
+            label      = k
+            id         = "f${index(keys(var.workgroups), k)}"
+          }]]
+        }
+      },
+      {
+        type = "metric", x = 12, y = 6, width = 12, height = 6
+        properties = {
+          title  = "NLB targets and flows"
+          region = local.region
+          view   = "timeSeries"
+          period = 60
+          metrics = [
+            ["AWS/NetworkELB", "HealthyHostCount", "LoadBalancer", var.nlb_arn_suffix, "TargetGroup", var.target_group_arn_suffix, { stat = "Minimum" }],
+            ["AWS/NetworkELB", "UnHealthyHostCount", "LoadBalancer", var.nlb_arn_suffix, "TargetGroup", var.target_group_arn_suffix, { stat = "Maximum" }],
+            ["AWS/NetworkELB", "ActiveFlowCount", "LoadBalancer", var.nlb_arn_suffix, { stat = "Average", yAxis = "right" }],
+            ["AWS/NetworkELB", "NewFlowCount", "LoadBalancer", var.nlb_arn_suffix, { stat = "Sum", yAxis = "right" }],
+          ]
+        }
+      },
+    ]
+  })
+}
+
+# --- Budget ---------------------------------------------------------------------------------
+# Alert at 80 % forecast and 100 % actual of the monthly Amazon Redshift spend of the account
+# (Budgets filter by service; filtering by the fleet's tags needs activated cost allocation
+# tags). https://docs.aws.amazon.com/cost-management/latest/userguide/budgets-create.html
+resource "aws_budgets_budget" "redshift" {
+  count = var.monthly_budget_usd > 0 ? 1 : 0
+
+  name         = "${var.name}-redshift-monthly"
+  budget_type  = "COST"
+  limit_amount = format("%.2f", var.monthly_budget_usd)
+  limit_unit   = "USD"
+  time_unit    = "MONTHLY"
+
+  cost_filter {
+    name   = "Service"
+    values = ["Amazon Redshift"]
+  }
+
+  notification {
+    comparison_operator        = "GREATER_THAN"
+    threshold                  = 80
+    threshold_type             = "PERCENTAGE"
+    notification_type          = "FORECASTED"
+    subscriber_sns_topic_arns  = [aws_sns_topic.alarms.arn]
+    subscriber_email_addresses = var.alarm_email_addresses
+  }
+
+  notification {
+    comparison_operator        = "GREATER_THAN"
+    threshold                  = 100
+    threshold_type             = "PERCENTAGE"
+    notification_type          = "ACTUAL"
+    subscriber_sns_topic_arns  = [aws_sns_topic.alarms.arn]
+    subscriber_email_addresses = var.alarm_email_addresses
+  }
+
+  tags = var.tags
+}

@@ -1,0 +1,103 @@
+# The producer: the fleet's customer-managed KMS key (also used by the consumers), the IAM
+# role Redshift assumes, and the producer namespace + workgroup.
+
+data "aws_caller_identity" "current" {}
+data "aws_partition" "current" {}
+
+# Key policy: the default policy (the account owns the key; IAM policies decide who may use
+# it). Redshift Serverless and Secrets Manager use the key through grants they create on
+# behalf of the principal that runs Terraform/rsfleet, so that principal needs kms:CreateGrant,
+# kms:Decrypt, kms:GenerateDataKey* and kms:DescribeKey on this key in its IAM policy.
+# https://docs.aws.amazon.com/kms/latest/developerguide/key-policy-default.html
+data "aws_iam_policy_document" "kms" {
+  statement {
+    sid       = "AccountAdministration"
+    actions   = ["kms:*"]
+    resources = ["*"]
+    principals {
+      type        = "AWS"
+      identifiers = ["arn:${data.aws_partition.current.partition}:iam::${data.aws_caller_identity.current.account_id}:root"]
+    }
+  }
+}
+
+resource "aws_kms_key" "this" {
+  description             = "${var.name}: Redshift Serverless namespaces and admin secrets"
+  enable_key_rotation     = true
+  rotation_period_in_days = 365
+  deletion_window_in_days = 30
+  policy                  = data.aws_iam_policy_document.kms.json
+  tags                    = var.tags
+}
+
+resource "aws_kms_alias" "this" {
+  name          = "alias/${var.name}"
+  target_key_id = aws_kms_key.this.key_id
+}
+
+# Role Redshift assumes for COPY/UNLOAD. No permissions unless buckets are given.
+# https://docs.aws.amazon.com/redshift/latest/mgmt/authorizing-redshift-service.html
+data "aws_iam_policy_document" "assume" {
+  statement {
+    actions = ["sts:AssumeRole"]
+    principals {
+      type        = "Service"
+      identifiers = ["redshift.amazonaws.com", "redshift-serverless.amazonaws.com"]
+    }
+    condition {
+      test     = "StringEquals"
+      variable = "aws:SourceAccount"
+      values   = [data.aws_caller_identity.current.account_id]
+    }
+  }
+}
+
+resource "aws_iam_role" "redshift" {
+  name_prefix          = "${substr(var.name, 0, 30)}-"
+  description          = "Assumed by Redshift Serverless namespace ${var.name}"
+  assume_role_policy   = data.aws_iam_policy_document.assume.json
+  max_session_duration = 3600
+  tags                 = var.tags
+}
+
+data "aws_iam_policy_document" "s3_read" {
+  count = length(var.s3_read_bucket_arns) > 0 ? 1 : 0
+
+  statement {
+    sid       = "ListBuckets"
+    actions   = ["s3:ListBucket", "s3:GetBucketLocation"]
+    resources = var.s3_read_bucket_arns
+  }
+
+  statement {
+    sid       = "ReadObjects"
+    actions   = ["s3:GetObject"]
+    resources = [for a in var.s3_read_bucket_arns : "${a}/*"]
+  }
+}
+
+resource "aws_iam_role_policy" "s3_read" {
+  count = length(var.s3_read_bucket_arns) > 0 ? 1 : 0
+
+  name   = "s3-read"
+  role   = aws_iam_role.redshift.id
+  policy = data.aws_iam_policy_document.s3_read[0].json
+}
+
+module "workgroup" {
+  source = "../serverless-workgroup"
+
+  name                     = var.name
+  database_name            = var.database_name
+  admin_username           = var.admin_username
+  kms_key_arn              = aws_kms_key.this.arn
+  iam_role_arns            = [aws_iam_role.redshift.arn]
+  base_capacity            = var.base_capacity
+  max_capacity             = var.max_capacity
+  subnet_ids               = var.subnet_ids
+  security_group_ids       = var.security_group_ids
+  port                     = var.port
+  max_query_execution_time = var.max_query_execution_time
+  usage_limit              = var.usage_limit
+  tags                     = var.tags
+}

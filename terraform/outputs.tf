@@ -1,0 +1,91 @@
+# Outputs read by rsfleet (`terraform output -json`, docs/CONTRACTS.md §3). ARNs only, never
+# secret values: the admin passwords live in Secrets Manager.
+
+output "aws_region" {
+  description = "AWS region of the fleet."
+  value       = var.aws_region
+}
+
+output "producer" {
+  description = "The producer: workgroup_name, namespace_name, namespace_id, database_name, endpoint_address, port, admin_secret_arn."
+  value = {
+    workgroup_name   = module.producer.workgroup_name
+    namespace_name   = module.producer.namespace_name
+    namespace_id     = module.producer.namespace_id
+    database_name    = module.producer.database_name
+    endpoint_address = module.producer.endpoint_address
+    port             = module.producer.port
+    admin_secret_arn = module.producer.admin_secret_arn
+  }
+}
+
+output "consumers" {
+  description = "Consumers by name: workgroup_name, namespace_name, namespace_id, endpoint_address, port, endpoint_ips (AZ key -> private IP), behind_nlb, admin_secret_arn."
+  value = {
+    for name, c in module.consumer : name => {
+      workgroup_name   = c.workgroup_name
+      namespace_name   = c.namespace_name
+      namespace_id     = c.namespace_id
+      endpoint_address = c.endpoint_address
+      port             = c.port
+      endpoint_ips     = c.endpoint_ips
+      behind_nlb       = var.consumers[name].behind_nlb
+      admin_secret_arn = c.admin_secret_arn
+    }
+  }
+}
+
+output "nlb" {
+  description = "The internal NLB: dns_name, arn, target_group_arn, port (plus tls_port, null without a TLS listener)."
+  value = {
+    dns_name         = module.nlb.dns_name
+    arn              = module.nlb.arn
+    target_group_arn = module.nlb.target_group_arn
+    port             = module.nlb.port
+    tls_port         = module.nlb.tls_port
+  }
+}
+
+output "data_sharing_commands" {
+  description = "SQL that sets up the datashares on a fresh fleet (docs/CONTRACTS.md §4); `rsfleet share apply` runs it idempotently."
+  value       = module.datashare_sql.sql
+}
+
+output "nlb_targets" {
+  description = "NLB targets by static key <consumer>-<az> => private IP (registered by Terraform only when nlb.register_targets_with_terraform)."
+  value       = local.nlb_targets
+}
+
+output "network" {
+  description = "VPC, subnets per AZ key and security groups (use security_groups.client for clients such as the test instance)."
+  value = {
+    vpc_id           = module.networking.vpc_id
+    subnet_ids_by_az = module.networking.subnet_ids_by_az
+    security_groups  = module.networking.security_group_ids
+  }
+}
+
+output "kms_key_arn" {
+  description = "Customer-managed KMS key of the namespaces and admin secrets."
+  value       = module.producer.kms_key_arn
+}
+
+output "monitoring" {
+  description = "Dashboard, alarm topic and budget names."
+  value = {
+    dashboard_name = module.monitoring.dashboard_name
+    sns_topic_arn  = module.monitoring.sns_topic_arn
+    budget_name    = module.monitoring.budget_name
+  }
+}
+
+output "test_instance_inputs" {
+  description = "Values for terraform/test-instance (subnet, client security group, secret ARNs, KMS key)."
+  value = {
+    aws_region        = var.aws_region
+    subnet_id         = module.networking.subnet_ids_by_az["a"]
+    security_group_id = module.networking.security_group_ids.client
+    secret_arns       = concat([module.producer.admin_secret_arn], [for c in module.consumer : c.admin_secret_arn])
+    kms_key_arn       = module.producer.kms_key_arn
+  }
+}

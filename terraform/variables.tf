@@ -1,0 +1,408 @@
+# Root variables: the fleet spec (docs/CONTRACTS.md §1). The same rules are enforced by
+# rsfleet's pydantic models (src/rsfleet/spec/models.py); keep the two in step.
+#
+# Capacity rule, AWS "Compute capacity for Amazon Redshift Serverless"
+# https://docs.aws.amazon.com/redshift/latest/mgmt/serverless-capacity.html :
+# base capacity is 4 RPU, or 8-512 in steps of 8, or 512-1024 in steps of 32 (only in
+# us-east-1, us-east-2, us-west-2, eu-west-1, eu-central-1). Max capacity up to 5632 RPU.
+
+variable "project_name" {
+  description = "Project name, first part of every AWS name (<project>-<env>-<component>). 3-20 characters: lowercase letters, digits, hyphens; starts with a letter."
+  type        = string
+  default     = "rsfleet"
+
+  validation {
+    condition     = can(regex("^[a-z][a-z0-9-]{1,18}[a-z0-9]$", var.project_name))
+    error_message = "project_name must be 3-20 characters of lowercase letters, digits and hyphens, starting with a letter and not ending with a hyphen (e.g. \"rsfleet\")."
+  }
+}
+
+variable "environment" {
+  description = "Environment name (dev, staging, prod, ...). 2-16 characters: lowercase letters, digits, hyphens; starts with a letter."
+  type        = string
+
+  validation {
+    condition     = can(regex("^[a-z][a-z0-9-]{0,14}[a-z0-9]$", var.environment))
+    error_message = "environment must be 2-16 characters of lowercase letters, digits and hyphens, starting with a letter and not ending with a hyphen (e.g. \"dev\")."
+  }
+}
+
+variable "aws_region" {
+  description = "AWS region of the fleet, e.g. us-east-1."
+  type        = string
+  default     = "us-east-1"
+
+  validation {
+    condition     = can(regex("^[a-z]{2}(-gov)?-[a-z]+-[0-9]$", var.aws_region))
+    error_message = "aws_region must be an AWS region name such as \"us-east-1\" or \"eu-west-1\"."
+  }
+}
+
+variable "vpc_cidr" {
+  description = "IPv4 CIDR of the VPC created when create_vpc = true. Prefix /16 to /21, so that three /23 private subnets fit."
+  type        = string
+  default     = "10.40.0.0/16"
+
+  validation {
+    condition = (
+      can(regex("^[0-9]{1,3}(\\.[0-9]{1,3}){3}/[0-9]{1,2}$", var.vpc_cidr)) &&
+      can(cidrsubnet(var.vpc_cidr, 0, 0)) &&
+      try(cidrsubnet(var.vpc_cidr, 0, 0) == var.vpc_cidr, false) &&
+      try(tonumber(split("/", var.vpc_cidr)[1]) >= 16 && tonumber(split("/", var.vpc_cidr)[1]) <= 21, false)
+    )
+    error_message = "vpc_cidr must be a valid IPv4 network in CIDR notation with no host bits set (e.g. \"10.40.0.0/16\") and a prefix from /16 to /21, so that three /23 subnets fit."
+  }
+}
+
+variable "create_vpc" {
+  description = "true: create a VPC with three private /23 subnets in three AZs. false: use existing_vpc_id and existing_subnet_ids."
+  type        = bool
+  default     = true
+}
+
+variable "existing_vpc_id" {
+  description = "ID of an existing VPC (vpc-...). Required when create_vpc = false, ignored otherwise."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.existing_vpc_id == null ? true : can(regex("^vpc-[0-9a-f]+$", var.existing_vpc_id))
+    error_message = "existing_vpc_id must be a VPC ID such as \"vpc-0123456789abcdef0\" (or null)."
+  }
+
+  validation {
+    condition     = var.create_vpc || var.existing_vpc_id != null
+    error_message = "existing_vpc_id must be a vpc-... id when create_vpc = false."
+  }
+}
+
+variable "existing_subnet_ids" {
+  description = "IDs of existing private subnets (subnet-...) in at least 3 Availability Zones. Required when create_vpc = false, ignored otherwise."
+  type        = list(string)
+  default     = []
+
+  validation {
+    condition     = alltrue([for s in var.existing_subnet_ids : can(regex("^subnet-[0-9a-f]+$", s))])
+    error_message = "existing_subnet_ids must contain subnet IDs such as \"subnet-0123456789abcdef0\"."
+  }
+
+  validation {
+    condition     = var.create_vpc || length(distinct(var.existing_subnet_ids)) >= 3
+    error_message = "existing_subnet_ids needs at least 3 subnets (3 AZs) when create_vpc = false."
+  }
+}
+
+variable "producer" {
+  description = <<-EOT
+    The producer workgroup (takes the writes, owns the datashares):
+    base_capacity (RPU), max_capacity (optional, RPU), database_name (default "dev"),
+    admin_username (default "rsfleet_admin"), usage_limit (optional: amount RPU-hours,
+    period daily|weekly|monthly, breach_action log|emit-metric|deactivate).
+  EOT
+  type = object({
+    base_capacity  = number
+    max_capacity   = optional(number)
+    database_name  = optional(string, "dev")
+    admin_username = optional(string, "rsfleet_admin")
+    usage_limit = optional(object({
+      amount        = number
+      period        = optional(string, "monthly")
+      breach_action = optional(string, "log")
+    }))
+  })
+
+  validation {
+    condition = (
+      var.producer.base_capacity == 4 ||
+      (var.producer.base_capacity >= 8 && var.producer.base_capacity <= 512 && var.producer.base_capacity % 8 == 0) ||
+      (var.producer.base_capacity > 512 && var.producer.base_capacity <= 1024 && var.producer.base_capacity % 32 == 0)
+    )
+    error_message = "producer.base_capacity must be 4, or 8-512 in steps of 8, or 512-1024 in steps of 32 (RPU)."
+  }
+
+  validation {
+    condition = (
+      var.producer.base_capacity <= 512 ||
+      contains(["us-east-1", "us-east-2", "us-west-2", "eu-west-1", "eu-central-1"], var.aws_region)
+    )
+    error_message = "producer.base_capacity above 512 RPU is only offered in eu-central-1, eu-west-1, us-east-1, us-east-2, us-west-2 (not ${var.aws_region})."
+  }
+
+  validation {
+    condition = var.producer.max_capacity == null ? true : (
+      var.producer.max_capacity >= var.producer.base_capacity
+    )
+    error_message = "producer.max_capacity must be >= base_capacity."
+  }
+
+  validation {
+    condition = var.producer.max_capacity == null ? true : (
+      var.producer.max_capacity <= 5632 &&
+      (var.producer.max_capacity % 8 == 0 || (var.producer.base_capacity == 4 && var.producer.max_capacity == 4))
+    )
+    error_message = "producer.max_capacity must be a multiple of 8 (or 4 when base is 4), at most 5632 RPU."
+  }
+
+  validation {
+    condition     = can(regex("^[a-z_][a-z0-9_]{0,62}$", var.producer.database_name)) && can(regex("^[a-z_][a-z0-9_]{0,62}$", var.producer.admin_username))
+    error_message = "producer.database_name and producer.admin_username must be 1-63 characters of lowercase letters, digits and underscores, starting with a letter or underscore."
+  }
+
+  validation {
+    condition = var.producer.usage_limit == null ? true : (
+      var.producer.usage_limit.amount >= 1 &&
+      floor(var.producer.usage_limit.amount) == var.producer.usage_limit.amount &&
+      contains(["daily", "weekly", "monthly"], var.producer.usage_limit.period) &&
+      contains(["log", "emit-metric", "deactivate"], var.producer.usage_limit.breach_action)
+    )
+    error_message = "producer.usage_limit: amount must be a whole number of RPU-hours >= 1, period one of daily, weekly, monthly, breach_action one of log, emit-metric, deactivate."
+  }
+}
+
+variable "consumers" {
+  description = <<-EOT
+    Consumer workgroups, one per key (the consumer name, 1-20 characters of lowercase
+    letters, digits and hyphens). Each: base_capacity, max_capacity (optional),
+    behind_nlb (default true), query_timeout_seconds (default 3600, 60-86400),
+    usage_limit (optional, same shape as producer.usage_limit).
+  EOT
+  type = map(object({
+    base_capacity         = number
+    max_capacity          = optional(number)
+    behind_nlb            = optional(bool, true)
+    query_timeout_seconds = optional(number, 3600)
+    usage_limit = optional(object({
+      amount        = number
+      period        = optional(string, "monthly")
+      breach_action = optional(string, "log")
+    }))
+  }))
+
+  validation {
+    condition     = length(var.consumers) >= 1
+    error_message = "at least one consumer is required."
+  }
+
+  validation {
+    condition     = alltrue([for name in keys(var.consumers) : can(regex("^[a-z]([a-z0-9-]{0,18}[a-z0-9])?$", name))])
+    error_message = "consumer names must be 1-20 characters of lowercase letters, digits and hyphens, starting with a letter and not ending with a hyphen. Bad: ${join(", ", [for name in keys(var.consumers) : name if !can(regex("^[a-z]([a-z0-9-]{0,18}[a-z0-9])?$", name))])}."
+  }
+
+  validation {
+    condition = alltrue([for name, c in var.consumers : (
+      c.base_capacity == 4 ||
+      (c.base_capacity >= 8 && c.base_capacity <= 512 && c.base_capacity % 8 == 0) ||
+      (c.base_capacity > 512 && c.base_capacity <= 1024 && c.base_capacity % 32 == 0)
+    )])
+    error_message = "consumers.*.base_capacity must be 4, or 8-512 in steps of 8, or 512-1024 in steps of 32 (RPU)."
+  }
+
+  validation {
+    condition = alltrue([for name, c in var.consumers : (
+      c.base_capacity <= 512 ||
+      contains(["us-east-1", "us-east-2", "us-west-2", "eu-west-1", "eu-central-1"], var.aws_region)
+    )])
+    error_message = "consumers.*.base_capacity above 512 RPU is only offered in eu-central-1, eu-west-1, us-east-1, us-east-2, us-west-2 (not ${var.aws_region})."
+  }
+
+  validation {
+    condition     = alltrue([for name, c in var.consumers : c.max_capacity == null ? true : c.max_capacity >= c.base_capacity])
+    error_message = "consumers.*.max_capacity must be >= base_capacity."
+  }
+
+  validation {
+    condition = alltrue([for name, c in var.consumers : c.max_capacity == null ? true : (
+      c.max_capacity <= 5632 && (c.max_capacity % 8 == 0 || (c.base_capacity == 4 && c.max_capacity == 4))
+    )])
+    error_message = "consumers.*.max_capacity must be a multiple of 8 (or 4 when base is 4), at most 5632 RPU."
+  }
+
+  validation {
+    condition     = alltrue([for name, c in var.consumers : c.query_timeout_seconds >= 60 && c.query_timeout_seconds <= 86400 && floor(c.query_timeout_seconds) == c.query_timeout_seconds])
+    error_message = "consumers.*.query_timeout_seconds must be a whole number of seconds from 60 to 86400."
+  }
+
+  validation {
+    condition = alltrue([for name, c in var.consumers : c.usage_limit == null ? true : (
+      c.usage_limit.amount >= 1 &&
+      floor(c.usage_limit.amount) == c.usage_limit.amount &&
+      contains(["daily", "weekly", "monthly"], c.usage_limit.period) &&
+      contains(["log", "emit-metric", "deactivate"], c.usage_limit.breach_action)
+    )])
+    error_message = "consumers.*.usage_limit: amount must be a whole number of RPU-hours >= 1, period one of daily, weekly, monthly, breach_action one of log, emit-metric, deactivate."
+  }
+
+  validation {
+    condition     = anytrue([for name, c in var.consumers : c.behind_nlb])
+    error_message = "at least one consumer must have behind_nlb = true."
+  }
+}
+
+variable "datashares" {
+  description = <<-EOT
+    Datashares from the producer, one per key (the datashare name, an identifier). Each:
+    schemas (shared with INCLUDENEW), tables ("schema.table"), consumers (names or ["*"],
+    default ["*"]), consumer_database (default "<share>_db"). Rendered as SQL in the
+    data_sharing_commands output; applied by `rsfleet share apply`.
+  EOT
+  type = map(object({
+    schemas           = optional(list(string), [])
+    tables            = optional(list(string), [])
+    consumers         = optional(list(string), ["*"])
+    consumer_database = optional(string)
+  }))
+  default = {}
+
+  validation {
+    condition     = alltrue([for name in keys(var.datashares) : can(regex("^[a-z_][a-z0-9_]{0,62}$", name))])
+    error_message = "datashare names must be 1-63 characters of lowercase letters, digits and underscores, starting with a letter or underscore."
+  }
+
+  validation {
+    condition     = alltrue([for name, d in var.datashares : alltrue([for s in d.schemas : can(regex("^[a-z_][a-z0-9_]{0,62}$", s))]) && length(distinct(d.schemas)) == length(d.schemas)])
+    error_message = "datashares.*.schemas must be distinct identifiers (1-63 characters of lowercase letters, digits and underscores, starting with a letter or underscore)."
+  }
+
+  validation {
+    condition     = alltrue([for name, d in var.datashares : alltrue([for t in d.tables : can(regex("^[a-z_][a-z0-9_]{0,62}\\.[a-z_][a-z0-9_]{0,62}$", t))]) && length(distinct(d.tables)) == length(d.tables)])
+    error_message = "datashares.*.tables must be distinct \"schema.table\" names, both parts identifiers (1-63 characters of lowercase letters, digits and underscores, starting with a letter or underscore)."
+  }
+
+  validation {
+    condition     = alltrue([for name, d in var.datashares : length(d.schemas) + length(d.tables) >= 1])
+    error_message = "each datashare needs at least one schema or one table."
+  }
+
+  validation {
+    condition     = alltrue([for name, d in var.datashares : d.consumer_database == null ? true : can(regex("^[a-z_][a-z0-9_]{0,62}$", d.consumer_database))])
+    error_message = "datashares.*.consumer_database must be an identifier (1-63 characters of lowercase letters, digits and underscores, starting with a letter or underscore)."
+  }
+
+  validation {
+    condition     = alltrue([for name, d in var.datashares : !contains(d.consumers, "*") || length(d.consumers) == 1])
+    error_message = "datashares.*.consumers: use either [\"*\"] or a list of consumer names, not both."
+  }
+
+  validation {
+    condition     = alltrue(flatten([for name, d in var.datashares : [for c in d.consumers : c == "*" || contains(keys(var.consumers), c)]]))
+    error_message = "datashares.*.consumers must be \"*\" or names of consumers (known: ${join(", ", sort(keys(var.consumers)))}). Unknown: ${join(", ", distinct(flatten([for name, d in var.datashares : [for c in d.consumers : "${name}: ${c}" if c != "*" && !contains(keys(var.consumers), c)]])))}."
+  }
+
+  validation {
+    condition     = length(distinct([for name, d in var.datashares : coalesce(d.consumer_database, "${name}_db")])) == length(var.datashares)
+    error_message = "datashares: two datashares use the same consumer_database."
+  }
+}
+
+variable "nlb" {
+  description = <<-EOT
+    The internal Network Load Balancer in front of the consumers (all fields optional):
+    port (5439), health_check_interval (10 s, 5-300), health_check_timeout (5 s, 2-120,
+    <= interval), healthy_threshold / unhealthy_threshold (2, 2-10), deregistration_delay
+    (30 s, 0-3600), cross_zone (true), allowed_cidrs / allowed_security_group_ids (extra
+    clients), register_targets_with_terraform (true; false = rsfleet owns target
+    membership), tls_certificate_arn (optional TLS listener).
+  EOT
+  type = object({
+    port                            = optional(number, 5439)
+    health_check_interval           = optional(number, 10)
+    health_check_timeout            = optional(number, 5)
+    healthy_threshold               = optional(number, 2)
+    unhealthy_threshold             = optional(number, 2)
+    deregistration_delay            = optional(number, 30)
+    cross_zone                      = optional(bool, true)
+    allowed_cidrs                   = optional(list(string), [])
+    allowed_security_group_ids      = optional(list(string), [])
+    register_targets_with_terraform = optional(bool, true)
+    tls_certificate_arn             = optional(string)
+  })
+  default = {}
+
+  validation {
+    condition     = var.nlb.port >= 1 && var.nlb.port <= 65535 && floor(var.nlb.port) == var.nlb.port
+    error_message = "nlb.port must be a whole number from 1 to 65535."
+  }
+
+  # Ranges: ELB "Health checks for Network Load Balancer target groups"
+  # https://docs.aws.amazon.com/elasticloadbalancing/latest/network/target-group-health-checks.html
+  validation {
+    condition     = var.nlb.health_check_interval >= 5 && var.nlb.health_check_interval <= 300
+    error_message = "nlb.health_check_interval must be 5-300 seconds."
+  }
+
+  validation {
+    condition     = var.nlb.health_check_timeout >= 2 && var.nlb.health_check_timeout <= 120
+    error_message = "nlb.health_check_timeout must be 2-120 seconds."
+  }
+
+  validation {
+    condition     = var.nlb.health_check_timeout <= var.nlb.health_check_interval
+    error_message = "nlb.health_check_timeout must not exceed health_check_interval."
+  }
+
+  validation {
+    condition = (
+      var.nlb.healthy_threshold >= 2 && var.nlb.healthy_threshold <= 10 &&
+      var.nlb.unhealthy_threshold >= 2 && var.nlb.unhealthy_threshold <= 10
+    )
+    error_message = "nlb.healthy_threshold and nlb.unhealthy_threshold must be 2-10."
+  }
+
+  # Deregistration delay: 0-3600 s, ELB "Target groups for your Network Load Balancers"
+  # https://docs.aws.amazon.com/elasticloadbalancing/latest/network/load-balancer-target-groups.html#deregistration-delay
+  validation {
+    condition     = var.nlb.deregistration_delay >= 0 && var.nlb.deregistration_delay <= 3600
+    error_message = "nlb.deregistration_delay must be 0-3600 seconds."
+  }
+
+  validation {
+    condition = alltrue([for c in var.nlb.allowed_cidrs : (
+      can(regex("^[0-9]{1,3}(\\.[0-9]{1,3}){3}/[0-9]{1,2}$", c)) && try(cidrsubnet(c, 0, 0) == c, false)
+    )])
+    error_message = "nlb.allowed_cidrs must be valid IPv4 networks in CIDR notation with no host bits set (e.g. \"10.0.0.0/8\")."
+  }
+
+  validation {
+    condition     = alltrue([for sg in var.nlb.allowed_security_group_ids : can(regex("^sg-[0-9a-zA-Z]+$", sg))])
+    error_message = "nlb.allowed_security_group_ids must be security group IDs (sg-...)."
+  }
+
+  validation {
+    condition     = var.nlb.tls_certificate_arn == null ? true : can(regex("^arn:aws[a-z-]*:acm:[a-z0-9-]+:[0-9]{12}:certificate/.+$", var.nlb.tls_certificate_arn))
+    error_message = "nlb.tls_certificate_arn must be an ACM certificate ARN (arn:aws:acm:<region>:<account>:certificate/<id>) or null."
+  }
+}
+
+variable "tags" {
+  description = "Extra tags for every resource (merged over Project/Environment/ManagedBy)."
+  type        = map(string)
+  default     = {}
+}
+
+# Not part of the fleet spec (docs/CONTRACTS.md §1): monitoring knobs with safe defaults.
+# Leave it out of environments/*/terraform.tfvars (rsfleet's spec model forbids extra keys)
+# unless the contract is extended; override with -var or a *.auto.tfvars file instead.
+variable "monitoring" {
+  description = "Monitoring settings (not in the fleet spec): alarm e-mail addresses, monthly budget in USD (0 = no budget), log retention days."
+  type = object({
+    alarm_email_addresses = optional(list(string), [])
+    monthly_budget_usd    = optional(number, 1000)
+    log_retention_days    = optional(number, 365)
+  })
+  default = {}
+
+  validation {
+    condition     = var.monitoring.monthly_budget_usd >= 0
+    error_message = "monitoring.monthly_budget_usd must be >= 0 (0 disables the budget)."
+  }
+
+  validation {
+    condition     = contains([1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653], var.monitoring.log_retention_days)
+    error_message = "monitoring.log_retention_days must be a CloudWatch Logs retention value (1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653)."
+  }
+
+  validation {
+    condition     = alltrue([for e in var.monitoring.alarm_email_addresses : can(regex("^[^@\\s]+@[^@\\s]+\\.[^@\\s]+$", e))])
+    error_message = "monitoring.alarm_email_addresses must be e-mail addresses."
+  }
+}
