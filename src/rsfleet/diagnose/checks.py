@@ -292,28 +292,13 @@ def check_auth(ctx: DiagContext) -> list[Check]:
 
 def _haproxy_states(ctx: DiagContext) -> dict[str, str]:
     """{server: status} of backend `consumers` from HAProxy's runtime API (show stat)."""
-    try:
-        from rsfleet.adapters import haproxy  # type: ignore[attr-defined]
+    from rsfleet.adapters.haproxy import HaproxyRuntime
 
-        client = haproxy.HaproxyRuntime(ctx.fleet.haproxy_socket)  # type: ignore[attr-defined]
-        return {s.name: s.status for s in client.servers("consumers")}  # type: ignore[attr-defined]
-    except (ImportError, AttributeError):
-        pass
-    with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as s:
-        s.settimeout(ctx.timeout)
-        s.connect(str(ctx.fleet.haproxy_socket))
-        s.sendall(b"show stat\n")
-        chunks = []
-        while chunk := s.recv(65536):
-            chunks.append(chunk)
-    lines = b"".join(chunks).decode("utf-8", "replace").splitlines()
-    header = lines[0].lstrip("# ").split(",")
-    out: dict[str, str] = {}
-    for line in lines[1:]:
-        row = dict(zip(header, line.split(","), strict=False))
-        if row.get("pxname") == "consumers" and row.get("svname") not in ("BACKEND", "FRONTEND"):
-            out[row["svname"]] = row.get("status", "")
-    return out
+    client = HaproxyRuntime(ctx.fleet.haproxy_socket, timeout=ctx.timeout)
+    try:
+        return {s.name: s.status for s in client.servers("consumers")}
+    except RsfleetError as exc:
+        raise OSError(exc.message) from None
 
 
 def check_targets(ctx: DiagContext) -> list[Check]:
