@@ -1,0 +1,18 @@
+terraform {
+  required_version = ">= 1.11.0"
+
+  required_providers {
+    aws = {
+      source  = "hashicorp/aws"
+      version = ">= 5.100.0, < 6.0.0"
+    }
+  }
+}
+
+provider "aws" {
+  region = var.aws_region
+
+  default_tags {
+    tags = merge({ Project = var.project_name, ManagedBy = "terraform", Component = "tfstate" }, var.tags)
+  }
+}
