@@ -6,6 +6,7 @@ import os
 import threading
 import time
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import psycopg
@@ -15,7 +16,7 @@ QUERY = "SELECT count(*), sum(amount) FROM sales.orders WHERE region = 'r3'"
 
 def cpu_seconds(pid: int) -> float:
     """utime + stime of a process, in seconds (from /proc/<pid>/stat)."""
-    fields = open(f"/proc/{pid}/stat", encoding="ascii").read().rsplit(")", 1)[1].split()
+    fields = Path(f"/proc/{pid}/stat").read_text("ascii").rsplit(")", 1)[1].split()
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
