@@ -5,6 +5,7 @@
 # https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/configuring-instance-metadata-service.html
 
 data "aws_partition" "current" {}
+data "aws_caller_identity" "current" {}
 
 data "aws_subnet" "this" {
   id = var.subnet_id
@@ -65,12 +66,18 @@ data "aws_iam_policy_document" "rsfleet" {
       "elasticloadbalancing:DescribeTargetHealth",
       "elasticloadbalancing:DescribeTargetGroupAttributes",
       "ec2:DescribeSecurityGroups",
-      "redshift-serverless:GetWorkgroup",
-      "redshift-serverless:GetNamespace",
       "redshift-serverless:ListWorkgroups",
-      "redshift-serverless:ListEndpointAccess",
     ]
     resources = ["*"]
+  }
+
+  statement {
+    sid     = "ReadFleetWorkgroups"
+    actions = ["redshift-serverless:GetWorkgroup", "redshift-serverless:GetNamespace", "redshift-serverless:ListEndpointAccess"]
+    resources = [
+      "arn:${data.aws_partition.current.partition}:redshift-serverless:${var.aws_region}:${data.aws_caller_identity.current.account_id}:workgroup/*",
+      "arn:${data.aws_partition.current.partition}:redshift-serverless:${var.aws_region}:${data.aws_caller_identity.current.account_id}:namespace/*",
+    ]
   }
 
   dynamic "statement" {

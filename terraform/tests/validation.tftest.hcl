@@ -136,7 +136,7 @@ run "bad_region" {
 run "bad_consumer_name" {
   command = plan
   variables {
-    consumers = { "1st_consumer" = { base_capacity = 8 } }
+    consumers  = { "1st_consumer" = { base_capacity = 8 } }
     datashares = {}
   }
   expect_failures = [var.consumers]

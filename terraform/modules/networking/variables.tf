@@ -25,6 +25,17 @@ variable "vpc_cidr" {
   }
 }
 
+variable "availability_zones" {
+  description = "Exactly three AZ names for the created subnets (keys a, b, c in this order); [] = the first three available zones of the region."
+  type        = list(string)
+  default     = []
+
+  validation {
+    condition     = length(var.availability_zones) == 0 || length(distinct(var.availability_zones)) == 3
+    error_message = "availability_zones must be empty or list exactly three distinct AZ names."
+  }
+}
+
 variable "existing_vpc_id" {
   description = "Existing VPC ID (vpc-...), used when create_vpc = false."
   type        = string

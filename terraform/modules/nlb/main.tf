@@ -16,6 +16,7 @@ locals {
 
 resource "aws_lb" "this" {
   #checkov:skip=CKV_AWS_91:Access logging is optional (access_logs_bucket); it needs a bucket with an ELB log-delivery policy that the user provides.
+  #checkov:skip=CKV_AWS_152:Cross-zone load balancing is on by default (var.cross_zone = true, nlb.cross_zone in the spec); it stays configurable because cross-zone traffic is billed.
   #checkov:skip=CKV_AWS_150:Deletion protection is a variable (deletion_protection), off by default so dev/staging fleets can be destroyed; set it for prod.
   name                             = local.lb_name
   load_balancer_type               = "network"
