@@ -1,0 +1,54 @@
+"""Scale-out: time from `local scale N+1` to the new consumer serving reads through the LB,
+with a large shared fact table, and proof that no session reached it before it was ready
+(every session it served saw the complete table)."""
+
+from __future__ import annotations
+
+import threading
+import time
+from typing import Any
+
+import psycopg
+
+from bench._fleet import local_fleet
+
+COUNT = "SELECT current_setting('cluster_name'), count(*) FROM sales.orders"
+
+
+def main(quick: bool = False) -> dict[str, Any]:
+    from rsfleet.local.lifecycle import scale
+
+    rows = 50_000 if quick else 1_000_000
+    with local_fleet(consumers=2, rows=rows) as fleet:
+        seen: list[tuple[float, str, int]] = []
+        stop = threading.Event()
+
+        def client() -> None:
+            while not stop.is_set():
+                try:
+                    with psycopg.connect(**fleet.connect_kwargs("lb", "app_reader",
+                                                                 "sales_db")) as c:
+                        name, n = c.execute(COUNT).fetchone()
+                    seen.append((time.perf_counter(), name, n))
+                except psycopg.Error:
+                    pass
+
+        threads = [threading.Thread(target=client) for _ in range(4)]
+        for t in threads:
+            t.start()
+        t0 = time.perf_counter()
+        scale(fleet, 3)
+        returned = time.perf_counter() - t0
+        time.sleep(2)
+        stop.set()
+        for t in threads:
+            t.join()
+    on_new = [(t - t0, n) for t, name, n in seen if name == "c3"]
+    incomplete = [n for _, n in on_new if n != rows]
+    first = min((t for t, _ in on_new), default=float("nan"))
+    print(f"{rows:,} rows: scale 2->3 returned after {returned:.2f} s; first session on c3 "
+          f"at {first:.2f} s; {len(on_new)} sessions on c3, {len(incomplete)} saw an "
+          "incomplete table")
+    return {"rows": rows, "scale_returned_s": round(returned, 2),
+            "first_session_on_new_s": round(first, 2), "sessions_on_new": len(on_new),
+            "sessions_before_ready": len(incomplete)}
