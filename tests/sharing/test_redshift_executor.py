@@ -65,8 +65,12 @@ def expect_statement(client, sql, workgroup, sid, statuses=("FINISHED",), error=
 
 def expect_query(client, sql, workgroup, sid, columns, rows):
     expect_statement(client, sql, workgroup, sid)
-    records = [[{"stringValue": v} if isinstance(v, str) else {"booleanValue": v} for v in row]
-               for row in rows]
+    def field(v):
+        if v is None:
+            return {"isNull": True}
+        return {"stringValue": v} if isinstance(v, str) else {"booleanValue": v}
+
+    records = [[field(v) for v in row] for row in rows]
     client.stub.add_response(
         "get_statement_result",
         {"Records": records, "ColumnMetadata": [{"name": c} for c in columns], "TotalNumRows": len(rows)},
@@ -133,13 +137,18 @@ def test_observe_reads_the_system_views(client, api):
     expect_query(client, "SELECT share_name, consumer_namespace FROM svv_datashare_consumers;",
                  "rsfleet-qa-producer", "q3", ["share_name", "consumer_namespace"],
                  [["sales_share", C1]])
-    shared_dbs = ("SELECT database_name FROM svv_redshift_databases "
-                  "WHERE database_type = 'shared';")
-    expect_query(client, shared_dbs, "rsfleet-qa-c1", "q4", ["database_name"], [["sales_db"]])
-    expect_query(client, shared_dbs, "rsfleet-qa-c2", "q5", ["database_name"], [])
+    inbound = ("SELECT share_name, consumer_database, producer_namespace FROM svv_datashares "
+               "WHERE share_type = 'INBOUND';")
+    cols = ["share_name", "consumer_database", "producer_namespace"]
+    # c1 mounted sales_share as sales_db, and has an unrelated share from another producer
+    expect_query(client, inbound, "rsfleet-qa-c1", "q4", cols,
+                 [["sales_share ", "sales_db ", PROD.upper()],
+                  ["other", "other_db", "99999999-9999-9999-9999-999999999999"]])
+    # c2 was granted the share but has not created a database from it yet
+    expect_query(client, inbound, "rsfleet-qa-c2", "q5", cols, [["sales_share", None, PROD]])
 
     fleet = redshift.fleet_from_outputs(OUTPUTS)
-    state = redshift.observe(api, fleet, DESIRED)
+    state = redshift.observe(api, fleet)
     share = state.shares["sales_share"]
     assert share.schemas == {"sales"} and share.includenew == {"sales"}
     assert share.tables == {"sales.orders"} and share.grants == {"c1"}

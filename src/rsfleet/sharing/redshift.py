@@ -7,8 +7,9 @@ Observed state (column names from the AWS docs):
   https://docs.aws.amazon.com/redshift/latest/dg/r_SVV_DATASHARE_OBJECTS.html,
   SVV_DATASHARE_CONSUMERS (share_name, consumer_namespace)
   https://docs.aws.amazon.com/redshift/latest/dg/r_SVV_DATASHARE_CONSUMERS.html
-- consumers: SVV_REDSHIFT_DATABASES (database_name, database_type = 'shared')
-  https://docs.aws.amazon.com/redshift/latest/dg/r_SVV_REDSHIFT_DATABASES.html
+- consumers: SVV_DATASHARES rows with share_type = 'INBOUND' (share_name, consumer_database,
+  producer_namespace): which database each consumer created from which share
+  https://docs.aws.amazon.com/redshift/latest/dg/r_SVV_DATASHARES.html
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from typing import Any
 from rsfleet.adapters.redshift_data import DataApi, Target
 from rsfleet.errors import UsageError
 from rsfleet.sharing import planner as p
-from rsfleet.sharing.model import DesiredShare, FleetShareState, ShareState
+from rsfleet.sharing.model import FleetShareState, ShareState
 from rsfleet.sharing.sql import statement
 from rsfleet.spec.identifiers import NAMESPACE_ID_RE
 
@@ -70,7 +71,7 @@ def _target(wg: Workgroup) -> Target:
     return Target(workgroup=wg.name, database=wg.database, secret_arn=wg.secret_arn)
 
 
-def observe(api: DataApi, fleet: RedshiftFleet, desired: list[DesiredShare]) -> FleetShareState:
+def observe(api: DataApi, fleet: RedshiftFleet) -> FleetShareState:
     prod = _target(fleet.producer)
     by_namespace = {wg.namespace_id: name for name, wg in fleet.consumers.items()}
     names = [r["share_name"].strip() for r in api.query(
@@ -105,16 +106,22 @@ def observe(api: DataApi, fleet: RedshiftFleet, desired: list[DesiredShare]) -> 
                       frozenset(grants[n]))
         for n in names
     }
-    share_of_db = {d.database: d.name for d in desired}
     mounts: dict[str, dict[str, str]] = {}
+    producer_ns = fleet.producer.namespace_id.lower()
     for name, wg in sorted(fleet.consumers.items()):
         rows = api.query(
-            "SELECT database_name FROM svv_redshift_databases WHERE database_type = 'shared';",
+            "SELECT share_name, consumer_database, producer_namespace FROM svv_datashares "
+            "WHERE share_type = 'INBOUND';",
             _target(wg),
         )
-        dbs = {r["database_name"].strip() for r in rows}
+        dbs = {
+            (r["consumer_database"] or "").strip(): r["share_name"].strip()
+            for r in rows
+            if (r.get("consumer_database") or "").strip()
+            and (r.get("producer_namespace") or "").strip().lower() == producer_ns
+        }
         if dbs:
-            mounts[name] = {db: share_of_db.get(db, f"(unknown share of {db})") for db in dbs}
+            mounts[name] = dbs
     return FleetShareState(shares, mounts)
 
 

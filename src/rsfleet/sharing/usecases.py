@@ -65,7 +65,7 @@ def aws_plan(spec: FleetSpec, outputs: dict[str, Any], *, prune: bool, api: Any 
     fleet = redshift.fleet_from_outputs(outputs, database=spec.producer.database_name)
     api = api or DataApi(region=outputs.get("aws_region") or spec.aws_region)
     desired = desired_from_spec(spec)
-    observed = redshift.observe(api, fleet, desired)
+    observed = redshift.observe(api, fleet)
     the_plan = p.plan(desired, observed, prune=prune)
     text = render(the_plan.actions, producer_namespace_id=fleet.producer.namespace_id,
                   consumer_namespace_ids=fleet.consumer_namespace_ids)
