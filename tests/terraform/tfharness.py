@@ -144,3 +144,9 @@ def copy_module(src: Path, dst: Path) -> Path:
 def explain(proc: subprocess.CompletedProcess[str]) -> str:
     """Both streams, for assertion messages."""
     return f"exit {proc.returncode}\n--- stdout\n{proc.stdout}\n--- stderr\n{proc.stderr}"
+
+
+def copy_terraform_tree(dst_parent: Path) -> Path:
+    """A copy of the whole terraform/ directory under dst_parent (module sources like
+    ../modules/x keep working), so `init` never writes into the checkout."""
+    return copy_module(TERRAFORM_DIR, Path(dst_parent) / "terraform")
