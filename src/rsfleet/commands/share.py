@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
 from rsfleet import spec as fleet_spec
 from rsfleet.context import Backend, EnvOption, JsonOption, SpecOption, app_context
 from rsfleet.errors import FleetError
-from rsfleet.output import console, print_json
+from rsfleet.output import console, print_json, warn
 
 app = typer.Typer(
     no_args_is_help=True,
@@ -20,7 +20,8 @@ app = typer.Typer(
 
 OutputsOption = Annotated[
     Path | None,
-    typer.Option("--outputs", help="Terraform outputs saved with `terraform output -json`."),
+    typer.Option("--outputs", help="Terraform outputs saved with `terraform output -json` "
+                 "(AWS; default: run `terraform output -json` for the environment)."),
 ]
 StateDirOption = Annotated[
     Path | None,
@@ -29,6 +30,7 @@ StateDirOption = Annotated[
 PruneOption = Annotated[
     bool, typer.Option("--prune", help="Also revoke/drop shares and mounts not in the spec.")
 ]
+NOTHING = "[green]nothing to do[/]: datashares match the spec"
 
 
 def _local_fleet(env: str | None, spec_path: Path | None, state_dir: Path | None):
@@ -37,6 +39,26 @@ def _local_fleet(env: str | None, spec_path: Path | None, state_dir: Path | None
     if env is None and spec_path is not None:
         env = fleet_spec.load(None, spec_path)[0].environment
     return LocalFleet.open(env, state_dir)
+
+
+def _aws_plan(env: str | None, spec: Path | None, outputs: Path | None, prune: bool):
+    from rsfleet.sharing.usecases import aws_plan, terraform_outputs
+
+    fleet, path = fleet_spec.load(env, spec)
+    return aws_plan(fleet, terraform_outputs(path, fleet.environment, outputs), prune=prune)
+
+
+def _aws_steps(the_plan: Any, rs_fleet: Any) -> list[dict[str, str]]:
+    from rsfleet.sharing.sql import statement
+
+    out = []
+    for action in the_plan.actions:
+        wg = rs_fleet.producer if action.target == "producer" else rs_fleet.consumers[
+            action.consumer]
+        out.append({"target": action.target, "workgroup": wg.name, "sql": statement(
+            action, producer_namespace_id=rs_fleet.producer.namespace_id,
+            consumer_namespace_ids=rs_fleet.consumer_namespace_ids)})
+    return out
 
 
 @app.command("plan")
@@ -51,25 +73,28 @@ def plan_cmd(
 ) -> None:
     """Show what `share apply` would change, as SQL per target. Changes nothing."""
     if app_context(ctx).backend is Backend.aws:
-        fleet, path = fleet_spec.load(env, spec)
-        from rsfleet.sharing.usecases import aws_plan, terraform_outputs
-
-        _, _, the_plan, text = aws_plan(
-            fleet, terraform_outputs(path, fleet.environment, outputs), prune=prune)
+        _, rs_fleet, the_plan, text = _aws_plan(env, spec, outputs, prune)
         leftovers = list(the_plan.would_prune)
+        steps = _aws_steps(the_plan, rs_fleet)
     else:
-        from rsfleet.sharing.local import apply_local
+        from rsfleet.sharing.local import plan_local
 
-        statements = apply_local(_local_fleet(env, spec, state_dir), dry_run=True)
-        text = "\n".join(statements) + ("\n" if statements else "")
-        leftovers = []
+        local = plan_local(_local_fleet(env, spec, state_dir), prune=prune)
+        text = "".join(f"{s}\n" for s in local.steps)
+        leftovers = list(local.would_prune)
+        steps = [s.to_json() for s in local.steps]
+        for consumer in local.skipped:
+            warn(f"consumer {consumer} not reachable: left out of this plan")
     if json:
-        print_json({"sql": text, "changes": bool(text), "would_prune": leftovers})
+        print_json({"changes": bool(steps), "steps": steps, "sql": text,
+                    "would_prune": leftovers})
         return
-    console.print(text.rstrip() or "[green]nothing to do[/]: datashares match the spec",
-                  highlight=False, markup=not text)
+    if text:
+        console.print(text.rstrip(), highlight=False, markup=False)
+    else:
+        console.print(NOTHING)
     for item in leftovers:
-        console.print(f"[yellow]not in the spec (use --prune to remove):[/] {item}")
+        console.print(f"[yellow]would prune (pass --prune):[/] {item}", highlight=False)
 
 
 @app.command("apply")
@@ -82,35 +107,37 @@ def apply_cmd(
     prune: PruneOption = False,
     dry_run: Annotated[bool, typer.Option("--dry-run", help="Print the plan only.")] = False,
 ) -> None:
-    """Make the datashares match the spec. Safe to run twice: the second run does nothing."""
+    """Make the datashares match the spec, in order, stopping at the first failure (the
+    next run resumes). Safe to run twice: the second run does nothing."""
     if app_context(ctx).backend is Backend.aws:
-        fleet, path = fleet_spec.load(env, spec)
         from rsfleet.sharing import redshift
-        from rsfleet.sharing.usecases import aws_plan, terraform_outputs
 
-        api, rs_fleet, the_plan, text = aws_plan(
-            fleet, terraform_outputs(path, fleet.environment, outputs), prune=prune)
+        api, rs_fleet, the_plan, text = _aws_plan(env, spec, outputs, prune)
+        for item in the_plan.would_prune:
+            console.print(f"[yellow]would prune (pass --prune):[/] {item}", highlight=False)
         if the_plan.empty:
-            console.print("[green]nothing to do[/]: datashares match the spec")
+            console.print(NOTHING)
             return
-        console.print(text.rstrip(), highlight=False, markup=False)
         if dry_run:
+            console.print(text.rstrip(), highlight=False, markup=False)
             return
         done = redshift.apply(api, rs_fleet, the_plan.actions,
-                              on_statement=lambda wg, sql: console.print(f"[dim]{wg}:[/] {sql}",
-                                                                         highlight=False))
+                              on_statement=lambda wg, sql: console.print(
+                                  f"[dim]{wg}:[/] {sql}", highlight=False))
         console.print(f"[green]applied {len(done)} statement(s)[/]")
         return
     from rsfleet.sharing.local import apply_local
 
-    statements = apply_local(_local_fleet(env, spec, state_dir), dry_run=dry_run)
-    if not statements:
-        console.print("[green]nothing to do[/]: datashares match the spec")
+    def show(step) -> None:
+        console.print(f"[dim]{step.target}:[/] {step.sql};", highlight=False)
+
+    steps = apply_local(_local_fleet(env, spec, state_dir), prune=prune, dry_run=dry_run,
+                        on_step=show, warn=warn)
+    if not steps:
+        console.print(NOTHING)
         return
-    for s in statements:
-        console.print(s, highlight=False, markup=False)
     verb = "would apply" if dry_run else "applied"
-    console.print(f"[green]{verb} {len(statements)} statement(s)[/]")
+    console.print(f"[green]{verb} {len(steps)} statement(s)[/]")
 
 
 @app.command("verify")
@@ -133,14 +160,15 @@ def verify_cmd(
 
         problems = verify_local(_local_fleet(env, spec, state_dir))
     if json:
-        print_json({"ok": not problems, "problems": problems})
+        print_json({"ok": not problems, "problems": [str(p) for p in problems]})
     elif not problems:
         console.print("[green]✓[/] every consumer reads every shared object")
     if problems:
         if not json:
             for problem in problems:
                 console.print(f"[red]✗[/] {problem}", highlight=False)
-        raise FleetError(f"{len(problems)} shared object(s) not readable")
+        raise FleetError(f"{len(problems)} datashare problem(s): {problems[0]}"
+                         + (" ..." if len(problems) > 1 else ""))
 
 
 @app.command("sql")
@@ -148,27 +176,32 @@ def sql_cmd(
     env: EnvOption = None,
     spec: SpecOption = None,
     producer_namespace_id: Annotated[
-        str | None, typer.Option(help="Producer namespace GUID (default: placeholder).")
+        str | None, typer.Option(help="Producer namespace GUID (default: from Terraform "
+                                 "outputs, else a marked placeholder).")
     ] = None,
     consumer_namespace_id: Annotated[
         list[str] | None,
-        typer.Option(help="NAME=GUID for a consumer; repeat. Missing ones get placeholders."),
+        typer.Option(help="NAME=GUID for a consumer; repeat. Default: from Terraform outputs, "
+                     "else a marked placeholder."),
     ] = None,
     outputs: OutputsOption = None,
 ) -> None:
     """The full Redshift SQL for a fresh fleet: the same text as Terraform's
-    `data_sharing_commands` output."""
-    fleet, _ = fleet_spec.load(env, spec)
-    from rsfleet.sharing.usecases import fresh_sql, parse_consumer_ids
+    `data_sharing_commands` output. Prints SQL only; notes go to stderr."""
+    fleet, path = fleet_spec.load(env, spec)
+    from rsfleet.sharing.usecases import fresh_sql, known_namespace_ids, parse_consumer_ids
 
     consumer_ids = parse_consumer_ids(consumer_namespace_id or [], fleet)
-    if outputs is not None:
-        from rsfleet.adapters.terraform import read_outputs_file
-
-        data = read_outputs_file(outputs)
-        producer_namespace_id = producer_namespace_id or data.get("producer", {}).get(
-            "namespace_id")
-        for name, c in (data.get("consumers") or {}).items():
-            consumer_ids.setdefault(name, c.get("namespace_id"))
-    text, _placeholders = fresh_sql(fleet, producer_namespace_id, consumer_ids)
+    found_producer, found_consumers, source = known_namespace_ids(
+        path, fleet, outputs, want=producer_namespace_id is None
+        or set(fleet.consumers) - set(consumer_ids) != set())
+    producer_namespace_id = producer_namespace_id or found_producer
+    for name, guid in found_consumers.items():
+        consumer_ids.setdefault(name, guid)
+    text, placeholders = fresh_sql(fleet, producer_namespace_id, consumer_ids)
+    if source:
+        warn(f"namespace ids from {source}")
+    if placeholders:
+        warn("namespace ids not known yet: <...> placeholders stand in for them (pass "
+             "--producer-namespace-id / --consumer-namespace-id NAME=GUID or --outputs FILE)")
     typer.echo(text, nl=False)

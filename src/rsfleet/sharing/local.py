@@ -1,55 +1,247 @@
-"""The local datashare executor: PostgreSQL logical replication on the local fleet.
+"""The local datashare executor: the planner's actions as PostgreSQL logical replication.
 
-A datashare is a publication on the producer (`FOR TABLES IN SCHEMA` for shared schemas,
-plus extra tables); each consumer subscribes in the share's consumer database after
-creating the tables' DDL (copied from the producer catalog). Unlike Redshift datashares
-(zero-copy), this copies rows. The replication role's password reaches the subscription
-through a libpq passfile owned by the server user, so it is neither in argv nor in
-pg_subscription.
+Same planner as on AWS (rsfleet.sharing.planner), another executor:
+
+planner action          Redshift                            local fleet (PostgreSQL 15)
+CreateShare             CREATE DATASHARE                    CREATE PUBLICATION
+AddSchema               ALTER DATASHARE ADD SCHEMA          ALTER PUBLICATION ADD TABLES IN SCHEMA
+AddAllTables,           ALTER DATASHARE ...                 nothing: TABLES IN SCHEMA covers the
+  SetIncludeNew                                             schema's current and future tables
+AddTable                ALTER DATASHARE ADD TABLE           ALTER PUBLICATION ADD TABLE
+Grant(consumer)         GRANT USAGE ... TO NAMESPACE        the consumer's slot on the producer
+Mount(consumer)         CREATE DATABASE ... FROM DATASHARE  DDL copied from the producer, then
+                                                            CREATE SUBSCRIPTION (that slot)
+Unmount                 DROP DATABASE                       DROP SUBSCRIPTION (+ the database)
+Revoke                  REVOKE USAGE ... FROM NAMESPACE     drop the consumer's slot
+DropShare               DROP DATASHARE                      DROP PUBLICATION
+
+One thing Redshift does by itself needs a step here: a table created later in a shared
+schema is published at once (like INCLUDENEW), but each consumer needs its DDL and an
+`ALTER SUBSCRIPTION ... REFRESH PUBLICATION`; `apply` plans those as "sync" steps. Until
+then the consumers' apply workers wait for the table, so replication to them pauses.
+
+Unlike Redshift datashares (zero-copy: consumers read the producer's managed storage),
+this copies rows. Slots are one per consumer × share, named `rsf_<share>_<consumer>`.
+The replication role's password reaches the subscription through a libpq passfile
+(0600, owned by the server user, in the consumer's node dir): it is in neither argv, logs
+nor pg_subscription. Connections to the producer use TLS verified against the fleet CA.
+Every identifier goes through psycopg.sql.Identifier / Literal.
 """
 
 from __future__ import annotations
 
+import hashlib
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import psycopg
 from psycopg import sql
 
-from rsfleet.local.postgres import write_private
+from rsfleet.errors import FleetError
+from rsfleet.sharing import planner as p
+from rsfleet.sharing.model import FleetShareState, ShareState, desired_from_spec
 from rsfleet.spec.identifiers import check_identifier
 
 REPLICATOR = "rsfleet_replicator"
+WRITER = "etl_writer"
+READER = "app_reader"
 MAX_READY_LAG_BYTES = 16 * 1024 * 1024
 
 
+# -- results ----------------------------------------------------------------------------
+
+
+class Step(str):
+    """One statement that apply ran (or would run): `-- on <target>\\n<sql>;` as text,
+    with `.target` ("producer" | "consumer c1 (sales_db)") and `.sql` attributes."""
+
+    target: str
+    sql: str
+
+    def __new__(cls, target: str, statement: str) -> Step:
+        obj = super().__new__(cls, f"-- on {target}\n{statement};")
+        obj.target = target
+        obj.sql = statement
+        return obj
+
+    def to_json(self) -> dict[str, str]:
+        return {"target": self.target, "sql": self.sql}
+
+
+class Problem(str):
+    """A verify finding, as one line naming the consumer and what is wrong."""
+
+    consumer: str | None
+    object: str | None
+
+    def __new__(cls, text: str, *, consumer: str | None = None,
+                obj: str | None = None) -> Problem:
+        out = super().__new__(cls, text)
+        out.consumer = consumer
+        out.object = obj
+        return out
+
+
+@dataclass
+class LocalPlan:
+    steps: list[Step]
+    would_prune: tuple[str, ...] = ()
+    skipped: list[str] = field(default_factory=list)  # consumers that could not be reached
+
+    @property
+    def empty(self) -> bool:
+        return not self.steps
+
+
+# -- names and small helpers ------------------------------------------------------------
+
+
 def subscription_name(share: str, consumer: str) -> str:
-    """Deterministic, unique per consumer (slots live on the producer, shared namespace)."""
-    return check_identifier(f"rsf_{share}_{consumer.replace('-', '_')}"[:63])
+    """Deterministic and unique per consumer × share (slots share the producer's namespace).
+    Also the replication slot's name. Long names keep a hash so they never collide."""
+    name = f"rsf_{share}_{consumer.replace('-', '_')}"
+    if len(name) > 63:
+        digest = hashlib.sha256(f"{share}/{consumer}".encode()).hexdigest()[:8]
+        name = f"rsf_{share[:32]}_{consumer.replace('-', '_')[:20]}_{digest}"
+    return check_identifier(name)
 
 
-def _producer(fleet: Any, autocommit: bool = True) -> psycopg.Connection:
-    return psycopg.connect(**fleet.admin_kwargs("producer", fleet.spec.producer.database_name),
-                           autocommit=autocommit)
+def _first_line(exc: BaseException) -> str:
+    return (str(exc).strip().splitlines() or [type(exc).__name__])[0]
 
 
-def _published_tables(cur: psycopg.Cursor, share: str) -> list[tuple[str, str]]:
-    cur.execute("SELECT schemaname, tablename FROM pg_publication_tables WHERE pubname = %s "
-                "ORDER BY 1, 2", (share,))
-    return [(r[0], r[1]) for r in cur.fetchall()]
+def _ident(*parts: str) -> sql.Composable:
+    return sql.SQL(".").join(sql.Identifier(x) for x in parts)
 
 
-def _table_ddl(cur: psycopg.Cursor, schema: str, table: str) -> sql.Composed:
+def _producer_db(fleet: Any) -> str:
+    return fleet.spec.producer.database_name
+
+
+def _connect(fleet: Any, node: str, dbname: str, timeout: int = 5) -> psycopg.Connection:
+    return psycopg.connect(**{**fleet.admin_kwargs(node, dbname), "connect_timeout": timeout},
+                           autocommit=True)
+
+
+# -- observation ------------------------------------------------------------------------
+
+
+@dataclass
+class _Observed:
+    state: FleetShareState
+    published: dict[str, set[tuple[str, str]]]  # share -> tables published now
+    # (consumer, database) -> tables present there / relations the subscription tracks
+    consumer_tables: dict[tuple[str, str], set[tuple[str, str]]]
+    subscribed: dict[tuple[str, str], set[tuple[str, str]]]  # (consumer, share) -> relations
+    databases: dict[str, set[str]]  # consumer -> databases that exist
+    unreachable: dict[str, str]  # consumer -> why
+
+
+def _observe_producer(cur: psycopg.Cursor, consumers: list[str]) -> tuple[
+        dict[str, ShareState], dict[str, set[tuple[str, str]]]]:
+    cur.execute("SELECT pubname FROM pg_publication ORDER BY 1")
+    pubs = [r[0] for r in cur.fetchall()]
+    cur.execute("""SELECT p.pubname, n.nspname FROM pg_publication_namespace pn
+                   JOIN pg_publication p ON p.oid = pn.pnpubid
+                   JOIN pg_namespace n ON n.oid = pn.pnnspid""")
+    schemas: dict[str, set[str]] = {x: set() for x in pubs}
+    for pub, nsp in cur.fetchall():
+        schemas[pub].add(nsp)
+    cur.execute("""SELECT p.pubname, n.nspname FROM pg_publication_rel pr
+                   JOIN pg_publication p ON p.oid = pr.prpubid
+                   JOIN pg_class c ON c.oid = pr.prrelid
+                   JOIN pg_namespace n ON n.oid = c.relnamespace""")
+    table_schemas: dict[str, set[str]] = {x: set() for x in pubs}
+    for pub, nsp in cur.fetchall():
+        table_schemas[pub].add(nsp)
+    cur.execute("SELECT pubname, schemaname, tablename FROM pg_publication_tables")
+    published: dict[str, set[tuple[str, str]]] = {x: set() for x in pubs}
+    for pub, s, t in cur.fetchall():
+        published[pub].add((s, t))
+    cur.execute("SELECT slot_name FROM pg_replication_slots WHERE slot_name LIKE 'rsf\\_%'")
+    slots = {r[0] for r in cur.fetchall()}
+    shares = {
+        pub: ShareState(
+            schemas=frozenset(schemas[pub] | table_schemas[pub]),
+            includenew=frozenset(schemas[pub]),  # TABLES IN SCHEMA covers new tables
+            tables=frozenset(f"{s}.{t}" for s, t in published[pub]),
+            grants=frozenset(c for c in consumers if subscription_name(pub, c) in slots),
+        )
+        for pub in pubs
+    }
+    return shares, published
+
+
+def _observe(fleet: Any) -> _Observed:
+    spec = fleet.spec
+    consumers = sorted(spec.consumers)
+    with _connect(fleet, "producer", _producer_db(fleet)) as prod:
+        shares, published = _observe_producer(prod.cursor(), consumers)
+    mounts: dict[str, dict[str, str]] = {}
+    consumer_tables: dict[tuple[str, str], set[tuple[str, str]]] = {}
+    subscribed: dict[tuple[str, str], set[tuple[str, str]]] = {}
+    databases: dict[str, set[str]] = {}
+    unreachable: dict[str, str] = {}
+    known = set(shares) | set(spec.datashares)
+    for consumer in consumers:
+        try:
+            with _connect(fleet, consumer, "postgres", timeout=3) as c:
+                databases[consumer] = {r[0] for r in c.execute(
+                    "SELECT datname FROM pg_database WHERE NOT datistemplate")}
+                subs = c.execute("""SELECT s.subname, d.datname, s.subpublications
+                                    FROM pg_subscription s
+                                    JOIN pg_database d ON d.oid = s.subdbid""").fetchall()
+            ours = {subscription_name(share, consumer): share for share in known}
+            for subname, datname, pubs in subs:
+                share = ours.get(subname)
+                if share is not None and share in (pubs or []):
+                    mounts.setdefault(consumer, {})[datname] = share
+            wanted_dbs = {spec.database_for(s) for s in spec.shares_of(consumer)}
+            for db in sorted((wanted_dbs | set(mounts.get(consumer, {}))) & databases[consumer]):
+                with _connect(fleet, consumer, db, timeout=3) as c:
+                    consumer_tables[(consumer, db)] = {
+                        (s, t) for s, t in c.execute(
+                            """SELECT n.nspname, c.relname FROM pg_class c
+                               JOIN pg_namespace n ON n.oid = c.relnamespace
+                               WHERE c.relkind IN ('r', 'p')
+                                 AND n.nspname NOT IN ('pg_catalog', 'information_schema')""")}
+                    for share, subname in ((s, subscription_name(s, consumer))
+                                           for s in known):
+                        rows = c.execute(
+                            """SELECT n.nspname, c.relname FROM pg_subscription s
+                               JOIN pg_subscription_rel sr ON sr.srsubid = s.oid
+                               JOIN pg_class c ON c.oid = sr.srrelid
+                               JOIN pg_namespace n ON n.oid = c.relnamespace
+                               WHERE s.subname = %s""", (subname,)).fetchall()
+                        if mounts.get(consumer, {}).get(db) == share:
+                            subscribed[(consumer, share)] = {(s, t) for s, t in rows}
+        except psycopg.OperationalError as exc:
+            unreachable[consumer] = _first_line(exc)
+            mounts.pop(consumer, None)
+    return _Observed(FleetShareState(shares, mounts), published, consumer_tables, subscribed,
+                     databases, unreachable)
+
+
+# -- the producer's catalog -------------------------------------------------------------
+
+
+def _table_ddl(cur: psycopg.Cursor, schema: str, table: str) -> sql.Composed | None:
+    """CREATE TABLE for a consumer: columns, types, NOT NULL, primary key (what logical
+    replication needs). None when the table does not exist on the producer."""
     cur.execute(
         """SELECT a.attname, format_type(a.atttypid, a.atttypmod), a.attnotnull
            FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid
            JOIN pg_namespace n ON n.oid = c.relnamespace
            WHERE n.nspname = %s AND c.relname = %s AND a.attnum > 0 AND NOT a.attisdropped
            ORDER BY a.attnum""", (schema, table))
-    cols = []
+    cols: list[sql.Composable] = []
     for name, typ, notnull in cur.fetchall():
-        # format_type() output is PostgreSQL's own type text, not user input.
+        # format_type() output is PostgreSQL's own rendering of the type, not user input.
         col = sql.SQL("{} {}").format(sql.Identifier(name), sql.SQL(typ))
         cols.append(col + (sql.SQL(" NOT NULL") if notnull else sql.SQL("")))
+    if not cols:
+        return None
     cur.execute(
         """SELECT a.attname FROM pg_index i JOIN pg_class c ON c.oid = i.indrelid
            JOIN pg_namespace n ON n.oid = c.relnamespace
@@ -60,86 +252,15 @@ def _table_ddl(cur: psycopg.Cursor, schema: str, table: str) -> sql.Composed:
     if pk:
         cols.append(sql.SQL("PRIMARY KEY ({})").format(
             sql.SQL(", ").join(map(sql.Identifier, pk))))
-    return sql.SQL("CREATE TABLE IF NOT EXISTS {}.{} ({})").format(
-        sql.Identifier(schema), sql.Identifier(table), sql.SQL(", ").join(cols))
+    return sql.SQL("CREATE TABLE IF NOT EXISTS {} ({})").format(
+        _ident(schema, table), sql.SQL(", ").join(cols))
 
 
-def _passfile(fleet: Any, consumer: str) -> str:
-    node = fleet.node(consumer)
-    path = node.root / "replication.pgpass"
-    prod = fleet.producer
-    line = f"127.0.0.1:{prod.port}:{fleet.spec.producer.database_name}:{REPLICATOR}:" \
-           f"{fleet.password(REPLICATOR)}\n"
-    write_private(path, line, owner_is_server=True)
-    ca = node.root / "ca.crt"
-    ca.write_bytes(fleet.ca_file.read_bytes())
-    from rsfleet.local.postgres import give_to_server_user
-
-    give_to_server_user(ca)
-    return str(path)
-
-
-def apply_local(fleet: Any, *, dry_run: bool = False) -> list[str]:
-    """Make publications and subscriptions match the spec. Returns what was (or would be)
-    done, one SQL-ish line per change; an empty list means nothing to do."""
-    done: list[str] = []
-    spec = fleet.spec
-
-    def step(conn: psycopg.Connection | None, stmt: sql.Composable, where: str) -> None:
-        text = stmt.as_string(conn) if conn is not None else str(stmt)
-        done.append(f"-- on {where}\n{text};")
-        if not dry_run and conn is not None:
-            conn.execute(stmt)
-
-    with _producer(fleet) as prod:
-        cur = prod.cursor()
-        for share in sorted(spec.datashares):
-            ds = spec.datashares[share]
-            cur.execute("SELECT 1 FROM pg_publication WHERE pubname = %s", (share,))
-            if cur.fetchone() is None:
-                step(prod, sql.SQL("CREATE PUBLICATION {}").format(sql.Identifier(share)),
-                     "producer")
-            cur.execute("""SELECT n.nspname FROM pg_publication_namespace pn
-                           JOIN pg_publication p ON p.oid = pn.pnpubid
-                           JOIN pg_namespace n ON n.oid = pn.pnnspid WHERE p.pubname = %s""",
-                        (share,))
-            have_schemas = {r[0] for r in cur.fetchall()}
-            cur.execute("""SELECT n.nspname || '.' || c.relname FROM pg_publication_rel pr
-                           JOIN pg_publication p ON p.oid = pr.prpubid
-                           JOIN pg_class c ON c.oid = pr.prrelid
-                           JOIN pg_namespace n ON n.oid = c.relnamespace
-                           WHERE p.pubname = %s""", (share,))
-            have_tables = {r[0] for r in cur.fetchall()}
-            for schema in ds.schemas:
-                if not _schema_exists(cur, schema):
-                    step(prod, sql.SQL("CREATE SCHEMA {} AUTHORIZATION etl_writer").format(
-                        sql.Identifier(schema)), "producer")
-                if schema not in have_schemas:
-                    step(prod, sql.SQL("ALTER PUBLICATION {} ADD TABLES IN SCHEMA {}").format(
-                        sql.Identifier(share), sql.Identifier(schema)), "producer")
-            for qualified in ds.tables:
-                if qualified not in have_tables:
-                    schema, table = qualified.split(".", 1)
-                    step(prod, sql.SQL("ALTER PUBLICATION {} ADD TABLE {}.{}").format(
-                        sql.Identifier(share), sql.Identifier(schema), sql.Identifier(table)),
-                        "producer")
-        # The replication role may read what it publishes.
-        for schema in sorted({s for ds in spec.datashares.values() for s in ds.schemas}
-                             | {t.split(".")[0] for ds in spec.datashares.values()
-                                for t in ds.tables}):
-            if not dry_run and _schema_exists(cur, schema):
-                prod.execute(sql.SQL("GRANT USAGE ON SCHEMA {0} TO {1}; "
-                                     "GRANT SELECT ON ALL TABLES IN SCHEMA {0} TO {1}").format(
-                    sql.Identifier(schema), sql.Identifier(REPLICATOR)))
-        published = {share: _published_tables(cur, share) for share in spec.datashares}
-        ddl = {(s, t): _table_ddl(cur, s, t) for tables in published.values() for s, t in tables}
-
-    for consumer in sorted(spec.consumers):
-        for share in spec.shares_of(consumer):
-            db = spec.database_for(share)
-            done.extend(_apply_consumer(fleet, consumer, share, db, published[share], ddl,
-                                        dry_run=dry_run))
-    return done
+def _schema_tables(cur: psycopg.Cursor, schema: str) -> set[tuple[str, str]]:
+    cur.execute("""SELECT n.nspname, c.relname FROM pg_class c
+                   JOIN pg_namespace n ON n.oid = c.relnamespace
+                   WHERE n.nspname = %s AND c.relkind IN ('r', 'p')""", (schema,))
+    return {(r[0], r[1]) for r in cur.fetchall()}
 
 
 def _schema_exists(cur: psycopg.Cursor, schema: str) -> bool:
@@ -147,131 +268,436 @@ def _schema_exists(cur: psycopg.Cursor, schema: str) -> bool:
     return cur.fetchone() is not None
 
 
-def _apply_consumer(fleet: Any, consumer: str, share: str, db: str,
-                    tables: list[tuple[str, str]], ddl: dict, *, dry_run: bool) -> list[str]:
-    done: list[str] = []
-    where = f"consumer {consumer} ({db})"
-    sub = subscription_name(share, consumer)
-    with psycopg.connect(**fleet.admin_kwargs(consumer, db), autocommit=True) as conn:
-        cur = conn.cursor()
+def _table_exists(cur: psycopg.Cursor, schema: str, table: str) -> bool:
+    cur.execute("""SELECT 1 FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+                   WHERE n.nspname = %s AND c.relname = %s""", (schema, table))
+    return cur.fetchone() is not None
 
-        def step(stmt: sql.Composable) -> None:
-            done.append(f"-- on {where}\n{stmt.as_string(conn)};")
-            if not dry_run:
-                conn.execute(stmt)
 
-        cur.execute("""SELECT n.nspname, c.relname FROM pg_class c
-                       JOIN pg_namespace n ON n.oid = c.relnamespace WHERE c.relkind = 'r'""")
-        have = {(r[0], r[1]) for r in cur.fetchall()}
-        for schema in sorted({s for s, _ in tables}):
-            if not any(s == schema for s, _ in have) and not _schema_exists(cur, schema):
-                step(sql.SQL("CREATE SCHEMA IF NOT EXISTS {}").format(sql.Identifier(schema)))
-                step(sql.SQL("GRANT USAGE ON SCHEMA {} TO app_reader").format(
-                    sql.Identifier(schema)))
-                step(sql.SQL("ALTER DEFAULT PRIVILEGES IN SCHEMA {} GRANT SELECT ON TABLES "
-                             "TO app_reader").format(sql.Identifier(schema)))
-        missing = [(s, t) for s, t in tables if (s, t) not in have]
-        for s, t in missing:
-            step(ddl[(s, t)])
-            step(sql.SQL("GRANT SELECT ON {}.{} TO app_reader").format(
-                sql.Identifier(s), sql.Identifier(t)))
-        cur.execute("SELECT 1 FROM pg_subscription WHERE subname = %s", (sub,))
-        if cur.fetchone() is None:
-            prod = fleet.producer
-            conninfo = (f"host=127.0.0.1 port={prod.port} "
-                        f"dbname={fleet.spec.producer.database_name} user={REPLICATOR} "
-                        f"sslmode=verify-full sslrootcert={fleet.node(consumer).root / 'ca.crt'} "
-                        f"passfile={fleet.node(consumer).root / 'replication.pgpass'}")
-            if not dry_run:
-                _passfile(fleet, consumer)
-            step(sql.SQL("CREATE SUBSCRIPTION {} CONNECTION {} PUBLICATION {}").format(
-                sql.Identifier(sub), sql.Literal(conninfo), sql.Identifier(share)))
-        elif missing:
-            step(sql.SQL("ALTER SUBSCRIPTION {} REFRESH PUBLICATION").format(
-                sql.Identifier(sub)))
-    return done
+# -- execution --------------------------------------------------------------------------
+
+
+class _Runner:
+    """Runs (or, dry, only records) statements; one autocommit connection per node×db."""
+
+    def __init__(self, fleet: Any, dry_run: bool,
+                 on_step: Callable[[Step], None] | None) -> None:
+        self.fleet = fleet
+        self.dry_run = dry_run
+        self.on_step = on_step
+        self.steps: list[Step] = []
+        self._conns: dict[tuple[str, str], psycopg.Connection] = {}
+
+    def conn(self, node: str, db: str) -> psycopg.Connection:
+        key = (node, db)
+        if key not in self._conns:
+            self._conns[key] = _connect(self.fleet, node, db)
+        return self._conns[key]
+
+    def run(self, node: str, db: str, stmt: sql.Composable, target: str | None = None) -> None:
+        step = Step(target or (node if node == "producer" else f"consumer {node} ({db})"),
+                    stmt.as_string(None))  # identifiers and literals rendered by psycopg
+        self.steps.append(step)
+        if self.on_step:
+            self.on_step(step)
+        if self.dry_run:
+            return
+        try:
+            self.conn(node, db).execute(stmt)
+        except psycopg.Error as exc:
+            raise FleetError(f"on {step.target}: {step.sql} failed: {_first_line(exc)}",
+                             hint=_fix_for(exc)) from None
+
+    def forget(self, node: str, db: str) -> None:
+        conn = self._conns.pop((node, db), None)
+        if conn is not None:
+            conn.close()
+
+    def close(self) -> None:
+        for conn in self._conns.values():
+            conn.close()
+
+
+def _fix_for(exc: psycopg.Error) -> str:
+    text = _first_line(exc).lower()
+    if "does not exist" in text:
+        return "create it on the producer (or fix the spec), then run `rsfleet share apply`"
+    if "permission denied" in text:
+        return "the local fleet's roles are not as rsfleet set them up: run `rsfleet local up`"
+    if "could not connect" in text or "connection" in text:
+        return "start the fleet (`rsfleet local up`) and run `rsfleet share apply` again"
+    return "fix the cause and run `rsfleet share apply` again: it resumes where this stopped"
+
+
+def _passfile(fleet: Any, consumer: str) -> tuple[str, str]:
+    """(passfile, CA file) in the consumer's node dir, readable only by the server user."""
+    from rsfleet.local.postgres import give_to_server_user, write_private
+
+    node = fleet.node(consumer)
+    path = node.root / "replication.pgpass"
+    prod = fleet.producer
+    # .pgpass escaping: backslash and colon (https://www.postgresql.org/docs/15/libpq-pgpass.html)
+    secret = fleet.password(REPLICATOR).replace("\\", "\\\\").replace(":", "\\:")
+    line = f"127.0.0.1:{prod.port}:{_producer_db(fleet)}:{REPLICATOR}:{secret}\n"
+    ca = node.root / "ca.crt"
+    write_private(path, line, owner_is_server=True)
+    ca.write_bytes(fleet.ca_file.read_bytes())
+    give_to_server_user(ca)
+    return str(path), str(ca)
+
+
+def _conninfo(fleet: Any, consumer: str) -> str:
+    node = fleet.node(consumer)
+    # Values are ours (port number, validated database name, paths under the state dir).
+    return (f"host=127.0.0.1 port={fleet.producer.port} dbname={_producer_db(fleet)} "
+            f"user={REPLICATOR} sslmode=verify-full sslrootcert={node.root / 'ca.crt'} "
+            f"passfile={node.root / 'replication.pgpass'}")
+
+
+def _grant_replicator_schema(r: _Runner, schema: str) -> None:
+    db = _producer_db(r.fleet)
+    s, rep = sql.Identifier(schema), sql.Identifier(REPLICATOR)
+    r.run("producer", db, sql.SQL("GRANT USAGE ON SCHEMA {} TO {}").format(s, rep))
+    r.run("producer", db, sql.SQL("GRANT SELECT ON ALL TABLES IN SCHEMA {} TO {}").format(s, rep))
+    r.run("producer", db, sql.SQL(
+        "ALTER DEFAULT PRIVILEGES FOR ROLE {} IN SCHEMA {} GRANT SELECT ON TABLES TO {}").format(
+        sql.Identifier(WRITER), s, rep))
+
+
+def _producer_action(r: _Runner, a: p.Action, prod: psycopg.Cursor) -> None:
+    db = _producer_db(r.fleet)
+    share = sql.Identifier(a.share)
+    match a:
+        case p.CreateShare():
+            r.run("producer", db, sql.SQL("CREATE PUBLICATION {}").format(share))
+        case p.AddSchema(schema=schema):
+            spec_share = r.fleet.spec.datashares.get(a.share)
+            if spec_share is not None and schema not in spec_share.schemas:
+                return  # only the schema of an extra table: nothing to publish by itself
+            if not _schema_exists(prod, schema):
+                r.run("producer", db, sql.SQL("CREATE SCHEMA {} AUTHORIZATION {}").format(
+                    sql.Identifier(schema), sql.Identifier(WRITER)))
+            r.run("producer", db, sql.SQL("ALTER PUBLICATION {} ADD TABLES IN SCHEMA {}").format(
+                share, sql.Identifier(schema)))
+            _grant_replicator_schema(r, schema)
+        case p.AddAllTables() | p.SetIncludeNew():
+            pass  # FOR TABLES IN SCHEMA publishes the schema's current and future tables
+        case p.AddTable(schema=schema, table=table):
+            r.run("producer", db, sql.SQL("ALTER PUBLICATION {} ADD TABLE {}").format(
+                share, _ident(schema, table)))
+            r.run("producer", db, sql.SQL("GRANT USAGE ON SCHEMA {} TO {}").format(
+                sql.Identifier(schema), sql.Identifier(REPLICATOR)))
+            r.run("producer", db, sql.SQL("GRANT SELECT ON {} TO {}").format(
+                _ident(schema, table), sql.Identifier(REPLICATOR)))
+        case p.Grant(consumer=consumer):
+            slot = subscription_name(a.share, consumer)
+            r.run("producer", db, sql.SQL(
+                "SELECT pg_create_logical_replication_slot({}, 'pgoutput')").format(
+                sql.Literal(slot)))
+        case p.Revoke(consumer=consumer):
+            slot = subscription_name(a.share, consumer)
+            r.run("producer", db, sql.SQL(
+                "SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots "
+                "WHERE slot_name = {} AND NOT active").format(sql.Literal(slot)))
+        case p.DropShare():
+            r.run("producer", db, sql.SQL("DROP PUBLICATION IF EXISTS {}").format(share))
+        case _:  # pragma: no cover - consumer actions are handled elsewhere
+            raise TypeError(f"not a producer action: {a!r}")
+
+
+def _copy_tables(r: _Runner, consumer: str, db: str, tables: set[tuple[str, str]],
+                 present: set[tuple[str, str]], prod: psycopg.Cursor) -> bool:
+    """DDL + grants for `tables` missing on the consumer. True when something was added."""
+    missing = sorted(tables - present)
+    for schema in sorted({s for s, _ in missing} - {s for s, _ in present}):
+        ident = sql.Identifier(schema)
+        r.run(consumer, db, sql.SQL("CREATE SCHEMA IF NOT EXISTS {}").format(ident))
+        r.run(consumer, db, sql.SQL("GRANT USAGE ON SCHEMA {} TO {}").format(
+            ident, sql.Identifier(READER)))
+        r.run(consumer, db, sql.SQL(
+            "ALTER DEFAULT PRIVILEGES IN SCHEMA {} GRANT SELECT ON TABLES TO {}").format(
+            ident, sql.Identifier(READER)))
+    for schema, table in missing:
+        ddl = _table_ddl(prod, schema, table)
+        if ddl is None:
+            continue  # dry run of a table the producer does not have: its ADD TABLE fails
+        r.run(consumer, db, ddl)
+        r.run(consumer, db, sql.SQL("GRANT SELECT ON {} TO {}").format(
+            _ident(schema, table), sql.Identifier(READER)))
+    return bool(missing)
+
+
+def _mount(r: _Runner, a: p.Mount, obs: _Observed, published: set[tuple[str, str]],
+           prod: psycopg.Cursor) -> None:
+    consumer, db = a.consumer, a.database
+    if db not in obs.databases.get(consumer, set()):
+        r.run(consumer, "postgres", sql.SQL("CREATE DATABASE {}").format(sql.Identifier(db)),
+              target=f"consumer {consumer}")
+        r.run(consumer, "postgres", sql.SQL("GRANT CONNECT ON DATABASE {} TO {}").format(
+            sql.Identifier(db), sql.Identifier(READER)), target=f"consumer {consumer}")
+        obs.databases.setdefault(consumer, set()).add(db)
+        present: set[tuple[str, str]] = set()
+    else:
+        present = obs.consumer_tables.get((consumer, db), set())
+    _copy_tables(r, consumer, db, published, present, prod)
+    stale = sorted(published & present)
+    if stale:
+        # A new subscription copies every row: empty what an earlier one left behind.
+        r.run(consumer, db, sql.SQL("TRUNCATE {}").format(
+            sql.SQL(", ").join(_ident(s, t) for s, t in stale)))
+    obs.consumer_tables[(consumer, db)] = present | published
+    sub = subscription_name(a.share, consumer)
+    if not r.dry_run:
+        _passfile(r.fleet, consumer)
+    r.run(consumer, db, sql.SQL(
+        "CREATE SUBSCRIPTION {} CONNECTION {} PUBLICATION {} "
+        "WITH (create_slot = false, slot_name = {})").format(
+        sql.Identifier(sub), sql.Literal(_conninfo(r.fleet, consumer)),
+        sql.Identifier(a.share), sql.Identifier(sub)))
+
+
+def _unmount(r: _Runner, a: p.Unmount) -> None:
+    spec = r.fleet.spec
+    sub = subscription_name(a.share, a.consumer)
+    r.run(a.consumer, a.database,
+          sql.SQL("DROP SUBSCRIPTION IF EXISTS {}").format(sql.Identifier(sub)))
+    still_wanted = a.consumer in spec.consumers and a.database in {
+        spec.database_for(s) for s in spec.shares_of(a.consumer)}
+    if not still_wanted:
+        r.forget(a.consumer, a.database)
+        r.run(a.consumer, "postgres", sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(
+            sql.Identifier(a.database)), target=f"consumer {a.consumer}")
+
+
+def _run(fleet: Any, *, prune: bool, dry_run: bool,
+         on_step: Callable[[Step], None] | None = None) -> LocalPlan:
+    spec = fleet.spec
+    obs = _observe(fleet)
+    # Consumers we cannot reach are left out of this run on both sides (nothing granted,
+    # nothing revoked): their state is unknown until they are back.
+    gone = set(obs.unreachable)
+    desired = [replace(d, consumers=tuple(c for c in d.consumers if c not in gone))
+               for d in desired_from_spec(spec)]
+    observed = FleetShareState(
+        {k: replace(v, grants=v.grants - gone) for k, v in obs.state.shares.items()},
+        obs.state.mounts)
+    the_plan = p.plan(desired, observed, prune=prune)
+    r = _Runner(fleet, dry_run, on_step)
+    try:
+        prod = r.conn("producer", _producer_db(fleet)).cursor()
+        for a in the_plan.actions:
+            if a.target == "producer":
+                _producer_action(r, a, prod)
+        # What each share publishes once the producer steps ran (dry run: what it would).
+        if dry_run:
+            published = _projected(fleet, obs, prod)
+        else:
+            published = _observe_producer(prod, sorted(spec.consumers))[1]
+        mounted_now: set[tuple[str, str]] = set()
+        for a in the_plan.actions:
+            if isinstance(a, p.Mount):
+                _mount(r, a, obs, published.get(a.share, set()), prod)
+                mounted_now.add((a.consumer, a.share))
+        for a in the_plan.actions:
+            if isinstance(a, p.Unmount):
+                _unmount(r, a)
+        # Removals on the producer only after the consumers let go (planner order).
+        for a in the_plan.actions:
+            if isinstance(a, p.Revoke | p.DropShare):
+                _producer_action(r, a, prod)
+        _sync(r, obs, published, mounted_now, prod)
+    finally:
+        r.close()
+    return LocalPlan(r.steps, the_plan.would_prune, sorted(obs.unreachable))
+
+
+def _projected(fleet: Any, obs: _Observed, prod: psycopg.Cursor) -> dict[
+        str, set[tuple[str, str]]]:
+    out = {k: set(v) for k, v in obs.published.items()}
+    for name, ds in fleet.spec.datashares.items():
+        tables = out.setdefault(name, set())
+        for schema in ds.schemas:
+            tables |= _schema_tables(prod, schema)
+        for qualified in ds.tables:
+            s, t = qualified.split(".", 1)
+            if _table_exists(prod, s, t):
+                tables.add((s, t))
+    return out
+
+
+def _sync(r: _Runner, obs: _Observed, published: dict[str, set[tuple[str, str]]],
+          mounted_now: set[tuple[str, str]], prod: psycopg.Cursor) -> None:
+    """Existing subscriptions follow their publication: new tables get DDL on the consumer
+    and the subscription is refreshed; the replication role can read every published table."""
+    db = _producer_db(r.fleet)
+    for share in sorted(published):
+        for s, t in sorted(published[share]):
+            prod.execute("SELECT has_table_privilege(%s, format('%%I.%%I', %s::text, %s::text),"
+                         " 'SELECT')", (REPLICATOR, s, t))
+            row = prod.fetchone()
+            if row and not row[0]:
+                r.run("producer", db, sql.SQL("GRANT USAGE ON SCHEMA {} TO {}").format(
+                    sql.Identifier(s), sql.Identifier(REPLICATOR)))
+                r.run("producer", db, sql.SQL("GRANT SELECT ON {} TO {}").format(
+                    _ident(s, t), sql.Identifier(REPLICATOR)))
+    spec = r.fleet.spec
+    for consumer in sorted(spec.consumers):
+        if consumer in obs.unreachable:
+            continue
+        for share in spec.shares_of(consumer):
+            dbname = spec.database_for(share)
+            if (consumer, share) in mounted_now:
+                continue
+            if obs.state.mounts.get(consumer, {}).get(dbname) != share:
+                continue
+            want = published.get(share, set())
+            present = obs.consumer_tables.get((consumer, dbname), set())
+            _copy_tables(r, consumer, dbname, want, present, prod)
+            if want != obs.subscribed.get((consumer, share), set()):
+                r.run(consumer, dbname, sql.SQL("ALTER SUBSCRIPTION {} REFRESH PUBLICATION").format(
+                    sql.Identifier(subscription_name(share, consumer))))
+
+
+# -- the API the commands and the local fleet use ----------------------------------------
+
+
+def plan_local(fleet: Any, *, prune: bool = False) -> LocalPlan:
+    """What `apply_local` would run, changing nothing."""
+    return _run(fleet, prune=prune, dry_run=True)
+
+
+def apply_local(fleet: Any, *, prune: bool = False, dry_run: bool = False,
+                on_step: Callable[[Step], None] | None = None,
+                warn: Callable[[str], None] | None = None) -> list[Step]:
+    """Make publications and subscriptions match the spec; returns the statements run (or,
+    with dry_run, that would run). An empty list means nothing to do. Unreachable consumers
+    are skipped with a warning (their share is completed by the next apply)."""
+    result = _run(fleet, prune=prune, dry_run=dry_run, on_step=on_step)
+    if result.skipped:
+        if warn is None:
+            from rsfleet.output import warn as _warn
+
+            warn = _warn
+        for consumer in result.skipped:
+            warn(f"consumer {consumer} not reachable: its datashares were left as they are "
+                 f"(start it: rsfleet local restart {consumer}; then share apply)")
+    return result.steps
 
 
 def consumer_ready(fleet: Any, consumer: str) -> tuple[bool, str]:
-    """Ready when every subscribed relation finished its initial copy (state 'r') and the
-    replication lag is under MAX_READY_LAG_BYTES."""
+    """Ready when every subscription of the consumer exists and is enabled, every subscribed
+    relation finished its initial copy (srsubstate 'r'), and the slot's lag on the producer
+    is under MAX_READY_LAG_BYTES."""
     spec = fleet.spec
     try:
         for share in spec.shares_of(consumer):
-            db = spec.database_for(share)
             sub = subscription_name(share, consumer)
-            with psycopg.connect(**{**fleet.admin_kwargs(consumer, db), "connect_timeout": 2}) as c:
+            with psycopg.connect(**{**fleet.admin_kwargs(consumer, spec.database_for(share)),
+                                    "connect_timeout": 2}) as c:
                 row = c.execute(
-                    """SELECT count(*), count(*) FILTER (WHERE sr.srsubstate <> 'r')
+                    """SELECT s.subenabled, count(sr.srrelid),
+                              count(*) FILTER (WHERE sr.srsubstate <> 'r')
                        FROM pg_subscription s LEFT JOIN pg_subscription_rel sr
-                       ON sr.srsubid = s.oid WHERE s.subname = %s""", (sub,)).fetchone()
-                exists = c.execute("SELECT count(*) FROM pg_subscription WHERE subname = %s",
-                                   (sub,)).fetchone()
-            if not exists or exists[0] == 0:
+                       ON sr.srsubid = s.oid WHERE s.subname = %s GROUP BY s.subenabled""",
+                    (sub,)).fetchone()
+            if row is None:
                 return False, f"share {share} not subscribed"
-            if row and row[1]:
-                return False, f"initial copy of {share} running ({row[1]} of {row[0]} tables)"
-        with _producer(fleet) as prod:
+            if not row[0]:
+                return False, f"subscription to {share} disabled"
+            if row[2]:
+                return False, f"initial copy of {share} running ({row[2]} of {row[1]} tables)"
+        with psycopg.connect(**{**fleet.admin_kwargs("producer", _producer_db(fleet)),
+                                "connect_timeout": 2}) as prod:
             for share in spec.shares_of(consumer):
                 lag = prod.execute(
-                    """SELECT pg_wal_lsn_diff(pg_current_wal_lsn(), confirmed_flush_lsn), active
+                    """SELECT pg_wal_lsn_diff(pg_current_wal_lsn(), confirmed_flush_lsn),
+                              wal_status
                        FROM pg_replication_slots WHERE slot_name = %s""",
                     (subscription_name(share, consumer),)).fetchone()
                 if lag is None:
                     return False, f"no replication slot for {share}"
+                if lag[1] == "lost":
+                    return False, f"replication slot for {share} lost (WAL removed): " \
+                                  "drop and re-add the consumer"
                 if lag[0] is not None and lag[0] > MAX_READY_LAG_BYTES:
                     return False, f"replication lag {int(lag[0])} bytes"
     except psycopg.Error as exc:
-        return False, f"not reachable: {str(exc).strip().splitlines()[0]}"
+        return False, f"not reachable: {_first_line(exc)}"
     return True, "ready"
 
 
-def verify_local(fleet: Any) -> list[str]:
-    """Each consumer reads each published table as app_reader; problems as lines."""
-    problems: list[str] = []
+def verify_local(fleet: Any) -> list[Problem]:
+    """Each consumer reads each published table as app_reader, and is subscribed and caught
+    up; one Problem line per thing missing. Empty list: all good."""
+    problems: list[Problem] = []
     spec = fleet.spec
-    with _producer(fleet) as prod:
-        published = {s: _published_tables(prod.cursor(), s) for s in spec.datashares}
-    for share, tables in sorted(published.items()):
+    with _connect(fleet, "producer", _producer_db(fleet)) as prod:
+        _, published = _observe_producer(prod.cursor(), [])
+    for share, ds in sorted(spec.datashares.items()):
+        tables = published.get(share)
+        if tables is None:
+            problems.append(Problem(f"producer: datashare {share} does not exist "
+                                    "(run rsfleet share apply)", obj=share))
+            continue
         if not tables:
-            problems.append(f"share {share} publishes no tables (seed the producer?)")
+            problems.append(Problem(f"producer: share {share} publishes no tables "
+                                    "(seed the producer?)", obj=share))
+        for qualified in ds.tables:
+            if tuple(qualified.split(".", 1)) not in tables:
+                problems.append(Problem(f"producer: {qualified} is not in share {share}",
+                                        obj=qualified))
     for consumer in sorted(spec.consumers):
         for share in spec.shares_of(consumer):
             db = spec.database_for(share)
-            if not published[share]:
+            tables = sorted(published.get(share) or ())
+            if not tables:
                 continue
             try:
-                with psycopg.connect(**fleet.connect_kwargs(consumer, "app_reader", db)) as c:
-                    for s, t in published[share]:
+                with psycopg.connect(**fleet.connect_kwargs(consumer, READER, db)) as c:
+                    for s, t in tables:
                         try:
-                            c.execute(sql.SQL("SELECT 1 FROM {}.{} LIMIT 1").format(
-                                sql.Identifier(s), sql.Identifier(t)))
+                            c.execute(sql.SQL("SELECT 1 FROM {} LIMIT 1").format(_ident(s, t)))
                         except psycopg.Error as exc:
                             c.rollback()
-                            problems.append(f"consumer {consumer}: {db}.{s}.{t}: "
-                                            f"{str(exc).strip().splitlines()[0]}")
+                            problems.append(Problem(
+                                f"consumer {consumer}: {db}.{s}.{t}: {_first_line(exc)}",
+                                consumer=consumer, obj=f"{db}.{s}.{t}"))
             except psycopg.Error as exc:
-                problems.append(f"consumer {consumer}: cannot connect to {db}: "
-                                f"{str(exc).strip().splitlines()[0]}")
+                problems.append(Problem(f"consumer {consumer}: cannot connect to {db}: "
+                                        f"{_first_line(exc)}", consumer=consumer, obj=db))
                 continue
             ready, reason = consumer_ready(fleet, consumer)
             if not ready:
-                problems.append(f"consumer {consumer}: {reason}")
-    return problems
+                problems.append(Problem(f"consumer {consumer}: {reason}", consumer=consumer,
+                                        obj=share))
+    # one readiness line per consumer is enough
+    seen: set[str] = set()
+    out: list[Problem] = []
+    for item in problems:
+        if item in seen:
+            continue
+        seen.add(item)
+        out.append(item)
+    return out
 
 
 def drop_consumer(fleet: Any, consumer: str) -> None:
     """Drop the consumer's subscriptions (and so their slots); if the consumer is down,
     drop its slots on the producer directly so WAL is not retained for it."""
     spec = fleet.spec
-    for share in spec.shares_of(consumer) if consumer in spec.consumers else spec.datashares:
+    shares = spec.shares_of(consumer) if consumer in spec.consumers else sorted(spec.datashares)
+    for share in shares:
         sub = subscription_name(share, consumer)
         try:
-            kw = {**fleet.admin_kwargs(consumer, spec.database_for(share)), "connect_timeout": 2}
-            with psycopg.connect(**kw, autocommit=True) as c:
+            with _connect(fleet, consumer, spec.database_for(share), timeout=2) as c:
                 c.execute(sql.SQL("DROP SUBSCRIPTION IF EXISTS {}").format(sql.Identifier(sub)))
-        except (psycopg.Error, FileNotFoundError, KeyError):
+        except (psycopg.Error, FileNotFoundError, KeyError, FleetError):
             pass
-        with _producer(fleet) as prod:
+        with _connect(fleet, "producer", _producer_db(fleet)) as prod:
             prod.execute("""SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots
                             WHERE slot_name = %s AND NOT active""", (sub,))
+
+
+def iter_steps_json(steps: list[Step]) -> Iterator[dict[str, str]]:
+    for step in steps:
+        yield step.to_json()

@@ -13,13 +13,62 @@ from rsfleet.sharing.sql import render, render_fresh_fleet_sql
 from rsfleet.spec.models import FleetSpec
 
 
+def _terraform_root(spec_path: Path, env: str) -> Path | None:
+    """terraform/ when the spec is terraform/environments/<env>/terraform.tfvars."""
+    spec_path = spec_path.resolve()
+    if spec_path.parent.name == env and spec_path.parent.parent.name == "environments":
+        return spec_path.parent.parent.parent
+    return None
+
+
 def terraform_outputs(spec_path: Path, env: str, outputs_file: Path | None) -> dict[str, Any]:
+    """Terraform's outputs (docs/CONTRACTS.md §3): from --outputs FILE, else from
+    `terraform output -json` in the environment's workspace."""
     from rsfleet.adapters.terraform import TerraformCli, TerraformProject, read_outputs_file
 
     if outputs_file is not None:
         return read_outputs_file(outputs_file)
-    root = spec_path.parent.parent.parent
+    root = _terraform_root(spec_path, env)
+    if root is None:
+        raise UsageError(f"{spec_path} is not terraform/environments/{env}/terraform.tfvars, so "
+                         "rsfleet cannot ask Terraform for the fleet's outputs",
+                         hint="pass --outputs FILE saved with `terraform output -json`")
     return TerraformCli(TerraformProject(root=root, env=env), capture=True).outputs()
+
+
+def known_namespace_ids(
+    spec_path: Path, spec: FleetSpec, outputs_file: Path | None, *, want: bool
+) -> tuple[str | None, dict[str, str], str | None]:
+    """Namespace GUIDs for `share sql`: (producer, {consumer: id}, where they came from).
+
+    From --outputs FILE when given; else, when some are wanted and this environment's
+    Terraform has been initialised, from `terraform output -json`; else none (the SQL then
+    carries placeholders). Terraform failing here is not an error: placeholders are.
+    """
+    from rsfleet.errors import RsfleetError
+
+    data: dict[str, Any] | None = None
+    source = None
+    if outputs_file is not None:
+        from rsfleet.adapters.terraform import read_outputs_file
+
+        data, source = read_outputs_file(outputs_file), str(outputs_file)
+    elif want:
+        root = _terraform_root(spec_path, spec.environment)
+        if root is not None and (root / ".terraform").is_dir():
+            try:
+                data = terraform_outputs(spec_path, spec.environment, None)
+                source = "terraform output"
+            except RsfleetError:
+                data = None
+    if not data:
+        return None, {}, None
+    producer = (data.get("producer") or {}).get("namespace_id")
+    consumers = {name: c.get("namespace_id") for name, c in (data.get("consumers") or {}).items()
+                 if isinstance(c, dict) and c.get("namespace_id") and name in spec.consumers}
+    if not producer and not consumers:
+        return None, {}, None
+    return producer, consumers, source
 
 
 def fresh_sql(
