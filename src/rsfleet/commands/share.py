@@ -7,8 +7,7 @@ from typing import Annotated, Any
 
 import typer
 
-from rsfleet import spec as fleet_spec
-from rsfleet.context import Backend, EnvOption, JsonOption, SpecOption, app_context
+from rsfleet.context import Backend, EnvOption, JsonOption, SpecOption, app_context, load_spec
 from rsfleet.errors import FleetError
 from rsfleet.output import console, print_json, warn
 
@@ -34,17 +33,27 @@ NOTHING = "[green]nothing to do[/]: datashares match the spec"
 
 
 def _local_fleet(env: str | None, spec_path: Path | None, state_dir: Path | None):
+    """The running local fleet, with the datashares of the spec file (--spec, or the
+    environment's tfvars when it exists) rather than those it was started with."""
     from rsfleet.local.fleet import LocalFleet
+    from rsfleet.sharing.local import with_datashares_of
+    from rsfleet.spec.loader import environments_dir
 
-    if env is None and spec_path is not None:
-        env = fleet_spec.load(None, spec_path)[0].environment
-    return LocalFleet.open(env, state_dir)
+    file_spec = None
+    if spec_path is not None:
+        file_spec = load_spec(None, spec_path)[0]
+    elif env is not None and (environments_dir() / env / "terraform.tfvars").is_file():
+        file_spec = load_spec(env, None)[0]
+    if env is None and file_spec is not None:
+        env = file_spec.environment
+    fleet = LocalFleet.open(env, state_dir)
+    return with_datashares_of(fleet, file_spec) if file_spec is not None else fleet
 
 
 def _aws_plan(env: str | None, spec: Path | None, outputs: Path | None, prune: bool):
     from rsfleet.sharing.usecases import aws_plan, terraform_outputs
 
-    fleet, path = fleet_spec.load(env, spec)
+    fleet, path = load_spec(env, spec)
     return aws_plan(fleet, terraform_outputs(path, fleet.environment, outputs), prune=prune)
 
 
@@ -107,8 +116,10 @@ def apply_cmd(
     prune: PruneOption = False,
     dry_run: Annotated[bool, typer.Option("--dry-run", help="Print the plan only.")] = False,
 ) -> None:
-    """Make the datashares match the spec, in order, stopping at the first failure (the
-    next run resumes). Safe to run twice: the second run does nothing."""
+    """Make the datashares match the spec. Safe to run twice: the second run does nothing.
+
+    Statements run in plan order and stop at the first failure; the next run resumes.
+    """
     if app_context(ctx).backend is Backend.aws:
         from rsfleet.sharing import redshift
 
@@ -131,8 +142,10 @@ def apply_cmd(
     def show(step) -> None:
         console.print(f"[dim]{step.target}:[/] {step.sql};", highlight=False)
 
-    steps = apply_local(_local_fleet(env, spec, state_dir), prune=prune, dry_run=dry_run,
-                        on_step=show, warn=warn)
+    fleet = _local_fleet(env, spec, state_dir)
+    steps = apply_local(fleet, prune=prune, dry_run=dry_run, on_step=show, warn=warn)
+    if not dry_run:
+        fleet.save()  # the local fleet remembers its datashares (restarts re-apply them)
     if not steps:
         console.print(NOTHING)
         return
@@ -151,7 +164,7 @@ def verify_cmd(
 ) -> None:
     """Check that every consumer can read every shared object; exit 1 naming what is missing."""
     if app_context(ctx).backend is Backend.aws:
-        fleet, path = fleet_spec.load(env, spec)
+        fleet, path = load_spec(env, spec)
         from rsfleet.sharing.usecases import aws_verify, terraform_outputs
 
         problems = aws_verify(fleet, terraform_outputs(path, fleet.environment, outputs))
@@ -186,9 +199,12 @@ def sql_cmd(
     ] = None,
     outputs: OutputsOption = None,
 ) -> None:
-    """The full Redshift SQL for a fresh fleet: the same text as Terraform's
-    `data_sharing_commands` output. Prints SQL only; notes go to stderr."""
-    fleet, path = fleet_spec.load(env, spec)
+    """The full Redshift SQL for a fresh fleet (= Terraform's data_sharing_commands).
+
+    Prints SQL only; notes go to stderr. Namespace ids: the options, else --outputs FILE,
+    else `terraform output` when the environment is initialised, else <...> placeholders.
+    """
+    fleet, path = load_spec(env, spec)
     from rsfleet.sharing.usecases import fresh_sql, known_namespace_ids, parse_consumer_ids
 
     consumer_ids = parse_consumer_ids(consumer_namespace_id or [], fleet)

@@ -561,6 +561,26 @@ def _sync(r: _Runner, obs: _Observed, published: dict[str, set[tuple[str, str]]]
 # -- the API the commands and the local fleet use ----------------------------------------
 
 
+def with_datashares_of(fleet: Any, spec: Any) -> Any:
+    """The fleet with `spec`'s datashares (its nodes stay as they are). A share naming a
+    consumer the running fleet does not have is bad input."""
+    from pydantic import ValidationError
+
+    from rsfleet.errors import UsageError
+    from rsfleet.spec.models import FleetSpec
+
+    doc = fleet.spec.model_dump(mode="json")
+    doc["datashares"] = {k: v.model_dump(mode="json") for k, v in spec.datashares.items()}
+    try:
+        merged = FleetSpec.model_validate(doc)
+    except ValidationError as exc:
+        first = exc.errors()[0].get("msg", str(exc)).removeprefix("Value error, ")
+        raise UsageError(f"datashares do not fit the running local fleet: {first.splitlines()[0]}",
+                         hint="add the consumer with `rsfleet local up` (or `local scale`) "
+                         "first, or fix the spec") from None
+    return replace(fleet, spec=merged)
+
+
 def plan_local(fleet: Any, *, prune: bool = False) -> LocalPlan:
     """What `apply_local` would run, changing nothing."""
     return _run(fleet, prune=prune, dry_run=True)
