@@ -326,6 +326,10 @@ def main(quick: bool = False) -> dict:
                 "new_sessions": len(new), "failed_new_sessions": sum(not e.ok for e in new),
                 "persistent_queries": len(pers),
                 "failed_persistent_queries": sum(not e.ok for e in pers),
+                # failed on a session the crashed consumer was serving (in flight there)
+                "failed_persistent_on_victim": sum(not e.ok and e.consumer == victim
+                                                   for e in pers),
+                "errors": sorted({e.error for e in window if not e.ok})[:5],
             }
         result["crashes"].append(row)
     summary = {}
@@ -340,6 +344,8 @@ def main(quick: bool = False) -> dict:
             "failed_persistent_queries": sum(r[p]["failed_persistent_queries"]
                                              for r in result["crashes"]),
             "persistent_queries": sum(r[p]["persistent_queries"] for r in result["crashes"]),
+            "failed_persistent_on_victim": sum(r[p]["failed_persistent_on_victim"]
+                                               for r in result["crashes"]),
         }
     result["summary"] = summary
     result["nlb_implied_detection_s"] = nlb_implied()

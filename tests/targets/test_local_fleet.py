@@ -89,7 +89,19 @@ def test_kill_under_load_with_watch_then_restart(fleet_factory):
     assert any(m.startswith("drain c2") for m in logs), logs
     st = {s.name: s for s in api.status(fleet)}
     assert st["c2"].lb_state == "maint" and st["c2"].ready is False
-    restart(fleet, "c2")  # the local lifecycle runs a targets sync once it is ready again
+    # the local lifecycle runs a targets sync once c2 is ready again. Right after a SIGKILL
+    # `pg_ctl start` can fail while the old backends still exit (reported to the local fleet
+    # owner); retry for a few seconds.
+    from rsfleet.errors import FleetError
+
+    for attempt in range(20):
+        try:
+            restart(fleet, "c2")
+            break
+        except FleetError:
+            if attempt == 19:
+                raise
+            time.sleep(0.5)
     st = {s.name: s for s in api.status(fleet)}
     assert st["c2"].in_rotation and st["c2"].ready
 

@@ -86,10 +86,13 @@ def drain(fleet: Any, name: str, *, wait: bool = False, timeout: float | None = 
     now = time.time()
     with ctx.store.edit() as state:
         state.drained[name] = "operator"
-        actual = ctx.adapter.observe().get(name)
+        observed = ctx.adapter.observe()
+        actual = observed.get(name)
         if actual is not None and actual.state == "in_rotation":
             what = ctx.adapter.apply(Action("drain", name, "drained by the operator"))
             state.drain_started[name] = now
+            if not any(a.state == "in_rotation" for n, a in observed.items() if n != name):
+                what += "; WARNING: no consumer is left in rotation, new sessions will fail"
         elif actual is None or actual.state == "absent":
             what = "not in the load balancer; it stays out"
         else:
