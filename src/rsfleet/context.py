@@ -27,6 +27,14 @@ def app_context(ctx: typer.Context) -> AppContext:
     return obj if isinstance(obj, AppContext) else AppContext()
 
 
+def load_spec(env: str | None, spec: Path | None = None):
+    """Load and validate a fleet spec. pydantic and the models are imported here, on first
+    use, so that `rsfleet --help` does not pay for them."""
+    from rsfleet import spec as fleet_spec
+
+    return fleet_spec.load(env, spec)
+
+
 # Reusable option declarations, so every command spells them the same way.
 EnvOption = Annotated[
     str | None,

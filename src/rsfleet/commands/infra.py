@@ -6,9 +6,8 @@ from typing import Annotated
 
 import typer
 
-from rsfleet import spec as fleet_spec
 from rsfleet.adapters.terraform import TerraformCli, TerraformProject
-from rsfleet.context import EnvOption, JsonOption
+from rsfleet.context import EnvOption, JsonOption, load_spec
 from rsfleet.errors import UsageError
 from rsfleet.output import console, print_json
 
@@ -19,7 +18,7 @@ Env = Annotated[str, typer.Option("--env", "-e", help="Environment under terrafo
 
 
 def _project(env: str) -> TerraformProject:
-    _, path = fleet_spec.load(env)  # validate before Terraform sees it
+    _, path = load_spec(env)  # validate before Terraform sees it
     return TerraformProject(root=path.parent.parent.parent, env=env)
 
 

@@ -8,8 +8,7 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from rsfleet import spec as fleet_spec
-from rsfleet.context import EnvOption, JsonOption, SpecOption
+from rsfleet.context import EnvOption, JsonOption, SpecOption, load_spec
 from rsfleet.errors import UsageError
 from rsfleet.output import console, print_json
 
@@ -35,7 +34,7 @@ def _open(env: str | None, spec: Path | None, state_dir: Path | None):
     from rsfleet.local.fleet import LocalFleet
 
     if env is None and spec is not None:
-        env = fleet_spec.load(None, spec)[0].environment
+        env = load_spec(None, spec)[0].environment
     return LocalFleet.open(env, state_dir)
 
 
@@ -55,7 +54,7 @@ def up(
     for port in (lb_port, base_port):
         if not 1024 <= port <= 65535:
             raise UsageError(f"port {port} out of range 1024-65535")
-    fleet_def, _ = fleet_spec.load(env, spec)
+    fleet_def, _ = load_spec(env, spec)
     state = state_dir or default_state_dir(fleet_def.environment)
     fleet = do_up(fleet_def, state, lb_port=lb_port, base_port=base_port, log=_log)
     console.print(f"[green]fleet {fleet.env} is up[/]: connect through HAProxy at "

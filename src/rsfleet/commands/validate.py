@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from rich.table import Table
 
-from rsfleet import spec as fleet_spec
-from rsfleet.context import EnvOption, JsonOption, SpecOption
+from rsfleet.context import EnvOption, JsonOption, SpecOption, load_spec
 from rsfleet.output import console, print_json
 
 
@@ -14,7 +13,7 @@ def validate(env: EnvOption = None, spec: SpecOption = None, json: JsonOption = 
 
     Exit code 2 with one line per problem (file, key, rule) when the spec is invalid.
     """
-    fleet, path = fleet_spec.load(env, spec)
+    fleet, path = load_spec(env, spec)
     if json:
         print_json({"valid": True, "path": str(path), "spec": fleet.model_dump(mode="json")})
         return
