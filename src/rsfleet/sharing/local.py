@@ -103,7 +103,7 @@ def subscription_name(share: str, consumer: str) -> str:
     name = f"rsf_{share}_{consumer.replace('-', '_')}"
     if len(name) > 63:
         digest = hashlib.sha256(f"{share}/{consumer}".encode()).hexdigest()[:8]
-        name = f"rsf_{share[:32]}_{consumer.replace('-', '_')[:20]}_{digest}"
+        name = f"rsf_{share[:28]}_{consumer.replace('-', '_')[:20]}_{digest}"
     return check_identifier(name)
 
 
@@ -486,7 +486,7 @@ def _run(fleet: Any, *, prune: bool, dry_run: bool,
     try:
         prod = r.conn("producer", _producer_db(fleet)).cursor()
         for a in the_plan.actions:
-            if a.target == "producer":
+            if a.target == "producer" and not isinstance(a, p.Revoke | p.DropShare):
                 _producer_action(r, a, prod)
         # What each share publishes once the producer steps ran (dry run: what it would).
         if dry_run:
