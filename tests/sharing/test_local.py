@@ -74,6 +74,7 @@ def cli(fleet, *args: str):
                                "--env", fleet.env])
 
 
+@pytest.mark.fleet
 def test_apply_is_idempotent_follows_new_tables_and_repairs_a_broken_consumer(fleet_factory):
     fleet = fleet_factory(ONE_CONSUMER_SHARE, rows=300)  # up + seed already applied once
     assert count(fleet, "c1", "sales_db", "sales.orders") == 300
@@ -140,6 +141,7 @@ def test_apply_is_idempotent_follows_new_tables_and_repairs_a_broken_consumer(fl
     assert apply_local(fleet) == []
 
 
+@pytest.mark.fleet
 def test_add_a_consumer_then_prune_with_reserved_word_identifiers(fleet_factory):
     fleet = fleet_factory(RESERVED_WORDS, rows=0)
     # up created the share: schema "order" published to c1 as database "group"
