@@ -39,7 +39,6 @@ test: venv system-deps $(CHECKOV_VENV)/bin/checkov ## run the test suite (real P
 
 lint: venv ## ruff, terraform fmt
 	$(BIN)/ruff check .
-	$(BIN)/ruff format --check src tests bench scripts || true
 	@if command -v terraform >/dev/null; then terraform fmt -check -recursive terraform; fi
 
 bench: venv system-deps ## run the benchmarks (writes bench/results/*.json)
