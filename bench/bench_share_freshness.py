@@ -1,77 +1,248 @@
-"""Share freshness on the local fleet (its TLS, roles and settings): a commit on the
-producer -> visible on every consumer. p50/p99 over many commits, idle and under a
-concurrent read load through HAProxy."""
+"""Share freshness: a commit on the producer -> the row visible on every consumer.
+
+Two setups in the same run, measured in alternating rounds so drift hits both alike:
+
+- rsfleet: the local fleet's datashare (rsfleet.sharing.local): TLS verify-full replication
+  connections, a least-privilege replication role with a passfile, one slot per consumer,
+  the fleet's settings (max_slot_wal_keep_size, wal_sender/receiver timeouts).
+- baseline: a hand-built logical replication setup on the same PostgreSQL binaries: one
+  plain `CREATE PUBLICATION ... FOR TABLES IN SCHEMA`, one `CREATE SUBSCRIPTION` per
+  consumer, superuser, no TLS, default settings (wal_level=logical only).
+
+Each in two conditions: idle, and under a concurrent read load (4 sessions per setup
+running an aggregate over the shared table on every consumer, both setups loaded at once).
+Visible = a SELECT of the new row answers on every consumer (polled back to back from one
+client, so the figure includes the polling round trips; same client for both setups).
+"""
 
 from __future__ import annotations
 
+import contextlib
+import random
+import secrets
+import shutil
 import statistics
+import tempfile
 import threading
 import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
 from typing import Any
 
 import psycopg
 
 from bench._fleet import local_fleet
 
+CONSUMERS = 2
+ROUNDS = 10
+Connect = Callable[[], psycopg.Connection]
 
-def measure(fleet: Any, commits: int) -> list[float]:
-    producer = psycopg.connect(**fleet.connect_kwargs("producer", "etl_writer", "dev"),
-                               autocommit=True)
-    readers = [psycopg.connect(**fleet.connect_kwargs(n, "app_reader", "sales_db"),
-                               autocommit=True) for n in fleet.spec.consumers]
-    producer.execute("CREATE TABLE IF NOT EXISTS sales.heartbeat (id bigint PRIMARY KEY)")
-    from rsfleet.local.lifecycle import share_and_gate
 
-    share_and_gate(fleet)
-    base = producer.execute("SELECT coalesce(max(id), 0) FROM sales.heartbeat").fetchone()[0]
-    out = []
-    for i in range(base + 1, base + commits + 1):
-        producer.execute("INSERT INTO sales.heartbeat VALUES (%s)", (i,))
+# -- the hand-built baseline ------------------------------------------------------------
+
+
+@contextlib.contextmanager
+def baseline_cluster(consumers: int, rows: int) -> Iterator[dict[str, Any]]:
+    """Producer + consumers with a plain publication/subscription (no TLS, superuser)."""
+    from rsfleet.local.fleet import port_free
+    from rsfleet.local.postgres import PgServer
+
+    root = Path(tempfile.mkdtemp(prefix="rsfleet-bench-baseline-", dir="/var/tmp"))
+    root.chmod(0o711)
+    while True:
+        base = random.randint(20000, 60000)
+        if all(port_free(base + i) for i in range(consumers + 1)):
+            break
+    password = secrets.token_urlsafe(16)
+    hba = ["local all all scram-sha-256", "host all all 127.0.0.1/32 scram-sha-256",
+           "host replication all 127.0.0.1/32 scram-sha-256"]
+    nodes = [PgServer(n, root / n, base + i)
+             for i, n in enumerate(["producer", *(f"b{i}" for i in range(1, consumers + 1))])]
+    try:
+        for node in nodes:
+            node.init(superuser="postgres", password=password, hba=hba, tls=None,
+                      settings={"wal_level": "logical", "max_connections": "100"})
+            node.start()
+
+        def kwargs(node: PgServer) -> dict[str, Any]:
+            return {"host": "127.0.0.1", "port": node.port, "user": "postgres",
+                    "password": password, "dbname": "postgres", "sslmode": "disable"}
+
+        ddl = ("CREATE SCHEMA sales; CREATE TABLE sales.orders (order_id bigint PRIMARY KEY, "
+               "amount numeric(12,2) NOT NULL)")
+        with psycopg.connect(**kwargs(nodes[0]), autocommit=True) as c:
+            c.execute(ddl)
+            c.execute("INSERT INTO sales.orders SELECT g, g %% 97 FROM generate_series(1, %s) g",
+                      (rows,))
+            c.execute("CREATE PUBLICATION bench FOR TABLES IN SCHEMA sales")
+        for node in nodes[1:]:
+            with psycopg.connect(**kwargs(node), autocommit=True) as c:
+                c.execute(ddl)
+                # The password travels in the conninfo here: that is what a plain setup does
+                # (and one reason rsfleet uses a passfile instead).
+                c.execute(f"CREATE SUBSCRIPTION bench_{node.name} CONNECTION 'host=127.0.0.1 "
+                          f"port={nodes[0].port} user=postgres password={password} "
+                          "dbname=postgres sslmode=disable' PUBLICATION bench")
+        for node in nodes[1:]:
+            _wait(lambda n=node: _synced(kwargs(n)), 60)
+        yield {"producer": lambda: psycopg.connect(**kwargs(nodes[0]), autocommit=True),
+               "consumers": [lambda n=n: psycopg.connect(**kwargs(n), autocommit=True)
+                             for n in nodes[1:]]}
+    finally:
+        for node in reversed(nodes):
+            with contextlib.suppress(Exception):
+                node.stop()
+        shutil.rmtree(root, ignore_errors=True)
+
+
+def _synced(kwargs: dict[str, Any]) -> bool:
+    with psycopg.connect(**kwargs) as c:
+        row = c.execute("SELECT count(*) FILTER (WHERE srsubstate <> 'r') FROM "
+                        "pg_subscription_rel").fetchone()
+    return row is not None and row[0] == 0
+
+
+def _wait(predicate: Callable[[], bool], timeout: float) -> None:
+    deadline = time.monotonic() + timeout
+    while not predicate():
+        if time.monotonic() > deadline:
+            raise RuntimeError("replication did not catch up")
+        time.sleep(0.1)
+
+
+def rsfleet_setup(fleet: Any) -> dict[str, Any]:
+    return {"producer": lambda: psycopg.connect(
+                **fleet.connect_kwargs("producer", "etl_writer", "dev"), autocommit=True),
+            "consumers": [lambda n=n: psycopg.connect(
+                **fleet.connect_kwargs(n, "app_reader", "sales_db"), autocommit=True)
+                for n in fleet.spec.consumers]}
+
+
+# -- measurement ------------------------------------------------------------------------
+
+
+class Prober:
+    """One producer session and one session per consumer, kept open across rounds."""
+
+    def __init__(self, setup: dict[str, Any], table: str) -> None:
+        self.producer = setup["producer"]()
+        self.readers = [connect() for connect in setup["consumers"]]
+        self.table = table
+        self.producer.execute(f"CREATE TABLE IF NOT EXISTS {table} (id bigint PRIMARY KEY)")
+        self.next_id = 1 + self.producer.execute(
+            f"SELECT coalesce(max(id), 0) FROM {table}").fetchone()[0]
+
+    def commit_and_wait(self) -> float:
+        i = self.next_id
+        self.next_id += 1
+        self.producer.execute(f"INSERT INTO {self.table} VALUES (%s)", (i,))  # autocommit
         t0 = time.perf_counter()
-        pending = list(readers)
+        pending = list(self.readers)
         while pending:
             pending = [r for r in pending if not r.execute(
-                "SELECT 1 FROM sales.heartbeat WHERE id = %s", (i,)).fetchone()]
-        out.append((time.perf_counter() - t0) * 1000)
-    for c in (producer, *readers):
-        c.close()
-    return out
+                f"SELECT 1 FROM {self.table} WHERE id = %s", (i,)).fetchone()]
+        return (time.perf_counter() - t0) * 1000
+
+    def close(self) -> None:
+        for c in (self.producer, *self.readers):
+            c.close()
 
 
-def read_load(fleet: Any, stop: threading.Event, sessions: int = 4) -> None:
-    def work() -> None:
-        try:
-            with psycopg.connect(**fleet.connect_kwargs("lb", "app_reader", "sales_db")) as c:
-                while not stop.is_set():
-                    c.execute("SELECT count(*), sum(amount) FROM sales.orders").fetchall()
-        except psycopg.Error:
-            pass  # the fleet goes down under it at the end of the run
+def read_load(setups: list[dict[str, Any]], stop: threading.Event, sessions: int = 4) -> list:
+    def work(connect: Connect) -> None:
+        with contextlib.suppress(psycopg.Error), connect() as c:
+            while not stop.is_set():
+                c.execute("SELECT count(*), sum(amount) FROM sales.orders").fetchall()
 
-    threads = [threading.Thread(target=work, daemon=True) for _ in range(sessions)]
+    threads = []
+    for setup in setups:
+        for i in range(sessions):
+            connect = setup["consumers"][i % len(setup["consumers"])]
+            threads.append(threading.Thread(target=work, args=(connect,), daemon=True))
     for t in threads:
         t.start()
+    return threads
+
+
+def alternate(probers: dict[str, Prober], commits: int) -> dict[str, list[float]]:
+    out: dict[str, list[float]] = {name: [] for name in probers}
+    per_round = max(1, commits // ROUNDS)
+    for r in range(ROUNDS):
+        order = list(probers) if r % 2 == 0 else list(reversed(probers))
+        for name in order:
+            for _ in range(per_round):
+                out[name].append(probers[name].commit_and_wait())
+    return out
 
 
 def summary(samples: list[float]) -> dict[str, float]:
     s = sorted(samples)
-    return {"n": len(s), "p50_ms": round(statistics.median(s), 2),
-            "p99_ms": round(s[min(len(s) - 1, int(0.99 * len(s)))], 2),
-            "max_ms": round(s[-1], 2)}
+    return {"n": len(s), "p50_ms": round(statistics.median(s), 3),
+            "p99_ms": round(s[min(len(s) - 1, int(0.99 * len(s)))], 3),
+            "max_ms": round(s[-1], 3)}
 
 
 def main(quick: bool = False) -> dict[str, Any]:
     commits = 100 if quick else 1000
-    with local_fleet(consumers=2, rows=20_000) as fleet:
-        idle = summary(measure(fleet, commits))
+    rows = 20_000
+    result: dict[str, Any] = {"commits_per_setup_and_condition": commits,
+                              "consumers": CONSUMERS}
+    with local_fleet(consumers=CONSUMERS, rows=rows) as fleet, \
+            baseline_cluster(CONSUMERS, rows) as baseline:
+        rs = rsfleet_setup(fleet)
+        # the heartbeat table is created after sharing: rsfleet picks it up with share apply
+        probe_rs = Prober(rs, "sales.heartbeat")
+        from rsfleet.sharing.local import apply_local, consumer_ready
+
+        apply_local(fleet)
+        _wait(lambda: all(consumer_ready(fleet, n)[0] for n in fleet.spec.consumers), 60)
+        probe_base = Prober(baseline, "sales.heartbeat")
+        # the baseline's subscribers need the table and a refresh, by hand
+        for connect in baseline["consumers"]:
+            with connect() as c:
+                c.execute("CREATE TABLE IF NOT EXISTS sales.heartbeat (id bigint PRIMARY KEY)")
+                sub = c.execute("SELECT subname FROM pg_subscription").fetchone()[0]
+                c.execute(f"ALTER SUBSCRIPTION {sub} REFRESH PUBLICATION")
+        for connect in baseline["consumers"]:
+            _wait(lambda conn=connect: _synced_conn(conn), 60)
+        probers = {"rsfleet": probe_rs, "baseline": probe_base}
+        for p in probers.values():  # warm-up
+            for _ in range(10):
+                p.commit_and_wait()
+        idle = alternate(probers, commits)
         stop = threading.Event()
-        read_load(fleet, stop)
+        threads = read_load([rs, baseline], stop)
         try:
-            loaded = summary(measure(fleet, commits))
+            time.sleep(0.5)
+            loaded = alternate(probers, commits)
         finally:
             stop.set()
-    print(f"idle:        {idle}")
-    print(f"under reads: {loaded}")
-    print(f"p99 ratio loaded/idle: {loaded['p99_ms'] / idle['p99_ms']:.2f}")
-    return {"commits": commits, "idle": idle, "under_read_load": loaded,
-            "note": "visible = the row answers a SELECT on both consumers (polled back to "
-                    "back); includes the polling round trips"}
+            for t in threads:
+                t.join(timeout=10)
+        for p in probers.values():
+            p.close()
+    for cond, samples in (("idle", idle), ("under_read_load", loaded)):
+        result[cond] = {name: summary(v) for name, v in samples.items()}
+        rs_s, base_s = result[cond]["rsfleet"], result[cond]["baseline"]
+        result[cond]["ratio_rsfleet_over_baseline"] = {
+            "p50": round(rs_s["p50_ms"] / base_s["p50_ms"], 2),
+            "p99": round(rs_s["p99_ms"] / base_s["p99_ms"], 2)}
+    print(f"{'condition':<18}{'setup':<10}{'p50 ms':>9}{'p99 ms':>9}{'max ms':>9}")
+    for cond in ("idle", "under_read_load"):
+        for name in ("rsfleet", "baseline"):
+            s = result[cond][name]
+            print(f"{cond:<18}{name:<10}{s['p50_ms']:>9.2f}{s['p99_ms']:>9.2f}{s['max_ms']:>9.2f}")
+        ratio = result[cond]["ratio_rsfleet_over_baseline"]
+        print(f"{cond:<18}ratio rsfleet/baseline: p50 {ratio['p50']:.2f}x, p99 {ratio['p99']:.2f}x")
+    result["note"] = ("visible = the new row answers a SELECT on every consumer, polled back to "
+                      "back from one client (includes polling round trips); rounds alternate "
+                      "between the setups; the read load runs on both setups at once; rsfleet's "
+                      "replication and probing sessions use TLS, the baseline's do not")
+    return result
+
+
+def _synced_conn(connect: Connect) -> bool:
+    with connect() as c:
+        row = c.execute("SELECT count(*) FILTER (WHERE srsubstate <> 'r'), count(*) FROM "
+                        "pg_subscription_rel").fetchone()
+    return row is not None and row[0] == 0 and row[1] >= 2
