@@ -86,6 +86,16 @@ class HaproxyTargets:
             out[s.name] = ActualTarget(state, sessions=s.sessions, lb_health=health)
         return out
 
+    def _close_rest(self, name: str) -> str:
+        """After `state maint`: close the sessions still open (the delay has passed). Only
+        when there are some: a session that is still connecting is redispatched by the
+        maintenance state, while `shutdown sessions` would cut it."""
+        left = next((s.sessions for s in self.runtime.servers(self.backend) if s.name == name), 0)
+        if left <= 0:
+            return ""
+        self.runtime.shutdown_sessions(self.backend, name)
+        return f"; shutdown sessions ({left} left)"
+
     def apply(self, action: Action) -> str:
         name, rt, be = action.target, self.runtime, self.backend
         if action.kind == "enable":
@@ -104,11 +114,10 @@ class HaproxyTargets:
             return f"set server {be}/{name} state drain"
         if action.kind == "disable":
             rt.set_server_state(be, name, "maint")
-            rt.shutdown_sessions(be, name)
-            return f"set server {be}/{name} state maint; shutdown sessions"
+            return f"set server {be}/{name} state maint{self._close_rest(name)}"
         if action.kind == "remove":
             rt.set_server_state(be, name, "maint")
-            rt.shutdown_sessions(be, name)
+            closed = self._close_rest(name)
             rt.del_server(be, name)
-            return f"state maint; shutdown sessions; del server {be}/{name}"
+            return f"state maint{closed}; del server {be}/{name}"
         return action.reason
