@@ -177,6 +177,25 @@ def test_add_a_consumer_then_prune_with_reserved_word_identifiers(fleet_factory)
     assert verify_local(wider) == []
     assert apply_local(wider) == []
 
+    # a second schema joins the share, then leaves it (pruned on the producer and consumers)
+    with psycopg.connect(**fleet.connect_kwargs("producer", "etl_writer", "dev")) as c:
+        c.execute('CREATE SCHEMA "from"')
+        c.execute('CREATE TABLE "from"."x" (id int PRIMARY KEY)')
+        c.execute('INSERT INTO "from"."x" VALUES (1), (2), (3)')
+    both = with_shares(fleet, {"select": {**everyone["select"], "schemas": ["order", "from"]}})
+    apply_local(both)
+    assert wait_until(lambda: caught_up(both, ["c1", "c2"], "group", '"from"."x"'), 60)
+    planned = plan_local(wider)
+    assert planned.empty and planned.would_prune == ("producer: schema from in select",)
+    steps = [s.sql for s in apply_local(wider, prune=True)]
+    assert steps[0] == 'ALTER PUBLICATION "select" DROP TABLES IN SCHEMA "from"'
+    assert steps.count('DROP TABLE IF EXISTS "from"."x"') == 2  # on c1 and c2
+    for name in ("c1", "c2"):
+        with psycopg.connect(**fleet.admin_kwargs(name, "group")) as c:
+            assert c.execute("""SELECT to_regclass('"from"."x"')""").fetchone()[0] is None
+    assert apply_local(wider, prune=True) == []
+    assert verify_local(wider) == []
+
     # remove the share from the spec: reported, not acted on, without --prune
     bare = with_shares(fleet, {})
     planned = plan_local(bare)

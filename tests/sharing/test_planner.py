@@ -80,6 +80,19 @@ def test_prune_unmounts_then_revokes_then_drops():
     )
 
 
+def test_prune_removes_schemas_and_tables_no_longer_in_the_spec():
+    desired = [share(schemas=("sales",), tables=("ref.regions",))]
+    old = ShareState(frozenset({"sales", "hr", "ref"}), frozenset({"sales", "hr"}),
+                     frozenset({"sales.orders", "hr.people", "ref.regions", "ref.rates"}),
+                     frozenset({"c1", "c2"}))
+    state = FleetShareState({"s": old}, converged_state(desired).mounts)
+    kept = p.plan(desired, state)
+    assert kept.empty
+    assert kept.would_prune == ("producer: schema hr in s", "producer: table ref.rates in s")
+    assert p.plan(desired, state, prune=True).actions == (
+        p.RemoveSchema("s", "hr"), p.RemoveTable("s", "ref", "rates"))
+
+
 def test_targets_say_where_statements_run():
     assert p.Grant("s", "c1").target == "producer"
     assert p.Mount("s", "c1", "db").target == "consumer c1"
@@ -140,6 +153,25 @@ def _covers(state: FleetShareState, desired: list[DesiredShare]) -> bool:
     return True
 
 
+def _exact(state: FleetShareState, desired: list[DesiredShare]) -> bool:
+    """With prune: nothing more than the spec asks for."""
+    if set(state.shares) != {d.name for d in desired}:
+        return False
+    for d in desired:
+        have = state.shares[d.name]
+        if have.schemas != set(d.schemas) | {t.split(".")[0] for t in d.tables}:
+            return False
+        if any(t not in d.tables and t.split(".")[0] not in d.schemas for t in have.tables):
+            return False
+        if have.grants != set(d.consumers):
+            return False
+    for consumer, dbs in state.mounts.items():
+        wanted = {d.database: d.name for d in desired if consumer in d.consumers}
+        if dbs != wanted:
+            return False
+    return True
+
+
 @settings(max_examples=300, deadline=None)
 @given(desired_shares(), observed_states(), st.booleans())
 def test_applying_the_plan_reaches_the_desired_state(desired, observed, prune):
@@ -149,7 +181,7 @@ def test_applying_the_plan_reaches_the_desired_state(desired, observed, prune):
     # and once there, the next plan is empty (idempotent apply)
     assert p.plan(desired, after, prune=prune).empty
     if prune:
-        assert set(after.shares) == {d.name for d in desired}
+        assert _exact(after, desired)
 
 
 @settings(max_examples=300, deadline=None)
@@ -177,9 +209,13 @@ def test_order_constraints(desired, observed, prune):
             grant = p.Grant(a.share, a.consumer)
             if grant in pos:
                 assert pos[grant] < pos[a]
-        if isinstance(a, p.Revoke):
+        if isinstance(a, (p.RemoveSchema, p.RemoveTable)):
             assert all(pos[u] < pos[a] for u in actions if isinstance(u, p.Unmount))
+        if isinstance(a, p.Revoke):
+            assert all(pos[u] < pos[a] for u in actions
+                       if isinstance(u, (p.Unmount, p.RemoveSchema, p.RemoveTable)))
         if isinstance(a, p.DropShare):
             assert all(pos[r] < pos[a] for r in actions if isinstance(r, (p.Revoke, p.Unmount)))
     if not prune:
-        assert not any(isinstance(a, (p.Unmount, p.Revoke, p.DropShare)) for a in actions)
+        assert not any(isinstance(a, (p.Unmount, p.Revoke, p.DropShare, p.RemoveSchema,
+                                      p.RemoveTable)) for a in actions)

@@ -115,3 +115,6 @@ def test_prune_statements():
         f"REVOKE USAGE ON DATASHARE \"s\" FROM NAMESPACE '{IDS['c2']}';")
     assert statement(p.DropShare("s"), **kw) == 'DROP DATASHARE "s";'
     assert statement(p.Unmount("s", "c1", "s_db"), **kw) == 'DROP DATABASE "s_db";'
+    assert statement(p.RemoveSchema("s", "hr"), **kw) == 'ALTER DATASHARE "s" REMOVE SCHEMA "hr";'
+    assert statement(p.RemoveTable("s", "ref", "rates"), **kw) == (
+        'ALTER DATASHARE "s" REMOVE TABLE "ref"."rates";')

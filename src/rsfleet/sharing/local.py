@@ -364,6 +364,9 @@ def _grant_replicator_schema(r: _Runner, schema: str) -> None:
         sql.Identifier(WRITER), s, rep))
 
 
+REMOVALS = (p.RemoveSchema, p.RemoveTable, p.Revoke, p.DropShare)
+
+
 def _producer_action(r: _Runner, a: p.Action, prod: psycopg.Cursor) -> None:
     db = _producer_db(r.fleet)
     share = sql.Identifier(a.share)
@@ -389,6 +392,26 @@ def _producer_action(r: _Runner, a: p.Action, prod: psycopg.Cursor) -> None:
                 sql.Identifier(schema), sql.Identifier(REPLICATOR)))
             r.run("producer", db, sql.SQL("GRANT SELECT ON {} TO {}").format(
                 _ident(schema, table), sql.Identifier(REPLICATOR)))
+        case p.RemoveSchema(schema=schema):
+            prod.execute("""SELECT 1 FROM pg_publication_namespace pn
+                            JOIN pg_publication p ON p.oid = pn.pnpubid
+                            JOIN pg_namespace n ON n.oid = pn.pnnspid
+                            WHERE p.pubname = %s AND n.nspname = %s""", (a.share, schema))
+            if prod.fetchone() is not None:
+                r.run("producer", db, sql.SQL("ALTER PUBLICATION {} DROP TABLES IN SCHEMA {}")
+                      .format(share, sql.Identifier(schema)))
+            prod.execute("""SELECT c.relname FROM pg_publication_rel pr
+                            JOIN pg_publication p ON p.oid = pr.prpubid
+                            JOIN pg_class c ON c.oid = pr.prrelid
+                            JOIN pg_namespace n ON n.oid = c.relnamespace
+                            WHERE p.pubname = %s AND n.nspname = %s ORDER BY 1""",
+                         (a.share, schema))
+            for (table,) in prod.fetchall():
+                r.run("producer", db, sql.SQL("ALTER PUBLICATION {} DROP TABLE {}").format(
+                    share, _ident(schema, table)))
+        case p.RemoveTable(schema=schema, table=table):
+            r.run("producer", db, sql.SQL("ALTER PUBLICATION {} DROP TABLE {}").format(
+                share, _ident(schema, table)))
         case p.Grant(consumer=consumer):
             slot = subscription_name(a.share, consumer)
             r.run("producer", db, sql.SQL(
@@ -486,7 +509,7 @@ def _run(fleet: Any, *, prune: bool, dry_run: bool,
     try:
         prod = r.conn("producer", _producer_db(fleet)).cursor()
         for a in the_plan.actions:
-            if a.target == "producer" and not isinstance(a, p.Revoke | p.DropShare):
+            if a.target == "producer" and not isinstance(a, REMOVALS):
                 _producer_action(r, a, prod)
         # What each share publishes once the producer steps ran (dry run: what it would).
         if dry_run:
@@ -503,9 +526,12 @@ def _run(fleet: Any, *, prune: bool, dry_run: bool,
                 _unmount(r, a)
         # Removals on the producer only after the consumers let go (planner order).
         for a in the_plan.actions:
-            if isinstance(a, p.Revoke | p.DropShare):
+            if isinstance(a, REMOVALS):
                 _producer_action(r, a, prod)
-        _sync(r, obs, published, mounted_now, prod)
+        if not dry_run and any(isinstance(a, p.RemoveSchema | p.RemoveTable)
+                               for a in the_plan.actions):
+            published = _observe_producer(prod, sorted(spec.consumers))[1]
+        _sync(r, obs, published, mounted_now, prod, prune=prune)
     finally:
         r.close()
     return LocalPlan(r.steps, the_plan.would_prune, sorted(obs.unreachable))
@@ -526,9 +552,10 @@ def _projected(fleet: Any, obs: _Observed, prod: psycopg.Cursor) -> dict[
 
 
 def _sync(r: _Runner, obs: _Observed, published: dict[str, set[tuple[str, str]]],
-          mounted_now: set[tuple[str, str]], prod: psycopg.Cursor) -> None:
+          mounted_now: set[tuple[str, str]], prod: psycopg.Cursor, *, prune: bool) -> None:
     """Existing subscriptions follow their publication: new tables get DDL on the consumer
-    and the subscription is refreshed; the replication role can read every published table."""
+    and the subscription is refreshed; with prune, the consumer's copies of tables that left
+    the share are dropped. The replication role can read every published table."""
     db = _producer_db(r.fleet)
     for share in sorted(published):
         for s, t in sorted(published[share]):
@@ -553,9 +580,14 @@ def _sync(r: _Runner, obs: _Observed, published: dict[str, set[tuple[str, str]]]
             want = published.get(share, set())
             present = obs.consumer_tables.get((consumer, dbname), set())
             _copy_tables(r, consumer, dbname, want, present, prod)
-            if want != obs.subscribed.get((consumer, share), set()):
+            tracked = obs.subscribed.get((consumer, share), set())
+            if want != tracked:
                 r.run(consumer, dbname, sql.SQL("ALTER SUBSCRIPTION {} REFRESH PUBLICATION").format(
                     sql.Identifier(subscription_name(share, consumer))))
+            left = sorted(tracked - want)
+            if prune and left:
+                r.run(consumer, dbname, sql.SQL("DROP TABLE IF EXISTS {}").format(
+                    sql.SQL(", ").join(_ident(s, t) for s, t in left)))
 
 
 # -- the API the commands and the local fleet use ----------------------------------------

@@ -2,7 +2,8 @@
 
 Order constraints (checked by tests): a share exists before objects are added to it;
 a schema is in the share before its tables; a share's objects before its grants; all
-producer work before any consumer mounts; when pruning, unmount before revoke before drop.
+producer work before any consumer mounts; when pruning, unmount before object removals
+before revoke before drop.
 """
 
 from __future__ import annotations
@@ -75,6 +76,21 @@ class Unmount(Action):
 
 
 @dataclass(frozen=True)
+class RemoveSchema(Action):
+    """Only with prune: the schema (and every table of it) leaves the share."""
+
+    schema: str
+
+
+@dataclass(frozen=True)
+class RemoveTable(Action):
+    """Only with prune: a table no longer in the spec leaves the share."""
+
+    schema: str
+    table: str
+
+
+@dataclass(frozen=True)
 class Revoke(Action):
     consumer: str
 
@@ -118,12 +134,11 @@ def plan(
                 producer.append(SetIncludeNew(share.name, schema))
         for qualified in share.tables:
             schema, table = qualified.split(".", 1)
-            if qualified in have_tables:
-                continue
-            if schema not in added:
+            if schema not in added:  # a table is only readable with its schema in the share
                 producer.append(AddSchema(share.name, schema))
                 added.add(schema)
-            producer.append(AddTable(share.name, schema, table))
+            if qualified not in have_tables:
+                producer.append(AddTable(share.name, schema, table))
         have_grants = have.grants if have else frozenset()
         for consumer in share.consumers:
             if consumer not in have_grants:
@@ -148,6 +163,7 @@ def _removals(
 ) -> tuple[list[Action], list[str]]:
     wanted = {s.name: s for s in desired}
     unmounts: list[Action] = []
+    removals: list[Action] = []
     revokes: list[Action] = []
     drops: list[Action] = []
     notes: list[str] = []
@@ -163,10 +179,21 @@ def _removals(
             drops.append(DropShare(name))
             notes.append(f"producer: datashare {name}")
             continue
+        keep = set(want.schemas) | {t.split(".", 1)[0] for t in want.tables}
+        gone = sorted(have.schemas - keep)
+        for schema in gone:
+            removals.append(RemoveSchema(name, schema))
+            notes.append(f"producer: schema {schema} in {name}")
+        for qualified in sorted(have.tables):
+            schema, table = qualified.split(".", 1)
+            if qualified in want.tables or schema in want.schemas or schema in gone:
+                continue
+            removals.append(RemoveTable(name, schema, table))
+            notes.append(f"producer: table {qualified} in {name}")
         for consumer in sorted(have.grants - set(want.consumers)):
             revokes.append(Revoke(name, consumer))
             notes.append(f"producer: grant of {name} to {consumer}")
-    return [*unmounts, *revokes, *drops], notes
+    return [*unmounts, *removals, *revokes, *drops], notes
 
 
 def apply_to_state(
@@ -198,6 +225,13 @@ def apply_to_state(
             shares[a.share] = ShareState(s.schemas, s.includenew, s.tables | {t}, s.grants)
         elif isinstance(a, Grant):
             shares[a.share] = ShareState(s.schemas, s.includenew, s.tables, s.grants | {a.consumer})
+        elif isinstance(a, RemoveSchema):
+            inside = {t for t in s.tables if t.split(".", 1)[0] == a.schema}
+            shares[a.share] = ShareState(s.schemas - {a.schema}, s.includenew - {a.schema},
+                                         s.tables - inside, s.grants)
+        elif isinstance(a, RemoveTable):
+            t = f"{a.schema}.{a.table}"
+            shares[a.share] = ShareState(s.schemas, s.includenew, s.tables - {t}, s.grants)
         elif isinstance(a, Revoke):
             shares[a.share] = ShareState(s.schemas, s.includenew, s.tables, s.grants - {a.consumer})
         elif isinstance(a, DropShare):

@@ -32,6 +32,10 @@ def statement(
             return f"ALTER DATASHARE {s} SET INCLUDENEW = TRUE FOR SCHEMA {q(schema)};"
         case p.AddTable(schema=schema, table=table):
             return f"ALTER DATASHARE {s} ADD TABLE {q(schema)}.{q(table)};"
+        case p.RemoveSchema(schema=schema):
+            return f"ALTER DATASHARE {s} REMOVE SCHEMA {q(schema)};"
+        case p.RemoveTable(schema=schema, table=table):
+            return f"ALTER DATASHARE {s} REMOVE TABLE {q(schema)}.{q(table)};"
         case p.Grant(consumer=consumer):
             guid = ns(consumer_namespace_ids[consumer])
             return f"GRANT USAGE ON DATASHARE {s} TO NAMESPACE {guid};"
