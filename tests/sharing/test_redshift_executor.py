@@ -203,3 +203,38 @@ def test_outputs_without_namespace_guids_are_bad_input():
         redshift.fleet_from_outputs(broken)
     with pytest.raises(UsageError, match="rsfleet apply"):
         redshift.fleet_from_outputs({"producer": {}})
+
+
+def _serverless(monkeypatch):
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
+    return boto3.client("redshift-serverless", region_name="us-east-1")
+
+
+def test_fleet_discovered_through_the_serverless_api(monkeypatch, tmp_path):
+    from rsfleet.spec import load_spec
+
+    spec_file = tmp_path / "qa.tfvars"
+    spec_file.write_text('environment = "qa"\nproducer = { base_capacity = 8 }\n'
+                         'consumers = { c1 = { base_capacity = 8 } }\n', encoding="utf-8")
+    spec = load_spec(spec_file)
+    client = _serverless(monkeypatch)
+    with Stubber(client) as stub:
+        for wg, ns, guid in (("rsfleet-qa-producer", "rsfleet-qa-producer", PROD),
+                             ("rsfleet-qa-c1", "rsfleet-qa-c1", C1)):
+            stub.add_response("get_workgroup", {"workgroup": {
+                "workgroupName": wg, "namespaceName": ns}}, {"workgroupName": wg})
+            stub.add_response("get_namespace", {"namespace": {
+                "namespaceName": ns, "namespaceId": guid, "adminPasswordSecretArn": SECRET,
+                "dbName": "dev"}}, {"namespaceName": ns})
+        outputs = redshift.outputs_from_serverless(spec, client)
+        stub.assert_no_pending_responses()
+    fleet = redshift.fleet_from_outputs(outputs)
+    assert fleet.producer == redshift.Workgroup("rsfleet-qa-producer", PROD, SECRET, "dev")
+    assert fleet.consumer_namespace_ids == {"c1": C1}
+
+    missing = _serverless(monkeypatch)
+    with Stubber(missing) as stub:
+        stub.add_client_error("get_workgroup", "ResourceNotFoundException", "not found")
+        with pytest.raises(FleetError, match="rsfleet-qa-producer not found"):
+            redshift.outputs_from_serverless(spec, missing)

@@ -20,7 +20,8 @@ app = typer.Typer(
 OutputsOption = Annotated[
     Path | None,
     typer.Option("--outputs", help="Terraform outputs saved with `terraform output -json` "
-                 "(AWS; default: run `terraform output -json` for the environment)."),
+                 "(AWS; default: `terraform output -json` when the environment is initialised "
+                 "here, else the redshift-serverless API)."),
 ]
 StateDirOption = Annotated[
     Path | None,
@@ -51,10 +52,10 @@ def _local_fleet(env: str | None, spec_path: Path | None, state_dir: Path | None
 
 
 def _aws_plan(env: str | None, spec: Path | None, outputs: Path | None, prune: bool):
-    from rsfleet.sharing.usecases import aws_plan, terraform_outputs
+    from rsfleet.sharing.usecases import aws_plan, fleet_outputs
 
     fleet, path = load_spec(env, spec)
-    return aws_plan(fleet, terraform_outputs(path, fleet.environment, outputs), prune=prune)
+    return aws_plan(fleet, fleet_outputs(path, fleet, outputs), prune=prune)
 
 
 def _aws_steps(the_plan: Any, rs_fleet: Any) -> list[dict[str, str]]:
@@ -165,9 +166,9 @@ def verify_cmd(
     """Check that every consumer can read every shared object; exit 1 naming what is missing."""
     if app_context(ctx).backend is Backend.aws:
         fleet, path = load_spec(env, spec)
-        from rsfleet.sharing.usecases import aws_verify, terraform_outputs
+        from rsfleet.sharing.usecases import aws_verify, fleet_outputs
 
-        problems = aws_verify(fleet, terraform_outputs(path, fleet.environment, outputs))
+        problems = aws_verify(fleet, fleet_outputs(path, fleet, outputs))
     else:
         from rsfleet.sharing.local import verify_local
 

@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from rsfleet.adapters.redshift_data import DataApi, Target
-from rsfleet.errors import UsageError
+from rsfleet.errors import FleetError, UsageError
 from rsfleet.sharing import planner as p
 from rsfleet.sharing.model import FleetShareState, ShareState
 from rsfleet.sharing.sql import statement
@@ -53,7 +53,8 @@ def fleet_from_outputs(outputs: dict[str, Any], database: str = "dev") -> Redshi
                              prod["admin_secret_arn"], prod.get("database_name") or database)
         fleet = RedshiftFleet(
             producer,
-            {name: Workgroup(c["workgroup_name"], c["namespace_id"], c["admin_secret_arn"], "dev")
+            {name: Workgroup(c["workgroup_name"], c["namespace_id"], c["admin_secret_arn"],
+                             c.get("database_name") or "dev")
              for name, c in consumers.items()},
         )
     except (KeyError, TypeError) as exc:
@@ -65,6 +66,49 @@ def fleet_from_outputs(outputs: dict[str, Any], database: str = "dev") -> Redshi
         if not NAMESPACE_ID_RE.fullmatch(str(wg.namespace_id)):
             raise UsageError(f"namespace id of {wg.name} is not a GUID: {wg.namespace_id!r}")
     return fleet
+
+
+def outputs_from_serverless(spec: Any, client: Any = None) -> dict[str, Any]:
+    """The Terraform outputs rsfleet needs (docs/CONTRACTS.md §3 shape), asked of the
+    redshift-serverless API instead: workgroups named `<project>-<env>-producer` and
+    `<project>-<env>-<consumer>` (§2), their namespace's id and managed admin secret.
+    https://docs.aws.amazon.com/redshift-serverless/latest/APIReference/API_GetWorkgroup.html
+    https://docs.aws.amazon.com/redshift-serverless/latest/APIReference/API_GetNamespace.html
+    """
+    from botocore.exceptions import ClientError, NoCredentialsError
+
+    if client is None:
+        import boto3
+
+        client = boto3.client("redshift-serverless", region_name=spec.aws_region)
+
+    def describe(workgroup: str) -> dict[str, Any]:
+        try:
+            wg = client.get_workgroup(workgroupName=workgroup)["workgroup"]
+            ns = client.get_namespace(namespaceName=wg["namespaceName"])["namespace"]
+        except ClientError as exc:
+            code = exc.response.get("Error", {}).get("Code", "")
+            if code == "ResourceNotFoundException":
+                raise FleetError(f"workgroup {workgroup} not found in {spec.aws_region}",
+                                 hint="build the fleet first (rsfleet apply --env "
+                                 f"{spec.environment}) or pass --outputs FILE") from None
+            raise FleetError(f"redshift-serverless: {exc}") from None
+        except NoCredentialsError:
+            raise UsageError("no AWS credentials for the redshift-serverless API",
+                             hint="configure AWS credentials, or pass --outputs FILE") from None
+        secret = ns.get("adminPasswordSecretArn")
+        if not secret:
+            raise UsageError(f"namespace {ns.get('namespaceName')} has no managed admin secret",
+                             hint="set manage_admin_password on the namespace (Terraform does)")
+        return {"workgroup_name": wg["workgroupName"], "namespace_name": ns["namespaceName"],
+                "namespace_id": ns["namespaceId"], "admin_secret_arn": secret,
+                "database_name": ns.get("dbName") or "dev"}
+
+    return {
+        "aws_region": spec.aws_region,
+        "producer": describe(spec.workgroup_name()),
+        "consumers": {name: describe(spec.workgroup_name(name)) for name in sorted(spec.consumers)},
+    }
 
 
 def _target(wg: Workgroup) -> Target:

@@ -36,6 +36,32 @@ def terraform_outputs(spec_path: Path, env: str, outputs_file: Path | None) -> d
     return TerraformCli(TerraformProject(root=root, env=env), capture=True).outputs()
 
 
+def fleet_outputs(spec_path: Path, spec: FleetSpec, outputs_file: Path | None,
+                  *, serverless_client: Any = None) -> dict[str, Any]:
+    """Where the AWS fleet is: --outputs FILE; else `terraform output -json` when this
+    environment's Terraform is initialised here; else the redshift-serverless API (the
+    workgroups' names follow docs/CONTRACTS.md §2)."""
+    if outputs_file is not None:
+        return terraform_outputs(spec_path, spec.environment, outputs_file)
+    root = _terraform_root(spec_path, spec.environment)
+    if root is not None and (root / ".terraform").is_dir():
+        return terraform_outputs(spec_path, spec.environment, None)
+    from rsfleet.sharing.redshift import outputs_from_serverless
+
+    return outputs_from_serverless(spec, serverless_client)
+
+
+def _aws_fleet(spec: FleetSpec, outputs: dict[str, Any]):
+    from rsfleet.sharing import redshift
+
+    fleet = redshift.fleet_from_outputs(outputs, database=spec.producer.database_name)
+    missing = sorted(set(spec.consumers) - set(fleet.consumers))
+    if missing:
+        raise UsageError(f"consumer(s) {', '.join(missing)} of the spec are not in the fleet's "
+                         "outputs", hint=f"run `rsfleet apply --env {spec.environment}` first")
+    return fleet
+
+
 def known_namespace_ids(
     spec_path: Path, spec: FleetSpec, outputs_file: Path | None, *, want: bool
 ) -> tuple[str | None, dict[str, str], str | None]:
@@ -111,7 +137,7 @@ def aws_plan(spec: FleetSpec, outputs: dict[str, Any], *, prune: bool, api: Any 
     from rsfleet.adapters.redshift_data import DataApi
     from rsfleet.sharing import redshift
 
-    fleet = redshift.fleet_from_outputs(outputs, database=spec.producer.database_name)
+    fleet = _aws_fleet(spec, outputs)
     api = api or DataApi(region=outputs.get("aws_region") or spec.aws_region)
     desired = desired_from_spec(spec)
     observed = redshift.observe(api, fleet)
@@ -124,10 +150,9 @@ def aws_plan(spec: FleetSpec, outputs: dict[str, Any], *, prune: bool, api: Any 
 def aws_verify(spec: FleetSpec, outputs: dict[str, Any], *, api: Any = None) -> list[str]:
     """Every consumer reads every shared object (cross-database SELECT ... LIMIT 1)."""
     from rsfleet.adapters.redshift_data import DataApi, StatementFailed, Target
-    from rsfleet.sharing import redshift
     from rsfleet.spec.identifiers import check_identifier, quote_ident
 
-    fleet = redshift.fleet_from_outputs(outputs, database=spec.producer.database_name)
+    fleet = _aws_fleet(spec, outputs)
     api = api or DataApi(region=outputs.get("aws_region") or spec.aws_region)
     problems: list[str] = []
     for share in desired_from_spec(spec):
