@@ -7,7 +7,9 @@
 
 Both front the same PostgreSQL consumers, so every crash hits both the same instant. Per
 crash and per LB: seconds from the SIGKILL to the LB taking the consumer out of rotation
-(status leaves UP, polled every 10 ms on the runtime API), new sessions that failed, and
+(status leaves UP, polled every 10 ms on the runtime API), new sessions started after the
+process was gone that failed (those started between kill() and its death are counted
+apart: they may have reached the dying server), and
 failed queries on persistent sessions (those in flight on the crashed consumer can fail).
 Next to it, what NLB health checks imply (they cannot be faster than interval x threshold).
 """
@@ -293,13 +295,18 @@ def main(quick: bool = False) -> dict:
         loads = {p: Load(fleet.kwargs(port), new_per_s=40, persistent=6).start()
                  for p, (_, port) in fleet.lbs.items()}
         kills: list[tuple[str, float]] = []
+        dead_at: list[float] = []  # when the killed postmaster was really gone
         try:
             time.sleep(2.0)
             for i in range(crashes):
                 victim = names[i % len(names)]
+                pid = fleet.consumers[victim].pid
                 t_kill = time.monotonic()
                 fleet.consumers[victim].kill()
+                while pid and os.path.exists(f"/proc/{pid}") and time.monotonic() - t_kill < 5:
+                    time.sleep(0.0005)
                 kills.append((victim, t_kill))
+                dead_at.append(time.monotonic())
                 mon.wait(lambda v=victim, t=t_kill: all(
                     mon.first(p, v, "out", t) for p in fleet.lbs), 20)
                 time.sleep(1.0)
@@ -319,11 +326,14 @@ def main(quick: bool = False) -> dict:
         for p in events:
             out_t = mon.first(p, victim, "out", t_kill)
             window = [e for e in events[p] if t_kill <= e.t < bounds[i + 1]]
-            new = [e for e in window if not e.persistent]
+            new = [e for e in window if not e.persistent and e.t >= dead_at[i]]
+            racing = [e for e in window if not e.persistent and e.t < dead_at[i]]
             pers = [e for e in window if e.persistent]
             row[p] = {
                 "out_of_rotation_s": None if out_t is None else round(out_t - t_kill, 3),
                 "new_sessions": len(new), "failed_new_sessions": sum(not e.ok for e in new),
+                # started between kill() and the process being gone: in flight on it
+                "failed_new_sessions_during_kill": sum(not e.ok for e in racing),
                 "persistent_queries": len(pers),
                 "failed_persistent_queries": sum(not e.ok for e in pers),
                 # failed on a session the crashed consumer was serving (in flight there)
@@ -340,6 +350,8 @@ def main(quick: bool = False) -> dict:
             "median_out_of_rotation_s": round(statistics.median(outs), 3) if outs else None,
             "max_out_of_rotation_s": max(outs) if outs else None,
             "failed_new_sessions": sum(r[p]["failed_new_sessions"] for r in result["crashes"]),
+            "failed_new_sessions_during_kill": sum(r[p]["failed_new_sessions_during_kill"]
+                                                   for r in result["crashes"]),
             "new_sessions": sum(r[p]["new_sessions"] for r in result["crashes"]),
             "failed_persistent_queries": sum(r[p]["failed_persistent_queries"]
                                              for r in result["crashes"]),

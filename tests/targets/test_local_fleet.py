@@ -56,6 +56,9 @@ def test_cli_status_drain_undrain_sync(fleet_factory):
     st = rows(cli(fleet, "status", "--json"))
     assert st["c1"]["in_rotation"] and not st["c1"]["drained"]
 
+    res = cli(fleet, "status")  # the human table
+    assert res.exit_code == 0 and "in rotation" in res.output and "c3" in res.output
+
     res = cli(fleet, "drain", "nope")
     assert res.exit_code == 2 and "not a consumer behind the load balancer" in res.output
 
