@@ -27,7 +27,7 @@ CONSUMER_NAME_RULE = (
 )
 
 PROJECT_NAME_RE = re.compile(r"^[a-z][a-z0-9-]{1,18}[a-z0-9]$")
-ENVIRONMENT_RE = re.compile(r"^[a-z][a-z0-9-]{0,14}[a-z0-9]$|^[a-z]$")
+ENVIRONMENT_RE = re.compile(r"^[a-z][a-z0-9-]{0,14}[a-z0-9]$")
 
 # Namespace ids are GUIDs (the GRANT ... TO NAMESPACE '<guid>' argument).
 NAMESPACE_ID_RE = re.compile(

@@ -209,7 +209,7 @@ class FleetSpec(_Strict):
     @classmethod
     def _env(cls, v: str) -> str:
         if not ENVIRONMENT_RE.fullmatch(v):
-            raise ValueError("must be 1-16 characters of lowercase letters, digits and hyphens")
+            raise ValueError("must be 2-16 characters of lowercase letters, digits and hyphens")
         return v
 
     @field_validator("aws_region")
