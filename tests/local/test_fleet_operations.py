@@ -1,0 +1,205 @@
+"""The local fleet's operations for real (PostgreSQL + HAProxy started by the test):
+idempotent `up`, recovery from a crash of every process, `status --json`, credentials and
+where secrets must not appear, TLS-only access, `down --purge`.
+
+The tests marked xfail(strict=True) pin known defects (see docs/local-fleet.md, "Known
+problems"): they fail today for the stated reason; when the defect is fixed they XPASS,
+which fails the run, so the marker gets removed with the fix.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import socket
+import stat
+from pathlib import Path
+
+import psycopg
+import pytest
+from typer.testing import CliRunner
+
+from rsfleet.cli import app
+from rsfleet.errors import UsageError
+from rsfleet.local import lifecycle
+from rsfleet.local.fleet import LocalFleet, wait_until
+from rsfleet.local.postgres import PgServer, process_alive
+from rsfleet.spec.loader import load_spec
+
+pytestmark = pytest.mark.fleet
+runner = CliRunner()
+
+TWO = """
+environment = "test"
+producer    = { base_capacity = 8 }
+consumers   = {
+  c1 = { base_capacity = 8 }
+  c2 = { base_capacity = 8 }
+}
+datashares  = { sales_share = { schemas = ["sales"], consumer_database = "sales_db" } }
+"""
+
+
+def spec_file(fleet: LocalFleet) -> Path:
+    return fleet.state_dir.parent / "spec.tfvars"  # where fleet_factory wrote it
+
+
+def cli(fleet: LocalFleet, *args: str):
+    return runner.invoke(app, ["local", *args, "--state-dir", str(fleet.state_dir),
+                               "--env", fleet.env])
+
+
+def pids(fleet: LocalFleet) -> dict[str, int]:
+    out = {n: fleet.node(n).pid for n in ["producer", *fleet.spec.consumers]}
+    out["haproxy"] = fleet.haproxy.pid
+    return out
+
+
+def alive(pid: int | None) -> bool:
+    return pid is not None and process_alive(pid, ("postgres", "haproxy"))
+
+
+def served_by(fleet: LocalFleet, n: int) -> dict[str, int]:
+    counts: dict[str, int] = {}
+    for _ in range(n):
+        with psycopg.connect(**fleet.connect_kwargs("lb", "app_reader", "sales_db")) as c:
+            name = c.execute("SELECT current_setting('cluster_name')").fetchone()[0]
+            counts[name] = counts.get(name, 0) + 1
+    return counts
+
+
+def test_up_is_idempotent_and_recovers_after_every_process_crashed(fleet_factory):
+    fleet = fleet_factory(TWO, rows=500)
+    before = pids(fleet)
+
+    # a second `up` (CLI, default ports on the command line): nothing restarted, the fleet
+    # keeps the ports it was created with
+    result = runner.invoke(app, ["local", "up", "--spec", str(spec_file(fleet)),
+                                 "--state-dir", str(fleet.state_dir)])
+    assert result.exit_code == 0, result.output
+    assert pids(fleet) == before
+    assert LocalFleet.open(fleet.env, fleet.state_dir).ports == fleet.ports
+
+    # hard crash of everything: pid files stay behind, naming dead processes
+    for pid in before.values():
+        os.kill(pid, signal.SIGKILL)
+    assert wait_until(lambda: not any(alive(p) for p in before.values()), 10, 0.05)
+    rows = {r.name: r for r in lifecycle.status(fleet)}
+    assert not any(r.up for r in rows.values())
+    assert (fleet.node("c1").data_dir / "postmaster.pid").exists()  # stale, on purpose
+
+    result = runner.invoke(app, ["local", "up", "--spec", str(spec_file(fleet)),
+                                 "--state-dir", str(fleet.state_dir)])
+    assert result.exit_code == 0, result.output
+    after = pids(fleet)
+    assert all(alive(p) for p in after.values())
+    assert not set(after.values()) & set(before.values())
+    rows = {r.name: r for r in lifecycle.status(fleet)}
+    assert all(rows[n].ready and rows[n].in_rotation for n in ("c1", "c2"))
+    assert set(served_by(fleet, 6)) == {"c1", "c2"}
+    with psycopg.connect(**fleet.connect_kwargs("lb", "app_reader", "sales_db")) as c:
+        assert c.execute("SELECT count(*) FROM sales.orders").fetchone()[0] == 500
+
+
+def test_status_json_credentials_and_secrets_stay_private(fleet_factory):
+    fleet = fleet_factory(TWO, rows=100)
+    result = cli(fleet, "status", "--json")
+    assert result.exit_code == 0, result.output
+    rows = {r["name"]: r for r in json.loads(result.stdout)}
+    assert set(rows) == {"producer", "c1", "c2", "haproxy"}
+    for name in ("producer", "c1", "c2"):
+        assert rows[name]["port"] == fleet.ports[name] and rows[name]["up"]
+        assert rows[name]["pid"] == fleet.node(name).pid
+    assert rows["haproxy"]["port"] == fleet.lb_port
+    assert all(rows[n]["ready"] and rows[n]["in_rotation"] for n in ("c1", "c2"))
+    assert all(isinstance(rows[n]["lag_bytes"], int) for n in ("c1", "c2"))
+
+    secrets = json.loads((fleet.state_dir / "secrets.json").read_text())
+    assert stat.S_IMODE((fleet.state_dir / "secrets.json").stat().st_mode) == 0o600
+
+    hidden = cli(fleet, "credentials", "--json")
+    assert hidden.exit_code == 0
+    assert not any(pw in hidden.stdout for pw in secrets.values())
+    shown = json.loads(cli(fleet, "credentials", "--json", "--show").stdout)
+    reader = next(r for r in shown if r["role"] == "app_reader")
+    assert reader["password"] == secrets["app_reader"] and reader["port"] == fleet.lb_port
+    kwargs = {k: v for k, v in reader.items() if k != "role"}
+    with psycopg.connect(**kwargs) as c:  # verify-full through HAProxy with the fleet CA
+        assert c.execute("SELECT current_setting('cluster_name')").fetchone()[0] in {"c1", "c2"}
+
+    # no password in fleet.json, any server log, the HAProxy config, or any server's argv
+    texts = [(fleet.state_dir / "fleet.json").read_text(),
+             fleet.haproxy.config.read_text()]
+    texts += [fleet.node(n).log_file.read_text(errors="replace")
+              for n in ("producer", "c1", "c2")]
+    for pid in pids(fleet).values():
+        texts.append(Path(f"/proc/{pid}/cmdline").read_bytes().decode(errors="replace"))
+    for pw in secrets.values():
+        assert not any(pw in t for t in texts)
+
+
+def test_tcp_access_is_tls_only(fleet_factory):
+    fleet = fleet_factory(TWO, rows=0)
+    kwargs = fleet.connect_kwargs("c1", "app_reader", "sales_db")
+    with pytest.raises(psycopg.OperationalError, match="no encryption"):
+        psycopg.connect(**{**kwargs, "sslmode": "disable"})
+    # the certificate names 127.0.0.1 and localhost, nothing else
+    with pytest.raises(psycopg.OperationalError, match="does not match host name"):
+        psycopg.connect(**{**kwargs, "host": "rsfleet.invalid", "hostaddr": "127.0.0.1"})
+
+
+def test_down_purge_leaves_nothing(fleet_factory):
+    fleet = fleet_factory(TWO, rows=0)
+    before = pids(fleet)
+    result = cli(fleet, "down", "--purge")
+    assert result.exit_code == 0, result.output
+    assert not any(alive(p) for p in before.values())
+    assert not fleet.state_dir.exists()
+    again = cli(fleet, "down")
+    assert again.exit_code == 0 and "nothing to stop" in again.stdout
+
+
+@pytest.mark.xfail(strict=True, reason="`local up` rebuilds fleet.json from the spec file and "
+                   "forgets consumers added by `local scale`: they keep running, untracked")
+def test_up_after_scale_does_not_lose_the_added_consumer(fleet_factory):
+    fleet = fleet_factory(TWO, rows=0)
+    fleet = lifecycle.scale(fleet, 3)
+    c3 = fleet.node("c3")
+    c3_pid = c3.pid
+    try:
+        lifecycle.up(load_spec(spec_file(fleet)), fleet.state_dir, lb_port=fleet.lb_port,
+                     base_port=fleet.ports["producer"])
+        lifecycle.down(LocalFleet.open(fleet.env, fleet.state_dir))
+        assert not alive(c3_pid)
+    finally:
+        # today c3 is left running: stop it by its own pid file so nothing leaks
+        PgServer("c3", c3.root, c3.port).stop()
+
+
+@pytest.mark.xfail(strict=True, raises=UsageError, reason="`local scale` gives a new consumer "
+                   "the next port even when another process holds it, instead of skipping it")
+def test_scale_skips_a_port_held_by_another_process(fleet_factory):
+    fleet = fleet_factory(TWO, rows=0)
+    blocker = socket.socket()
+    blocker.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        next_port = max(fleet.ports.values()) + 1
+        try:
+            blocker.bind(("127.0.0.1", next_port))
+        except OSError:
+            pytest.skip(f"port {next_port} is already taken: the situation exists anyway")
+        blocker.listen()
+        fleet = lifecycle.scale(fleet, 3)
+        assert fleet.ports["c3"] != next_port and fleet.node("c3").is_running()
+    finally:
+        blocker.close()
+
+
+@pytest.mark.xfail(strict=True, reason="on a fleet with no shared tables yet, `local status` "
+                   "(sharing.local.consumer_ready) says ready while the targets controller keeps "
+                   "the consumers out of rotation; `up` also waits 10 s for them in vain")
+def test_status_ready_agrees_with_the_lb_on_an_unseeded_fleet(fleet_factory):
+    fleet = fleet_factory(TWO, rows=0)
+    rows = {r.name: r for r in lifecycle.status(fleet)}
+    assert [rows[n].ready for n in ("c1", "c2")] == [rows[n].in_rotation for n in ("c1", "c2")]
