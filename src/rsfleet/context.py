@@ -45,3 +45,8 @@ SpecOption = Annotated[
     typer.Option("--spec", help="A fleet spec (.tfvars) anywhere, instead of --env."),
 ]
 JsonOption = Annotated[bool, typer.Option("--json", help="Print machine-readable JSON.")]
+StateDirOption = Annotated[
+    Path | None,
+    typer.Option("--state-dir", envvar="RSFLEET_STATE_DIR",
+                 help="Local fleet state dir (default .rsfleet/ENV in the project)."),
+]

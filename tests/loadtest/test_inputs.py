@@ -82,7 +82,7 @@ def test_catalog_to_mix_quotes_and_skips_unsafe_names():
 
 def test_shared_objects_picks_the_share():
     spec = FleetSpec.model_validate({
-        "environment": "t", "producer": {"base_capacity": 8},
+        "environment": "qa", "producer": {"base_capacity": 8},
         "consumers": {"c1": {"base_capacity": 8}},
         "datashares": {"b_share": {"schemas": ["b"]},
                        "a_share": {"schemas": ["a"], "tables": ["x.y"],
@@ -90,7 +90,7 @@ def test_shared_objects_picks_the_share():
     })
     assert shared_objects(spec, None) == ("adb", ["a"], ["x.y"])
     assert shared_objects(spec, "b_share_db") == ("b_share_db", ["b"], [])
-    nospec = FleetSpec.model_validate({"environment": "t", "producer": {"base_capacity": 8},
+    nospec = FleetSpec.model_validate({"environment": "qa", "producer": {"base_capacity": 8},
                                        "consumers": {"c1": {"base_capacity": 8}}})
     with pytest.raises(UsageError, match="no datashares"):
         shared_objects(nospec, None)

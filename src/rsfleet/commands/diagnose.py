@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from rsfleet.context import EnvOption, JsonOption, SpecOption, app_context
+from rsfleet.context import EnvOption, JsonOption, SpecOption, StateDirOption, app_context
 
 _STYLE = {"ok": "green", "broken": "bold red", "warning": "yellow", "skipped": "dim"}
 _LABEL = {"ok": "ok", "broken": "BROKEN", "warning": "warn", "skipped": "skip"}
@@ -17,9 +17,7 @@ def diagnose(
     ctx: typer.Context,
     env: EnvOption = None,
     spec: SpecOption = None,
-    state_dir: Annotated[Path | None, typer.Option(
-        "--state-dir", envvar="RSFLEET_STATE_DIR",
-        help="Local fleet state dir (default .rsfleet/ENV).")] = None,
+    state_dir: StateDirOption = None,
     tf_outputs: Annotated[Path | None, typer.Option(
         "--tf-outputs", help="aws: `terraform output -json` saved in this file.")] = None,
     host: Annotated[str | None, typer.Option("--host", help="Check this LB host instead.")] = None,

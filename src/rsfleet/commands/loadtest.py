@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from rsfleet.context import EnvOption, SpecOption, app_context
+from rsfleet.context import EnvOption, SpecOption, StateDirOption, app_context
 from rsfleet.errors import FleetError, UsageError
 
 if TYPE_CHECKING:
@@ -28,9 +28,7 @@ def loadtest(
     ctx: typer.Context,
     env: EnvOption = None,
     spec: SpecOption = None,
-    state_dir: Annotated[Path | None, typer.Option(
-        "--state-dir", envvar="RSFLEET_STATE_DIR",
-        help="Local fleet state dir (default .rsfleet/ENV).")] = None,
+    state_dir: StateDirOption = None,
     sessions: Annotated[int, typer.Option("--sessions", "-n",
                                           help="Concurrent client sessions.")] = 64,
     connect_mode: ConnectModeOpt = "per-session",

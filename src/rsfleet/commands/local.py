@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from rsfleet.context import EnvOption, JsonOption, SpecOption, load_spec
+from rsfleet.context import EnvOption, JsonOption, SpecOption, StateDirOption, load_spec
 from rsfleet.errors import UsageError
 from rsfleet.output import console, print_json
 
@@ -18,11 +18,7 @@ app = typer.Typer(
     "HAProxy on 127.0.0.1, built from the same spec as the AWS fleet.",
 )
 
-StateDir = Annotated[
-    Path | None,
-    typer.Option("--state-dir", envvar="RSFLEET_STATE_DIR",
-                 help="State dir (default: .rsfleet/ENV in the project)."),
-]
+StateDir = StateDirOption
 Name = Annotated[str, typer.Argument(help="Consumer name, e.g. c1.")]
 
 
