@@ -198,12 +198,18 @@ def sql_cmd(
         typer.Option(help="NAME=GUID for a consumer; repeat. Default: from Terraform outputs, "
                      "else a marked placeholder."),
     ] = None,
-    outputs: OutputsOption = None,
+    outputs: Annotated[
+        Path | None,
+        typer.Option("--outputs", help="Terraform outputs saved with `terraform output -json` "
+                     "(default: `terraform output -json` when the environment is initialised "
+                     "here)."),
+    ] = None,
 ) -> None:
     """The full Redshift SQL for a fresh fleet (= Terraform's data_sharing_commands).
 
-    Prints SQL only; notes go to stderr. Namespace ids: the options, else --outputs FILE,
-    else `terraform output` when the environment is initialised, else <...> placeholders.
+    Prints SQL only; notes go to stderr.
+
+    Namespace ids: the options; else --outputs; else `terraform output`; else placeholders.
     """
     fleet, path = load_spec(env, spec)
     from rsfleet.sharing.usecases import fresh_sql, known_namespace_ids, parse_consumer_ids
