@@ -117,7 +117,7 @@ def test_bad_input(fleet_factory, tmp_path, traversable_tmp):
     assert result.exit_code == 2 and "unknown consumer 'c9'" in result.stderr
     # a port already in use by someone else: one line, exit 2, nothing started
     spec = tmp_path / "x.tfvars"
-    spec.write_text('environment = "x"\nproducer = { base_capacity = 8 }\n'
+    spec.write_text('environment = "xy"\nproducer = { base_capacity = 8 }\n'
                     'consumers = { c1 = { base_capacity = 8 } }\n', encoding="utf-8")
     state = traversable_tmp / "state"
     result = runner.invoke(app, ["local", "up", "--spec", str(spec), "--state-dir", str(state),
@@ -129,7 +129,7 @@ def test_bad_input(fleet_factory, tmp_path, traversable_tmp):
     # a corrupt state dir
     (state).mkdir(exist_ok=True)
     (state / "fleet.json").write_text("{not json", encoding="utf-8")
-    result = runner.invoke(app, ["local", "status", "--state-dir", str(state), "--env", "x"])
+    result = runner.invoke(app, ["local", "status", "--state-dir", str(state), "--env", "xy"])
     assert result.exit_code == 2 and "corrupt" in result.stderr
     # the traversal check: PostgreSQL's user must be able to enter the state dir
     private = tmp_path / "private"
@@ -143,7 +143,7 @@ def test_bad_input(fleet_factory, tmp_path, traversable_tmp):
 def test_missing_binaries_is_one_line(tmp_path):
     env = {**os.environ, "RSFLEET_PG_BIN": str(tmp_path)}
     spec = tmp_path / "x.tfvars"
-    spec.write_text('environment = "x"\nproducer = { base_capacity = 8 }\n'
+    spec.write_text('environment = "xy"\nproducer = { base_capacity = 8 }\n'
                     'consumers = { c1 = { base_capacity = 8 } }\n', encoding="utf-8")
     proc = subprocess.run([sys.executable, "-m", "rsfleet", "local", "up", "--spec", str(spec),
                            "--state-dir", str(tmp_path / "s")], env=env, capture_output=True,
