@@ -24,6 +24,9 @@ from rsfleet.errors import FleetError, UsageError
 
 Profile = Literal["rsfleet", "baseline"]
 BACKEND = "consumers"
+# Server options of the rsfleet profile; also used for servers added at run time.
+RSFLEET_SERVER_OPTIONS = ("check inter 500ms fastinter 250ms downinter 1s fall 2 rise 2 "
+                          "on-marked-down shutdown-sessions")
 
 
 @dataclass(frozen=True)
@@ -38,8 +41,7 @@ def render_config(
     state_file: Path | None = None, profile: Profile = "rsfleet", lb_host: str = "127.0.0.1",
 ) -> str:
     if profile == "rsfleet":
-        server_opts = "check inter 500ms fastinter 250ms downinter 1s fall 2 rise 2 " \
-                      "on-marked-down shutdown-sessions disabled"
+        server_opts = f"{RSFLEET_SERVER_OPTIONS} disabled"
         defaults_extra = ["  option redispatch 1", "  retries 3"]
     else:
         server_opts = "check inter 3s fall 3 rise 2"

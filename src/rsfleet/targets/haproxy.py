@@ -21,14 +21,14 @@ from collections.abc import Mapping
 from typing import Any
 
 from rsfleet.errors import FleetError
+from rsfleet.local.haproxy import RSFLEET_SERVER_OPTIONS
 from rsfleet.targets.reconciler import Action, ActualTarget, LbState
 
 BACKEND = "consumers"
 _MAINT_BITS = 0x01 | 0x02 | 0x20 | 0x40
 _DRAIN_BITS = 0x08 | 0x10
 # Options for servers added at run time: the same fast checks as the configured ones.
-SERVER_OPTIONS = ("check inter 500ms fastinter 250ms downinter 1s fall 2 rise 2 "
-                  "on-marked-down shutdown-sessions")  # = local/haproxy.py profile rsfleet
+SERVER_OPTIONS = RSFLEET_SERVER_OPTIONS  # the same servers as `rsfleet local up` writes
 
 
 class HaproxyTargets:
