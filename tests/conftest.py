@@ -1,19 +1,42 @@
-"""Shared fixtures.
+"""Shared fixtures and helpers (real PostgreSQL and HAProxy, 127.0.0.1 only, free ports,
+private dirs; everything a fixture starts is stopped by pid file at teardown).
 
-- `free_port()`: a free TCP port on 127.0.0.1.
-- `fleet_factory`: starts real local fleets (PostgreSQL producer + consumers + HAProxy) from a
-  spec text, each in its own state dir and free ports; stops every process it started (by
-  pid file) at teardown. `make(spec_text, rows=2000)` -> LocalFleet (seeded and shared).
+Helpers (import them: `from conftest import free_port`):
+
+- `free_port() -> int`: a free TCP port on 127.0.0.1 (the OS picks it).
+- `free_port_block(size) -> int`: a base port with `size` consecutive free ports.
+- `state_root() -> Path`: a fresh private dir under /var/tmp that the unprivileged
+  PostgreSQL user can traverse (pytest's tmp dirs under /tmp/pytest-of-root are 0700 root).
+
+Fixtures:
+
+- `pg_server_factory` (function scope): `make(name, *, logical=False, cluster_name=None)
+  -> PgServer`, one started PostgreSQL cluster on a free port: TLS on (the factory's own CA,
+  `server.ca_file`), hostssl + scram only, superuser `server.superuser` with a generated
+  `server.password`, `wal_level=logical` when `logical=True` (else `replica`),
+  `cluster_name` = `cluster_name or name`. Connect with `psycopg.connect(**server.admin_kwargs(
+  "postgres"))` (unix socket) or `**server.tcp_kwargs(dbname=...)` (TCP, verify-full).
+- `fleet_factory` (function scope): `make(spec_text=DEV_SPEC, *, rows=2000) -> LocalFleet`,
+  a whole local fleet (`rsfleet local up` + `local seed --rows`; seeding also shares) in its
+  own state dir with free ports.
+- `local_fleet` (module scope): `make(consumers=3, *, rows=2000, spec_text=None) ->
+  LocalFleet`, the same with N consumers c1..cN sharing `sales` into `sales_db`; fleets live
+  until the end of the test module. Share one across a module with
+  `@pytest.fixture(scope="module") def fleet(local_fleet): return local_fleet(3)`.
+- `traversable_tmp`: like tmp_path, but the PostgreSQL user can enter it.
 """
 
 from __future__ import annotations
 
+import contextlib
 import random
+import secrets
 import shutil
 import socket
 import tempfile
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -27,6 +50,15 @@ consumers   = {
 }
 datashares  = { sales_share = { schemas = ["sales"], consumer_database = "sales_db" } }
 """
+
+
+def fleet_spec(consumers: int) -> str:
+    """A spec text with consumers c1..cN sharing schema `sales` into database `sales_db`."""
+    lines = "\n".join(f"  c{i} = {{ base_capacity = 8 }}" for i in range(1, consumers + 1))
+    return (f'environment = "test"\nproducer = {{ base_capacity = 8 }}\n'
+            f"consumers = {{\n{lines}\n}}\n"
+            'datashares = { sales_share = { schemas = ["sales"], '
+            'consumer_database = "sales_db" } }\n')
 
 
 def free_port() -> int:
@@ -54,36 +86,95 @@ def state_root() -> Path:
 
 
 @pytest.fixture
-def fleet_factory() -> Iterator[Callable[..., object]]:
-    from rsfleet.local.fleet import LocalFleet
-    from rsfleet.local.lifecycle import down, seed, up
-    from rsfleet.spec.loader import load_spec
+def pg_server_factory() -> Iterator[Callable[..., Any]]:
+    from rsfleet.local.fleet import ADMIN, COMMON_SETTINGS, HBA
+    from rsfleet.local.postgres import PgServer
+    from rsfleet.local.tls import ensure_certificates
 
-    started: list[LocalFleet] = []
-    roots: list[Path] = []
+    root = state_root()
+    tls = ensure_certificates(root / "tls")
+    servers: list[PgServer] = []
 
-    def make(spec_text: str = DEV_SPEC, *, rows: int = 2000) -> LocalFleet:
+    def make(name: str, *, logical: bool = False, cluster_name: str | None = None) -> PgServer:
+        for _ in range(5):  # another worker may grab the port between pick and bind
+            server = PgServer(name, root / f"{name}-{len(servers)}", free_port(),
+                              ca_file=tls.ca_cert)
+            settings = {**COMMON_SETTINGS, "wal_level": "logical" if logical else "replica",
+                        "cluster_name": f"'{cluster_name or name}'", "fsync": "off",
+                        "synchronous_commit": "off", "full_page_writes": "off"}
+            server.init(superuser=ADMIN, password=secrets.token_urlsafe(18), settings=settings,
+                        tls=(tls.server_cert, tls.server_key), hba=HBA)
+            servers.append(server)
+            try:
+                server.start()
+                return server
+            except Exception:
+                if server.is_running():
+                    raise
+        raise RuntimeError(f"could not start PostgreSQL {name} on a free port")
+
+    yield make
+    for server in servers:
+        with contextlib.suppress(Exception):
+            server.stop("immediate")
+    shutil.rmtree(root, ignore_errors=True)
+
+
+class _Fleets:
+    """Starts local fleets and stops every one of them (by pid files) at close()."""
+
+    def __init__(self) -> None:
+        self.started: list[Any] = []
+        self.roots: list[Path] = []
+
+    def make(self, spec_text: str, rows: int) -> Any:
+        from rsfleet.local.fleet import LocalFleet
+        from rsfleet.local.lifecycle import seed, up
+        from rsfleet.spec.loader import load_spec
+
         root = state_root()
-        roots.append(root)
+        self.roots.append(root)
         spec_file = root / "spec.tfvars"
         spec_file.write_text(spec_text, encoding="utf-8")
         spec = load_spec(spec_file)
         base = free_port_block(len(spec.consumers) + 3)
+        self.started.append((spec.environment, root / "state"))
         fleet = up(spec, root / "state", lb_port=free_port(), base_port=base)
-        started.append(fleet)
         if rows:
             seed(fleet, rows)
         return LocalFleet.open(spec.environment, root / "state")
 
+    def close(self) -> None:
+        from rsfleet.local.fleet import LocalFleet
+        from rsfleet.local.lifecycle import down
+
+        for env, state in self.started:
+            with contextlib.suppress(Exception):
+                down(LocalFleet.open(env, state))
+        for root in self.roots:
+            shutil.rmtree(root, ignore_errors=True)
+
+
+@pytest.fixture
+def fleet_factory() -> Iterator[Callable[..., Any]]:
+    fleets = _Fleets()
+
+    def make(spec_text: str = DEV_SPEC, *, rows: int = 2000) -> Any:
+        return fleets.make(spec_text, rows)
+
     yield make
-    for fleet in started:
-        try:
-            current = LocalFleet.open(fleet.env, fleet.state_dir)
-        except Exception:
-            current = fleet
-        down(current)
-    for root in roots:
-        shutil.rmtree(root, ignore_errors=True)
+    fleets.close()
+
+
+@pytest.fixture(scope="module")
+def local_fleet() -> Iterator[Callable[..., Any]]:
+    fleets = _Fleets()
+
+    def make(consumers: int = 3, *, rows: int = 2000, spec_text: str | None = None) -> Any:
+        return fleets.make(spec_text or fleet_spec(consumers), rows)
+
+    yield make
+    fleets.close()
 
 
 @pytest.fixture

@@ -1,8 +1,9 @@
 """One PostgreSQL cluster of the local fleet: initdb, configure, start/stop/kill by pid.
 
 PostgreSQL refuses to run as root. When rsfleet runs as root, the servers run as an
-unprivileged OS user (RSFLEET_PG_USER, default `postgres`, which Debian's package creates)
-through `runuser`; their directories are chowned to that user.
+unprivileged OS user through `runuser`, and their directories are chowned to that user:
+RSFLEET_PG_USER when set (it must exist), else `postgres` (Debian's package creates it), else
+a system user `rsfleet-pg` that rsfleet creates once with useradd, else `nobody`.
 """
 
 from __future__ import annotations
@@ -15,7 +16,8 @@ import shutil
 import signal
 import subprocess
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from functools import cache
 from pathlib import Path
 
 from rsfleet.errors import FleetError, UsageError
@@ -61,15 +63,42 @@ def server_user() -> str | None:
     """The OS user servers run as: None when not root (run as ourselves)."""
     if os.geteuid() != 0:
         return None
-    name = os.environ.get("RSFLEET_PG_USER", "postgres")
+    return _root_server_user(os.environ.get("RSFLEET_PG_USER") or None)
+
+
+DEDICATED_USER = "rsfleet-pg"
+
+
+@cache
+def _root_server_user(wanted: str | None) -> str:
+    if wanted:
+        if not _user_exists(wanted):
+            raise UsageError(
+                f"RSFLEET_PG_USER={wanted}: no such user to run PostgreSQL as",
+                hint=f"create it (useradd --system {wanted}) or unset RSFLEET_PG_USER")
+        return wanted
+    for name in ("postgres", DEDICATED_USER):
+        if _user_exists(name):
+            return name
+    useradd = shutil.which("useradd")
+    if useradd:
+        subprocess.run([useradd, "--system", "--no-create-home", "--home-dir", "/nonexistent",
+                        "--shell", "/usr/sbin/nologin", DEDICATED_USER],
+                       capture_output=True, check=False)
+        if _user_exists(DEDICATED_USER):
+            return DEDICATED_USER
+    if _user_exists("nobody"):
+        return "nobody"
+    raise UsageError("running as root, and no unprivileged user to run PostgreSQL as",
+                     hint="create one (useradd --system postgres) or set RSFLEET_PG_USER")
+
+
+def _user_exists(name: str) -> bool:
     try:
         pwd.getpwnam(name)
     except KeyError:
-        raise UsageError(
-            f"running as root, but user {name!r} to run PostgreSQL as does not exist",
-            hint="create it (useradd --system postgres) or set RSFLEET_PG_USER",
-        ) from None
-    return name
+        return False
+    return True
 
 
 def as_server_user(cmd: list[str]) -> list[str]:
@@ -97,6 +126,9 @@ class PgServer:
     root: Path  # this node's directory: data/, sock/, server.log, tls files
     port: int
     host: str = "127.0.0.1"
+    ca_file: Path | None = None  # the CA that signed the server certificate (TCP clients)
+    superuser: str | None = None  # set by init()
+    password: str | None = field(default=None, repr=False)  # superuser's, set by init()
 
     @property
     def data_dir(self) -> Path:
@@ -147,6 +179,7 @@ class PgServer:
     def init(self, *, superuser: str, password: str, settings: dict[str, str],
              tls: tuple[Path, Path] | None, hba: list[str]) -> None:
         """initdb (password through a 0600 file, never argv) and write the configuration."""
+        self.superuser, self.password = superuser, password
         self.root.mkdir(parents=True, exist_ok=True)
         os.chmod(self.root, 0o700)
         give_to_server_user(self.root)
@@ -220,3 +253,20 @@ class PgServer:
         """Superuser-style access over the node's own unix socket (no TCP, no TLS needed)."""
         return {"host": str(self.socket_dir), "port": self.port, "user": user,
                 "password": password, "dbname": dbname, "connect_timeout": 5}
+
+    def admin_kwargs(self, dbname: str = "postgres") -> dict[str, object]:
+        """The superuser of init() over the unix socket."""
+        if self.superuser is None or self.password is None:
+            raise FleetError(f"{self.name}: superuser credentials unknown (init() not called)")
+        return self.connect_kwargs(self.superuser, self.password, dbname)
+
+    def tcp_kwargs(self, user: str | None = None, password: str | None = None,
+                   dbname: str = "postgres") -> dict[str, object]:
+        """TCP to 127.0.0.1:port with TLS (verify-full against ca_file when known)."""
+        kw: dict[str, object] = {
+            "host": self.host, "port": self.port, "user": user or self.superuser,
+            "password": password if password is not None else self.password,
+            "dbname": dbname, "connect_timeout": 5, "sslmode": "require"}
+        if self.ca_file is not None:
+            kw.update(sslmode="verify-full", sslrootcert=str(self.ca_file))
+        return kw
