@@ -2,9 +2,8 @@
 idempotent `up`, recovery from a crash of every process, `status --json`, credentials and
 where secrets must not appear, TLS-only access, `down --purge`.
 
-The tests marked xfail(strict=True) pin known defects (see docs/local-fleet.md, "Known
-problems"): they fail today for the stated reason; when the defect is fixed they XPASS,
-which fails the run, so the marker gets removed with the fix.
+The last three tests pinned defects that are fixed: `up` after `scale` keeps the added
+consumer, `scale` skips a port held by another process, `status` readiness agrees with the LB.
 """
 
 from __future__ import annotations
@@ -21,7 +20,6 @@ import pytest
 from typer.testing import CliRunner
 
 from rsfleet.cli import app
-from rsfleet.errors import UsageError
 from rsfleet.local import lifecycle
 from rsfleet.local.fleet import LocalFleet, wait_until
 from rsfleet.local.postgres import PgServer, process_alive
@@ -160,8 +158,6 @@ def test_down_purge_leaves_nothing(fleet_factory):
     assert again.exit_code == 0 and "nothing to stop" in again.stdout
 
 
-@pytest.mark.xfail(strict=True, reason="`local up` rebuilds fleet.json from the spec file and "
-                   "forgets consumers added by `local scale`: they keep running, untracked")
 def test_up_after_scale_does_not_lose_the_added_consumer(fleet_factory):
     fleet = fleet_factory(TWO, rows=0)
     fleet = lifecycle.scale(fleet, 3)
@@ -177,8 +173,6 @@ def test_up_after_scale_does_not_lose_the_added_consumer(fleet_factory):
         PgServer("c3", c3.root, c3.port).stop()
 
 
-@pytest.mark.xfail(strict=True, raises=UsageError, reason="`local scale` gives a new consumer "
-                   "the next port even when another process holds it, instead of skipping it")
 def test_scale_skips_a_port_held_by_another_process(fleet_factory):
     fleet = fleet_factory(TWO, rows=0)
     blocker = socket.socket()
@@ -196,9 +190,6 @@ def test_scale_skips_a_port_held_by_another_process(fleet_factory):
         blocker.close()
 
 
-@pytest.mark.xfail(strict=True, reason="on a fleet with no shared tables yet, `local status` "
-                   "(sharing.local.consumer_ready) says ready while the targets controller keeps "
-                   "the consumers out of rotation; `up` also waits 10 s for them in vain")
 def test_status_ready_agrees_with_the_lb_on_an_unseeded_fleet(fleet_factory):
     fleet = fleet_factory(TWO, rows=0)
     rows = {r.name: r for r in lifecycle.status(fleet)}

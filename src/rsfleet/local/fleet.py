@@ -13,6 +13,7 @@ import socket
 import stat
 import subprocess
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -101,7 +102,10 @@ class LocalFleet:
 
     @classmethod
     def plan(cls, spec: FleetSpec, state_dir: Path, *, lb_port: int, base_port: int,
-             previous: LocalFleet | None = None) -> LocalFleet:
+             previous: LocalFleet | None = None,
+             port_ok: Callable[[int], bool] = lambda _port: True) -> LocalFleet:
+        """Ports: the previous fleet's stay; a new consumer gets the next port after the
+        producer's that is unused by the fleet and `port_ok` (e.g. free on 127.0.0.1)."""
         ports = dict(previous.ports) if previous else {}
         ports.setdefault(PRODUCER, base_port)
         used = set(ports.values())
@@ -109,8 +113,11 @@ class LocalFleet:
         for name in spec.consumers:  # spec order; stable across restarts and scaling
             if name in ports:
                 continue
-            while nxt in used or nxt == lb_port:
+            while nxt in used or nxt == lb_port or not port_ok(nxt):
                 nxt += 1
+                if nxt > 65535:
+                    raise UsageError(f"no free port left for consumer {name}",
+                                     hint="pass a lower --base-port")
             ports[name] = nxt
             used.add(nxt)
         for gone in [n for n in ports if n != PRODUCER and n not in spec.consumers]:

@@ -45,9 +45,11 @@ def up(spec: FleetSpec, state_dir: Path, *, lb_port: int, base_port: int,
     if (state_dir / "fleet.json").is_file():
         previous = LocalFleet.open(spec.environment, state_dir)
         if previous.lb_port != lb_port or previous.ports.get(PRODUCER) != base_port:
+            # A fleet keeps the ports it was created with (clients know them).
             lb_port, base_port = previous.lb_port, previous.ports[PRODUCER]
+        spec = _keep_scaled_consumers(spec, previous, log)
     fleet = LocalFleet.plan(spec, state_dir, lb_port=lb_port, base_port=base_port,
-                            previous=previous)
+                            previous=previous, port_ok=port_free)
     state_dir.mkdir(parents=True, exist_ok=True)
     state_dir.chmod(0o711)  # the server user must traverse it; nothing listable
     check_reachable_by_server_user(state_dir)
@@ -84,6 +86,19 @@ def up(spec: FleetSpec, state_dir: Path, *, lb_port: int, base_port: int,
         raise
     share_and_gate(fleet, log=log, ready_timeout=ready_timeout)
     return fleet
+
+
+def _keep_scaled_consumers(spec: FleetSpec, previous: LocalFleet, log: Log) -> FleetSpec:
+    """Consumers the fleet has but the spec file lacks (added by `local scale`) stay part of
+    the fleet: `up` never forgets a consumer it started. `local scale N` removes them."""
+    extra = [n for n in previous.spec.consumers if n not in spec.consumers]
+    if not extra:
+        return spec
+    doc = spec.model_dump()
+    doc["consumers"].update({n: previous.spec.consumers[n].model_dump() for n in extra})
+    log(f"keeping {', '.join(extra)} (not in the spec file: added by `local scale`; "
+        "remove with `rsfleet local scale N`)")
+    return FleetSpec.model_validate(doc)
 
 
 def _ours(fleet: LocalFleet, name: str) -> bool:
@@ -138,15 +153,30 @@ def share_and_gate(fleet: LocalFleet, *, log: Log = _quiet, ready_timeout: float
     for line in apply_local(fleet):
         log(line.replace("\n", " "))
     pending = [n for n in fleet.spec.lb_consumers if fleet.node(n).is_running()]
+    # Wait while the initial copies run (subscriptions catching up) ...
     wait_until(lambda: all(consumer_ready(fleet, n)[0] for n in pending), ready_timeout, 0.25)
+    # ... then one pass of the readiness controller (same probe: shared tables readable).
     sync_targets(fleet, log=log)
     # HAProxy's own checks (rise 2) must also see the server up before it gets sessions.
     from rsfleet.adapters.haproxy import HaproxyRuntime
 
     runtime = HaproxyRuntime(fleet.haproxy_socket)
-    ready = {n for n in pending if consumer_ready(fleet, n)[0]}
+    probe = readiness_probe(fleet)
+    ready = {n for n in pending if probe(n)[0]}
     wait_until(lambda: ready <= {s.name for s in runtime.servers("consumers")
                                  if s.in_rotation}, 10, 0.1)
+
+
+def readiness_probe(fleet: LocalFleet) -> Callable[[str], tuple[bool, str]]:
+    """The targets controller's probe (direct connection as app_reader, every shared table
+    readable, plus the sharing executor's subscription state and lag bound)."""
+    try:
+        from rsfleet.targets.readiness import local_probe
+    except ImportError:
+        from rsfleet.sharing.local import consumer_ready
+
+        return lambda name: consumer_ready(fleet, name)
+    return local_probe(fleet, timeout=2.0)
 
 
 def sync_targets(fleet: LocalFleet, *, log: Log = _quiet) -> None:
@@ -301,7 +331,7 @@ class NodeStatus:
 
 def status(fleet: LocalFleet) -> list[NodeStatus]:
     from rsfleet.adapters.haproxy import HaproxyRuntime
-    from rsfleet.sharing.local import consumer_ready, subscription_name
+    from rsfleet.sharing.local import subscription_name
 
     lb = {}
     if fleet.haproxy.is_running():
@@ -318,9 +348,10 @@ def status(fleet: LocalFleet) -> list[NodeStatus]:
                 lags[slot] = int(lag or 0)
     out = [NodeStatus(PRODUCER, "producer", prod.port, prod.pid if prod.is_running() else None,
                       prod.is_running(), None, "", None, None, None)]
+    probe = readiness_probe(fleet)
     for name, node in fleet.consumers.items():
         running = node.is_running()
-        ready, reason = consumer_ready(fleet, name) if running else (False, "down")
+        ready, reason = probe(name) if running else (False, "down")
         slot_lags = [lags[subscription_name(s, name)] for s in fleet.spec.shares_of(name)
                      if subscription_name(s, name) in lags]
         srv = lb.get(name)
