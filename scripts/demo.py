@@ -77,10 +77,19 @@ def main() -> int:
     rsfleet("local", "restart", "c1", *env)
     rsfleet("local", "status", *env)
 
+    step("6. Connect yourself", "Read-only app_reader through HAProxy, verify-full TLS with the "
+         "fleet's CA (add --show to print the password).")
+    rsfleet("local", "credentials", *env)
+
     console.print()
     console.print(Rule("[bold green]done"))
     console.print(f"Report: {args.report / 'report.html'} (and report.png); raw result: "
                   f"{args.report / 'result.json'}")
+    from rsfleet.local.fleet import default_state_dir
+
+    state = default_state_dir(args.env)
+    console.print(f"State dir: {state} (fleet.json, secrets.json 0600, tls/, "
+                  "nodes/<name>/server.log, haproxy/)")
     console.print(f"The fleet is still running (`rsfleet local status --env {args.env}`). "
                   "Stop it with [bold]make demo-down[/].")
     console.print(f"Demo took {time.monotonic() - start:.0f} s.", style="dim")

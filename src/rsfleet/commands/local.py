@@ -45,6 +45,7 @@ def up(
 ) -> None:
     """Start the fleet from the spec (idempotent; recovers from a crashed run)."""
     from rsfleet.local.fleet import default_state_dir
+    from rsfleet.local.lifecycle import in_rotation
     from rsfleet.local.lifecycle import up as do_up
 
     for port in (lb_port, base_port):
@@ -56,6 +57,10 @@ def up(
     console.print(f"[green]fleet {fleet.env} is up[/]: connect through HAProxy at "
                   f"127.0.0.1:{fleet.lb_port} (TLS, CA {fleet.ca_file}); "
                   f"`rsfleet local status --env {fleet.env}`", highlight=False)
+    if fleet.spec.datashares and not in_rotation(fleet):
+        console.print("[yellow]no consumer is in rotation yet[/]: the shared schemas have no "
+                      f"tables; load sample data with `rsfleet local seed --env {fleet.env}`",
+                      highlight=False)
 
 
 @app.command()

@@ -150,8 +150,14 @@ def share_and_gate(fleet: LocalFleet, *, log: Log = _quiet, ready_timeout: float
     """Apply the datashares, wait for the initial copies, and let ready consumers in."""
     from rsfleet.sharing.local import apply_local, consumer_ready
 
-    for line in apply_local(fleet):
-        log(line.replace("\n", " "))
+    steps = apply_local(fleet)
+    if steps:  # a summary; `rsfleet share plan` / `share apply` show every statement
+        per_target: dict[str, int] = {}
+        for step in steps:
+            where = getattr(step, "target", "?").split(" (")[0].removeprefix("consumer ")
+            per_target[where] = per_target.get(where, 0) + 1
+        log("datashares: " + ", ".join(f"{n} statement(s) on {t}"
+                                       for t, n in per_target.items()))
     pending = [n for n in fleet.spec.lb_consumers if fleet.node(n).is_running()]
     # Wait while the initial copies run (subscriptions catching up) ...
     wait_until(lambda: all(consumer_ready(fleet, n)[0] for n in pending), ready_timeout, 0.25)
@@ -165,6 +171,18 @@ def share_and_gate(fleet: LocalFleet, *, log: Log = _quiet, ready_timeout: float
     ready = {n for n in pending if probe(n)[0]}
     wait_until(lambda: ready <= {s.name for s in runtime.servers("consumers")
                                  if s.in_rotation}, 10, 0.1)
+
+
+def in_rotation(fleet: LocalFleet) -> set[str]:
+    """Consumers HAProxy sends new sessions to right now."""
+    from rsfleet.adapters.haproxy import HaproxyRuntime
+
+    if not fleet.haproxy.is_running():
+        return set()
+    with contextlib.suppress(FleetError):
+        return {s.name for s in HaproxyRuntime(fleet.haproxy_socket).servers("consumers")
+                if s.in_rotation}
+    return set()
 
 
 def readiness_probe(fleet: LocalFleet) -> Callable[[str], tuple[bool, str]]:
