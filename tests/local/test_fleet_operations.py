@@ -194,3 +194,39 @@ def test_status_ready_agrees_with_the_lb_on_an_unseeded_fleet(fleet_factory):
     fleet = fleet_factory(TWO, rows=0)
     rows = {r.name: r for r in lifecycle.status(fleet)}
     assert [rows[n].ready for n in ("c1", "c2")] == [rows[n].in_rotation for n in ("c1", "c2")]
+
+
+def test_down_stops_nodes_fleet_json_lost_even_when_it_is_corrupt(fleet_factory, tmp_path):
+    fleet = fleet_factory(TWO, rows=0)
+    fleet = lifecycle.scale(fleet, 3)
+    c3_pid = fleet.node("c3").pid
+    # as if a crash lost c3 from fleet.json: its node dir and pid file remain
+    doc = json.loads((fleet.state_dir / "fleet.json").read_text())
+    doc["ports"].pop("c3")
+    doc["spec"]["consumers"].pop("c3")
+    (fleet.state_dir / "fleet.json").write_text(json.dumps(doc))
+    result = cli(fleet, "down")
+    assert result.exit_code == 0, result.output
+    assert "c3 (not in fleet.json)" in result.stdout
+    assert not alive(c3_pid)
+
+    # fleet.json unreadable: `down --purge` still stops what the dir's pid files name
+    fleet = lifecycle.up(LocalFleet.open(fleet.env, fleet.state_dir).spec, fleet.state_dir,
+                         lb_port=fleet.lb_port, base_port=fleet.ports["producer"])
+    running = pids(fleet)
+    assert all(alive(p) for p in running.values())
+    (fleet.state_dir / "fleet.json").write_text("{corrupt")
+    assert cli(fleet, "status").exit_code == 2
+    result = cli(fleet, "down", "--purge")
+    assert result.exit_code == 0, result.output
+    assert not any(alive(p) for p in running.values())
+    assert not fleet.state_dir.exists()
+
+    # and never deletes a directory that is not a state dir
+    other = tmp_path / "not-a-fleet"
+    other.mkdir()
+    (other / "precious.txt").write_text("keep me")
+    result = runner.invoke(app, ["local", "down", "--purge", "--state-dir", str(other),
+                                 "--env", "test"])
+    assert result.exit_code == 2 and "not an rsfleet state dir" in result.stderr
+    assert (other / "precious.txt").exists()

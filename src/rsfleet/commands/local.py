@@ -139,15 +139,15 @@ def down(
     from rsfleet.errors import FleetError
     from rsfleet.local.fleet import default_state_dir
     from rsfleet.local.lifecycle import down as do_down
-    from rsfleet.local.lifecycle import purge_state_dir
+    from rsfleet.local.lifecycle import down_state_dir
 
     try:
         fleet = _open(env, spec, state_dir)
     except (FleetError, UsageError):
         target = state_dir or (default_state_dir(env) if env else None)
-        if purge and target is not None and target.exists():
-            purge_state_dir(target)
-            console.print(f"removed {target}")
+        if target is not None and target.exists():
+            # fleet.json missing or corrupt: stop what the dir's own pid files name
+            down_state_dir(target, purge=purge, log=_log)
             return
         console.print("nothing to stop: no local fleet")
         return

@@ -23,7 +23,7 @@ from rsfleet.local.fleet import (
     wait_until,
     write_haproxy,
 )
-from rsfleet.local.postgres import pg_bin_dir
+from rsfleet.local.postgres import PgServer, pg_bin_dir
 from rsfleet.local.tls import ensure_certificates
 from rsfleet.spec.models import FleetSpec
 
@@ -225,18 +225,50 @@ def down(fleet: LocalFleet, *, purge: bool = False, log: Log = _quiet) -> None:
         if node.is_running():
             node.stop()
             log(f"stopped {name}")
+    for node in _stray_nodes(fleet.state_dir, known=set(fleet.ports)):
+        node.stop()  # a node dir fleet.json does not list (e.g. a scale that crashed)
+        log(f"stopped {node.name} (not in fleet.json)")
     if purge:
         shutil.rmtree(fleet.state_dir)
         log(f"removed {fleet.state_dir}")
 
 
-def purge_state_dir(state_dir: Path) -> None:
-    """Remove a state dir that cannot be opened (corrupt): only when nothing of it runs."""
-    if (state_dir / "haproxy" / "haproxy.pid").exists() or any(
-            (state_dir / "nodes").glob("*/data/postmaster.pid")):
-        raise UsageError(f"{state_dir} still has pid files of running processes",
-                         hint="stop them first; rsfleet never kills by name")
-    shutil.rmtree(state_dir, ignore_errors=True)
+def _stray_nodes(state_dir: Path, known: set[str]) -> list[PgServer]:
+    """Running PostgreSQL servers whose node dir is in the state dir but not in `known`."""
+    nodes = state_dir / "nodes"
+    if not nodes.is_dir():
+        return []
+    found = [PgServer(d.name, d, 0) for d in sorted(nodes.iterdir())
+             if d.is_dir() and d.name not in known]
+    return [n for n in found if n.is_running()]
+
+
+STATE_PARTS = ("fleet.json", "secrets.json", "nodes", "haproxy", "tls")
+
+
+def down_state_dir(state_dir: Path, *, purge: bool = False, log: Log = _quiet) -> None:
+    """`down` for a state dir whose fleet.json cannot be read: stop what its own pid files
+    name (HAProxy, every node dir), then remove it when asked."""
+    from rsfleet.local.haproxy import HaproxyProcess
+
+    if not any((state_dir / part).exists() for part in STATE_PARTS):
+        raise UsageError(f"{state_dir} is not an rsfleet state dir (none of "
+                         f"{', '.join(STATE_PARTS)} in it)", hint="check --state-dir")
+    hap = HaproxyProcess(state_dir / "haproxy")
+    stopped = 0
+    if hap.is_running():
+        hap.stop()
+        log("stopped haproxy")
+        stopped += 1
+    for node in _stray_nodes(state_dir, known=set()):
+        node.stop()
+        log(f"stopped {node.name}")
+        stopped += 1
+    if not stopped:
+        log(f"nothing running in {state_dir}")
+    if purge:
+        shutil.rmtree(state_dir, ignore_errors=True)
+        log(f"removed {state_dir}")
 
 
 def kill(fleet: LocalFleet, name: str) -> int | None:
