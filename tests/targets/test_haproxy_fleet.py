@@ -1,5 +1,6 @@
-"""The HAProxy adapter and the controller against real PostgreSQL consumers behind a real
-HAProxy (tests/loadtest/minifleet.py until the shared `local_fleet` fixture lands)."""
+"""The HAProxy adapter and the controller against real PostgreSQL consumers (the shared
+`pg_server_factory` fixture) behind a real HAProxy with the `rsfleet` profile
+(rsfleet.local.haproxy), see tests/targets/fleet.py."""
 
 from __future__ import annotations
 
@@ -9,45 +10,23 @@ import time
 
 import psycopg
 import pytest
-from loadtest.minifleet import mini_fleet
 
-from rsfleet.adapters.haproxy import HaproxyRuntime
-from rsfleet.targets.api import TargetsContext, drain, sync, undrain
+from rsfleet.targets.api import drain, sync, undrain
 from rsfleet.targets.controller import Controller
-from rsfleet.targets.haproxy import HaproxyTargets
-from rsfleet.targets.readiness import ShareCheck, probe_postgres
-from rsfleet.targets.store import StateStore
 
+from .fleet import target_fleet, wait_for
 from .load import Load
 
-CHECKS = [ShareCheck("sales_db", ("sales",), ())]
+pytestmark = pytest.mark.fleet
 
 
-def context(fleet, delay: float = 5.0) -> TargetsContext:
-    adapter = HaproxyTargets(HaproxyRuntime(fleet.sock),
-                             {n: ("127.0.0.1", p) for n, p in fleet.ports.items()},
-                             deregistration_delay=delay)
-
-    def probe(name: str) -> tuple[bool, str]:
-        return probe_postgres(lambda db: fleet.kwargs(fleet.ports[name], dbname=db or "sales_db"),
-                              CHECKS, timeout=1.0)
-
-    return TargetsContext(adapter, sorted(fleet.ports), probe,
-                          StateStore(fleet.root / "targets.json"))
-
-
-def wait_for(pred, timeout: float = 15.0, step: float = 0.05):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if (v := pred()):
-            return v
-        time.sleep(step)
-    raise AssertionError("condition not reached")
+def context(fleet, delay: float = 5.0):
+    return fleet.context(delay)
 
 
 @pytest.fixture
-def fleet3():
-    with mini_fleet(("c1", "c2", "c3")) as f:
+def fleet3(pg_server_factory, traversable_tmp):
+    with target_fleet(pg_server_factory, traversable_tmp) as f:
         yield f
 
 
@@ -92,27 +71,17 @@ def test_killed_consumer_leaves_rotation_and_new_sessions_succeed(fleet3):
 
 
 def test_restarted_consumer_returns_after_rise(fleet3):
-    import subprocess
-
-    from loadtest.minifleet import PG_BIN, _as_pg
-
     ctx = context(fleet3)
-    data = fleet3.root / "c3"
-    subprocess.run(_as_pg([str(PG_BIN / "pg_ctl"), "-D", str(data), "-m", "immediate", "-w",
-                           "stop"]), check=True, capture_output=True)
+    fleet3.servers["c3"].stop("fast")  # clean: the fixture runs synchronous_commit=off
     ctl = ctx.controller(rise=2, fall=1)
     ctl.sync_once()
     ctl.sync_once()
     assert ctx.adapter.observe()["c3"].state == "maint"
-    subprocess.run(_as_pg([str(PG_BIN / "pg_ctl"), "-D", str(data), "-l",
-                           str(fleet3.root / "c3.log"), "-o",
-                           f"-p {fleet3.ports['c3']} -k {fleet3.root} "
-                           "-c listen_addresses=127.0.0.1 -c cluster_name=c3", "-w", "start"]),
-                   check=True, capture_output=True)
+    fleet3.servers["c3"].start()
     first = ctl.sync_once()
     assert [a.kind for a in first.actions] == []  # one good probe < rise 2
     second = ctl.sync_once()
-    assert [(a.kind, a.target) for a, _ in second.done] == [("enable", "c3")]
+    assert [(a.kind, a.target) for a, _ in second.done] == [("enable", "c3")], second.status
     assert ctx.adapter.observe()["c3"].state == "in_rotation"
 
 
@@ -143,20 +112,25 @@ def test_drain_lets_sessions_finish_and_sends_new_ones_elsewhere(fleet3):
     assert ctx.adapter.observe()["c1"].state == "in_rotation"
 
 
-def test_not_ready_consumer_never_receives_a_session():
-    with mini_fleet(("c1", "c2", "c3"), unseeded=("c3",)) as fleet:
+def test_not_ready_consumer_never_receives_a_session(pg_server_factory, traversable_tmp):
+    # The rsfleet profile starts every server in maintenance: an unready consumer is never
+    # put in rotation, so not even the first session can reach it.
+    with target_fleet(pg_server_factory, traversable_tmp, unseeded=("c3",),
+                      in_rotation=False) as fleet:
         ctx = context(fleet)
+        assert {n: a.state for n, a in ctx.adapter.observe().items()} == {
+            "c1": "maint", "c2": "maint", "c3": "maint"}
         res = sync(ctx)  # before any traffic
-        assert [(a.kind, a.target) for a, _ in res.done] == [("drain", "c3")]
+        assert [(a.kind, a.target) for a, _ in res.done] == [("enable", "c1"), ("enable", "c2")]
         c3 = {s.name: s for s in res.status}["c3"]
         assert c3.ready is False and "schema sales has no tables" in c3.reason
-        sync(ctx)  # drained with no sessions -> maintenance
         assert ctx.adapter.observe()["c3"].state == "maint"
-        with psycopg.connect(host=str(fleet.root), port=fleet.ports["c3"], user="postgres",
-                             dbname="sales_db", autocommit=True) as c:
+        with fleet.admin("c3") as c:
             c.execute("CREATE SCHEMA sales")
             c.execute("CREATE TABLE sales.orders (id int, region text, amount numeric)")
             c.execute("GRANT USAGE ON SCHEMA sales TO app_reader")
+        wait_for(lambda: all(a.lb_health.startswith("UP") for n, a in
+                             ctx.adapter.observe().items() if n != "c3"))
         load = Load(lambda: fleet.kwargs(), new_per_s=60).start()
         time.sleep(1.0)
         # the table exists but app_reader cannot read it yet: still not ready
@@ -164,20 +138,23 @@ def test_not_ready_consumer_never_receives_a_session():
         assert res.actions == []
         assert "cannot read sales.orders" in {s.name: s for s in res.status}["c3"].reason
         before = load.stop()
-        assert before and all(e.ok for e in before)
+        assert len(before) > 20 and all(e.ok for e in before)
         assert "c3" not in {e.consumer for e in before}
-        with psycopg.connect(host=str(fleet.root), port=fleet.ports["c3"], user="postgres",
-                             dbname="sales_db", autocommit=True) as c:
+        with fleet.admin("c3") as c:
             c.execute("GRANT SELECT ON ALL TABLES IN SCHEMA sales TO app_reader")
         res = sync(ctx)
         assert [(a.kind, a.target) for a, _ in res.done] == [("enable", "c3")]
-        seen = {psycopg.connect(**fleet.kwargs(), autocommit=True).execute(
-            "SELECT current_setting('cluster_name')").fetchone()[0] for _ in range(12)}
+        # enabled, HAProxy's own check still has to see it UP (rise 2) before sessions go
+        wait_for(lambda: ctx.adapter.observe()["c3"].lb_health.startswith("UP"))
+        seen = set()
+        for _ in range(12):
+            with psycopg.connect(**fleet.kwargs(), autocommit=True) as c:
+                seen.add(c.execute("SELECT current_setting('cluster_name')").fetchone()[0])
         assert "c3" in seen
 
 
-def test_last_consumer_is_kept_when_all_unready():
-    with mini_fleet(("c1",), unseeded=("c1",)) as fleet:
+def test_last_consumer_is_kept_when_all_unready(pg_server_factory, traversable_tmp):
+    with target_fleet(pg_server_factory, traversable_tmp, ("c1",), unseeded=("c1",)) as fleet:
         ctx = context(fleet)
         logs: list[str] = []
         res = sync(ctx, log=logs.append)

@@ -74,14 +74,20 @@ class HaproxyRuntime:
             ) from None
         return b"".join(chunks).decode("utf-8", "replace")
 
-    def _expect_ok(self, line: str) -> None:
+    def _expect_ok(self, line: str, success: str | None = None) -> None:
+        """Run an admin command; anything but its success answer is HAProxy refusing it.
+
+        HAProxy 2.6 answers `set server ... state`, `shutdown sessions`, `enable health` with
+        nothing on success, `add server` with "New server registered.", `del server` with
+        "Server deleted."; refusals are free text ("No such server.", "Already exists a
+        server with the same name in backend.", "Only servers in maintenance mode can be
+        deleted.", "unknown keyword 'x'. ..."), so the check is on success, not on errors.
+        """
         out = self.command(line).strip()
-        # Successful admin commands answer nothing, or an informational line.
-        bad = ("No such", "Unknown", "not found", "Require", "failed", "cannot", "Can't",
-               "Permission denied", "invalid")
-        refused = any(b.lower() in out.lower() for b in bad)
-        if out and refused and "New server registered" not in out:
-            raise FleetError(f"HAProxy refused `{line}`: {out.splitlines()[0]}")
+        if (success in out) if success is not None else not out:
+            return
+        first = next((ln.strip() for ln in out.splitlines() if ln.strip()), "no answer")
+        raise FleetError(f"HAProxy refused `{line}`: {first}")
 
     def set_server_state(self, backend: str, server: str, state: ServerState) -> None:
         if state not in ("ready", "drain", "maint"):
@@ -100,14 +106,15 @@ class HaproxyRuntime:
         if not 0 < port < 65536 or re.search(r"[\n;]", options):
             raise FleetError(f"invalid server address {address}:{port} or options")
         self._expect_ok(f"add server {_check_name(backend, 'backend')}/"
-                        f"{_check_name(server, 'server')} {address}:{port} {options}".rstrip())
+                        f"{_check_name(server, 'server')} {address}:{port} {options}".rstrip(),
+                        success="New server registered")
         if "check" in options.split():
             self._expect_ok(f"enable health {backend}/{server}")
 
     def del_server(self, backend: str, server: str) -> None:
         """Remove a server: it must be in maintenance with no sessions left."""
         self._expect_ok(f"del server {_check_name(backend, 'backend')}/"
-                        f"{_check_name(server, 'server')}")
+                        f"{_check_name(server, 'server')}", success="Server deleted")
 
     def show_stat(self) -> list[dict[str, str]]:
         lines = self.command("show stat").splitlines()
