@@ -125,7 +125,7 @@ def test_bad_input(fleet_factory, tmp_path, traversable_tmp):
                                  str(fleet.ports["producer"] + 100)])
     assert result.exit_code == 2, result.output
     assert "already in use" in result.stderr and len(result.stderr.strip().splitlines()) == 1
-    assert not (state / "nodes").exists()
+    assert not state.exists()  # nothing created, nothing started
     # a corrupt state dir
     (state).mkdir(exist_ok=True)
     (state / "fleet.json").write_text("{not json", encoding="utf-8")

@@ -23,7 +23,7 @@ from rsfleet.local.fleet import (
     wait_until,
     write_haproxy,
 )
-from rsfleet.local.postgres import PgServer, pg_bin_dir
+from rsfleet.local.postgres import PgServer, pg_bin_dir, server_user
 from rsfleet.local.tls import ensure_certificates
 from rsfleet.spec.models import FleetSpec
 
@@ -47,19 +47,23 @@ def up(spec: FleetSpec, state_dir: Path, *, lb_port: int, base_port: int,
         if previous.lb_port != lb_port or previous.ports.get(PRODUCER) != base_port:
             # A fleet keeps the ports it was created with (clients know them).
             lb_port, base_port = previous.lb_port, previous.ports[PRODUCER]
+            log(f"keeping the fleet's ports: lb {lb_port}, producer {base_port}")
         spec = _keep_scaled_consumers(spec, previous, log)
     fleet = LocalFleet.plan(spec, state_dir, lb_port=lb_port, base_port=base_port,
                             previous=previous, port_ok=port_free)
-    state_dir.mkdir(parents=True, exist_ok=True)
-    state_dir.chmod(0o711)  # the server user must traverse it; nothing listable
-    check_reachable_by_server_user(state_dir)
     # Ports: ours may be in use by ourselves (idempotent up); anyone else's is bad input.
     busy = [f"{n} {p}" for n, p in [("lb", fleet.lb_port), *fleet.ports.items()]
             if not port_free(p) and not _ours(fleet, n)]
     if busy:
         raise UsageError(f"port(s) already in use on 127.0.0.1: {', '.join(busy)}",
                          hint="pass --lb-port/--base-port, or stop what uses them")
+    state_dir.mkdir(parents=True, exist_ok=True)
+    state_dir.chmod(0o711)  # the server user must traverse it; nothing listable
+    check_reachable_by_server_user(state_dir)
     started: list[str] = []
+    user = server_user()
+    if user and not all(fleet.node(n).is_running() for n in [PRODUCER, *spec.consumers]):
+        log(f"running as root: PostgreSQL runs as the unprivileged user {user!r}")
     try:
         tls = ensure_certificates(state_dir / "tls")
         pw = fleet.secrets()
