@@ -1,154 +1,187 @@
-"""`rsfleet cost`: what a workgroup or a fleet costs per month and year."""
+"""`rsfleet cost`: what a workgroup or a fleet costs per month and year (thin: parse, call,
+render). The arithmetic is rsfleet.cost.model; the prices are rsfleet/cost/prices.json."""
 
 from __future__ import annotations
 
 from decimal import Decimal
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
-from rich.table import Table
 
 from rsfleet.context import EnvOption, JsonOption, SpecOption
-from rsfleet.errors import UsageError
 from rsfleet.output import console, print_json
 
+if TYPE_CHECKING:
+    from rsfleet.cost.usecase import Report
 
 def cost(
     env: EnvOption = None,
     spec: SpecOption = None,
-    rpu: Annotated[int | None, typer.Option(help="One workgroup: base capacity in RPU.")] = None,
-    hours_per_day: Annotated[
-        float, typer.Option(help="Busy hours a day (0-24) for every workgroup.")] = 8.0,
-    hours: Annotated[
-        list[str] | None, typer.Option(help="NAME=H busy hours for one workgroup; repeat.")
+    rpu: Annotated[int | None, typer.Option(
+        help="Price one workgroup of this base capacity (RPU: 4, or 8-512 in steps of 8, "
+             "512-1024 in steps of 32 in five regions).")] = None,
+    max_rpu: Annotated[int | None, typer.Option(
+        help="With --rpu: its max capacity, to show the autoscaling ceiling.")] = None,
+    hours_per_day: Annotated[str | None, typer.Option(
+        metavar="H", help="Busy hours a day (0-24) for every workgroup [default: 8].")] = None,
+    hours: Annotated[list[str] | None, typer.Option(
+        metavar="NAME=H",
+        help="Busy hours a day for one workgroup of the fleet (producer or a consumer "
+             "name); repeat for more.")] = None,
+    days: Annotated[int, typer.Option(help="Days in the month.")] = 30,
+    region: Annotated[str | None, typer.Option(
+        help="Price region [default: the spec's aws_region, else us-east-1].")] = None,
+    price: Annotated[str | None, typer.Option(
+        metavar="USD", help="$ per RPU-hour, instead of the price data.")] = None,
+    storage_price: Annotated[str | None, typer.Option(
+        metavar="USD", help="$ per GB-month of managed storage (RMS), instead of the "
+                            "price data.")] = None,
+    prices_file: Annotated[Path | None, typer.Option(
+        help="Price data JSON to use instead of the packaged prices.json (same shape).")
     ] = None,
-    days: Annotated[int, typer.Option(help="Days per month.")] = 30,
-    region: Annotated[str | None, typer.Option(help="Price region (default: spec or us-east-1).")
-                      ] = None,
-    price: Annotated[
-        float | None, typer.Option(help="$/RPU-hour, overriding the price data.")] = None,
-    prices_file: Annotated[Path | None, typer.Option(help="Price data JSON to use.")] = None,
-    bursts_per_day: Annotated[
-        int | None, typer.Option(help="Query bursts a day (each billed at least 60 s).")
-    ] = None,
-    burst_seconds: Annotated[float, typer.Option(help="Length of one burst in seconds.")] = 0.0,
-    storage_gb: Annotated[float, typer.Option(help="Managed storage (RMS) in GB.")] = 0.0,
-    storage_price: Annotated[float | None, typer.Option(help="$/GB-month for RMS.")] = None,
-    nlb: Annotated[bool, typer.Option(help="Include the NLB (with --env).")] = True,
-    lcus: Annotated[float, typer.Option(help="Average NLB LCUs consumed.")] = 1.0,
-    scenario: Annotated[
-        str | None, typer.Option(help="A named example, e.g. 'seed' (the seed README's).")
-    ] = None,
+    bursts_per_day: Annotated[int | None, typer.Option(
+        help="Busy time as query bursts a day (each burst billed per second, at least "
+             "60 s); needs --burst-seconds.")] = None,
+    burst_seconds: Annotated[str | None, typer.Option(
+        metavar="S", help="Length of one burst in seconds.")] = None,
+    storage_gb: Annotated[str | None, typer.Option(
+        metavar="GB", help="Managed storage (RMS) in GB: adds a storage line.")] = None,
+    nlb: Annotated[bool, typer.Option(
+        help="With --env/--spec: include the NLB line (hourly + NLCU-hours).")] = True,
+    lcus: Annotated[str | None, typer.Option(
+        metavar="N", help="Average NLCUs the NLB uses [default: 1].")] = None,
+    nlb_new_connections: Annotated[str | None, typer.Option(
+        metavar="N", help="NLB traffic: new connections per second (sizes NLCUs).")] = None,
+    nlb_active_connections: Annotated[str | None, typer.Option(
+        metavar="N", help="NLB traffic: concurrent connections (sizes NLCUs).")] = None,
+    nlb_gb_per_hour: Annotated[str | None, typer.Option(
+        metavar="GB", help="NLB traffic: GB processed per hour (sizes NLCUs).")] = None,
+    scenario: Annotated[str | None, typer.Option(
+        help="A named example: 'seed' (the seed README's, its figure beside the correct "
+             "one).")] = None,
     json: JsonOption = False,
 ) -> None:
-    """Monthly and yearly cost, per workgroup and in total, with the arithmetic shown.
+    """Monthly and yearly cost per workgroup and in total, with the arithmetic and sources.
 
     Examples: `rsfleet cost --rpu 32 --hours-per-day 8 --price 0.36`,
-    `rsfleet cost --env prod --hours c1=12`, `rsfleet cost --scenario seed`.
+    `rsfleet cost --env prod --hours producer=8 --hours c1=12`,
+    `rsfleet cost --rpu 8 --bursts-per-day 200 --burst-seconds 10`,
+    `rsfleet cost --scenario seed`.
     """
-    from rsfleet import spec as fleet_spec
-    from rsfleet.cost import model
-    from rsfleet.cost.prices import decimal_option, load_prices
-    from rsfleet.cost.usecase import fleet_estimate, parse_hours, to_json
-    from rsfleet.cost.usecase import scenario as run_scenario
+    from rsfleet.cost.prices import load_prices, parse_decimal
+    from rsfleet.cost.usecase import CostRequest, estimate, to_json
 
-    if hours_per_day < 0 or hours_per_day > 24:
-        raise UsageError(f"--hours-per-day must be between 0 and 24, not {hours_per_day}")
-    if bursts_per_day is not None and bursts_per_day < 0:
-        raise UsageError(f"--bursts-per-day must be >= 0, not {bursts_per_day}")
-    if burst_seconds < 0 or lcus < 0:
-        raise UsageError("--burst-seconds and --lcus must be >= 0")
-    book = load_prices(prices_file)
-    price_d = decimal_option(price, "--price")
-    storage_d = decimal_option(storage_price, "--storage-price")
-    default_hours = Decimal(str(hours_per_day))
-    bursts = (bursts_per_day, Decimal(str(burst_seconds))) if bursts_per_day is not None else None
-    extra: dict = {}
-    other = []
-
-    if scenario is not None:
-        wgs, claimed = run_scenario(book, scenario, price_d)
-        extra["seed_claimed_monthly"] = claimed
-    elif env is not None or spec is not None:
-        fleet, _ = fleet_spec.load(env, spec)
-        prices = None if (price_d is not None and not nlb and not storage_gb) else \
-            book.region(region or fleet.aws_region)
-        rpu_hour = price_d if price_d is not None else prices.rpu_hour  # type: ignore[union-attr]
-        names = ["producer", *sorted(fleet.consumers)]
-        wgs = fleet_estimate(fleet, hours=parse_hours(hours or [], names),
-                             default_hours=default_hours, days=days, rpu_hour=rpu_hour,
-                             usage_bursts=bursts)
-        if nlb and prices is not None:
-            other.append(model.nlb_line(days=days, nlb_hour=prices.nlb_hour,
-                                        lcu_hour=prices.nlb_lcu_hour,
-                                        lcus=Decimal(str(lcus))))
-        consumer = next(w for w in wgs if w.name != "producer")
-        extra["what_if"] = {
-            "like": consumer.name,
-            "one_more_consumer_monthly": str(consumer.monthly),
-            "split_vs_single": model.split_vs_single(
-                consumer.rpu, consumer.billed_hours_per_day, days=days, rpu_hour=rpu_hour),
-        }
-    elif rpu is not None:
-        if hours:
-            raise UsageError("--hours NAME=H needs --env or --spec; use --hours-per-day")
-        rpu_hour = price_d if price_d is not None else book.region(region or "us-east-1").rpu_hour
-        usage = (model.Usage(bursts_per_day=bursts[0], burst_seconds=bursts[1]) if bursts
-                 else model.Usage(hours_per_day=default_hours))
-        wgs = [model.workgroup("workgroup", rpu, usage, days=days, rpu_hour=rpu_hour,
-                               region=region)]
-    else:
-        raise UsageError("nothing to price", hint="pass --rpu N, --env ENV, --spec PATH or "
-                         "--scenario seed")
-    if storage_gb:
-        sp = storage_d if storage_d is not None else book.region(region or "us-east-1").rms_gb_month
-        other.append(model.storage_line(Decimal(str(storage_gb)), sp))
-    est = model.Estimate(wgs, other)
-    est = model.Estimate(wgs, other, model.notes_for(est))
-
+    hpd = parse_decimal(hours_per_day, "--hours-per-day", high=Decimal(24))
+    req = CostRequest(
+        env=env, spec=spec, rpu=rpu, max_rpu=max_rpu, hours_per_day=hpd,
+        hours=tuple(hours or ()), days=days, region=region,
+        price=parse_decimal(price, "--price"),
+        storage_price=parse_decimal(storage_price, "--storage-price"),
+        bursts_per_day=_non_negative(bursts_per_day, "--bursts-per-day"),
+        burst_seconds=parse_decimal(burst_seconds, "--burst-seconds"),
+        storage_gb=parse_decimal(storage_gb, "--storage-gb"), nlb=nlb,
+        lcus=parse_decimal(lcus, "--lcus"),
+        nlb_new_connections=parse_decimal(nlb_new_connections, "--nlb-new-connections"),
+        nlb_active_connections=parse_decimal(nlb_active_connections,
+                                             "--nlb-active-connections"),
+        nlb_gb_per_hour=parse_decimal(nlb_gb_per_hour, "--nlb-gb-per-hour"),
+        scenario=scenario,
+    )
+    report = estimate(req, load_prices(prices_file))
     if json:
-        print_json(to_json(est, **extra))
-        return
-    prices_used = sorted({str(w.rpu_hour) for w in est.workgroups})
-    table = Table(show_edge=False, caption=f"at ${', $'.join(prices_used)}/RPU-hour, "
-                  f"{est.workgroups[0].days} days/month", caption_justify="left")
-    for col in ("workgroup", "RPU", "h/day", "RPU-h/mo", "monthly", "yearly"):
-        table.add_column(col, justify="left" if col == "workgroup" else "right", no_wrap=True)
-    claimed = extra.get("seed_claimed_monthly", {})
-    if claimed:
-        table.add_column("seed said", justify="right", style="red", no_wrap=True)
-    for w in est.workgroups:
-        row = [w.name, str(w.rpu), _short(w.billed_hours_per_day), _short(w.rpu_hours_month),
-               f"${w.monthly:,}",
-               f"${w.yearly:,}"]
-        if claimed:
-            row.append(f"${Decimal(claimed[w.name]):,}" if w.name in claimed else "")
-        table.add_row(*row)
-    for o in est.other:
-        table.add_row(o.name, "", "", "", f"${o.monthly:,}", f"${o.yearly:,}",
-                      *([""] if claimed else []))
-    table.add_row("[bold]total[/]", "", "", "", f"[bold]${est.monthly:,}[/]",
-                  f"[bold]${est.yearly:,}[/]", *([""] if claimed else []))
-    console.print(table)
-    for o in est.other:
-        console.print(f"[dim]{o.name}: {o.detail}[/]", highlight=False)
-    if "what_if" in extra:
-        wi = extra["what_if"]
-        sv = wi["split_vs_single"]
-        console.print(f"What if: one more consumer like {wi['like']} adds "
-                      f"${Decimal(wi['one_more_consumer_monthly']):,}/month. Two small "
-                      f"consumers cost ${Decimal(sv['two_small_monthly']):,} and one twice as big "
-                      f"${Decimal(sv['one_big_monthly']):,} for the same busy hours; if the two "
-                      f"are busy at different times, one big one serving both periods costs "
-                      f"${Decimal(sv['one_big_serving_both_periods_monthly']):,}.")
-    for note in est.notes:
-        console.print(f"[yellow]note:[/] {note}", highlight=False)
+        print_json(to_json(report))
+    else:
+        _render(report)
+
+
+def _non_negative(value: int | None, option: str) -> int | None:
+    from rsfleet.errors import UsageError
+
+    if value is not None and value < 0:
+        raise UsageError(f"{option} must be at least 0, not {value}")
+    return value
+
+
+def _usd(value: Decimal | str) -> str:
+    return f"${Decimal(value):,.2f}"
 
 
 def _short(value: Decimal) -> str:
     """At most 3 decimals, no trailing zeros: 3.333, 8, 3200."""
     return f"{value.quantize(Decimal('0.001')).normalize():f}"
+
+
+def _render(report: Report) -> None:
+    from rich.table import Table
+
+    est = report.estimate
+    claimed = (report.seed or {}).get("claimed_monthly", {})
+    show_max = any(w.max_rpu > w.rpu for w in est.workgroups)
+    rpu_price = report.prices.get("rpu_hour", {}).get("usd", "?")
+    where = f" in {report.region}" if report.region else ""
+    table = Table(show_edge=False, caption_justify="left",
+                  caption=f"at ${rpu_price}/RPU-hour{where}, {est.workgroups[0].days} "
+                          "days/month, billed at base capacity"
+                          + ("; at max/mo: monthly if scaled to max capacity" if show_max
+                             else ""))
+    cols = ["workgroup", "RPU", "h/day", "RPU-h/mo", "monthly", "yearly"]
+    if show_max:
+        cols.append("at max/mo")
+    if claimed:
+        cols.append("seed said")
+    for col in cols:
+        table.add_column(col, justify="left" if col == "workgroup" else "right",
+                         no_wrap=col != "workgroup")
+    for w in est.workgroups:
+        row = [w.name, f"{w.rpu}" + (f"→{w.max_rpu}" if w.max_rpu > w.rpu else ""),
+               _short(w.billed_hours_per_day), _short(w.rpu_hours_month),
+               _usd(w.monthly), _usd(w.yearly)]
+        if show_max:
+            row.append(_usd(w.monthly_at_max))
+        if claimed:
+            row.append(f"[red]{_usd(claimed[w.name])}[/]" if w.name in claimed else "")
+        table.add_row(*row)
+    for o in est.other:
+        table.add_row(o.name, "", "", "", _usd(o.monthly), _usd(o.yearly),
+                      *([_usd(o.monthly)] if show_max else []), *([""] if claimed else []))
+    total = ["[bold]total[/]", "", "", "", f"[bold]{_usd(est.monthly)}[/]",
+             f"[bold]{_usd(est.yearly)}[/]"]
+    if show_max:
+        total.append(_usd(est.monthly_at_max))
+    if claimed:
+        total.append(f"[red]{_usd(report.seed['claimed_total_monthly'])}[/]")  # type: ignore[index]
+    table.add_row(*total)
+    console.print(table)
+    for o in est.other:
+        console.print(f"[dim]{o.name}: {o.detail}[/]", highlight=False)
+    if report.seed:
+        console.print(f"The seed's table showed 1/{report.seed['factor']} of each correct "
+                      f"figure: {report.seed['description']}", highlight=False)
+    wi = report.what_if or {}
+    if wi.get("one_more_consumer"):
+        m = wi["one_more_consumer"]
+        console.print(f"What if one more consumer like {m['like']} ({m['rpu']} RPU, "
+                      f"{m['billed_hours_per_day']} h/day): +{_usd(m['monthly'])}/month, "
+                      f"total {_usd(m['new_total_monthly'])}/month.", highlight=False)
+    if wi.get("split_vs_single"):
+        s = wi["split_vs_single"]
+        same, apart = s["same_time"], s["different_times"]
+        line = (f"What if 2 × {s['small_rpu']} RPU vs 1 × {s['big_rpu']} RPU, "
+                f"{s['hours_per_day']} h/day each (arithmetic, no performance claim): busy at "
+                f"the same time {_usd(same['two_small_monthly'])} vs "
+                f"{_usd(same['one_big_monthly'])} ({same['why']}); busy at different times "
+                f"{_usd(apart['two_small_monthly'])} vs {_usd(apart['one_big_monthly'])} "
+                f"({apart['why']}, {apart['one_big_busy_hours_per_day']} h/day).")
+        if not s["big_rpu_allowed"]:
+            line += f" Note: {s['big_rpu']} RPU is not an allowed base capacity here."
+        console.print(line, highlight=False)
+    for note in est.notes:
+        console.print(f"[yellow]note:[/] {note}", highlight=False)
+    for key, p in report.prices.items():
+        as_of = f", as of {p['as_of']}" if p.get("as_of") else ""
+        console.print(f"[dim]price {key} ${p['usd']}: {p['source']}{as_of}[/]",
+                      highlight=False)
 
 
 def register(app: typer.Typer) -> None:
