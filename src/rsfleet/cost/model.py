@@ -303,10 +303,13 @@ def split_vs_single(
     apart_overlap = max(Decimal(0), 2 * hours - 24)  # two periods only fit in a day so far
     union_apart = 2 * hours - apart_overlap
 
-    def cost(r: int, h: Decimal) -> Decimal:
-        return money(r * _billed(h * SECONDS_PER_HOUR) * days * rpu_hour / SECONDS_PER_HOUR)
+    def raw(r: int, h: Decimal) -> Decimal:
+        return r * _billed(h * SECONDS_PER_HOUR) * days * rpu_hour / SECONDS_PER_HOUR
 
-    two_small = 2 * cost(rpu, hours)
+    def cost(r: int, h: Decimal) -> Decimal:
+        return money(raw(r, h))
+
+    two_small = money(2 * raw(rpu, hours))  # rounded once, like the big one
     problem = base_capacity_problem(big, region)
     return {
         "small_rpu": rpu,

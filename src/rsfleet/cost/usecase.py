@@ -236,7 +236,8 @@ def estimate(
     if what_if is not None and mode == "--env/--spec":
         like = next(w for w in wgs if w.name != PRODUCER)
         what_if["one_more_consumer"] = model.one_more_consumer(like, est.monthly)
-    return Report(mode.lstrip("-").split("/")[0], est, region, prices, what_if, seed)
+    name = {"--scenario": "scenario", "--env/--spec": "fleet", "--rpu": "workgroup"}[mode]
+    return Report(name, est, region, prices, what_if, seed)
 
 
 def to_json(report: Report) -> dict[str, Any]:
@@ -249,7 +250,7 @@ def to_json(report: Report) -> dict[str, Any]:
         "prices": report.prices,
         "workgroups": [
             {"name": w.name, "rpu": w.rpu, "max_rpu": w.max_rpu,
-             "billed_seconds_per_day": str(w.billed_seconds_per_day.normalize()),
+             "billed_seconds_per_day": f"{w.billed_seconds_per_day.normalize():f}",
              "billed_hours_per_day": model._fmt(w.billed_hours_per_day),
              "days": w.days, "rpu_hour": str(w.rpu_hour),
              "rpu_hours_month": model._fmt(w.rpu_hours_month),
