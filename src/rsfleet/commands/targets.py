@@ -20,37 +20,58 @@ OutputsOpt = Annotated[Path | None, typer.Option(
     "--outputs", help="aws: `terraform output -json` saved in this file (else terraform runs).")]
 UserOpt = Annotated[str | None, typer.Option(
     "--user", envvar="PGUSER", help="aws: probe each consumer endpoint as this user "
-    "(password from PGPASSWORD); without it readiness is not probed.")]
+    "(password from PGPASSWORD); without credentials readiness is not probed.")]
+SecretOpt = Annotated[str | None, typer.Option(
+    "--secret-arn", help="aws: Secrets Manager secret (JSON username/password) of a reader "
+    "that exists on every consumer; used to probe readiness.")]
+AdminOpt = Annotated[bool, typer.Option(
+    "--probe-as-admin", help="aws: probe with each consumer's managed admin secret from the "
+    "outputs (works without setup; prefer --secret-arn).")]
+TgOpt = Annotated[str | None, typer.Option(
+    "--target-group-arn", help="aws: skip Terraform; the NLB target group is this one and the "
+    "consumers' endpoints come from the redshift-serverless API.")]
 
 
 def _context(ctx: typer.Context, env: str | None, spec: Path | None, state_dir: Path | None,
-             outputs: Path | None, user: str | None) -> Any:
+             outputs: Path | None, user: str | None, secret_arn: str | None = None,
+             probe_as_admin: bool = False, target_group_arn: str | None = None) -> Any:
     import os
 
     from rsfleet.spec.loader import load, project_root
 
     if app_context(ctx).backend == Backend.local:
-        try:
-            from rsfleet.local.fleet import LocalFleet  # type: ignore[import-not-found]
-        except ImportError:
-            from rsfleet.errors import FleetError
+        from rsfleet.errors import UsageError
 
-            raise FleetError("the local fleet (rsfleet.local) is not available",
-                             hint="use --backend aws, or update rsfleet") from None
+        given = [o for o, v in (("--outputs", outputs), ("--secret-arn", secret_arn),
+                                ("--probe-as-admin", probe_as_admin),
+                                ("--target-group-arn", target_group_arn)) if v]
+        if given:
+            raise UsageError(f"{', '.join(given)}: only with --backend aws")
+        from rsfleet.local.fleet import LocalFleet
+
         return LocalFleet.open(env, state_dir)
     from rsfleet.adapters.terraform import TerraformCli, TerraformProject, read_outputs_file
-    from rsfleet.targets.api import aws_context
+    from rsfleet.errors import UsageError
+    from rsfleet.targets.api import aws_context, discover_outputs
+    from rsfleet.targets.credentials import ProbeCredentials
 
     fleet_spec, spec_path = load(env, spec)
-    if outputs is not None:
+    if target_group_arn is not None:
+        if outputs is not None:
+            raise UsageError("--outputs and --target-group-arn exclude each other",
+                             hint="--outputs reads everything from Terraform's outputs")
+        values = discover_outputs(fleet_spec, target_group_arn)
+    elif outputs is not None:
         values = read_outputs_file(outputs)
     else:
         tf_env = env or fleet_spec.environment
         values = TerraformCli(TerraformProject(root=spec_path.parent.parent.parent, env=tf_env),
                               capture=True).outputs()
+    creds = ProbeCredentials.choose(secret_arn=secret_arn, user=user,
+                                    password=os.environ.get("PGPASSWORD"),
+                                    probe_as_admin=probe_as_admin, outputs=values)
     sdir = state_dir or project_root() / ".rsfleet" / fleet_spec.environment
-    return aws_context(fleet_spec, values, sdir, user=user,
-                       password=os.environ.get("PGPASSWORD"))
+    return aws_context(fleet_spec, values, sdir, credentials=creds)
 
 
 def _interval(text: str, what: str) -> float:
@@ -78,6 +99,8 @@ def _log(message: str) -> None:
 @app.command("status")
 def status(ctx: typer.Context, env: EnvOption = None, spec: SpecOption = None,
            state_dir: StateDirOpt = None, outputs: OutputsOpt = None, user: UserOpt = None,
+           secret_arn: SecretOpt = None, probe_as_admin: AdminOpt = False,
+           target_group_arn: TgOpt = None,
            json: JsonOption = False) -> None:
     """Per target: LB state and health, readiness and its reason, sessions, in rotation."""
     from rich.table import Table
@@ -85,7 +108,8 @@ def status(ctx: typer.Context, env: EnvOption = None, spec: SpecOption = None,
     from rsfleet.output import console, print_json
     from rsfleet.targets import api
 
-    rows = api.status(_context(ctx, env, spec, state_dir, outputs, user))
+    rows = api.status(_context(ctx, env, spec, state_dir, outputs, user, secret_arn,
+                               probe_as_admin, target_group_arn))
     if json:
         print_json([r.to_json() for r in rows])
         return
@@ -103,6 +127,8 @@ def status(ctx: typer.Context, env: EnvOption = None, spec: SpecOption = None,
 @app.command("sync")
 def sync(ctx: typer.Context, env: EnvOption = None, spec: SpecOption = None,
          state_dir: StateDirOpt = None, outputs: OutputsOpt = None, user: UserOpt = None,
+         secret_arn: SecretOpt = None, probe_as_admin: AdminOpt = False,
+         target_group_arn: TgOpt = None,
          dry_run: Annotated[bool, typer.Option(
              "--dry-run", help="Print the actions without changing the load balancer.")] = False,
          json: JsonOption = False) -> None:
@@ -110,7 +136,8 @@ def sync(ctx: typer.Context, env: EnvOption = None, spec: SpecOption = None,
     from rsfleet.output import console, print_json
     from rsfleet.targets import api
 
-    res = api.sync(_context(ctx, env, spec, state_dir, outputs, user), dry_run=dry_run)
+    res = api.sync(_context(ctx, env, spec, state_dir, outputs, user, secret_arn,
+                            probe_as_admin, target_group_arn), dry_run=dry_run)
     if json:
         print_json({"dry_run": dry_run,
                     "actions": [{"kind": a.kind, "target": a.target, "reason": a.reason}
@@ -139,6 +166,8 @@ def drain(ctx: typer.Context,
           name: Annotated[str, typer.Argument(help="The consumer to take out of rotation.")],
           env: EnvOption = None, spec: SpecOption = None, state_dir: StateDirOpt = None,
           outputs: OutputsOpt = None, user: UserOpt = None,
+          secret_arn: SecretOpt = None, probe_as_admin: AdminOpt = False,
+          target_group_arn: TgOpt = None,
           wait: Annotated[bool, typer.Option(
               "--wait", help="Wait until its sessions end (or --timeout), then switch it "
               "off.")] = False,
@@ -151,7 +180,8 @@ def drain(ctx: typer.Context,
     from rsfleet.targets import api
 
     limit = _interval(timeout, "--timeout") if timeout is not None else None
-    what = api.drain(_context(ctx, env, spec, state_dir, outputs, user), name, wait=wait,
+    what = api.drain(_context(ctx, env, spec, state_dir, outputs, user, secret_arn,
+                              probe_as_admin, target_group_arn), name, wait=wait,
                      timeout=limit)
     if json:
         print_json({"target": name, "drained": True, "result": what})
@@ -163,12 +193,15 @@ def drain(ctx: typer.Context,
 def undrain(ctx: typer.Context,
             name: Annotated[str, typer.Argument(help="The consumer to put back.")],
             env: EnvOption = None, spec: SpecOption = None, state_dir: StateDirOpt = None,
-            outputs: OutputsOpt = None, user: UserOpt = None, json: JsonOption = False) -> None:
+            outputs: OutputsOpt = None, user: UserOpt = None,
+            secret_arn: SecretOpt = None, probe_as_admin: AdminOpt = False,
+            target_group_arn: TgOpt = None, json: JsonOption = False) -> None:
     """Forget the drain of NAME; it returns to rotation as soon as it is ready."""
     from rsfleet.output import console, print_json
     from rsfleet.targets import api
 
-    what = api.undrain(_context(ctx, env, spec, state_dir, outputs, user), name)
+    what = api.undrain(_context(ctx, env, spec, state_dir, outputs, user, secret_arn,
+                                probe_as_admin, target_group_arn), name)
     if json:
         print_json({"target": name, "drained": False, "result": what})
     else:
@@ -178,6 +211,8 @@ def undrain(ctx: typer.Context,
 @app.command("watch")
 def watch(ctx: typer.Context, env: EnvOption = None, spec: SpecOption = None,
           state_dir: StateDirOpt = None, outputs: OutputsOpt = None, user: UserOpt = None,
+          secret_arn: SecretOpt = None, probe_as_admin: AdminOpt = False,
+          target_group_arn: TgOpt = None,
           interval: Annotated[str, typer.Option(
               "--interval", help="Time between passes, e.g. 1s, 500ms.")] = "1s",
           rise: Annotated[int, typer.Option(
@@ -189,6 +224,7 @@ def watch(ctx: typer.Context, env: EnvOption = None, spec: SpecOption = None,
     from rsfleet.targets import api
 
     every = _interval(interval, "--interval")
-    target = _context(ctx, env, spec, state_dir, outputs, user)
+    target = _context(ctx, env, spec, state_dir, outputs, user, secret_arn,
+                      probe_as_admin, target_group_arn)
     _log(f"watching every {every:g}s (rise {rise}, fall {fall}); Ctrl-C to stop")
     api.watch(target, every, rise=rise, fall=fall, log=_log)

@@ -46,11 +46,17 @@ def local_context(fleet: Any, *, probe_timeout: float = 1.0) -> TargetsContext:
 
 
 def aws_context(spec: Any, outputs: Mapping[str, Any], state_dir: Path, *,
-                user: str | None = None, password: str | None = None,
-                client: Any = None) -> TargetsContext:
-    """The NLB of the Terraform outputs. With ``user`` and ``password`` each consumer is
-    probed directly at its workgroup endpoint; without, readiness is not probed and the
-    controller only keeps membership and operator drains (the NLB's checks still apply)."""
+                credentials: Any = None, client: Any = None,
+                probe_timeout: float = 2.0) -> TargetsContext:
+    """The NLB of the Terraform outputs (or of ``discover_outputs``). With ``credentials``
+    (``rsfleet.targets.credentials.ProbeCredentials``: consumer -> (user, password)) each
+    consumer is probed directly at its workgroup endpoint; without, readiness is not probed
+    and the controller only keeps membership and operator drains (the NLB's checks still
+    apply).
+
+    Operator drains live in ``<state_dir>/targets-aws.json`` (a local file, not target
+    group tags: the NLB keeps no record of *why* a target is out, and tags cannot be
+    changed atomically with a read; run `targets` for one fleet from one place)."""
     from rsfleet.targets.nlb import NlbTargets
     from rsfleet.targets.readiness import endpoint_probe
 
@@ -58,9 +64,26 @@ def aws_context(spec: Any, outputs: Mapping[str, Any], state_dir: Path, *,
         outputs, register_with_terraform=spec.nlb.register_targets_with_terraform,
         deregistration_delay=spec.nlb.deregistration_delay, client=client,
         region=outputs.get("aws_region") or spec.aws_region)
-    probe = endpoint_probe(outputs, spec, user, password) if user and password else None
+    probe = (endpoint_probe(outputs, spec, credentials, probe_timeout)
+             if credentials is not None else None)
     members = [n for n in spec.lb_consumers if n in adapter.endpoints]
     return TargetsContext(adapter, members, probe, StateStore(state_dir / "targets-aws.json"))
+
+
+def discover_outputs(spec: Any, target_group_arn: str, *, rs_client: Any = None,
+                     region: str | None = None) -> dict[str, Any]:
+    """The outputs `aws_context` needs, without Terraform: the consumers' endpoints and
+    managed-endpoint IPs from the redshift-serverless API, the target group given."""
+    from rsfleet.adapters import redshift_serverless as rss
+
+    if not target_group_arn.startswith("arn:") or ":targetgroup/" not in target_group_arn:
+        raise UsageError(f"--target-group-arn {target_group_arn!r} is not a target group ARN",
+                         hint="arn:aws:elasticloadbalancing:REGION:ACCOUNT:targetgroup/NAME/ID")
+    region = region or spec.aws_region
+    rs = rs_client or rss.client(region)
+    return {"aws_region": region,
+            "nlb": {"target_group_arn": target_group_arn, "port": spec.nlb.port},
+            "consumers": rss.consumer_outputs(spec, rs)}
 
 
 def _ctx(fleet: Any) -> TargetsContext:

@@ -116,9 +116,72 @@ def local_probe(fleet: Any, timeout: float = 1.0) -> Probe:
     return probe
 
 
-def endpoint_probe(outputs: Mapping[str, Any], spec: FleetSpec, user: str, password: str,
+# The consumer namespace's own first database (terraform/modules/consumer variable
+# `database_name`, default "dev"); the probe connects there and reads the shared databases
+# with three-part names.
+CONSUMER_LOCAL_DATABASE = "dev"
+Credentials = Callable[[str], tuple[str, str]]
+"""consumer name -> (user, password) for the direct probe on AWS."""
+
+
+def redshift_list_tables_sql() -> str:
+    """Tables of one shared schema as the probing user sees them. Datashare databases are
+    not in pg_catalog; SVV_REDSHIFT_TABLES lists local and datashare tables
+    (https://docs.aws.amazon.com/redshift/latest/dg/r_SVV_REDSHIFT_TABLES.html)."""
+    return ("SELECT table_name FROM svv_redshift_tables "
+            "WHERE database_name = %s AND schema_name = %s ORDER BY table_name")
+
+
+def redshift_read_sql(database: str, schema: str, table: str) -> Any:
+    """``SELECT 1 FROM "db"."schema"."table" LIMIT 1``: a datashare database is read with
+    three-part names from a local database
+    (https://docs.aws.amazon.com/redshift/latest/dg/database-direct-connect.html)."""
+    from psycopg import sql
+
+    return sql.SQL("SELECT 1 FROM {} LIMIT 1").format(sql.Identifier(database, schema, table))
+
+
+def probe_redshift(kwargs: dict[str, Any], checks: list[ShareCheck],
+                   timeout: float = 2.0) -> tuple[bool, str]:
+    """Probe one consumer workgroup over its endpoint (Redshift speaks the PostgreSQL
+    protocol): connect, ``SELECT 1``, then every shared table with a three-part name."""
+    import psycopg
+
+    kw = {**kwargs, "connect_timeout": max(1, round(timeout))}
+    read = 0
+    try:
+        with psycopg.connect(**kw, autocommit=True) as conn:
+            # statement_timeout in ms as a session setting (Redshift does not take libpq
+            # startup `options`)
+            conn.execute(f"SET statement_timeout TO {int(timeout * 1000)}")
+            conn.execute("SELECT 1").fetchone()
+            for chk in checks:
+                tables = list(chk.tables)
+                for schema in chk.schemas:
+                    rows = conn.execute(redshift_list_tables_sql(),
+                                        (chk.database, schema)).fetchall()
+                    if not rows:
+                        return False, (f"{chk.database}.{schema} has no tables visible "
+                                       "(datashare not mounted, or no USAGE granted)")
+                    tables.extend((schema, r[0]) for r in rows)
+                for schema, table in tables:
+                    try:
+                        conn.execute(redshift_read_sql(chk.database, schema, table)).fetchall()
+                    except psycopg.Error as exc:
+                        return False, (f"cannot read {chk.database}.{schema}.{table}: "
+                                       f"{_short(exc)}")
+                    read += 1
+    except psycopg.OperationalError as exc:
+        return False, f"cannot connect: {_short(exc)}"
+    except psycopg.Error as exc:
+        return False, _short(exc)
+    return True, f"SELECT 1 ok, {read} shared table(s) readable"
+
+
+def endpoint_probe(outputs: Mapping[str, Any], spec: FleetSpec, credentials: Credentials,
                    timeout: float = 2.0) -> Probe:
-    """AWS: connect to each consumer workgroup's endpoint directly (from inside the VPC)."""
+    """AWS: connect to each consumer workgroup's endpoint directly (from inside the VPC),
+    TLS required (the workgroups have require_ssl)."""
     consumers = outputs.get("consumers") or {}
     checks = {n: share_checks(spec, n) for n in spec.lb_consumers}
 
@@ -126,13 +189,11 @@ def endpoint_probe(outputs: Mapping[str, Any], spec: FleetSpec, user: str, passw
         c = consumers.get(name) or {}
         if not c.get("endpoint_address"):
             return False, "no endpoint_address in the Terraform outputs"
-
-        def kwargs(db: str | None) -> dict[str, Any]:
-            return {"host": c["endpoint_address"], "port": int(c.get("port") or 5439),
-                    "user": user, "password": password, "sslmode": "require",
-                    "dbname": db or spec.producer.database_name}
-
-        return probe_postgres(kwargs, checks.get(name, []), timeout)
+        user, password = credentials(name)
+        kwargs = {"host": c["endpoint_address"], "port": int(c.get("port") or 5439),
+                  "user": user, "password": password, "sslmode": "require",
+                  "dbname": c.get("database_name") or CONSUMER_LOCAL_DATABASE}
+        return probe_redshift(kwargs, checks.get(name, []), timeout)
 
     return probe
 

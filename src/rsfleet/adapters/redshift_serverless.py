@@ -1,0 +1,108 @@
+"""Redshift Serverless control plane (boto3 ``redshift-serverless``; imported inside).
+
+What the targets controller asks of it when the Terraform outputs are not at hand: each
+consumer workgroup's endpoint (address, port) and the private IPs of its managed VPC
+endpoints, which are the NLB targets.
+
+- GetWorkgroup: ``workgroup.endpoint.{address, port, vpcEndpoints[].networkInterfaces[]}``
+  https://docs.aws.amazon.com/redshift-serverless/latest/APIReference/API_GetWorkgroup.html
+- ListEndpointAccess (paginated with ``nextToken``): the managed endpoints that Terraform
+  creates per AZ (``aws_redshiftserverless_endpoint_access``), each with
+  ``vpcEndpoint.networkInterfaces[].{availabilityZone, privateIpAddress}``
+  https://docs.aws.amazon.com/redshift-serverless/latest/APIReference/API_ListEndpointAccess.html
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from rsfleet.errors import FleetError, UsageError
+
+
+def client(region: str | None = None) -> Any:
+    import boto3
+
+    return boto3.client("redshift-serverless", region_name=region)
+
+
+def _call(fn: Callable[..., Any], what: str, **kwargs: Any) -> Any:
+    from botocore.exceptions import BotoCoreError, ClientError, NoCredentialsError
+
+    try:
+        return fn(**kwargs)
+    except NoCredentialsError:
+        raise UsageError("no AWS credentials for the redshift-serverless API",
+                         hint="configure AWS credentials, or pass --outputs FILE") from None
+    except ClientError as exc:
+        err = exc.response.get("Error", {})
+        if err.get("Code") == "ResourceNotFoundException":
+            raise FleetError(f"redshift-serverless {what}: {err.get('Message')}",
+                             hint="build the fleet first (`rsfleet apply`) or check --env"
+                             ) from None
+        raise FleetError(f"redshift-serverless {what} failed: {err.get('Code')}: "
+                         f"{err.get('Message')}") from None
+    except BotoCoreError as exc:
+        raise FleetError(f"redshift-serverless {what} failed: {exc}") from None
+
+
+@dataclass(frozen=True)
+class WorkgroupEndpoint:
+    workgroup: str
+    address: str
+    port: int
+    endpoint_ips: dict[str, str] = field(default_factory=dict)  # AZ -> private IP
+
+
+def _enis(vpc_endpoints: list[dict[str, Any]]) -> dict[str, str]:
+    out: dict[str, str] = {}
+    for vpce in vpc_endpoints:
+        for eni in vpce.get("networkInterfaces") or []:
+            ip = eni.get("privateIpAddress")
+            if ip:
+                out[eni.get("availabilityZone") or eni.get("subnetId") or ip] = ip
+    return out
+
+
+def endpoint_access_ips(rs: Any, workgroup: str) -> dict[str, str]:
+    """AZ -> IP of the ACTIVE managed endpoints of one workgroup (every page)."""
+    ips: dict[str, str] = {}
+    token: str | None = None
+    while True:
+        kwargs: dict[str, Any] = {"workgroupName": workgroup}
+        if token:
+            kwargs["nextToken"] = token
+        resp = _call(rs.list_endpoint_access, "ListEndpointAccess", **kwargs)
+        for ep in resp.get("endpoints") or []:
+            if ep.get("workgroupName", workgroup) != workgroup:
+                continue
+            if (ep.get("endpointStatus") or "").upper() != "ACTIVE":
+                continue
+            ips.update(_enis([ep.get("vpcEndpoint") or {}]))
+        token = resp.get("nextToken")
+        if not token:
+            return ips
+
+
+def workgroup_endpoint(rs: Any, workgroup: str) -> WorkgroupEndpoint:
+    """The workgroup's endpoint, with the IPs of its managed endpoints (the NLB targets);
+    when it has none, the IPs of the workgroup's own VPC endpoint."""
+    wg = _call(rs.get_workgroup, "GetWorkgroup", workgroupName=workgroup)["workgroup"]
+    ep = wg.get("endpoint") or {}
+    if not ep.get("address"):
+        raise FleetError(f"workgroup {workgroup} has no endpoint yet (status "
+                         f"{wg.get('status', '?')})", hint="wait until it is AVAILABLE")
+    ips = endpoint_access_ips(rs, workgroup) or _enis(ep.get("vpcEndpoints") or [])
+    return WorkgroupEndpoint(workgroup, ep["address"], int(ep.get("port") or 5439), ips)
+
+
+def consumer_outputs(spec: Any, rs: Any) -> dict[str, dict[str, Any]]:
+    """``consumers`` in the shape of the Terraform output (CONTRACTS.md §3), for the
+    consumers behind the LB, asked of the API (workgroups named per CONTRACTS.md §2)."""
+    out: dict[str, dict[str, Any]] = {}
+    for name in spec.lb_consumers:
+        ep = workgroup_endpoint(rs, spec.workgroup_name(name))
+        out[name] = {"workgroup_name": ep.workgroup, "endpoint_address": ep.address,
+                     "port": ep.port, "endpoint_ips": ep.endpoint_ips, "behind_nlb": True}
+    return out
