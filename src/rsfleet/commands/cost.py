@@ -24,14 +24,14 @@ def cost(
     max_rpu: Annotated[int | None, typer.Option(
         help="With --rpu: its max capacity, to show the autoscaling ceiling.")] = None,
     hours_per_day: Annotated[str | None, typer.Option(
-        metavar="H", help="Busy hours a day (0-24) for every workgroup [default: 8].")] = None,
+        metavar="H", help="Busy hours a day (0-24) for every workgroup (default 8).")] = None,
     hours: Annotated[list[str] | None, typer.Option(
         metavar="NAME=H",
         help="Busy hours a day for one workgroup of the fleet (producer or a consumer "
              "name); repeat for more.")] = None,
     days: Annotated[int, typer.Option(help="Days in the month.")] = 30,
     region: Annotated[str | None, typer.Option(
-        help="Price region [default: the spec's aws_region, else us-east-1].")] = None,
+        help="Price region (default: the spec's aws_region, else us-east-1).")] = None,
     price: Annotated[str | None, typer.Option(
         metavar="USD", help="$ per RPU-hour, instead of the price data.")] = None,
     storage_price: Annotated[str | None, typer.Option(
@@ -50,7 +50,7 @@ def cost(
     nlb: Annotated[bool, typer.Option(
         help="With --env/--spec: include the NLB line (hourly + NLCU-hours).")] = True,
     lcus: Annotated[str | None, typer.Option(
-        metavar="N", help="Average NLCUs the NLB uses [default: 1].")] = None,
+        metavar="N", help="Average NLCUs the NLB uses (default 1).")] = None,
     nlb_new_connections: Annotated[str | None, typer.Option(
         metavar="N", help="NLB traffic: new connections per second (sizes NLCUs).")] = None,
     nlb_active_connections: Annotated[str | None, typer.Option(
