@@ -296,6 +296,8 @@ def main(quick: bool = False) -> dict:
                  for p, (_, port) in fleet.lbs.items()}
         kills: list[tuple[str, float]] = []
         dead_at: list[float] = []  # when the killed postmaster was really gone
+        restart_at: list[float] = []  # restart begun / the postmaster accepting again
+        restarted_at: list[float] = []
         try:
             time.sleep(2.0)
             for i in range(crashes):
@@ -310,7 +312,9 @@ def main(quick: bool = False) -> dict:
                 mon.wait(lambda v=victim, t=t_kill: all(
                     mon.first(p, v, "out", t) for p in fleet.lbs), 20)
                 time.sleep(1.0)
+                restart_at.append(time.monotonic())
                 fleet.restart(victim)
+                restarted_at.append(time.monotonic())
                 mon.wait(mon.all_in, 30)
                 time.sleep(1.5)
         finally:
@@ -340,6 +344,16 @@ def main(quick: bool = False) -> dict:
                 "failed_persistent_on_victim": sum(not e.ok and e.consumer == victim
                                                    for e in pers),
                 "errors": sorted({e.error for e in window if not e.ok})[:5],
+                # each failed new session: when it started, relative to the kill, to the
+                # process being gone and to the restart (which phase it belongs to)
+                "failed_new_detail": [
+                    {"s_after_kill": round(e.t - t_kill, 3),
+                     "s_after_death": round(e.t - dead_at[i], 3),
+                     "s_after_restart_began": (round(e.t - restart_at[i], 3)
+                                               if i < len(restart_at) else None),
+                     "s_after_restarted": (round(e.t - restarted_at[i], 3)
+                                           if i < len(restarted_at) else None),
+                     "error": e.error} for e in new if not e.ok][:10],
             }
         result["crashes"].append(row)
     summary = {}
