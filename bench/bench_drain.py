@@ -16,7 +16,8 @@ import statistics
 import time
 from typing import Any
 
-from bench.bench_failover import Load, bench_fleet, controller_for
+from bench._fleet import bench_fleet, controller_for
+from bench.bench_failover import Load
 
 
 def main(quick: bool = False) -> dict:

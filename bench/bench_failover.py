@@ -18,130 +18,21 @@ from __future__ import annotations
 
 import contextlib
 import os
-import secrets
-import shutil
-import socket
 import statistics
-import tempfile
 import threading
 import time
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
-from pathlib import Path
+from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 import psycopg
+
+from bench._fleet import BenchFleet, bench_fleet, controller_for
 
 WHO = "SELECT current_setting('cluster_name')"
 QUERY = "SELECT count(*), sum(amount) FROM sales.orders WHERE region = 'r3'"
 NLB = {"seed (30 s x 2)": (30, 2), "spec default (10 s x 2)": (10, 2),
        "fastest NLB (5 s x 2)": (5, 2)}
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-# ---- a small real fleet: consumers (PgServer) + HAProxy processes per profile -----------
-
-@dataclass
-class BenchFleet:
-    root: Path
-    password: str
-    admin_password: str
-    consumers: dict[str, Any] = field(default_factory=dict)  # name -> PgServer
-    lbs: dict[str, tuple[Any, int]] = field(default_factory=dict)  # profile -> (proc, port)
-
-    def kwargs(self, port: int) -> dict[str, Any]:
-        return {"host": "127.0.0.1", "port": port, "user": "app_reader",
-                "password": self.password, "dbname": "sales_db", "sslmode": "disable",
-                "connect_timeout": 3}
-
-    def restart(self, name: str, timeout: float = 30) -> None:
-        from rsfleet.errors import FleetError
-
-        deadline = time.monotonic() + timeout
-        while True:  # right after SIGKILL the old backends may still hold shared memory
-            try:
-                self.consumers[name].start()
-                return
-            except FleetError:
-                if time.monotonic() > deadline:
-                    raise
-                time.sleep(0.3)
-
-
-@contextlib.contextmanager
-def bench_fleet(names: tuple[str, ...] = ("c1", "c2", "c3"),
-                profiles: tuple[str, ...] = ("rsfleet", "baseline")) -> Iterator[BenchFleet]:
-    from rsfleet.local.haproxy import HaproxyProcess, HaproxyServer, render_config
-    from rsfleet.local.postgres import PgServer
-
-    root = Path(tempfile.mkdtemp(prefix="rsfleet-bench-"))
-    os.chmod(root, 0o755)  # noqa: S103 - the PostgreSQL user must traverse it
-    fleet = BenchFleet(root, secrets.token_urlsafe(16), secrets.token_urlsafe(16))
-    try:
-        for n in names:
-            pg = PgServer(n, root / n, free_port())
-            pg.init(superuser="rsfleet_admin", password=fleet.admin_password,
-                    settings={"max_connections": "300", "fsync": "off"}, tls=None,
-                    hba=["local all all scram-sha-256",
-                         "host all all 127.0.0.1/32 scram-sha-256"])
-            pg.start()
-            fleet.consumers[n] = pg
-            with psycopg.connect(**pg.connect_kwargs("rsfleet_admin", fleet.admin_password,
-                                                     "postgres"), autocommit=True) as c:
-                c.execute("CREATE DATABASE sales_db")
-                c.execute(psycopg.sql.SQL("CREATE ROLE app_reader LOGIN PASSWORD {}").format(
-                    psycopg.sql.Literal(fleet.password)))
-            with psycopg.connect(**pg.connect_kwargs("rsfleet_admin", fleet.admin_password,
-                                                     "sales_db"), autocommit=True) as c:
-                c.execute("CREATE SCHEMA sales")
-                c.execute("CREATE TABLE sales.orders (id int PRIMARY KEY, region text, "
-                          "amount numeric)")
-                c.execute("INSERT INTO sales.orders SELECT g, 'r' || (g % 7), g * 1.5 "
-                          "FROM generate_series(1, 20000) g")
-                c.execute("GRANT USAGE ON SCHEMA sales TO app_reader")
-                c.execute("GRANT SELECT ON ALL TABLES IN SCHEMA sales TO app_reader")
-        servers = [HaproxyServer(n, pg.port) for n, pg in fleet.consumers.items()]
-        for profile in profiles:
-            proc = HaproxyProcess(root / f"haproxy-{profile}")
-            port = free_port()
-            proc.write(render_config(servers, lb_port=port, socket_path=proc.socket,
-                                     pid_file=proc.pid_file, profile=profile))  # type: ignore[arg-type]
-            proc.start()
-            fleet.lbs[profile] = (proc, port)
-        yield fleet
-    finally:
-        for proc, _ in fleet.lbs.values():
-            proc.stop()
-        for pg in fleet.consumers.values():
-            pg.stop("immediate")
-        shutil.rmtree(root, ignore_errors=True)
-
-
-def controller_for(fleet: BenchFleet, profile: str = "rsfleet", *, delay: float = 30.0,
-                   log: Callable[[str], None] | None = None) -> Any:
-    from rsfleet.adapters.haproxy import HaproxyRuntime
-    from rsfleet.targets.api import TargetsContext
-    from rsfleet.targets.haproxy import HaproxyTargets
-    from rsfleet.targets.readiness import ShareCheck, probe_postgres
-    from rsfleet.targets.store import StateStore
-
-    proc, _ = fleet.lbs[profile]
-    adapter = HaproxyTargets(HaproxyRuntime(proc.socket),
-                             {n: ("127.0.0.1", pg.port) for n, pg in fleet.consumers.items()},
-                             deregistration_delay=delay)
-    checks = [ShareCheck("sales_db", ("sales",), ())]
-
-    def probe(name: str) -> tuple[bool, str]:
-        port = fleet.consumers[name].port
-        return probe_postgres(lambda db: fleet.kwargs(port), checks, timeout=1.0)
-
-    return TargetsContext(adapter, sorted(fleet.consumers), probe,
-                          StateStore(fleet.root / f"targets-{profile}.json"))
 
 
 # ---- load: new sessions at a steady rate + persistent sessions (reconnect on failure) ----

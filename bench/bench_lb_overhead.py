@@ -10,8 +10,8 @@ from __future__ import annotations
 import statistics
 from typing import Any
 
+from bench._fleet import bench_fleet
 from bench._load import cpu_seconds, run_sessions
-from bench.bench_failover import bench_fleet
 
 
 def main(quick: bool = False) -> dict[str, Any]:
