@@ -17,7 +17,7 @@ from rsfleet.adapters import redshift_serverless as rss
 from rsfleet.errors import FleetError, UsageError
 from rsfleet.spec.loader import load_spec
 from rsfleet.targets.api import aws_context, discover_outputs, sync
-from rsfleet.targets.credentials import ProbeCredentials, read_secret
+from rsfleet.targets.credentials import ProbeCredentials
 from rsfleet.targets.readiness import ShareCheck, probe_redshift, redshift_read_sql
 
 from .test_nlb import aws, registered  # noqa: F401 - the moto NLB fixture
@@ -137,16 +137,24 @@ def test_probe_credentials_from_secrets_manager():
         {"username": "rsfleet_probe", "password": "pw1"}))["ARN"]
     plain = sm.create_secret(Name="plain", SecretString="pw2")["ARN"]
     broken = sm.create_secret(Name="broken", SecretString=json.dumps({"user": "x"}))["ARN"]
-    assert read_secret(js, client=sm) == ("rsfleet_probe", "pw1")
-    assert read_secret(plain, client=sm, user="reader") == ("reader", "pw2")
-    with pytest.raises(FleetError, match="plain string and no --user"):
-        read_secret(plain, client=sm)
-    with pytest.raises(FleetError, match="no username/password"):
-        read_secret(broken, client=sm)
-    with pytest.raises(FleetError, match="cannot read secret"):
-        read_secret(js.replace("reader", "missing"), client=sm)
-    with pytest.raises(UsageError, match="not a Secrets Manager secret ARN"):
-        read_secret("reader", client=sm)
+    # Reading secrets itself is tested in tests/adapters/test_secretsmanager.py; here what
+    # the probe adds: it has no default role, so a secret without a username needs --user.
+    with pytest.raises(UsageError, match="--secret-arn 'reader' is not a Secrets Manager"):
+        ProbeCredentials.choose(secret_arn="reader", user=None, password=None,
+                                probe_as_admin=False, outputs={}, client=sm)
+    plain_creds = ProbeCredentials.choose(secret_arn=plain, user=None, password=None,
+                                          probe_as_admin=False, outputs={}, client=sm)
+    assert plain_creds is not None
+    with pytest.raises(FleetError, match="no username and no --user"):
+        plain_creds("c1")
+    plain_creds = ProbeCredentials.choose(secret_arn=plain, user="reader", password=None,
+                                          probe_as_admin=False, outputs={}, client=sm)
+    assert plain_creds is not None and plain_creds("c1") == ("reader", "pw2")
+    broken_creds = ProbeCredentials.choose(secret_arn=broken, user="reader", password=None,
+                                           probe_as_admin=False, outputs={}, client=sm)
+    assert broken_creds is not None
+    with pytest.raises(FleetError, match="no 'password' key"):
+        broken_creds("c1")
 
     creds = ProbeCredentials.choose(secret_arn=js, user=None, password=None,
                                     probe_as_admin=False, outputs={}, client=sm)
@@ -155,7 +163,7 @@ def test_probe_credentials_from_secrets_manager():
         secret_arn=None, user=None, password=None, probe_as_admin=True, client=sm,
         outputs={"consumers": {"c1": {"admin_secret_arn": js}, "c2": {"admin_secret_arn": plain}}})
     assert admin is not None and admin("c1") == ("rsfleet_probe", "pw1")
-    with pytest.raises(FleetError, match="plain string"):
+    with pytest.raises(FleetError, match="no username and no --user"):
         admin("c2")
     with pytest.raises(UsageError, match="no admin_secret_arn in the outputs for c2"):
         ProbeCredentials.choose(secret_arn=None, user=None, password=None, probe_as_admin=True,

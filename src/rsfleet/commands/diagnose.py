@@ -42,6 +42,11 @@ def diagnose(
         from rsfleet.errors import UsageError
 
         raise UsageError(f"--timeout {timeout}: must be between 0 and 300 seconds")
+    if password_secret_arn:
+        from rsfleet.adapters.secretsmanager import check_secret_arn
+
+        # A malformed ARN is bad input (exit 2), not a broken link in the chain (exit 1).
+        check_secret_arn(password_secret_arn, "--password-secret-arn")
     dctx = DiagContext(backend=app_context(ctx).backend.value, env=env, spec_path=spec,
                        state_dir=state_dir, tf_outputs=tf_outputs, host=host, port=port,
                        user=user, password_secret_arn=password_secret_arn, timeout=timeout)

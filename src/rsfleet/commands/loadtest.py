@@ -115,6 +115,11 @@ def loadtest(
     if kill and backend == "aws":
         raise UsageError("--kill works only on the local backend",
                          hint="on AWS use --drain NAME@TIME")
+    if password_secret_arn:
+        from rsfleet.adapters.secretsmanager import check_secret_arn
+
+        # Before any fleet or AWS call, and before forwarding it to the test instance.
+        check_secret_arn(password_secret_arn, "--password-secret-arn")
 
     if via_test_instance:
         if query_file is not None:

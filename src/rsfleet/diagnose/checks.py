@@ -257,10 +257,11 @@ def check_auth(ctx: DiagContext) -> list[Check]:
 
     if ctx.backend == "aws":
         if ctx.password_secret_arn:
-            from rsfleet.loadtest.target import secret_credentials
+            from rsfleet.adapters.secretsmanager import read_secret
 
             try:
-                user, ctx.password = secret_credentials(ctx.password_secret_arn)
+                user, ctx.password = read_secret(ctx.password_secret_arn,
+                                                 option_name="--password-secret-arn")
             except RsfleetError as exc:
                 return [_broken("auth", "read the secret", _oneline(exc),
                                 "check the ARN and that your role may read it")]

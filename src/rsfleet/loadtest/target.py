@@ -8,12 +8,12 @@ into argv, logs or results.
 
 from __future__ import annotations
 
-import json
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from rsfleet.adapters.secretsmanager import read_secret
 from rsfleet.errors import FleetError, UsageError
 from rsfleet.loadtest.faults import Injector, aws_injector, local_injector
 from rsfleet.loadtest.queries import shared_objects
@@ -44,37 +44,10 @@ class Resolved:
     outputs: dict[str, Any] = field(default_factory=dict)
 
 
-def secret_credentials(arn: str, region: str | None = None) -> tuple[str | None, str]:
-    """(username or None, password) from a Secrets Manager secret.
-
-    Redshift-managed admin secrets are JSON with `username` and `password`
-    (https://docs.aws.amazon.com/redshift/latest/mgmt/redshift-secrets-manager-integration.html);
-    a plain string secret is taken as the password.
-    """
-    import boto3
-    from botocore.exceptions import BotoCoreError, ClientError
-
-    if not arn.startswith("arn:") or ":secretsmanager:" not in arn:
-        raise UsageError(f"--password-secret-arn {arn!r} is not a Secrets Manager ARN",
-                         hint="arn:aws:secretsmanager:REGION:ACCOUNT:secret:NAME")
-    region = region or arn.split(":")[3] or None
-    try:
-        value = boto3.client("secretsmanager", region_name=region).get_secret_value(SecretId=arn)
-    except (BotoCoreError, ClientError) as exc:
-        raise FleetError(f"cannot read secret {arn}: {exc}") from None
-    text = value.get("SecretString") or ""
-    try:
-        data = json.loads(text)
-    except json.JSONDecodeError:
-        return None, text
-    if isinstance(data, dict) and "password" in data:
-        return data.get("username"), str(data["password"])
-    raise FleetError(f"secret {arn} has no 'password' key")
-
-
-def _password(ov: Overrides, fallback: Any, region: str | None) -> tuple[str | None, str | None]:
+def _password(ov: Overrides, fallback: Any) -> tuple[str | None, str | None]:
     if ov.password_secret_arn:
-        return secret_credentials(ov.password_secret_arn, region)
+        # The secret is read in its own ARN's region, wherever the fleet is.
+        return read_secret(ov.password_secret_arn, option_name="--password-secret-arn")
     if os.environ.get("PGPASSWORD"):
         return None, os.environ["PGPASSWORD"]
     return None, fallback() if callable(fallback) else fallback
@@ -90,7 +63,7 @@ def resolve_local(env: str | None, state_dir: Path | None, ov: Overrides) -> Res
     user = ov.user or DEFAULT_ROLE
     kwargs = dict(fleet.connect_kwargs("lb", role=DEFAULT_ROLE, dbname=database))
     secret_user, password = _password(
-        ov, (lambda: fleet.password(user)) if not ov.password_secret_arn else None, None)
+        ov, (lambda: fleet.password(user)) if not ov.password_secret_arn else None)
     kwargs.update(user=secret_user or user, password=password)
     if ov.host:
         kwargs["host"] = ov.host
@@ -113,7 +86,7 @@ def resolve_direct(ov: Overrides, spec: Any | None) -> Resolved:
         raise UsageError("no local fleet state and not enough connection options",
                          hint="start it with `rsfleet local up`, or pass --host, --port, "
                          "--user and --database (password in PGPASSWORD)")
-    _, password = _password(ov, None, None)
+    _, password = _password(ov, None)
     kwargs: dict[str, Any] = {"host": ov.host, "port": ov.port or 5439, "user": ov.user,
                               "dbname": ov.database, "connect_timeout": ov.connect_timeout}
     if password:
@@ -140,7 +113,7 @@ def resolve_aws(spec: Any, outputs: dict[str, Any], ov: Overrides) -> Resolved:
     producer = outputs.get("producer") or {}
     database = ov.database or producer.get("database_name") or spec.producer.database_name
     region = outputs.get("aws_region") or spec.aws_region
-    secret_user, password = _password(ov, None, region)
+    secret_user, password = _password(ov, None)
     user = ov.user or secret_user
     if not user or not password:
         raise UsageError("no credentials for the Redshift consumers",

@@ -15,52 +15,12 @@ Redshift-managed admin secrets are JSON with ``username`` and ``password``
 
 from __future__ import annotations
 
-import json
 import threading
 from collections.abc import Mapping
 from typing import Any
 
+from rsfleet.adapters.secretsmanager import check_secret_arn, read_secret
 from rsfleet.errors import FleetError, UsageError
-
-
-def check_arn(arn: str, what: str = "--secret-arn") -> str:
-    parts = arn.split(":")
-    if len(parts) < 7 or parts[0] != "arn" or parts[2] != "secretsmanager" or parts[5] != "secret":
-        raise UsageError(f"{what} {arn!r} is not a Secrets Manager secret ARN",
-                         hint="arn:aws:secretsmanager:REGION:ACCOUNT:secret:NAME")
-    return arn
-
-
-def read_secret(arn: str, *, client: Any = None, user: str | None = None) -> tuple[str, str]:
-    """(username, password) from a secret; a plain-string secret is the password of
-    ``user``."""
-    from botocore.exceptions import BotoCoreError, ClientError, NoCredentialsError
-
-    check_arn(arn)
-    if client is None:
-        import boto3
-
-        client = boto3.client("secretsmanager", region_name=arn.split(":")[3] or None)
-    try:
-        text = client.get_secret_value(SecretId=arn).get("SecretString") or ""
-    except NoCredentialsError:
-        raise UsageError("no AWS credentials to read the probe secret",
-                         hint="configure AWS credentials, or use --user with PGPASSWORD") from None
-    except (BotoCoreError, ClientError) as exc:
-        raise FleetError(f"cannot read secret {arn}: {exc}") from None
-    try:
-        data = json.loads(text)
-    except json.JSONDecodeError:
-        data = None
-    if isinstance(data, dict):
-        if not data.get("password") or not (data.get("username") or user):
-            raise FleetError(f"secret {arn} has no username/password keys",
-                             hint="store JSON {\"username\": ..., \"password\": ...}")
-        return str(data.get("username") or user), str(data["password"])
-    if user and text:
-        return user, text
-    raise FleetError(f"secret {arn} is a plain string and no --user was given",
-                     hint="store JSON {\"username\": ..., \"password\": ...} or pass --user")
 
 
 class ProbeCredentials:
@@ -82,7 +42,7 @@ class ProbeCredentials:
                client: Any = None) -> ProbeCredentials | None:
         """The credentials the options ask for, or None (readiness not probed)."""
         if secret_arn:
-            return cls(secret_arn=check_arn(secret_arn), user=user, client=client)
+            return cls(secret_arn=check_secret_arn(secret_arn), user=user, client=client)
         if probe_as_admin:
             secrets = {n: c.get("admin_secret_arn") for n, c in
                        (outputs.get("consumers") or {}).items()}
@@ -91,7 +51,7 @@ class ProbeCredentials:
                 raise UsageError(f"--probe-as-admin: no admin_secret_arn in the outputs for "
                                  f"{', '.join(missing)}", hint="pass --secret-arn instead")
             for a in secrets.values():
-                check_arn(str(a), "admin_secret_arn")
+                check_secret_arn(str(a), "admin_secret_arn")
             return cls(admin_secrets={n: str(a) for n, a in secrets.items()}, client=client)
         if user and password:
             return cls(user=user, password=password)
@@ -105,5 +65,13 @@ class ProbeCredentials:
             raise FleetError(f"no admin secret known for {consumer}")
         with self._lock:
             if arn not in self._cache:
-                self._cache[arn] = read_secret(arn, client=self.client, user=self.user)
+                user, password = read_secret(
+                    arn, client=self.client, user=self.user,
+                    option_name="--secret-arn" if self.secret_arn else "admin_secret_arn")
+                # Unlike the load test, the probe has no default role to fall back on.
+                if not user:
+                    raise FleetError(f"secret {arn} has no username and no --user was given",
+                                     hint="store JSON {\"username\": ..., \"password\": ...} "
+                                     "or pass --user")
+                self._cache[arn] = (user, password)
             return self._cache[arn]

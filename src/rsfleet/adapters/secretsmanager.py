@@ -1,0 +1,84 @@
+"""AWS Secrets Manager (boto3 ``secretsmanager``; imported inside): database credentials.
+
+One reader for every command that takes a secret ARN (``loadtest``/``diagnose``
+``--password-secret-arn``, ``targets --secret-arn``, the managed admin secrets of
+``--probe-as-admin``). The secret value never goes into an error message, a log or argv:
+errors name the ARN only.
+
+Redshift-managed admin secrets are JSON with ``username`` and ``password``
+(https://docs.aws.amazon.com/redshift/latest/mgmt/redshift-secrets-manager-integration.html);
+a secret that is not a JSON object is taken as the password itself.
+GetSecretValue: https://docs.aws.amazon.com/secretsmanager/latest/apireference/API_GetSecretValue.html
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from rsfleet.errors import FleetError, UsageError
+
+ARN_HINT = "arn:aws:secretsmanager:REGION:ACCOUNT:secret:NAME"
+
+
+def check_secret_arn(arn: str, option_name: str = "--secret-arn") -> str:
+    """The ARN if it names a Secrets Manager secret, else UsageError naming the option.
+
+    Checked before any AWS call so that a typo is exit 2 with the expected shape, not an
+    AccessDenied or a region error from botocore."""
+    parts = arn.split(":")
+    if (len(parts) < 7 or parts[0] != "arn" or parts[2] != "secretsmanager"
+            or parts[5] != "secret" or not parts[6]):
+        raise UsageError(f"{option_name} {arn!r} is not a Secrets Manager secret ARN",
+                         hint=ARN_HINT)
+    return arn
+
+
+def new_client(region: str | None = None) -> Any:
+    import boto3
+
+    return boto3.client("secretsmanager", region_name=region)
+
+
+def read_secret(arn: str, *, client: Any = None, user: str | None = None,
+                option_name: str = "--secret-arn") -> tuple[str | None, str]:
+    """(username, password) from the secret ``arn``.
+
+    The username is the secret's ``username`` key, else ``user``, else None (the caller
+    decides whether it can go without one). ``client`` is a boto3 secretsmanager client; by
+    default one in the ARN's region, because a secret is only readable in its own region.
+    """
+    from botocore.exceptions import BotoCoreError, ClientError, NoCredentialsError
+
+    check_secret_arn(arn, option_name)
+    if client is None:
+        client = new_client(arn.split(":")[3] or None)
+    try:
+        text = client.get_secret_value(SecretId=arn).get("SecretString") or ""
+    except NoCredentialsError:
+        raise UsageError(f"no AWS credentials to read the secret of {option_name}",
+                         hint="configure AWS credentials (AWS_PROFILE, SSO login or "
+                         "environment), or pass --user with the password in PGPASSWORD"
+                         ) from None
+    except (BotoCoreError, ClientError) as exc:
+        # botocore's message names the operation and the ARN, never the secret's value.
+        raise FleetError(f"cannot read secret {arn}: {_oneline(exc)}") from None
+    if not text:
+        raise FleetError(f"secret {arn} has no SecretString",
+                         hint="store JSON {\"username\": ..., \"password\": ...}")
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError:
+        data = None  # not JSON: the whole string is the password
+    if not isinstance(data, dict):
+        # A JSON scalar such as 12345 is a password too, not a malformed object.
+        return user, text
+    if not data.get("password"):
+        raise FleetError(f"secret {arn} has no 'password' key",
+                         hint="store JSON {\"username\": ..., \"password\": ...}")
+    username = data.get("username") or user
+    return (str(username) if username else None), str(data["password"])
+
+
+def _oneline(exc: Exception) -> str:
+    return " ".join(str(exc).split())
