@@ -50,3 +50,15 @@ StateDirOption = Annotated[
     typer.Option("--state-dir", envvar="RSFLEET_STATE_DIR",
                  help="Local fleet state dir (default .rsfleet/ENV in the project)."),
 ]
+# Every command that can read saved Terraform outputs spells it --tf-outputs: it names what the
+# file is (`terraform output -json`), where a bare --outputs could be any command's output.
+_TF_OUTPUTS_HELP = ("aws: `terraform output -json` saved in this file, read instead of asking "
+                    "Terraform (for machines without access to the state).")
+TfOutputsOption = Annotated[Path | None, typer.Option("--tf-outputs", help=_TF_OUTPUTS_HELP)]
+# `share` and `targets` called it --outputs before; the old name stays accepted there so that
+# existing scripts keep working (click cannot hide one spelling of an option from --help).
+TfOutputsCompatOption = Annotated[
+    Path | None,
+    typer.Option("--tf-outputs", "--outputs",
+                 help=_TF_OUTPUTS_HELP + " --outputs is the deprecated old name."),
+]

@@ -58,7 +58,7 @@ def files(tmp_path):
     outputs = tmp_path / "outputs.json"
     outputs.write_text(json.dumps({k: {"value": v} for k, v in OUTPUTS.items()}),
                        encoding="utf-8")
-    return ["--spec", str(spec), "--outputs", str(outputs)]
+    return ["--spec", str(spec), "--tf-outputs", str(outputs)]
 
 
 def observe(client, *, converged: bool) -> None:
@@ -158,3 +158,14 @@ def test_sql_takes_namespace_ids_from_outputs_or_marks_placeholders(files, tmp_p
                               "x'; DROP DATASHARE sales_share; --"])
     assert bad.exit_code == 2
     assert "GUID" in bad.output and "Traceback" not in bad.output
+
+
+def test_outputs_is_still_accepted_as_the_old_name_of_tf_outputs(files):
+    assert files[2] == "--tf-outputs"
+    new = runner.invoke(app, ["share", "sql", *files])
+    old = runner.invoke(app, ["share", "sql", "--spec", files[1], "--outputs", files[3]])
+    assert new.exit_code == old.exit_code == 0, old.output
+    assert f"OF NAMESPACE '{PROD}';" in old.stdout and old.stdout == new.stdout
+    # --tf-outputs is the documented name; the old one is marked as such.
+    doc = runner.invoke(app, ["share", "sql", "--help"], env={"COLUMNS": "200"}).stdout
+    assert "--tf-outputs" in doc and "deprecated old name" in doc

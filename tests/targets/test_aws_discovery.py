@@ -208,12 +208,14 @@ def test_cli_aws_options_are_checked(tmp_path):
     res = run(app, ["--backend", "aws", "targets", "status", "--spec", str(spec),
                     "--target-group-arn", "tg-1"])
     assert res.exit_code == 2 and "not a target group ARN" in res.output
-    res = run(app, ["--backend", "aws", "targets", "status", "--spec", str(spec),
-                    "--outputs", str(tmp_path / "o.json"), "--target-group-arn", "tg-1"])
-    assert res.exit_code == 2 and "exclude each other" in res.output
+    for spelling in ("--tf-outputs", "--outputs"):  # --outputs: the old name, still accepted
+        res = run(app, ["--backend", "aws", "targets", "status", "--spec", str(spec),
+                        spelling, str(tmp_path / "o.json"), "--target-group-arn", "tg-1"])
+        assert res.exit_code == 2, res.output
+        assert "--tf-outputs and --target-group-arn exclude each other" in res.output
     out = tmp_path / "o.json"
     out.write_text(json.dumps({"nlb": {"value": {"target_group_arn": "arn:aws:x"}},
                                "consumers": {"value": {}}}), encoding="utf-8")
     res = run(app, ["--backend", "aws", "targets", "status", "--spec", str(spec),
-                    "--outputs", str(out), "--secret-arn", "nope"])
+                    "--tf-outputs", str(out), "--secret-arn", "nope"])
     assert res.exit_code == 2 and "not a Secrets Manager secret ARN" in res.output

@@ -177,7 +177,7 @@ def _cli_files(tmp_path, outputs, owned_by_terraform=True):
         encoding="utf-8")
     out = tmp_path / "outputs.json"
     out.write_text(json.dumps({k: {"value": v} for k, v in outputs.items()}), encoding="utf-8")
-    return ["--spec", str(spec), "--outputs", str(out), "--state-dir", str(tmp_path / "st")]
+    return ["--spec", str(spec), "--tf-outputs", str(out), "--state-dir", str(tmp_path / "st")]
 
 
 def test_cli_sync_drain_undrain_status_on_aws(aws, tmp_path, monkeypatch):

@@ -34,7 +34,7 @@ def _call(fn: Callable[..., Any], what: str, **kwargs: Any) -> Any:
         return fn(**kwargs)
     except NoCredentialsError:
         raise UsageError("no AWS credentials for the redshift-serverless API",
-                         hint="configure AWS credentials, or pass --outputs FILE") from None
+                         hint="configure AWS credentials, or pass --tf-outputs FILE") from None
     except ClientError as exc:
         err = exc.response.get("Error", {})
         if err.get("Code") == "ResourceNotFoundException":

@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Annotated
 
 import typer
 
-from rsfleet.context import EnvOption, JsonOption, SpecOption, StateDirOption, app_context
+from rsfleet.context import (
+    EnvOption,
+    JsonOption,
+    SpecOption,
+    StateDirOption,
+    TfOutputsOption,
+    app_context,
+)
 
 _STYLE = {"ok": "green", "broken": "bold red", "warning": "yellow", "skipped": "dim"}
 _LABEL = {"ok": "ok", "broken": "BROKEN", "warning": "warn", "skipped": "skip"}
@@ -18,8 +24,7 @@ def diagnose(
     env: EnvOption = None,
     spec: SpecOption = None,
     state_dir: StateDirOption = None,
-    tf_outputs: Annotated[Path | None, typer.Option(
-        "--tf-outputs", help="aws: `terraform output -json` saved in this file.")] = None,
+    tf_outputs: TfOutputsOption = None,
     host: Annotated[str | None, typer.Option("--host", help="Check this LB host instead.")] = None,
     port: Annotated[int | None, typer.Option("--port", help="Check this LB port instead.")] = None,
     user: Annotated[str | None, typer.Option("--user", help="Authenticate as this user.")] = None,

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from rsfleet.context import EnvOption, SpecOption, StateDirOption, app_context
+from rsfleet.context import EnvOption, SpecOption, StateDirOption, TfOutputsOption, app_context
 from rsfleet.errors import FleetError, UsageError
 
 if TYPE_CHECKING:
@@ -69,9 +69,7 @@ def loadtest(
         "(else PGPASSWORD, else the local state dir).")] = None,
     sslmode: Annotated[str | None, typer.Option(
         "--sslmode", help="libpq sslmode (local default verify-full, aws require).")] = None,
-    tf_outputs: Annotated[Path | None, typer.Option(
-        "--tf-outputs", help="aws: read `terraform output -json` saved in this file instead "
-        "of running terraform.")] = None,
+    tf_outputs: TfOutputsOption = None,
     engine: Annotated[str, typer.Option(
         "--engine", help="Client engine: threads or asyncio (see docs/loadtest.md).")] = "threads",
     seed: Annotated[int, typer.Option("--seed", help="Seed of the per-session query order.")] = 0,

@@ -7,22 +7,26 @@ from typing import Annotated, Any
 
 import typer
 
-from rsfleet.context import Backend, EnvOption, JsonOption, SpecOption, app_context, load_spec
+from rsfleet.context import (
+    Backend,
+    EnvOption,
+    JsonOption,
+    SpecOption,
+    TfOutputsCompatOption,
+    app_context,
+    load_spec,
+)
 from rsfleet.errors import FleetError
 from rsfleet.output import console, print_json, warn
 
 app = typer.Typer(
     no_args_is_help=True,
     help="Datashares as desired state: plan, apply, verify (Redshift datashares on AWS; "
-    "logical replication on the local fleet).",
+    "logical replication on the local fleet). On AWS the fleet's workgroups come from "
+    "--tf-outputs FILE, else `terraform output` when the environment is initialised here, "
+    "else the redshift-serverless API.",
 )
 
-OutputsOption = Annotated[
-    Path | None,
-    typer.Option("--outputs", help="Terraform outputs saved with `terraform output -json` "
-                 "(AWS; default: `terraform output -json` when the environment is initialised "
-                 "here, else the redshift-serverless API)."),
-]
 StateDirOption = Annotated[
     Path | None,
     typer.Option("--state-dir", envvar="RSFLEET_STATE_DIR", help="Local fleet state dir."),
@@ -76,14 +80,14 @@ def plan_cmd(
     ctx: typer.Context,
     env: EnvOption = None,
     spec: SpecOption = None,
-    outputs: OutputsOption = None,
+    tf_outputs: TfOutputsCompatOption = None,
     state_dir: StateDirOption = None,
     prune: PruneOption = False,
     json: JsonOption = False,
 ) -> None:
     """Show what `share apply` would change, as SQL per target. Changes nothing."""
     if app_context(ctx).backend is Backend.aws:
-        _, rs_fleet, the_plan, text = _aws_plan(env, spec, outputs, prune)
+        _, rs_fleet, the_plan, text = _aws_plan(env, spec, tf_outputs, prune)
         leftovers = list(the_plan.would_prune)
         steps = _aws_steps(the_plan, rs_fleet)
     else:
@@ -112,7 +116,7 @@ def apply_cmd(
     ctx: typer.Context,
     env: EnvOption = None,
     spec: SpecOption = None,
-    outputs: OutputsOption = None,
+    tf_outputs: TfOutputsCompatOption = None,
     state_dir: StateDirOption = None,
     prune: PruneOption = False,
     dry_run: Annotated[bool, typer.Option("--dry-run", help="Print the plan only.")] = False,
@@ -124,7 +128,7 @@ def apply_cmd(
     if app_context(ctx).backend is Backend.aws:
         from rsfleet.sharing import redshift
 
-        api, rs_fleet, the_plan, text = _aws_plan(env, spec, outputs, prune)
+        api, rs_fleet, the_plan, text = _aws_plan(env, spec, tf_outputs, prune)
         for item in the_plan.would_prune:
             console.print(f"[yellow]would prune (pass --prune):[/] {item}", highlight=False)
         if the_plan.empty:
@@ -159,7 +163,7 @@ def verify_cmd(
     ctx: typer.Context,
     env: EnvOption = None,
     spec: SpecOption = None,
-    outputs: OutputsOption = None,
+    tf_outputs: TfOutputsCompatOption = None,
     state_dir: StateDirOption = None,
     json: JsonOption = False,
 ) -> None:
@@ -168,7 +172,7 @@ def verify_cmd(
         fleet, path = load_spec(env, spec)
         from rsfleet.sharing.usecases import aws_verify, fleet_outputs
 
-        problems = aws_verify(fleet, fleet_outputs(path, fleet, outputs))
+        problems = aws_verify(fleet, fleet_outputs(path, fleet, tf_outputs))
     else:
         from rsfleet.sharing.local import verify_local
 
@@ -198,25 +202,20 @@ def sql_cmd(
         typer.Option(help="NAME=GUID for a consumer; repeat. Default: from Terraform outputs, "
                      "else a marked placeholder."),
     ] = None,
-    outputs: Annotated[
-        Path | None,
-        typer.Option("--outputs", help="Terraform outputs saved with `terraform output -json` "
-                     "(default: `terraform output -json` when the environment is initialised "
-                     "here)."),
-    ] = None,
+    tf_outputs: TfOutputsCompatOption = None,
 ) -> None:
     """The full Redshift SQL for a fresh fleet (= Terraform's data_sharing_commands).
 
     Prints SQL only; notes go to stderr.
 
-    Namespace ids: the options; else --outputs; else `terraform output`; else placeholders.
+    Namespace ids: the options; else --tf-outputs; else `terraform output`; else placeholders.
     """
     fleet, path = load_spec(env, spec)
     from rsfleet.sharing.usecases import fresh_sql, known_namespace_ids, parse_consumer_ids
 
     consumer_ids = parse_consumer_ids(consumer_namespace_id or [], fleet)
     found_producer, found_consumers, source = known_namespace_ids(
-        path, fleet, outputs, want=producer_namespace_id is None
+        path, fleet, tf_outputs, want=producer_namespace_id is None
         or set(fleet.consumers) - set(consumer_ids) != set())
     producer_namespace_id = producer_namespace_id or found_producer
     for name, guid in found_consumers.items():
@@ -226,5 +225,5 @@ def sql_cmd(
         warn(f"namespace ids from {source}")
     if placeholders:
         warn("namespace ids not known yet: <...> placeholders stand in for them (pass "
-             "--producer-namespace-id / --consumer-namespace-id NAME=GUID or --outputs FILE)")
+             "--producer-namespace-id / --consumer-namespace-id NAME=GUID or --tf-outputs FILE)")
     typer.echo(text, nl=False)

@@ -7,7 +7,14 @@ from typing import Annotated, Any
 
 import typer
 
-from rsfleet.context import Backend, EnvOption, JsonOption, SpecOption, app_context
+from rsfleet.context import (
+    Backend,
+    EnvOption,
+    JsonOption,
+    SpecOption,
+    TfOutputsCompatOption,
+    app_context,
+)
 
 app = typer.Typer(no_args_is_help=True, help=(
     "Keep only ready consumers behind the load balancer: probe each consumer directly, "
@@ -16,8 +23,6 @@ app = typer.Typer(no_args_is_help=True, help=(
 StateDirOpt = Annotated[Path | None, typer.Option(
     "--state-dir", envvar="RSFLEET_STATE_DIR",
     help="State dir: the local fleet's (default .rsfleet/ENV); holds operator drains.")]
-OutputsOpt = Annotated[Path | None, typer.Option(
-    "--outputs", help="aws: `terraform output -json` saved in this file (else terraform runs).")]
 UserOpt = Annotated[str | None, typer.Option(
     "--user", envvar="PGUSER", help="aws: probe each consumer endpoint as this user "
     "(password from PGPASSWORD); without credentials readiness is not probed.")]
@@ -33,7 +38,7 @@ TgOpt = Annotated[str | None, typer.Option(
 
 
 def _context(ctx: typer.Context, env: str | None, spec: Path | None, state_dir: Path | None,
-             outputs: Path | None, user: str | None, secret_arn: str | None = None,
+             tf_outputs: Path | None, user: str | None, secret_arn: str | None = None,
              probe_as_admin: bool = False, target_group_arn: str | None = None) -> Any:
     import os
 
@@ -42,7 +47,7 @@ def _context(ctx: typer.Context, env: str | None, spec: Path | None, state_dir: 
     if app_context(ctx).backend == Backend.local:
         from rsfleet.errors import UsageError
 
-        given = [o for o, v in (("--outputs", outputs), ("--secret-arn", secret_arn),
+        given = [o for o, v in (("--tf-outputs", tf_outputs), ("--secret-arn", secret_arn),
                                 ("--probe-as-admin", probe_as_admin),
                                 ("--target-group-arn", target_group_arn)) if v]
         if given:
@@ -57,12 +62,12 @@ def _context(ctx: typer.Context, env: str | None, spec: Path | None, state_dir: 
 
     fleet_spec, spec_path = load(env, spec)
     if target_group_arn is not None:
-        if outputs is not None:
-            raise UsageError("--outputs and --target-group-arn exclude each other",
-                             hint="--outputs reads everything from Terraform's outputs")
+        if tf_outputs is not None:
+            raise UsageError("--tf-outputs and --target-group-arn exclude each other",
+                             hint="--tf-outputs reads everything from Terraform's outputs")
         values = discover_outputs(fleet_spec, target_group_arn)
-    elif outputs is not None:
-        values = read_outputs_file(outputs)
+    elif tf_outputs is not None:
+        values = read_outputs_file(tf_outputs)
     else:
         tf_env = env or fleet_spec.environment
         values = TerraformCli(TerraformProject(root=spec_path.parent.parent.parent, env=tf_env),
@@ -98,7 +103,8 @@ def _log(message: str) -> None:
 
 @app.command("status")
 def status(ctx: typer.Context, env: EnvOption = None, spec: SpecOption = None,
-           state_dir: StateDirOpt = None, outputs: OutputsOpt = None, user: UserOpt = None,
+           state_dir: StateDirOpt = None, tf_outputs: TfOutputsCompatOption = None,
+         user: UserOpt = None,
            secret_arn: SecretOpt = None, probe_as_admin: AdminOpt = False,
            target_group_arn: TgOpt = None,
            json: JsonOption = False) -> None:
@@ -108,7 +114,7 @@ def status(ctx: typer.Context, env: EnvOption = None, spec: SpecOption = None,
     from rsfleet.output import console, print_json
     from rsfleet.targets import api
 
-    rows = api.status(_context(ctx, env, spec, state_dir, outputs, user, secret_arn,
+    rows = api.status(_context(ctx, env, spec, state_dir, tf_outputs, user, secret_arn,
                                probe_as_admin, target_group_arn))
     if json:
         print_json([r.to_json() for r in rows])
@@ -126,7 +132,8 @@ def status(ctx: typer.Context, env: EnvOption = None, spec: SpecOption = None,
 
 @app.command("sync")
 def sync(ctx: typer.Context, env: EnvOption = None, spec: SpecOption = None,
-         state_dir: StateDirOpt = None, outputs: OutputsOpt = None, user: UserOpt = None,
+         state_dir: StateDirOpt = None, tf_outputs: TfOutputsCompatOption = None,
+         user: UserOpt = None,
          secret_arn: SecretOpt = None, probe_as_admin: AdminOpt = False,
          target_group_arn: TgOpt = None,
          dry_run: Annotated[bool, typer.Option(
@@ -136,7 +143,7 @@ def sync(ctx: typer.Context, env: EnvOption = None, spec: SpecOption = None,
     from rsfleet.output import console, print_json
     from rsfleet.targets import api
 
-    res = api.sync(_context(ctx, env, spec, state_dir, outputs, user, secret_arn,
+    res = api.sync(_context(ctx, env, spec, state_dir, tf_outputs, user, secret_arn,
                             probe_as_admin, target_group_arn), dry_run=dry_run)
     if json:
         print_json({"dry_run": dry_run,
@@ -165,7 +172,7 @@ def sync(ctx: typer.Context, env: EnvOption = None, spec: SpecOption = None,
 def drain(ctx: typer.Context,
           name: Annotated[str, typer.Argument(help="The consumer to take out of rotation.")],
           env: EnvOption = None, spec: SpecOption = None, state_dir: StateDirOpt = None,
-          outputs: OutputsOpt = None, user: UserOpt = None,
+          tf_outputs: TfOutputsCompatOption = None, user: UserOpt = None,
           secret_arn: SecretOpt = None, probe_as_admin: AdminOpt = False,
           target_group_arn: TgOpt = None,
           wait: Annotated[bool, typer.Option(
@@ -180,7 +187,7 @@ def drain(ctx: typer.Context,
     from rsfleet.targets import api
 
     limit = _interval(timeout, "--timeout") if timeout is not None else None
-    what = api.drain(_context(ctx, env, spec, state_dir, outputs, user, secret_arn,
+    what = api.drain(_context(ctx, env, spec, state_dir, tf_outputs, user, secret_arn,
                               probe_as_admin, target_group_arn), name, wait=wait,
                      timeout=limit)
     if json:
@@ -193,14 +200,14 @@ def drain(ctx: typer.Context,
 def undrain(ctx: typer.Context,
             name: Annotated[str, typer.Argument(help="The consumer to put back.")],
             env: EnvOption = None, spec: SpecOption = None, state_dir: StateDirOpt = None,
-            outputs: OutputsOpt = None, user: UserOpt = None,
+            tf_outputs: TfOutputsCompatOption = None, user: UserOpt = None,
             secret_arn: SecretOpt = None, probe_as_admin: AdminOpt = False,
             target_group_arn: TgOpt = None, json: JsonOption = False) -> None:
     """Forget the drain of NAME; it returns to rotation as soon as it is ready."""
     from rsfleet.output import console, print_json
     from rsfleet.targets import api
 
-    what = api.undrain(_context(ctx, env, spec, state_dir, outputs, user, secret_arn,
+    what = api.undrain(_context(ctx, env, spec, state_dir, tf_outputs, user, secret_arn,
                                 probe_as_admin, target_group_arn), name)
     if json:
         print_json({"target": name, "drained": False, "result": what})
@@ -210,7 +217,8 @@ def undrain(ctx: typer.Context,
 
 @app.command("watch")
 def watch(ctx: typer.Context, env: EnvOption = None, spec: SpecOption = None,
-          state_dir: StateDirOpt = None, outputs: OutputsOpt = None, user: UserOpt = None,
+          state_dir: StateDirOpt = None, tf_outputs: TfOutputsCompatOption = None,
+         user: UserOpt = None,
           secret_arn: SecretOpt = None, probe_as_admin: AdminOpt = False,
           target_group_arn: TgOpt = None,
           interval: Annotated[str, typer.Option(
@@ -224,7 +232,7 @@ def watch(ctx: typer.Context, env: EnvOption = None, spec: SpecOption = None,
     from rsfleet.targets import api
 
     every = _interval(interval, "--interval")
-    target = _context(ctx, env, spec, state_dir, outputs, user, secret_arn,
+    target = _context(ctx, env, spec, state_dir, tf_outputs, user, secret_arn,
                       probe_as_admin, target_group_arn)
     _log(f"watching every {every:g}s (rise {rise}, fall {fall}); Ctrl-C to stop")
     api.watch(target, every, rise=rise, fall=fall, log=_log)

@@ -60,7 +60,7 @@ def fleet_from_outputs(outputs: dict[str, Any], database: str = "dev") -> Redshi
     except (KeyError, TypeError) as exc:
         raise UsageError(
             f"Terraform outputs lack {exc}", hint="run `rsfleet apply --env ENV` first, or pass "
-            "--outputs FILE saved with `terraform output -json`",
+            "--tf-outputs FILE saved with `terraform output -json`",
         ) from None
     for wg in (fleet.producer, *fleet.consumers.values()):
         if not NAMESPACE_ID_RE.fullmatch(str(wg.namespace_id)):
@@ -91,11 +91,11 @@ def outputs_from_serverless(spec: Any, client: Any = None) -> dict[str, Any]:
             if code == "ResourceNotFoundException":
                 raise FleetError(f"workgroup {workgroup} not found in {spec.aws_region}",
                                  hint="build the fleet first (rsfleet apply --env "
-                                 f"{spec.environment}) or pass --outputs FILE") from None
+                                 f"{spec.environment}) or pass --tf-outputs FILE") from None
             raise FleetError(f"redshift-serverless: {exc}") from None
         except NoCredentialsError:
             raise UsageError("no AWS credentials for the redshift-serverless API",
-                             hint="configure AWS credentials, or pass --outputs FILE") from None
+                             hint="configure AWS credentials, or pass --tf-outputs FILE") from None
         secret = ns.get("adminPasswordSecretArn")
         if not secret:
             raise UsageError(f"namespace {ns.get('namespaceName')} has no managed admin secret",

@@ -22,7 +22,7 @@ def _terraform_root(spec_path: Path, env: str) -> Path | None:
 
 
 def terraform_outputs(spec_path: Path, env: str, outputs_file: Path | None) -> dict[str, Any]:
-    """Terraform's outputs (docs/CONTRACTS.md §3): from --outputs FILE, else from
+    """Terraform's outputs (docs/CONTRACTS.md §3): from --tf-outputs FILE, else from
     `terraform output -json` in the environment's workspace."""
     from rsfleet.adapters.terraform import TerraformCli, TerraformProject, read_outputs_file
 
@@ -32,13 +32,13 @@ def terraform_outputs(spec_path: Path, env: str, outputs_file: Path | None) -> d
     if root is None:
         raise UsageError(f"{spec_path} is not terraform/environments/{env}/terraform.tfvars, so "
                          "rsfleet cannot ask Terraform for the fleet's outputs",
-                         hint="pass --outputs FILE saved with `terraform output -json`")
+                         hint="pass --tf-outputs FILE saved with `terraform output -json`")
     return TerraformCli(TerraformProject(root=root, env=env), capture=True).outputs()
 
 
 def fleet_outputs(spec_path: Path, spec: FleetSpec, outputs_file: Path | None,
                   *, serverless_client: Any = None) -> dict[str, Any]:
-    """Where the AWS fleet is: --outputs FILE; else `terraform output -json` when this
+    """Where the AWS fleet is: --tf-outputs FILE; else `terraform output -json` when this
     environment's Terraform is initialised here; else the redshift-serverless API (the
     workgroups' names follow docs/CONTRACTS.md §2)."""
     if outputs_file is not None:
@@ -67,7 +67,7 @@ def known_namespace_ids(
 ) -> tuple[str | None, dict[str, str], str | None]:
     """Namespace GUIDs for `share sql`: (producer, {consumer: id}, where they came from).
 
-    From --outputs FILE when given; else, when some are wanted and this environment's
+    From --tf-outputs FILE when given; else, when some are wanted and this environment's
     Terraform has been initialised, from `terraform output -json`; else none (the SQL then
     carries placeholders). Terraform failing here is not an error: placeholders are.
     """

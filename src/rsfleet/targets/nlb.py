@@ -46,7 +46,7 @@ class NlbTargets:
         tg = (outputs.get("nlb") or {}).get("target_group_arn")
         if not tg:
             raise UsageError("the Terraform outputs have no nlb.target_group_arn",
-                             hint="run `rsfleet apply`, or pass --outputs FILE from "
+                             hint="run `rsfleet apply`, or pass --tf-outputs FILE from "
                              "`terraform output -json`")
         consumers = outputs.get("consumers") or {}
         endpoints: dict[str, list[str]] = {}
