@@ -1,4 +1,5 @@
-"""Kill and drain under load, on real servers behind a real HAProxy; and the CLI end to end."""
+"""Kill and drain under load on a real local fleet (PostgreSQL consumers behind HAProxy, rsfleet
+profile; a fresh fleet per test, since each test breaks its own); and the CLI end to end."""
 
 from __future__ import annotations
 
@@ -6,38 +7,46 @@ import json
 import struct
 
 import pytest
+from conftest import fleet_spec
 from typer.testing import CliRunner
 
+from rsfleet.adapters.haproxy import HaproxyRuntime
 from rsfleet.cli import app
 from rsfleet.loadtest import stats
 from rsfleet.loadtest.model import FaultSpec, LoadTestResult
 from rsfleet.loadtest.queries import Query
 from rsfleet.loadtest.runner import Endpoint, RunSettings, run
 
-from .minifleet import mini_fleet
-
 pytestmark = pytest.mark.fleet
 NAMES = ["c1", "c2", "c3"]
 MIX = [Query("count", "SELECT count(*) FROM sales.orders"),
-       Query("group", "SELECT region, count(*) FROM sales.orders GROUP BY 1")]
+       Query("group", "SELECT region, count(*) FROM sales.customers GROUP BY 1")]
 
 
 def injector_for(fleet):
+    """Straight to the postmaster and to HAProxy's runtime API, so that the fault lands at its
+    time (the product's injector, which also records an operator drain, does more)."""
     def inject(kind: str, name: str) -> str:
         if kind == "kill":
             fleet.kill(name)
             return f"SIGKILL postmaster of {name}"
-        fleet.haproxy(f"set server consumers/{name} state drain")
+        HaproxyRuntime(fleet.haproxy_socket).set_server_state("consumers", name, "drain")
         return f"drained {name}"
     return inject
 
 
-def test_kill_timeline():
-    with mini_fleet(NAMES) as fleet:
-        ep = Endpoint(backend="local", kwargs=fleet.kwargs(), consumers=NAMES)
-        out = run(ep, MIX, RunSettings(sessions=12, connect_mode="per-session", duration_s=4.0,
-                                       faults=[FaultSpec(kind="kill", target="c2", at_s=1.5)]),
-                  injector=injector_for(fleet))
+def endpoint(fleet, names: list[str]) -> Endpoint:
+    kwargs = {**fleet.connect_kwargs("lb", role="app_reader", dbname="sales_db"),
+              "connect_timeout": 3}
+    return Endpoint(backend="local", kwargs=kwargs, consumers=names)
+
+
+def test_kill_timeline(fleet_factory):
+    fleet = fleet_factory(fleet_spec(len(NAMES)))
+    out = run(endpoint(fleet, NAMES), MIX,
+              RunSettings(sessions=12, connect_mode="per-session", duration_s=4.0,
+                          faults=[FaultSpec(kind="kill", target="c2", at_s=1.5)]),
+              injector=injector_for(fleet))
     s = stats.summarize(consumers=NAMES, queries=out.queries, connections=out.connections,
                         faults=out.faults, duration_s=out.duration_s, fault_window_s=2.0)
     (t,) = s.faults
@@ -57,12 +66,12 @@ def test_kill_timeline():
     assert stats.verdict(s, None)[0] is True
 
 
-def test_drain_timeline_loses_nothing():
-    with mini_fleet(NAMES) as fleet:
-        ep = Endpoint(backend="local", kwargs=fleet.kwargs(), consumers=NAMES)
-        out = run(ep, MIX, RunSettings(sessions=6, connect_mode="per-query", duration_s=3.0,
-                                       faults=[FaultSpec(kind="drain", target="c1", at_s=1.0)]),
-                  injector=injector_for(fleet))
+def test_drain_timeline_loses_nothing(fleet_factory):
+    fleet = fleet_factory(fleet_spec(len(NAMES)))
+    out = run(endpoint(fleet, NAMES), MIX,
+              RunSettings(sessions=6, connect_mode="per-query", duration_s=3.0,
+                          faults=[FaultSpec(kind="drain", target="c1", at_s=1.0)]),
+              injector=injector_for(fleet))
     s = stats.summarize(consumers=NAMES, queries=out.queries, connections=out.connections,
                         faults=out.faults, duration_s=out.duration_s, fault_window_s=5.0)
     (t,) = s.faults
@@ -80,32 +89,32 @@ def png_size(data: bytes) -> tuple[int, int]:
     return struct.unpack(">II", data[16:24])
 
 
-def test_cli_end_to_end_json_and_report(tmp_path, monkeypatch):
-    with mini_fleet(["c1", "c2"]) as fleet:
-        monkeypatch.setenv("PGPASSWORD", "reader-secret-1")
-        monkeypatch.setenv("RSFLEET_STATE_DIR", str(tmp_path / "no-fleet-here"))
-        res = CliRunner().invoke(app, [
-            "loadtest", "--host", "127.0.0.1", "--port", str(fleet.lb_port), "--user",
-            "app_reader", "--database", "sales_db", "--sslmode", "disable", "-n", "4",
-            "--connect-mode", "per-query", "--queries", "60", "--json",
-            str(tmp_path / "r.json"), "--report", str(tmp_path / "rep"), "--quiet"])
-        assert res.exit_code == 0, res.output
-        doc = json.loads((tmp_path / "r.json").read_text())
-        result = LoadTestResult.model_validate(doc)
-        assert doc["schema_version"] == 1 and result.summary.queries == 60
-        assert {c.name for c in result.summary.consumers} == {"c1", "c2"}
-        assert "reader-secret-1" not in (tmp_path / "r.json").read_text()
-        assert png_size((tmp_path / "rep" / "report.png").read_bytes()) == (1100, 1100)
-        assert "<img" in (tmp_path / "rep" / "report.html").read_text()
-        # writes are refused: every query fails -> exit 1 with the reason
-        sql = tmp_path / "w.sql"
-        sql.write_text("INSERT INTO sales.orders VALUES (-5, 'x', 1);\n")
-        res = CliRunner().invoke(app, [
-            "loadtest", "--host", "127.0.0.1", "--port", str(fleet.lb_port), "--user",
-            "app_reader", "--database", "sales_db", "--sslmode", "disable", "-n", "1",
-            "--queries", "3", "--query-file", str(sql), "--quiet"])
-        assert res.exit_code == 1
-        assert "3 queries failed outside the fault windows" in res.output
+def test_cli_end_to_end_json_and_report(tmp_path, monkeypatch, fleet_factory):
+    fleet = fleet_factory(fleet_spec(2))
+    password = fleet.password("app_reader")
+    # --host mode: no fleet state, everything from the options (password in PGPASSWORD).
+    monkeypatch.setenv("PGPASSWORD", password)
+    monkeypatch.setenv("RSFLEET_STATE_DIR", str(tmp_path / "no-fleet-here"))
+    direct = ["loadtest", "--host", "127.0.0.1", "--port", str(fleet.lb_port), "--user",
+              "app_reader", "--database", "sales_db", "--sslmode", "require"]
+    res = CliRunner().invoke(app, [
+        *direct, "-n", "4", "--connect-mode", "per-query", "--queries", "60", "--json",
+        str(tmp_path / "r.json"), "--report", str(tmp_path / "rep"), "--quiet"])
+    assert res.exit_code == 0, res.output
+    doc = json.loads((tmp_path / "r.json").read_text())
+    result = LoadTestResult.model_validate(doc)
+    assert doc["schema_version"] == 1 and result.summary.queries == 60
+    assert {c.name for c in result.summary.consumers} == {"c1", "c2"}
+    assert password not in (tmp_path / "r.json").read_text()
+    assert png_size((tmp_path / "rep" / "report.png").read_bytes()) == (1100, 1100)
+    assert "<img" in (tmp_path / "rep" / "report.html").read_text()
+    # writes are refused: every query fails -> exit 1 with the reason
+    sql = tmp_path / "w.sql"
+    sql.write_text("INSERT INTO sales.orders (order_id) VALUES (-5);\n")
+    res = CliRunner().invoke(app, [*direct, "-n", "1", "--queries", "3", "--query-file",
+                                   str(sql), "--quiet"])
+    assert res.exit_code == 1
+    assert "3 queries failed outside the fault windows" in res.output
 
 
 @pytest.mark.parametrize(("args", "message"), [

@@ -1,4 +1,5 @@
-"""The runner against real PostgreSQL servers behind a real HAProxy."""
+"""The runner against a real local fleet: PostgreSQL consumers behind HAProxy (rsfleet
+profile), the `sales` schema shared from the producer (tests/conftest.py `local_fleet`)."""
 
 from __future__ import annotations
 
@@ -8,26 +9,29 @@ from rsfleet.loadtest import stats
 from rsfleet.loadtest.queries import Query, discover_mix
 from rsfleet.loadtest.runner import Endpoint, RunSettings, run
 
-from .minifleet import mini_fleet
-
 pytestmark = pytest.mark.fleet
 NAMES = ["c1", "c2", "c3"]
 
 
 @pytest.fixture(scope="module")
-def fleet():
-    with mini_fleet(NAMES) as f:
-        yield f
+def fleet(local_fleet):
+    return local_fleet(len(NAMES))
+
+
+def lb_kwargs(fleet, **kw) -> dict:
+    """app_reader through the LB into the shared database, TLS verified by the fleet's CA."""
+    return {**fleet.connect_kwargs("lb", role="app_reader", dbname="sales_db"),
+            "connect_timeout": 3, **kw}
 
 
 def endpoint(fleet, **kw) -> Endpoint:
-    return Endpoint(backend="local", kwargs=fleet.kwargs(**kw), consumers=list(NAMES))
+    return Endpoint(backend="local", kwargs=lb_kwargs(fleet, **kw), consumers=list(NAMES))
 
 
 def mix_of(fleet):
     import psycopg
 
-    with psycopg.connect(**fleet.kwargs()) as c:
+    with psycopg.connect(**lb_kwargs(fleet)) as c:
         return discover_mix(c, backend="local", database="sales_db", schemas=["sales"],
                             tables=[])
 
@@ -38,8 +42,12 @@ def summarize(out, window=10.0):
 
 
 def test_discovered_mix(fleet):
+    # `local seed`: customers, products, orders; orders has no text column to group by.
     assert sorted(q.name for q in mix_of(fleet)) == [
-        "count:sales.orders", "group:sales.orders", "sample:sales.orders", "sum:sales.orders"]
+        "count:sales.customers", "count:sales.orders", "count:sales.products",
+        "group:sales.customers", "group:sales.products",
+        "sample:sales.customers", "sample:sales.orders", "sample:sales.products",
+        "sum:sales.customers", "sum:sales.orders", "sum:sales.products"]
 
 
 @pytest.mark.parametrize("engine", ["threads", "asyncio"])
@@ -71,7 +79,7 @@ def test_per_session_reuses_one_connection(fleet):
 
 def test_error_kinds_from_real_failures(fleet):
     # writes through the LB: permission denied for the SELECT-only role
-    writes = [Query("write", "INSERT INTO sales.orders VALUES (-1, 'x', 1)")]
+    writes = [Query("write", "INSERT INTO sales.orders (order_id) VALUES (-1)")]
     out = run(endpoint(fleet), writes, RunSettings(sessions=2, duration_s=None, queries=4))
     assert {q.error_kind for q in out.queries} == {"permission"}
     assert out.connections and all(c.ok for c in out.connections)  # session kept
@@ -86,6 +94,6 @@ def test_error_kinds_from_real_failures(fleet):
               RunSettings(sessions=1, duration_s=None, queries=1))
     assert out.queries[0].error_kind == "timeout"
     # nothing listening
-    out = run(Endpoint(backend="local", kwargs={**fleet.kwargs(), "port": 1}, consumers=NAMES),
+    out = run(Endpoint(backend="local", kwargs=lb_kwargs(fleet, port=1), consumers=NAMES),
               slow, RunSettings(sessions=1, duration_s=None, queries=1))
     assert out.queries[0].error_kind == "connect_refused"
