@@ -43,7 +43,7 @@ lint: venv ## ruff, terraform fmt
 
 bench: venv system-deps ## run the benchmarks (writes bench/results/*.json)
 	$(BIN)/python -m bench --all
-	$(BIN)/python bench/plot.py
+	$(BIN)/python bench/report.py
 
 bench-quick: venv system-deps ## smoke-run every benchmark in --quick mode
 	$(BIN)/python -m bench --all --quick

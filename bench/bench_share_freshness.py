@@ -1,6 +1,6 @@
 """Share freshness: a commit on the producer -> the row visible on every consumer.
 
-Two setups in the same run, measured in alternating rounds so drift hits both alike:
+Three setups in the same run, measured in alternating rounds so drift hits both alike:
 
 - rsfleet: the local fleet's datashare (rsfleet.sharing.local): TLS verify-full replication
   connections, a least-privilege replication role with a passfile, one slot per consumer,
@@ -8,6 +8,8 @@ Two setups in the same run, measured in alternating rounds so drift hits both al
 - baseline: a hand-built logical replication setup on the same PostgreSQL binaries: one
   plain `CREATE PUBLICATION ... FOR TABLES IN SCHEMA`, one `CREATE SUBSCRIPTION` per
   consumer, superuser, no TLS, default settings (wal_level=logical only).
+- baseline_tls: the same with TLS on (sslmode=require), to tell TLS's share of a
+  difference from that of rsfleet's roles and settings.
 
 Each in two conditions: idle, and under a concurrent read load (4 sessions per setup
 running an aggregate over the shared table on every consumer, both setups loaded at once).
@@ -46,10 +48,14 @@ Connect = Callable[[], psycopg.Connection]
 
 
 @contextlib.contextmanager
-def baseline_cluster(consumers: int, rows: int) -> Iterator[dict[str, Any]]:
-    """Producer + consumers with a plain publication/subscription (no TLS, superuser)."""
+def baseline_cluster(consumers: int, rows: int, *, tls: bool = False
+                     ) -> Iterator[dict[str, Any]]:
+    """Producer + consumers with a plain publication/subscription (superuser; no TLS, or
+    with `tls` the same setup whose replication connections use TLS: that isolates TLS's
+    share of any difference to rsfleet)."""
     from rsfleet.local.fleet import port_free
     from rsfleet.local.postgres import PgServer
+    from rsfleet.local.tls import ensure_certificates
 
     root = Path(tempfile.mkdtemp(prefix="rsfleet-bench-baseline-", dir="/var/tmp"))
     root.chmod(0o711)
@@ -63,14 +69,17 @@ def baseline_cluster(consumers: int, rows: int) -> Iterator[dict[str, Any]]:
     nodes = [PgServer(n, root / n, base + i)
              for i, n in enumerate(["producer", *(f"b{i}" for i in range(1, consumers + 1))])]
     try:
+        certs = ensure_certificates(root / "tls") if tls else None
+        sslmode = "require" if tls else "disable"
         for node in nodes:
-            node.init(superuser="postgres", password=password, hba=hba, tls=None,
+            node.init(superuser="postgres", password=password, hba=hba,
+                      tls=(certs.server_cert, certs.server_key) if certs else None,
                       settings={"wal_level": "logical", "max_connections": "100"})
             node.start()
 
         def kwargs(node: PgServer) -> dict[str, Any]:
             return {"host": "127.0.0.1", "port": node.port, "user": "postgres",
-                    "password": password, "dbname": "postgres", "sslmode": "disable"}
+                    "password": password, "dbname": "postgres", "sslmode": sslmode}
 
         ddl = ("CREATE SCHEMA sales; CREATE TABLE sales.orders (order_id bigint PRIMARY KEY, "
                "amount numeric(12,2) NOT NULL)")
@@ -86,7 +95,7 @@ def baseline_cluster(consumers: int, rows: int) -> Iterator[dict[str, Any]]:
                 # (and one reason rsfleet uses a passfile instead).
                 c.execute(f"CREATE SUBSCRIPTION bench_{node.name} CONNECTION 'host=127.0.0.1 "
                           f"port={nodes[0].port} user=postgres password={password} "
-                          "dbname=postgres sslmode=disable' PUBLICATION bench")
+                          f"dbname=postgres sslmode={sslmode}' PUBLICATION bench")
         for node in nodes[1:]:
             _wait(lambda n=node: _synced(kwargs(n)), 60)
         consumers = [lambda n=n: psycopg.connect(**kwargs(n), autocommit=True)
@@ -231,37 +240,43 @@ def summary(samples: list[float]) -> dict[str, float]:
             "max_ms": round(s[-1], 3)}
 
 
+SETUPS = ("rsfleet", "baseline", "baseline_tls")
+
+
 def main(quick: bool = False) -> dict[str, Any]:
     commits = 100 if quick else 1000
     rows = 20_000
     result: dict[str, Any] = {"commits_per_setup_and_condition": commits,
                               "consumers": CONSUMERS}
     with local_fleet(consumers=CONSUMERS, rows=rows) as fleet, \
-            baseline_cluster(CONSUMERS, rows) as baseline:
-        rs = rsfleet_setup(fleet)
+            baseline_cluster(CONSUMERS, rows) as baseline, \
+            baseline_cluster(CONSUMERS, rows, tls=True) as baseline_tls:
+        setups = {"rsfleet": rsfleet_setup(fleet), "baseline": baseline,
+                  "baseline_tls": baseline_tls}
         # the heartbeat table is created after sharing: rsfleet picks it up with share apply
-        for setup in (rs, baseline):
+        for setup in setups.values():
             with setup["producer"]() as c:
                 c.execute(f"CREATE TABLE {TABLE} (id bigint PRIMARY KEY)")
         from rsfleet.sharing.local import apply_local, consumer_ready
 
         apply_local(fleet)
         _wait(lambda: all(consumer_ready(fleet, n)[0] for n in fleet.spec.consumers), 60)
-        # the baseline's subscribers need the table and a refresh, by hand
-        for connect in baseline["consumers"]:
-            with connect() as c:
-                c.execute(f"CREATE TABLE IF NOT EXISTS {TABLE} (id bigint PRIMARY KEY)")
-                sub = c.execute("SELECT subname FROM pg_subscription").fetchone()[0]
-                c.execute(f"ALTER SUBSCRIPTION {sub} REFRESH PUBLICATION")
-        for connect in baseline["consumers"]:
-            _wait(lambda conn=connect: _synced_conn(conn), 60)
-        probers = {"rsfleet": Prober(rs, TABLE), "baseline": Prober(baseline, TABLE)}
+        # the baselines' subscribers need the table and a refresh, by hand
+        for setup in (baseline, baseline_tls):
+            for connect in setup["consumers"]:
+                with connect() as c:
+                    c.execute(f"CREATE TABLE IF NOT EXISTS {TABLE} (id bigint PRIMARY KEY)")
+                    sub = c.execute("SELECT subname FROM pg_subscription").fetchone()[0]
+                    c.execute(f"ALTER SUBSCRIPTION {sub} REFRESH PUBLICATION")
+            for connect in setup["consumers"]:
+                _wait(lambda conn=connect: _synced_conn(conn), 60)
+        probers = {name: Prober(setup, TABLE) for name, setup in setups.items()}
         for p in probers.values():  # warm-up
             for _ in range(10):
                 p.commit_and_wait()
         idle = alternate(probers, commits)
         stop = threading.Event()
-        threads = read_load([rs, baseline], stop)
+        threads = read_load(list(setups.values()), stop)
         try:
             time.sleep(0.5)
             loaded = alternate(probers, commits)
@@ -274,22 +289,29 @@ def main(quick: bool = False) -> dict[str, Any]:
     for cond, samples in (("idle", idle), ("under_read_load", loaded)):
         result[cond] = {name: summary(v) for name, v in samples.items()}
         rs_s, base_s = result[cond]["rsfleet"], result[cond]["baseline"]
+        tls_s = result[cond]["baseline_tls"]
         result[cond]["ratio_rsfleet_over_baseline"] = {
             "p50": round(rs_s["p50_ms"] / base_s["p50_ms"], 2),
             "p99": round(rs_s["p99_ms"] / base_s["p99_ms"], 2)}
-    print(f"{'condition':<18}{'setup':<10}{'p50 ms':>9}{'p99 ms':>9}{'max ms':>9}")
+        result[cond]["ratio_rsfleet_over_baseline_tls"] = {
+            "p50": round(rs_s["p50_ms"] / tls_s["p50_ms"], 2),
+            "p99": round(rs_s["p99_ms"] / tls_s["p99_ms"], 2)}
+    print(f"{'condition':<18}{'setup':<14}{'p50 ms':>9}{'p99 ms':>9}{'max ms':>9}")
     for cond in ("idle", "under_read_load"):
-        for name in ("rsfleet", "baseline"):
+        for name in SETUPS:
             s = result[cond][name]
-            print(f"{cond:<18}{name:<10}{s['p50_ms']:>9.2f}{s['p99_ms']:>9.2f}{s['max_ms']:>9.2f}")
-        ratio = result[cond]["ratio_rsfleet_over_baseline"]
-        print(f"{cond:<18}ratio rsfleet/baseline: p50 {ratio['p50']:.2f}x, p99 {ratio['p99']:.2f}x")
+            print(f"{cond:<18}{name:<14}{s['p50_ms']:>9.2f}{s['p99_ms']:>9.2f}"
+                  f"{s['max_ms']:>9.2f}")
+        for other in ("baseline", "baseline_tls"):
+            ratio = result[cond][f"ratio_rsfleet_over_{other}"]
+            print(f"{cond:<18}rsfleet/{other}: p50 {ratio['p50']:.2f}x, "
+                  f"p99 {ratio['p99']:.2f}x")
     result["method"] = ("from the producer's INSERT (autocommit) returning to the writer to the "
-                        "NOTIFY that "
-                        "an ALWAYS trigger on each consumer's copy sends when the apply worker "
-                        "commits the row, for the last consumer; rounds alternate between the "
-                        "setups; the read load runs on both setups at once; rsfleet's "
-                        "replication uses TLS, the baseline's does not")
+                        "NOTIFY that an ALWAYS trigger on each consumer's copy sends when the "
+                        "apply worker commits the row, for the last consumer; rounds alternate "
+                        "between the setups; the read load (4 sessions per setup) runs on all "
+                        "setups at once; rsfleet's and baseline_tls's replication use TLS, "
+                        "the baseline's does not")
     return result
 
 

@@ -1,0 +1,283 @@
+"""Turn bench/results/*.json into the README's benchmark table and docs/img/bench.png.
+
+`python bench/report.py` (run by `make bench`) rewrites the table between the
+`<!-- bench:table -->` markers in README.md and redraws the figure, so the README always
+shows the committed results. `--check` only reports whether the README is up to date.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent
+FIGURE = ROOT / "docs" / "img" / "bench.png"
+README = ROOT / "README.md"
+START, END = "<!-- bench:table -->", "<!-- /bench:table -->"
+LBS = ("rsfleet", "baseline")
+COLORS = {"rsfleet": "#2a7ab0", "baseline": "#c0504d", "direct": "#999999"}
+
+
+def load(name: str) -> dict[str, Any]:
+    return json.loads((HERE / "results" / f"{name}.json").read_text(encoding="utf-8"))
+
+
+def ok(passed: bool) -> str:
+    return "✓" if passed else "✗"
+
+
+def of(failed: int, total: int) -> str:
+    return f"{failed:,} of {total:,}"
+
+
+# ---- the table --------------------------------------------------------------------------
+
+def rows() -> list[tuple[str, str, str, str]]:
+    out: list[tuple[str, str, str, str]] = []
+    fo = load("failover")["result"]
+    s = fo["summary"]
+    r, b = s["rsfleet"], s["baseline"]
+    n = len(fo["crashes"])
+    nlb = fo["nlb_implied_detection_s"]
+    ratio = b["median_out_of_rotation_s"] / r["median_out_of_rotation_s"]
+    out.append((f"crash → out of rotation, {n} crashes (median / max)",
+                f"**{r['median_out_of_rotation_s']:.2f} s / {r['max_out_of_rotation_s']:.2f} s**",
+                f"{b['median_out_of_rotation_s']:.2f} s / {b['max_out_of_rotation_s']:.2f} s "
+                f"({ratio:.1f}× slower); NLB health checks alone: ≥ "
+                f"{nlb['fastest NLB (5 s x 2)']:g} s at best, seed settings "
+                f"~{nlb['seed (30 s x 2)']:g} s",
+                f"≤ 1 s {ok(r['max_out_of_rotation_s'] <= 1)}"))
+    out.append(("failed new sessions during those crashes (started after the process was "
+                "gone)", f"**{of(r['failed_new_sessions'], r['new_sessions'])}** "
+                f"(+{r['failed_new_sessions_during_kill']} started while it was dying)",
+                f"{of(b['failed_new_sessions'], b['new_sessions'])} "
+                f"(+{b['failed_new_sessions_during_kill']})",
+                f"0 {ok(r['failed_new_sessions'] == 0)}"))
+    out.append(("failed queries on open sessions",
+                f"{of(r['failed_persistent_queries'], r['persistent_queries'])}, "
+                f"{r['failed_persistent_on_victim']} of them in flight on the crashed consumer",
+                f"{of(b['failed_persistent_queries'], b['persistent_queries'])}",
+                "only in-flight "
+                f"{ok(r['failed_persistent_queries'] == r['failed_persistent_on_victim'])}"))
+    dr = load("drain")["result"]["summary"]
+    out.append(("planned removal under load: failed queries",
+                f"**{of(dr['rsfleet']['failed_queries'], dr['rsfleet']['queries'])}** "
+                f"(`targets drain`, median {dr['rsfleet']['median_drain_s']:.2f} s)",
+                f"{of(dr['baseline']['failed_queries'], dr['baseline']['queries'])} "
+                "(maint + shutdown sessions)",
+                f"0 {ok(dr['rsfleet']['failed_queries'] == 0)}"))
+    lo = load("lb_overhead")["result"]
+    rs, bl = lo["rsfleet"], lo["baseline"]
+    out.append((f"throughput through the LB vs direct ({lo['sessions']} sessions, "
+                f"{lo['rounds']} alternating rounds)",
+                f"**{rs['throughput_ratio']:.2f}** (p50 ×{rs['p50_ratio']:.2f}, p99 "
+                f"×{rs['p99_ratio']:.2f}; HAProxy {rs['lb_cpu_share_of_one_core']:.1%} of a core)",
+                f"{bl['throughput_ratio']:.2f} (p50 ×{bl['p50_ratio']:.2f}, p99 "
+                f"×{bl['p99_ratio']:.2f})",
+                f"≥ 0.85 {ok(rs['throughput_ratio'] >= 0.85)}"))
+    di = load("distribution")["result"]
+    cases = di["cases"]
+
+    def even(case: str, lb: str) -> str:
+        c = cases[case][lb]
+        return (f"{' / '.join(f'{v:,}' for v in c['counts'].values())}, "
+                f"p = {c['chi_square_p']:.2f}, max/min {c['max_min_ratio']:.3f}")
+
+    worst = max(cases[c]["rsfleet"]["max_min_ratio"] for c in cases if "rsfleet" in cases[c])
+    low_p = min(cases[c]["rsfleet"]["chi_square_p"] for c in cases if "rsfleet" in cases[c])
+    out.append((f"distribution of {di['connections']:,} new connections over 3 consumers "
+                "(sequential; concurrent alike)", even("sequential", "rsfleet"),
+                even("sequential", "baseline"),
+                f"p > 0.01, max/min ≤ 1.05 {ok(low_p > 0.01 and worst <= 1.05)} (all cases)"))
+    add = cases["one_drained_one_added"]
+    ra, ba = add["rsfleet"], add["baseline"]
+    out.append(("c3 drained, empty c4 added under new sessions: sessions failed while c4 "
+                "had no data; then the shares",
+                f"**{ra['failed_while_unready']} failed**; then "
+                f"{even('one_drained_one_added', 'rsfleet')}, "
+                f"{ra['sessions_to_drained']} to the drained one; c4 in rotation "
+                f"{ra['in_rotation_s_after_ready']:.1f} s after its data",
+                f"{ba['failed_while_unready']} failed; then "
+                f"{even('one_drained_one_added', 'baseline')}",
+                f"new one gets its share {ok(ra['max_min_ratio'] <= 1.05)}"))
+    fr = load("share_freshness")["result"]
+    i_rs, i_bl = fr["idle"]["rsfleet"], fr["idle"]["baseline"]
+    l_rs, l_bl = fr["under_read_load"]["rsfleet"], fr["under_read_load"]["baseline"]
+    out.append((f"share freshness: producer commit → visible on {fr['consumers']} consumers "
+                f"({fr['commits_per_setup_and_condition']:,} commits), p50 / p99",
+                f"idle **{i_rs['p50_ms']:.2f} / {i_rs['p99_ms']:.2f} ms**; under reads "
+                f"{l_rs['p50_ms']:.2f} / {l_rs['p99_ms']:.2f} ms",
+                f"hand-built logical replication, no TLS: idle {i_bl['p50_ms']:.2f} / "
+                f"{i_bl['p99_ms']:.2f} ms; under reads {l_bl['p50_ms']:.2f} / "
+                f"{l_bl['p99_ms']:.2f} ms",
+                f"p99 ≤ 5 ms {ok(i_rs['p99_ms'] <= 5)} idle, "
+                f"{ok(l_rs['p99_ms'] <= 5)} under reads"))
+    so = load("scale_out")["result"]
+    sr, sb = so["rsfleet"], so["baseline"]
+    out.append((f"scale-out 2 → 3 with a {so['rows']:,}-row fact table",
+                f"serving after {sr['first_session_on_new_s']:.1f} s; "
+                f"**{sr['sessions_before_ready']} of {sr['sessions_on_new']}** sessions on it "
+                f"saw an incomplete table, {sr['failed_sessions']} failed of "
+                f"{sr['sessions_total']}",
+                f"serving after {sb['first_session_on_new_s']:.1f} s; "
+                f"{sb['sessions_before_ready']} of {sb['sessions_on_new']} incomplete, "
+                f"{sb['failed_sessions']} failed",
+                "0 early sessions "
+                f"{ok(sr['sessions_before_ready'] == 0 and sr['failed_sessions'] == 0)}"))
+    rsc = load("read_scaling")["result"]
+    sizes = list(rsc["rsfleet"])
+    eff = " / ".join(str(rsc["rsfleet"][k]["efficiency"]) for k in sizes)
+    out.append((f"read scaling, CPU-bound query, {rsc['sessions']} sessions, "
+                f"{' / '.join(sizes)} consumers (q/s)",
+                " / ".join(f"{rsc['rsfleet'][k]['qps']:.0f}" for k in sizes)
+                + f" (efficiency {eff})",
+                " / ".join(f"{rsc['baseline'][k]['qps']:.0f}" for k in sizes),
+                f"honest: {rsc['cpus']} cores are the ceiling"))
+    cs = load("cli_start")["result"]
+    out.append(("`rsfleet --help` vs `python -c pass`",
+                f"{cs['rsfleet_help_ms']:.0f} ms vs {cs['python_ms']:.0f} ms ({cs['ratio']:.1f}×)",
+                "—", "no boto3/matplotlib/pydantic on that path"))
+    return out
+
+
+def table() -> str:
+    docs = [load(n) for n in ("failover", "drain", "lb_overhead", "distribution",
+                              "share_freshness", "scale_out", "read_scaling", "cli_start")]
+    m = docs[0]["machine"]
+    dates = sorted(d["date"][:10] for d in docs)
+    when = dates[0] if dates[0] == dates[-1] else f"{dates[0]} – {dates[-1]}"
+    lines = [f"Measured on {m['cpus']} cores, {m['memory_gib']:g} GiB, Python {m['python']}, "
+             f"{when} (full runs, `make bench`):", "",
+             "| benchmark | rsfleet | baseline / reference | goal |", "|---|---|---|---|"]
+    lines += [f"| {a} | {b} | {c} | {d} |" for a, b, c, d in rows()]
+    return "\n".join(lines)
+
+
+def update_readme(check: bool) -> bool:
+    text = README.read_text(encoding="utf-8")
+    if START not in text or END not in text:
+        sys.exit(f"README.md has no {START} ... {END} markers")
+    head, rest = text.split(START, 1)
+    _, tail = rest.split(END, 1)
+    new = f"{head}{START}\n{table()}\n{END}{tail}"
+    if check:
+        return new == text
+    README.write_text(new, encoding="utf-8")
+    print(f"updated the benchmark table in {README}")
+    return True
+
+
+# ---- the figure -------------------------------------------------------------------------
+
+def figure() -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, axes = plt.subplots(2, 3, figsize=(14, 8))
+    fo = load("failover")["result"]
+    ax = axes[0][0]
+    for i, lb in enumerate(LBS):
+        ys = [c[lb]["out_of_rotation_s"] for c in fo["crashes"]]
+        ax.scatter([i] * len(ys), ys, color=COLORS[lb], s=40)
+    ax.axhline(10, ls="--", color="gray")
+    ax.text(0.5, 10.3, "fastest NLB-only (5 s x 2)", ha="center", fontsize=8, color="gray")
+    ax.set_xticks([0, 1], LBS)
+    ax.set_ylabel("seconds")
+    ax.set_ylim(0, 11.5)
+    ax.set_title("crash: time until out of rotation")
+
+    ax = axes[0][1]
+    dr = load("drain")["result"]["summary"]
+    di = load("distribution")["result"]["cases"]["one_drained_one_added"]
+    so = load("scale_out")["result"]
+    groups = {"crash:\nfailed new sessions": [fo["summary"][lb]["failed_new_sessions"]
+                                             for lb in LBS],
+              "planned removal:\nfailed queries": [dr[lb]["failed_queries"] for lb in LBS],
+              "consumer added:\nfailed sessions": [di[lb]["failed_while_unready"] for lb in LBS],
+              "scale-out: early +\nfailed sessions": [so[lb]["sessions_before_ready"]
+                                                      + so[lb]["failed_sessions"] for lb in LBS]}
+    x = range(len(groups))
+    for j, lb in enumerate(LBS):
+        vals = [v[j] for v in groups.values()]
+        bars = ax.bar([i + (j - 0.5) * 0.4 for i in x], vals, 0.4, label=lb, color=COLORS[lb])
+        ax.bar_label(bars, fontsize=7)
+    ax.set_xticks(list(x), list(groups), fontsize=7)
+    ax.legend(fontsize=8)
+    ax.set_title("failures (counts, all rounds)")
+
+    ax = axes[0][2]
+    lo = load("lb_overhead")["result"]
+    modes = ["direct", *LBS]
+    ax.bar(modes, [lo[m]["throughput_ratio"] for m in modes], color=[COLORS[m] for m in modes])
+    ax.axhline(0.85, ls="--", color="gray")
+    ax.set_ylim(0, 1.1)
+    ax.set_title("throughput vs direct")
+
+    ax = axes[1][0]
+    fr = load("share_freshness")["result"]
+    conds = ["idle", "under_read_load"]
+    for j, lb in enumerate(LBS):
+        for k, (stat, hatch) in enumerate((("p50_ms", ""), ("p99_ms", "//"))):
+            xs = [i * 2.5 + j * 1.0 + k * 0.45 for i in range(len(conds))]
+            ax.bar(xs, [fr[c][lb][stat] for c in conds], 0.42, color=COLORS[lb], hatch=hatch,
+                   label=f"{lb} {stat[:3]}")
+    ax.axhline(5, ls="--", color="gray")
+    ax.set_xticks([i * 2.5 + 0.7 for i in range(len(conds))], ["idle", "under reads"])
+    ax.set_ylabel("ms")
+    ax.legend(fontsize=7)
+    ax.set_title("share freshness: commit -> visible")
+
+    ax = axes[1][1]
+    dist = load("distribution")["result"]["cases"]
+    names = list(dist["one_drained_one_added"]["rsfleet"]["counts"])
+    for j, lb in enumerate(LBS):
+        counts = dist["one_drained_one_added"][lb]["counts"]
+        ax.bar([i + (j - 0.5) * 0.4 for i in range(len(names))], [counts[n] for n in names],
+               0.4, color=COLORS[lb], label=lb)
+    ax.set_xticks(range(len(names)), names)
+    ax.legend(fontsize=8)
+    ax.set_title("new sessions per consumer, c3 drained, c4 added")
+
+    ax = axes[1][2]
+    rsc = load("read_scaling")["result"]
+    sizes = list(rsc["rsfleet"])
+    for lb in LBS:
+        ax.plot([int(k) for k in sizes], [rsc[lb][k]["qps"] for k in sizes], marker="o",
+                color=COLORS[lb], label=lb)
+    ax.set_ylim(0, None)
+    ax.set_xticks([int(k) for k in sizes])
+    ax.set_xlabel("consumers in rotation")
+    ax.set_ylabel("queries/s")
+    ax.legend(fontsize=8)
+    ax.set_title(f"read scaling on {rsc['cpus']} cores (the cores are the ceiling)")
+
+    fig.suptitle("rsfleet local fleet vs a hand-configured HAProxy over the same consumers, "
+                 "measured side by side", fontsize=11)
+    fig.tight_layout()
+    FIGURE.parent.mkdir(parents=True, exist_ok=True)
+    fig.savefig(FIGURE, dpi=100)
+    print(f"wrote {FIGURE}")
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--check", action="store_true",
+                        help="exit 1 if the README table differs from the results")
+    args = parser.parse_args()
+    if args.check:
+        fresh = update_readme(check=True)
+        print("README benchmark table is " + ("up to date" if fresh else "stale"))
+        return 0 if fresh else 1
+    update_readme(check=False)
+    figure()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
