@@ -162,7 +162,7 @@ variable "producer" {
 variable "consumers" {
   description = <<-EOT
     Consumer workgroups, one per key (the consumer name, 1-20 characters of lowercase
-    letters, digits and hyphens). Each: base_capacity, max_capacity (optional),
+    letters, digits and hyphens; not "producer"). Each: base_capacity, max_capacity (optional),
     behind_nlb (default true), query_timeout_seconds (default 3600, 60-86400),
     usage_limit (optional, same shape as producer.usage_limit).
   EOT
@@ -186,6 +186,12 @@ variable "consumers" {
   validation {
     condition     = alltrue([for name in keys(var.consumers) : can(regex("^[a-z]([a-z0-9-]{0,18}[a-z0-9])?$", name))])
     error_message = "consumer names must be 1-20 characters of lowercase letters, digits and hyphens, starting with a letter and not ending with a hyphen. Bad: ${join(", ", [for name in keys(var.consumers) : name if !can(regex("^[a-z]([a-z0-9-]{0,18}[a-z0-9])?$", name))])}."
+  }
+
+  # "producer" would give a consumer the producer's names (<project>-<env>-producer).
+  validation {
+    condition     = !contains(keys(var.consumers), "producer")
+    error_message = "consumer name \"producer\" is reserved for the producer workgroup: pick another name."
   }
 
   validation {

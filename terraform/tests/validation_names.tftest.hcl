@@ -55,6 +55,15 @@ run "bad_consumer_name" {
   expect_failures = [var.consumers]
 }
 
+run "reserved_consumer_name" {
+  command = plan
+  variables {
+    consumers  = { producer = { base_capacity = 8 } }
+    datashares = {}
+  }
+  expect_failures = [var.consumers]
+}
+
 run "bad_database_name" {
   command = plan
   variables {

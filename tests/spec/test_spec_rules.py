@@ -174,6 +174,29 @@ def test_consumer_names_that_would_break_paths_or_aws_names(tmp_path, name):
     assert any(": consumers: " in p for p in problems), problems
 
 
+def test_a_consumer_cannot_be_named_producer(tmp_path):
+    # It would share the producer's AWS names (<project>-<env>-producer), its local node and
+    # its key in `rsfleet cost --hours producer=H`.
+    text = replace(GOOD, "  c2 = {", "  producer = {")
+    problems = problems_for(tmp_path, text)
+    assert len(problems) == 1, problems
+    assert ": consumers: " in problems[0]
+    assert "consumer name 'producer' is reserved for the producer workgroup" in problems[0]
+    # The same name is fine where it is not a consumer's key, e.g. with a suffix.
+    load_spec(write(tmp_path, replace(GOOD, "  c2 = {", "  producer-b = {")))
+
+
+def test_cost_hours_cannot_meet_a_consumer_named_producer(tmp_path):
+    from typer.testing import CliRunner
+
+    from rsfleet.cli import app
+
+    spec = write(tmp_path, replace(GOOD, "  c2 = {", "  producer = {"))
+    res = CliRunner().invoke(app, ["cost", "--spec", str(spec), "--hours", "producer=2"])
+    assert res.exit_code == 2, res.output
+    assert "'producer' is reserved" in res.output and "Traceback" not in res.output
+
+
 def _hcl_string(value: str) -> str:
     return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
 

@@ -26,6 +26,10 @@ CONSUMER_NAME_RULE = (
     "starting with a letter and not ending with a hyphen"
 )
 
+# "producer" would give a consumer the producer's AWS names (<project>-<env>-producer), its
+# node in the local fleet's state and its key in `rsfleet cost --hours producer=H`.
+RESERVED_CONSUMER_NAMES = frozenset({"producer"})
+
 PROJECT_NAME_RE = re.compile(r"^[a-z][a-z0-9-]{1,18}[a-z0-9]$")
 ENVIRONMENT_RE = re.compile(r"^[a-z][a-z0-9-]{0,14}[a-z0-9]$")
 

@@ -16,6 +16,7 @@ from rsfleet.spec.identifiers import (
     CONSUMER_NAME_RULE,
     ENVIRONMENT_RE,
     PROJECT_NAME_RE,
+    RESERVED_CONSUMER_NAMES,
     check_identifier,
 )
 
@@ -237,6 +238,9 @@ class FleetSpec(_Strict):
         for name in v:
             if not CONSUMER_NAME_RE.fullmatch(name):
                 raise ValueError(f"consumer name {name!r} {CONSUMER_NAME_RULE}")
+            if name in RESERVED_CONSUMER_NAMES:
+                raise ValueError(f"consumer name {name!r} is reserved for the producer "
+                                 "workgroup: pick another name")
         return v
 
     @field_validator("datashares")
