@@ -11,8 +11,9 @@ Three setups in the same run, measured in alternating rounds so drift hits both 
 - baseline_tls: the same with TLS on (sslmode=require), to tell TLS's share of a
   difference from that of rsfleet's roles and settings.
 
-Each in two conditions: idle, and under a concurrent read load (4 sessions per setup
-running an aggregate over the shared table on every consumer, both setups loaded at once).
+Each in two conditions: idle, and under a concurrent read load: every setup loaded at once,
+READ_SESSIONS sessions per setup running an aggregate over the shared table back to back on
+its consumers (6 CPU-bound sessions on this 2-core machine: the cores are saturated).
 Visible = the consumer's apply worker has committed the row: an AFTER INSERT trigger enabled
 ALWAYS on each consumer's copy of the table sends a NOTIFY, delivered at that commit, to a
 listening session (no polling, which on 2 cores took CPU from the replication it measured).
@@ -40,6 +41,7 @@ from bench._fleet import local_fleet
 
 CONSUMERS = 2
 TABLE = "sales.heartbeat"
+READ_SESSIONS = 2  # per setup
 ROUNDS = 10
 Connect = Callable[[], psycopg.Connection]
 
@@ -206,7 +208,8 @@ class Prober:
             c.close()
 
 
-def read_load(setups: list[dict[str, Any]], stop: threading.Event, sessions: int = 4) -> list:
+def read_load(setups: list[dict[str, Any]], stop: threading.Event,
+              sessions: int = READ_SESSIONS) -> list:
     def work(connect: Connect) -> None:
         with contextlib.suppress(psycopg.Error), connect() as c:
             while not stop.is_set():
@@ -247,7 +250,7 @@ def main(quick: bool = False) -> dict[str, Any]:
     commits = 100 if quick else 1000
     rows = 20_000
     result: dict[str, Any] = {"commits_per_setup_and_condition": commits,
-                              "consumers": CONSUMERS}
+                              "consumers": CONSUMERS, "read_sessions_per_setup": READ_SESSIONS}
     with local_fleet(consumers=CONSUMERS, rows=rows) as fleet, \
             baseline_cluster(CONSUMERS, rows) as baseline, \
             baseline_cluster(CONSUMERS, rows, tls=True) as baseline_tls:
@@ -309,9 +312,9 @@ def main(quick: bool = False) -> dict[str, Any]:
     result["method"] = ("from the producer's INSERT (autocommit) returning to the writer to the "
                         "NOTIFY that an ALWAYS trigger on each consumer's copy sends when the "
                         "apply worker commits the row, for the last consumer; rounds alternate "
-                        "between the setups; the read load (4 sessions per setup) runs on all "
-                        "setups at once; rsfleet's and baseline_tls's replication use TLS, "
-                        "the baseline's does not")
+                        f"between the setups; the read load ({READ_SESSIONS} sessions per "
+                        "setup) runs on all setups at once; rsfleet's and baseline_tls's "
+                        "replication use TLS, the baseline's does not")
     return result
 
 
