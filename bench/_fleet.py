@@ -36,6 +36,22 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
+def start_lb(directory: Path, servers: dict[str, int], profile: str = "baseline", *,
+             edit: Callable[[str], str] | None = None) -> tuple[Any, int]:
+    """An HAProxy of `profile` in front of `servers` ({name: port}) on a free port; `edit`
+    may change the rendered configuration. The caller stops it (`proc.stop()`)."""
+    from rsfleet.local.haproxy import HaproxyProcess, HaproxyServer, render_config
+
+    proc = HaproxyProcess(directory)
+    port = free_port()
+    text = render_config([HaproxyServer(n, p) for n, p in servers.items()], lb_port=port,
+                         socket_path=proc.socket, pid_file=proc.pid_file,
+                         profile=profile)  # type: ignore[arg-type]
+    proc.write(edit(text) if edit else text)
+    proc.start()
+    return proc, port
+
+
 # ---- consumers (PgServer) + one HAProxy per profile ------------------------------------
 
 @dataclass
@@ -102,8 +118,6 @@ class BenchFleet:
 @contextlib.contextmanager
 def bench_fleet(names: tuple[str, ...] = ("c1", "c2", "c3"),
                 profiles: tuple[str, ...] = ("rsfleet", "baseline")) -> Iterator[BenchFleet]:
-    from rsfleet.local.haproxy import HaproxyProcess, HaproxyServer, render_config
-
     root = Path(tempfile.mkdtemp(prefix="rsfleet-bench-", dir="/var/tmp"))
     os.chmod(root, 0o755)  # noqa: S103 - the PostgreSQL user must traverse it
     fleet = BenchFleet(root, secrets.token_urlsafe(16), secrets.token_urlsafe(16))
@@ -111,14 +125,9 @@ def bench_fleet(names: tuple[str, ...] = ("c1", "c2", "c3"),
         for n in names:
             fleet.start_consumer(n)
             fleet.seed_consumer(n)
-        servers = [HaproxyServer(n, pg.port) for n, pg in fleet.consumers.items()]
+        ports = {n: pg.port for n, pg in fleet.consumers.items()}
         for profile in profiles:
-            proc = HaproxyProcess(root / f"haproxy-{profile}")
-            port = free_port()
-            proc.write(render_config(servers, lb_port=port, socket_path=proc.socket,
-                                     pid_file=proc.pid_file, profile=profile))  # type: ignore[arg-type]
-            proc.start()
-            fleet.lbs[profile] = (proc, port)
+            fleet.lbs[profile] = start_lb(root / f"haproxy-{profile}", ports, profile)
         yield fleet
     finally:
         for proc, _ in fleet.lbs.values():

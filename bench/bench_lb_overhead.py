@@ -16,7 +16,7 @@ from __future__ import annotations
 import statistics
 from typing import Any
 
-from bench._fleet import bench_fleet, free_port
+from bench._fleet import bench_fleet, start_lb
 from bench._load import cpu_seconds, run_sessions
 
 DEFAULT_THREADS = "baseline-default-threads"
@@ -25,18 +25,16 @@ DEFAULT_THREADS = "baseline-default-threads"
 def add_default_threads_lb(fleet: Any) -> None:
     """The baseline configuration without `nbthread 1` (HAProxy then runs one thread per
     CPU), as one more LB in front of the same consumers."""
-    from rsfleet.local.haproxy import HaproxyProcess, HaproxyServer, render_config
 
-    proc = HaproxyProcess(fleet.root / "haproxy-default-threads")
-    port = free_port()
-    text = render_config([HaproxyServer(n, pg.port) for n, pg in fleet.consumers.items()],
-                         lb_port=port, socket_path=proc.socket, pid_file=proc.pid_file,
-                         profile="baseline")
-    if "  nbthread 1\n" not in text:
-        raise RuntimeError("the baseline config no longer sets nbthread 1")
-    proc.write(text.replace("  nbthread 1\n", ""))
-    fleet.lbs[DEFAULT_THREADS] = (proc, port)  # bench_fleet stops it
-    proc.start()
+    def without_nbthread(text: str) -> str:
+        if "  nbthread 1\n" not in text:
+            raise RuntimeError("the baseline config no longer sets nbthread 1")
+        return text.replace("  nbthread 1\n", "")
+
+    # registered in fleet.lbs, so bench_fleet stops it
+    fleet.lbs[DEFAULT_THREADS] = start_lb(fleet.root / "haproxy-default-threads",
+                                          {n: pg.port for n, pg in fleet.consumers.items()},
+                                          edit=without_nbthread)
 
 
 def main(quick: bool = False) -> dict[str, Any]:

@@ -21,7 +21,7 @@ from typing import Any
 
 import psycopg
 
-from bench._fleet import BASELINE_SERVER_OPTIONS, free_port, local_fleet
+from bench._fleet import BASELINE_SERVER_OPTIONS, local_fleet, start_lb
 
 COUNT = "SELECT current_setting('cluster_name'), count(*) FROM sales.orders"
 PROFILES = ("rsfleet", "baseline")
@@ -30,18 +30,12 @@ NEW = "c3"
 
 def main(quick: bool = False) -> dict[str, Any]:
     from rsfleet.adapters.haproxy import HaproxyRuntime
-    from rsfleet.local.haproxy import HaproxyProcess, HaproxyServer, render_config
     from rsfleet.local.lifecycle import scale
 
     rows = 50_000 if quick else 1_000_000
     with local_fleet(consumers=2, rows=rows) as fleet:
-        base = HaproxyProcess(fleet.state_dir / "haproxy-baseline")
-        base_port = free_port()
-        base.write(render_config([HaproxyServer(n, node.port) for n, node in
-                                  fleet.consumers.items()], lb_port=base_port,
-                                 socket_path=base.socket, pid_file=base.pid_file,
-                                 profile="baseline"))
-        base.start()
+        base, base_port = start_lb(fleet.state_dir / "haproxy-baseline",
+                                   {n: node.port for n, node in fleet.consumers.items()})
         try:
             ports = {"rsfleet": fleet.lb_port, "baseline": base_port}
             runtimes = {"rsfleet": HaproxyRuntime(fleet.haproxy_socket),
