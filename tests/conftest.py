@@ -7,6 +7,11 @@ Helpers (import them: `from conftest import free_port`):
 - `free_port_block(size) -> int`: a base port with `size` consecutive free ports.
 - `state_root() -> Path`: a fresh private dir under /var/tmp that the unprivileged
   PostgreSQL user can traverse (pytest's tmp dirs under /tmp/pytest-of-root are 0700 root).
+- `moto_nlb(region, *, security_groups=None) -> MotoNlb`: inside `moto.mock_aws()`, the AWS
+  side rsfleet expects: a VPC with three /23 subnets in three AZs, an internal network
+  load balancer over them and its IP target group on port 5439 (no targets, no listener).
+- `served_by(fleet, n) -> {consumer: count}`: open `n` sessions through a LocalFleet's LB
+  and count which consumer (its `cluster_name`) answered each.
 
 Fixtures:
 
@@ -35,6 +40,7 @@ import shutil
 import socket
 import tempfile
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -83,6 +89,47 @@ def state_root() -> Path:
     root = Path(tempfile.mkdtemp(prefix="rsfleet-test-", dir="/var/tmp"))
     root.chmod(0o711)
     return root
+
+
+@dataclass
+class MotoNlb:
+    ec2: Any
+    elbv2: Any
+    vpc_id: str
+    subnet_ids: list[str]
+    lb: dict[str, Any]  # CreateLoadBalancer's LoadBalancers[0]
+    tg: dict[str, Any]  # CreateTargetGroup's TargetGroups[0]
+
+
+def moto_nlb(region: str, *, security_groups: Callable[[Any, str], list[str]] | None = None
+             ) -> MotoNlb:
+    """``security_groups(ec2, vpc_id)`` creates the groups the NLB gets, if any."""
+    import boto3
+
+    ec2 = boto3.client("ec2", region_name=region)
+    elbv2 = boto3.client("elbv2", region_name=region)
+    vpc = ec2.create_vpc(CidrBlock="10.40.0.0/16")["Vpc"]["VpcId"]
+    subnets = [ec2.create_subnet(VpcId=vpc, CidrBlock=f"10.40.{i * 2}.0/23",
+                                 AvailabilityZone=f"{region}{z}")["Subnet"]["SubnetId"]
+               for i, z in enumerate("abc")]
+    extra = {"SecurityGroups": security_groups(ec2, vpc)} if security_groups else {}
+    lb = elbv2.create_load_balancer(Name="rsfleet-dev", Subnets=subnets, Type="network",
+                                    Scheme="internal", **extra)["LoadBalancers"][0]
+    tg = elbv2.create_target_group(Name="rsfleet-dev", Protocol="TCP", Port=5439, VpcId=vpc,
+                                   TargetType="ip")["TargetGroups"][0]
+    return MotoNlb(ec2, elbv2, vpc, subnets, lb, tg)
+
+
+def served_by(fleet: Any, n: int) -> dict[str, int]:
+    import psycopg
+
+    counts: dict[str, int] = {}
+    for _ in range(n):
+        with psycopg.connect(**fleet.connect_kwargs("lb", "app_reader", "sales_db")) as c:
+            row = c.execute("SELECT current_setting('cluster_name')").fetchone()
+            assert row is not None
+            counts[row[0]] = counts.get(row[0], 0) + 1
+    return counts
 
 
 @pytest.fixture

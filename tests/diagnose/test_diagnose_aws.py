@@ -10,6 +10,7 @@ from pathlib import Path
 import boto3
 import pytest
 from botocore.stub import ANY, Stubber
+from conftest import moto_nlb
 from moto import mock_aws
 from typer.testing import CliRunner
 
@@ -27,25 +28,22 @@ SPEC = {
 
 @pytest.fixture
 def aws():
-    with mock_aws():
-        ec2 = boto3.client("ec2", region_name=REGION)
-        elbv2 = boto3.client("elbv2", region_name=REGION)
-        vpc = ec2.create_vpc(CidrBlock="10.40.0.0/16")["Vpc"]["VpcId"]
-        subnets = [ec2.create_subnet(VpcId=vpc, CidrBlock=f"10.40.{i * 2}.0/23",
-                                     AvailabilityZone=f"{REGION}{z}")["Subnet"]["SubnetId"]
-                   for i, z in enumerate("abc")]
-        nlb_sg = ec2.create_security_group(GroupName="nlb", Description="nlb",
-                                           VpcId=vpc)["GroupId"]
-        c_sg = ec2.create_security_group(GroupName="consumer", Description="c",
-                                         VpcId=vpc)["GroupId"]
-        ec2.authorize_security_group_ingress(GroupId=nlb_sg, IpPermissions=[{
+    groups: dict[str, str] = {}
+
+    def security_groups(ec2, vpc: str) -> list[str]:
+        groups["nlb"] = ec2.create_security_group(GroupName="nlb", Description="nlb",
+                                                  VpcId=vpc)["GroupId"]
+        groups["consumer"] = ec2.create_security_group(GroupName="consumer", Description="c",
+                                                       VpcId=vpc)["GroupId"]
+        ec2.authorize_security_group_ingress(GroupId=groups["nlb"], IpPermissions=[{
             "IpProtocol": "tcp", "FromPort": 5439, "ToPort": 5439,
             "IpRanges": [{"CidrIp": "10.0.0.0/8"}]}])
-        lb = elbv2.create_load_balancer(Name="rsfleet-dev", Subnets=subnets, Type="network",
-                                        Scheme="internal", SecurityGroups=[nlb_sg])
-        lb = lb["LoadBalancers"][0]
-        tg = elbv2.create_target_group(Name="rsfleet-dev", Protocol="TCP", Port=5439,
-                                       VpcId=vpc, TargetType="ip")["TargetGroups"][0]
+        return [groups["nlb"]]
+
+    with mock_aws():
+        nlb = moto_nlb(REGION, security_groups=security_groups)
+        ec2, elbv2, lb, tg = nlb.ec2, nlb.elbv2, nlb.lb, nlb.tg
+        nlb_sg, c_sg = groups["nlb"], groups["consumer"]
         elbv2.register_targets(TargetGroupArn=tg["TargetGroupArn"],
                                Targets=[{"Id": "10.40.0.10", "Port": 5439},
                                         {"Id": "10.40.2.10", "Port": 5439}])

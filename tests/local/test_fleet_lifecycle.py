@@ -8,11 +8,11 @@ import sys
 
 import psycopg
 import pytest
+from conftest import served_by
 from typer.testing import CliRunner
 
 from rsfleet.cli import app
 from rsfleet.local import lifecycle
-from rsfleet.local.fleet import LocalFleet
 from rsfleet.sharing.local import apply_local, verify_local
 
 runner = CliRunner()
@@ -22,15 +22,6 @@ def pids_alive(pids: list[int]) -> list[int]:
     from rsfleet.local.postgres import process_alive
 
     return [p for p in pids if process_alive(p, ("postgres", "haproxy"))]
-
-
-def served_by(fleet: LocalFleet, n: int) -> dict[str, int]:
-    counts: dict[str, int] = {}
-    for _ in range(n):
-        with psycopg.connect(**fleet.connect_kwargs("lb", "app_reader", "sales_db")) as c:
-            name = c.execute("SELECT current_setting('cluster_name')").fetchone()[0]
-            counts[name] = counts.get(name, 0) + 1
-    return counts
 
 
 def test_lifecycle_scale_kill_restart_down(fleet_factory):

@@ -17,6 +17,7 @@ from pathlib import Path
 
 import psycopg
 import pytest
+from conftest import served_by
 from typer.testing import CliRunner
 
 from rsfleet.cli import app
@@ -56,15 +57,6 @@ def pids(fleet: LocalFleet) -> dict[str, int]:
 
 def alive(pid: int | None) -> bool:
     return pid is not None and process_alive(pid, ("postgres", "haproxy"))
-
-
-def served_by(fleet: LocalFleet, n: int) -> dict[str, int]:
-    counts: dict[str, int] = {}
-    for _ in range(n):
-        with psycopg.connect(**fleet.connect_kwargs("lb", "app_reader", "sales_db")) as c:
-            name = c.execute("SELECT current_setting('cluster_name')").fetchone()[0]
-            counts[name] = counts.get(name, 0) + 1
-    return counts
 
 
 def test_up_is_idempotent_and_recovers_after_every_process_crashed(fleet_factory):

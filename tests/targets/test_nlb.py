@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-import boto3
 import pytest
+from conftest import moto_nlb
 from moto import mock_aws
 
 from rsfleet.errors import UsageError
@@ -19,16 +19,8 @@ IPS = {"c1": {"a": "10.40.0.10", "b": "10.40.2.10"}, "c2": {"a": "10.40.0.20"},
 @pytest.fixture
 def aws():
     with mock_aws():
-        ec2 = boto3.client("ec2", region_name=REGION)
-        elbv2 = boto3.client("elbv2", region_name=REGION)
-        vpc = ec2.create_vpc(CidrBlock="10.40.0.0/16")["Vpc"]["VpcId"]
-        subnets = [ec2.create_subnet(VpcId=vpc, CidrBlock=f"10.40.{i * 2}.0/23",
-                                     AvailabilityZone=f"{REGION}{z}")["Subnet"]["SubnetId"]
-                   for i, z in enumerate("abc")]
-        lb = elbv2.create_load_balancer(Name="rsfleet-dev", Subnets=subnets, Type="network",
-                                        Scheme="internal")["LoadBalancers"][0]
-        tg = elbv2.create_target_group(Name="rsfleet-dev", Protocol="TCP", Port=5439,
-                                       VpcId=vpc, TargetType="ip")["TargetGroups"][0]
+        nlb = moto_nlb(REGION)
+        elbv2, lb, tg = nlb.elbv2, nlb.lb, nlb.tg
         elbv2.create_listener(LoadBalancerArn=lb["LoadBalancerArn"], Protocol="TCP", Port=5439,
                               DefaultActions=[{"Type": "forward",
                                                "TargetGroupArn": tg["TargetGroupArn"]}])

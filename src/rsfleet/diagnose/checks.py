@@ -18,7 +18,7 @@ import socket
 import ssl
 import struct
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -476,6 +476,15 @@ def _share_targets(ctx: DiagContext) -> list[tuple[str, str, list[str], list[str
     return sorted(out)
 
 
+def _not_shared(found: Iterable[tuple[str, str]], schemas: list[str],
+                tables: list[str]) -> list[str]:
+    """The schemas with no table and the 'schema.table's not among the (schema, table)
+    pairs a consumer sees: one rule for both backends."""
+    seen = set(found)
+    missing = [s for s in schemas if not any(f[0] == s for f in seen)]
+    return missing + [t for t in tables if tuple(t.split(".")) not in seen]
+
+
 def _datashare_local(ctx: DiagContext) -> list[Check]:
     import psycopg
     from psycopg import sql
@@ -495,8 +504,7 @@ def _datashare_local(ctx: DiagContext) -> list[Check]:
             with psycopg.connect(**kw, autocommit=True) as conn:
                 rows = conn.execute(LOCAL_CATALOG_SQL, (wanted,)).fetchall()
                 found = sorted({(r[0], r[1]) for r in rows})
-                missing = [s for s in schemas if not any(f[0] == s for f in found)]
-                missing += [t for t in tables if tuple(t.split(".")) not in found]
+                missing = _not_shared(found, schemas, tables)
                 if missing:
                     checks.append(_broken("datashare", label, "no shared tables for: "
                                           + ", ".join(missing),
@@ -559,8 +567,7 @@ def _datashare_aws(ctx: DiagContext) -> list[Check]:
                                   f"{wg}"))
             continue
         found = {(r[0], r[1]) for r in rows}
-        missing = [s for s in schemas if not any(f[0] == s for f in found)]
-        missing += [t for t in tables if tuple(t.split(".")) not in found]
+        missing = _not_shared(found, schemas, tables)
         if missing:
             checks.append(_broken("datashare", label, "not mounted or empty for: "
                                   + ", ".join(missing),

@@ -175,6 +175,25 @@ class _Recorder:
         else:
             self.progress.failed += 1
 
+    # The two engines (threads, asyncio) record outcomes through these, so that a query and
+    # a failed connect are counted the same way whichever engine ran them.
+
+    def connect_failed(self, session: int, crec: ConnectionRecord, q: Query) -> None:
+        """The query that could not run because its connection failed."""
+        self.query(QueryRecord(session=session, conn=crec.id, consumer=None, query=q.name,
+                               start_s=crec.opened_s, latency_ms=crec.connect_ms, ok=False,
+                               error_kind=crec.error_kind, error=crec.error))
+
+    def query_done(self, session: int, crec: ConnectionRecord, q: Query, t: float,
+                   exc: Exception | None = None) -> str | None:
+        """Record a query that started at ``t``; returns its error kind when it failed."""
+        kind = None if exc is None else classify(exc, "query")
+        self.query(QueryRecord(session=session, conn=crec.id, consumer=crec.consumer,
+                               query=q.name, start_s=round(t, 5),
+                               latency_ms=round((self.now() - t) * 1000, 3), ok=exc is None,
+                               error_kind=kind, error=None if exc is None else _short(exc)))
+        return kind
+
     def fault(self, spec: FaultSpec, injector: Injector | None) -> None:
         applied = self.now()
         try:
@@ -253,9 +272,7 @@ def _run_threads(endpoint: Endpoint, mix: Sequence[Query], rec: _Recorder,
             if conn is None:
                 conn, crec = open_conn(i, after_failure)
                 if conn is None:
-                    rec.query(QueryRecord(session=i, conn=crec.id, consumer=None, query=q.name,
-                                          start_s=crec.opened_s, latency_ms=crec.connect_ms,
-                                          ok=False, error_kind=crec.error_kind, error=crec.error))
+                    rec.connect_failed(i, crec, q)
                     after_failure = True
                     rec.stop.wait(backoff * (0.5 + rng.random()))
                     backoff = min(backoff * 2, RECONNECT_BACKOFF_S[1])
@@ -267,18 +284,12 @@ def _run_threads(endpoint: Endpoint, mix: Sequence[Query], rec: _Recorder,
                 cur = conn.execute(q.sql)
                 if cur.description is not None:
                     cur.fetchall()
-                rec.query(QueryRecord(session=i, conn=crec.id, consumer=crec.consumer,
-                                      query=q.name, start_s=round(t, 5),
-                                      latency_ms=round((rec.now() - t) * 1000, 3), ok=True))
+                rec.query_done(i, crec, q, t)
                 after_failure = False
             except Exception as exc:
-                kind = classify(exc, "query")
-                rec.query(QueryRecord(session=i, conn=crec.id, consumer=crec.consumer,
-                                      query=q.name, start_s=round(t, 5),
-                                      latency_ms=round((rec.now() - t) * 1000, 3), ok=False,
-                                      error_kind=kind, error=_short(exc)))
+                kind = rec.query_done(i, crec, q, t, exc)
                 after_failure = True
-                if conn.closed or conn.broken or kind in ("connection_lost", "timeout"):
+                if _unusable(conn, kind):
                     _close(conn)
                     conn = None
             if per_query and conn is not None:
@@ -310,6 +321,11 @@ def _run_threads(endpoint: Endpoint, mix: Sequence[Query], rec: _Recorder,
         rec.stop.set()
         for th in (*workers, *fault_threads):
             th.join()
+
+
+def _unusable(conn: Any, kind: str | None) -> bool:
+    """After a failed query: reconnect rather than reuse (a timeout may leave it busy)."""
+    return bool(conn.closed or conn.broken or kind in ("connection_lost", "timeout"))
 
 
 def _close(conn: Any) -> None:
@@ -363,9 +379,7 @@ async def _run_asyncio(endpoint: Endpoint, mix: Sequence[Query], rec: _Recorder,
             if conn is None:
                 conn, crec = await open_conn(i, after_failure)
                 if conn is None:
-                    rec.query(QueryRecord(session=i, conn=crec.id, consumer=None, query=q.name,
-                                          start_s=crec.opened_s, latency_ms=crec.connect_ms,
-                                          ok=False, error_kind=crec.error_kind, error=crec.error))
+                    rec.connect_failed(i, crec, q)
                     after_failure = True
                     with contextlib.suppress(TimeoutError):
                         await asyncio.wait_for(stop.wait(), backoff * (0.5 + rng.random()))
@@ -378,18 +392,12 @@ async def _run_asyncio(endpoint: Endpoint, mix: Sequence[Query], rec: _Recorder,
                 cur = await conn.execute(q.sql)
                 if cur.description is not None:
                     await cur.fetchall()
-                rec.query(QueryRecord(session=i, conn=crec.id, consumer=crec.consumer,
-                                      query=q.name, start_s=round(t, 5),
-                                      latency_ms=round((rec.now() - t) * 1000, 3), ok=True))
+                rec.query_done(i, crec, q, t)
                 after_failure = False
             except Exception as exc:
-                kind = classify(exc, "query")
-                rec.query(QueryRecord(session=i, conn=crec.id, consumer=crec.consumer,
-                                      query=q.name, start_s=round(t, 5),
-                                      latency_ms=round((rec.now() - t) * 1000, 3), ok=False,
-                                      error_kind=kind, error=_short(exc)))
+                kind = rec.query_done(i, crec, q, t, exc)
                 after_failure = True
-                if conn.closed or conn.broken or kind in ("connection_lost", "timeout"):
+                if _unusable(conn, kind):
                     await _aclose(conn)
                     conn = None
             if per_query and conn is not None:
