@@ -83,3 +83,33 @@ def test_plan_apply_output_destroy(tf_project):
     assert result.exit_code == 0, result.output
     result = runner.invoke(app, ["output", "--env", "qa", "--json"])
     assert json.loads(result.stdout) == {}
+
+
+def test_every_command_reads_outputs_from_the_specs_own_environment(tf_project):
+    from rsfleet.adapters.terraform import outputs_for_spec
+    from rsfleet.errors import UsageError
+
+    spec = tf_project / "terraform" / "environments" / "qa" / "terraform.tfvars"
+    assert runner.invoke(app, ["apply", "--env", "qa", "--auto-approve"]).exit_code == 0
+    # Real `terraform output -json` in the spec's environment (workspace qa).
+    assert outputs_for_spec(spec, "qa", None) == {"environment": "qa", "workspace": "qa"}
+    saved = tf_project / "outputs.json"
+    saved.write_text(json.dumps({"environment": {"value": "saved", "sensitive": False}}),
+                     encoding="utf-8")
+    assert outputs_for_spec(spec, "qa", saved) == {"environment": "saved"}
+
+    # A spec kept outside terraform/environments/<env>/ has no Terraform state beside it:
+    # one clear line, instead of `terraform output` run three directories up.
+    elsewhere = tf_project / "specs" / "qa.tfvars"
+    elsewhere.parent.mkdir()
+    elsewhere.write_text(SPEC, encoding="utf-8")
+    with pytest.raises(UsageError, match="cannot ask Terraform") as err:
+        outputs_for_spec(elsewhere, "qa", None)
+    assert err.value.hint and "--tf-outputs FILE" in err.value.hint
+    for argv in (["targets", "status"], ["loadtest", "--quiet"]):
+        res = runner.invoke(app, ["--backend", "aws", *argv, "--spec", str(elsewhere)])
+        assert res.exit_code == 2, res.output
+        assert "is not terraform/environments/qa/terraform.tfvars" in res.output
+    res = runner.invoke(app, ["--backend", "aws", "diagnose", "--spec", str(elsewhere)])
+    assert res.exit_code == 1 and "BROKEN  outputs" in res.output
+    assert "cannot ask Terraform" in res.output and "--tf-outputs FILE" in res.output

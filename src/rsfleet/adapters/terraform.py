@@ -127,3 +127,29 @@ def read_outputs_file(path: Path) -> dict[str, Any]:
         raise UsageError(f"cannot read Terraform outputs from {path}: {exc}") from None
     return {k: (v.get("value") if isinstance(v, dict) and "value" in v else v)
             for k, v in data.items()}
+
+
+def project_of_spec(spec_path: Path, env: str) -> TerraformProject | None:
+    """The Terraform project whose environment ``env`` this spec is, i.e. when the spec is
+    terraform/environments/<env>/terraform.tfvars; None for a spec kept anywhere else (there
+    is no Terraform state to ask next to it)."""
+    spec_path = spec_path.resolve()
+    if spec_path.parent.name == env and spec_path.parent.parent.name == "environments":
+        return TerraformProject(root=spec_path.parent.parent.parent, env=env)
+    return None
+
+
+def outputs_for_spec(spec_path: Path, env: str, tf_outputs: Path | None) -> dict[str, Any]:
+    """Terraform's outputs for a fleet (docs/CONTRACTS.md §3): the file of ``--tf-outputs``
+    when given, else `terraform output -json` of the spec's own environment.
+
+    One rule for every command that needs them, so that a spec outside terraform/ is a clear
+    usage error rather than `terraform output` run in some unrelated directory."""
+    if tf_outputs is not None:
+        return read_outputs_file(tf_outputs)
+    project = project_of_spec(spec_path, env)
+    if project is None:
+        raise UsageError(f"{spec_path} is not terraform/environments/{env}/terraform.tfvars, so "
+                         "rsfleet cannot ask Terraform for the fleet's outputs",
+                         hint="pass --tf-outputs FILE saved with `terraform output -json`")
+    return TerraformCli(project, capture=True).outputs()

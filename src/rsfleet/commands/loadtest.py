@@ -15,6 +15,7 @@ if TYPE_CHECKING:
 
     from rsfleet.loadtest.model import LoadTestResult
     from rsfleet.loadtest.target import Overrides, Resolved
+    from rsfleet.spec.models import FleetSpec
 
 ConnectModeOpt = Annotated[
     str,
@@ -169,7 +170,7 @@ def _resolve(backend: str, env: str | None, spec: Path | None, state_dir: Path |
 
     if backend == "aws":
         fleet, path = fleet_spec.load(env, spec)
-        return tgt.resolve_aws(fleet, _outputs(env, path, tf_outputs), ov)
+        return tgt.resolve_aws(fleet, _outputs(env, fleet, path, tf_outputs), ov)
     try:
         return tgt.resolve_local(env, state_dir, ov)
     except (FleetError, ImportError) as exc:
@@ -181,19 +182,10 @@ def _resolve(backend: str, env: str | None, spec: Path | None, state_dir: Path |
         return tgt.resolve_direct(ov, parsed)
 
 
-def _outputs(env: str | None, spec_path: Path, tf_outputs: Path | None) -> dict:
-    from rsfleet.adapters.terraform import (
-        TerraformCli,
-        TerraformProject,
-        read_outputs_file,
-    )
+def _outputs(env: str | None, fleet: FleetSpec, spec_path: Path, tf_outputs: Path | None) -> dict:
+    from rsfleet.adapters.terraform import outputs_for_spec
 
-    if tf_outputs is not None:
-        return read_outputs_file(tf_outputs)
-    if env is None:
-        raise UsageError("--backend aws needs --env ENV (Terraform state) or --tf-outputs FILE")
-    return TerraformCli(TerraformProject(root=spec_path.parent.parent.parent, env=env),
-                        capture=True).outputs()
+    return outputs_for_spec(spec_path, env or fleet.environment, tf_outputs)
 
 
 def _check_out_paths(json_path: Path | None, report: Path | None) -> None:
@@ -285,7 +277,7 @@ def _via_test_instance(ctx: typer.Context, env: str | None, spec: Path | None,
                          hint="the instance reads the secret with its own role; PGPASSWORD "
                          "is never sent over SSM")
     fleet, path = fleet_spec.load(env, spec)
-    outputs = _outputs(env, path, tf_outputs)
+    outputs = _outputs(env, fleet, path, tf_outputs)
     instance = instance_id or outputs.get("test_instance_id")
     if not instance:
         raise UsageError("no test instance id",

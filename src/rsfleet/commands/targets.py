@@ -55,7 +55,7 @@ def _context(ctx: typer.Context, env: str | None, spec: Path | None, state_dir: 
         from rsfleet.local.fleet import LocalFleet
 
         return LocalFleet.open(env, state_dir)
-    from rsfleet.adapters.terraform import TerraformCli, TerraformProject, read_outputs_file
+    from rsfleet.adapters.terraform import outputs_for_spec
     from rsfleet.errors import UsageError
     from rsfleet.targets.api import aws_context, discover_outputs
     from rsfleet.targets.credentials import ProbeCredentials
@@ -66,12 +66,8 @@ def _context(ctx: typer.Context, env: str | None, spec: Path | None, state_dir: 
             raise UsageError("--tf-outputs and --target-group-arn exclude each other",
                              hint="--tf-outputs reads everything from Terraform's outputs")
         values = discover_outputs(fleet_spec, target_group_arn)
-    elif tf_outputs is not None:
-        values = read_outputs_file(tf_outputs)
     else:
-        tf_env = env or fleet_spec.environment
-        values = TerraformCli(TerraformProject(root=spec_path.parent.parent.parent, env=tf_env),
-                              capture=True).outputs()
+        values = outputs_for_spec(spec_path, env or fleet_spec.environment, tf_outputs)
     creds = ProbeCredentials.choose(secret_arn=secret_arn, user=user,
                                     password=os.environ.get("PGPASSWORD"),
                                     probe_as_admin=probe_as_admin, outputs=values)

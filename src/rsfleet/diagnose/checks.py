@@ -106,16 +106,13 @@ def check_spec(ctx: DiagContext) -> list[Check]:
 
 
 def check_outputs(ctx: DiagContext) -> list[Check]:
-    from rsfleet.adapters.terraform import TerraformCli, TerraformProject, read_outputs_file
+    from rsfleet.adapters.terraform import outputs_for_spec
 
     try:
-        if ctx.tf_outputs is not None:
-            ctx.outputs = read_outputs_file(ctx.tf_outputs)
-        else:
-            assert ctx.spec_path is not None and ctx.env is not None, "needs --env"
-            project = TerraformProject(root=ctx.spec_path.parent.parent.parent, env=ctx.env)
-            ctx.outputs = TerraformCli(project, capture=True).outputs()
-    except (RsfleetError, AssertionError) as exc:
+        # check_spec has set spec_path; the Path("") fallback only serves --tf-outputs.
+        ctx.outputs = outputs_for_spec(ctx.spec_path or Path(""),
+                                       ctx.env or ctx.spec.environment, ctx.tf_outputs)
+    except RsfleetError as exc:
         return [_broken("outputs", "terraform outputs", _oneline(exc),
                         f"run `rsfleet apply {ctx.fix_env}`, or pass --tf-outputs FILE")]
     missing = [k for k in ("nlb", "consumers", "producer") if not ctx.outputs.get(k)]

@@ -13,27 +13,13 @@ from rsfleet.sharing.sql import render, render_fresh_fleet_sql
 from rsfleet.spec.models import FleetSpec
 
 
-def _terraform_root(spec_path: Path, env: str) -> Path | None:
-    """terraform/ when the spec is terraform/environments/<env>/terraform.tfvars."""
-    spec_path = spec_path.resolve()
-    if spec_path.parent.name == env and spec_path.parent.parent.name == "environments":
-        return spec_path.parent.parent.parent
-    return None
+def _terraform_initialised(spec_path: Path, env: str) -> bool:
+    """This environment's Terraform has been initialised on this machine (so `terraform
+    output` can answer rather than fail)."""
+    from rsfleet.adapters.terraform import project_of_spec
 
-
-def terraform_outputs(spec_path: Path, env: str, outputs_file: Path | None) -> dict[str, Any]:
-    """Terraform's outputs (docs/CONTRACTS.md §3): from --tf-outputs FILE, else from
-    `terraform output -json` in the environment's workspace."""
-    from rsfleet.adapters.terraform import TerraformCli, TerraformProject, read_outputs_file
-
-    if outputs_file is not None:
-        return read_outputs_file(outputs_file)
-    root = _terraform_root(spec_path, env)
-    if root is None:
-        raise UsageError(f"{spec_path} is not terraform/environments/{env}/terraform.tfvars, so "
-                         "rsfleet cannot ask Terraform for the fleet's outputs",
-                         hint="pass --tf-outputs FILE saved with `terraform output -json`")
-    return TerraformCli(TerraformProject(root=root, env=env), capture=True).outputs()
+    project = project_of_spec(spec_path, env)
+    return project is not None and (project.root / ".terraform").is_dir()
 
 
 def fleet_outputs(spec_path: Path, spec: FleetSpec, outputs_file: Path | None,
@@ -41,11 +27,10 @@ def fleet_outputs(spec_path: Path, spec: FleetSpec, outputs_file: Path | None,
     """Where the AWS fleet is: --tf-outputs FILE; else `terraform output -json` when this
     environment's Terraform is initialised here; else the redshift-serverless API (the
     workgroups' names follow docs/CONTRACTS.md §2)."""
-    if outputs_file is not None:
-        return terraform_outputs(spec_path, spec.environment, outputs_file)
-    root = _terraform_root(spec_path, spec.environment)
-    if root is not None and (root / ".terraform").is_dir():
-        return terraform_outputs(spec_path, spec.environment, None)
+    from rsfleet.adapters.terraform import outputs_for_spec
+
+    if outputs_file is not None or _terraform_initialised(spec_path, spec.environment):
+        return outputs_for_spec(spec_path, spec.environment, outputs_file)
     from rsfleet.sharing.redshift import outputs_from_serverless
 
     return outputs_from_serverless(spec, serverless_client)
@@ -79,14 +64,14 @@ def known_namespace_ids(
         from rsfleet.adapters.terraform import read_outputs_file
 
         data, source = read_outputs_file(outputs_file), str(outputs_file)
-    elif want:
-        root = _terraform_root(spec_path, spec.environment)
-        if root is not None and (root / ".terraform").is_dir():
-            try:
-                data = terraform_outputs(spec_path, spec.environment, None)
-                source = "terraform output"
-            except RsfleetError:
-                data = None
+    elif want and _terraform_initialised(spec_path, spec.environment):
+        from rsfleet.adapters.terraform import outputs_for_spec
+
+        try:
+            data = outputs_for_spec(spec_path, spec.environment, None)
+            source = "terraform output"
+        except RsfleetError:
+            data = None
     if not data:
         return None, {}, None
     producer = (data.get("producer") or {}).get("namespace_id")
