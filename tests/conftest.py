@@ -4,7 +4,8 @@ private dirs; everything a fixture starts is stopped by pid file at teardown).
 Helpers (import them: `from conftest import free_port`):
 
 - `free_port() -> int`: a free TCP port on 127.0.0.1 (the OS picks it).
-- `free_port_block(size) -> int`: a base port with `size` consecutive free ports.
+- `free_port_block(size) -> int`: a base port with `size` consecutive free ports, below the
+  kernel's ephemeral range (which free_port() and client connections draw from).
 - `state_root() -> Path`: a fresh private dir under /var/tmp that the unprivileged
   PostgreSQL user can traverse (pytest's tmp dirs under /tmp/pytest-of-root are 0700 root).
 - `moto_nlb(region, *, security_groups=None) -> MotoNlb`: inside `moto.mock_aws()`, the AWS
@@ -73,12 +74,26 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
+def _ephemeral_ports() -> tuple[int, int]:
+    try:
+        low, high = Path("/proc/sys/net/ipv4/ip_local_port_range").read_text().split()
+        return int(low), int(high)
+    except (OSError, ValueError):
+        return 32768, 60999  # Linux's default
+
+
 def free_port_block(size: int) -> int:
-    """A base port with `size` consecutive free ports after it."""
+    """A base port with `size` consecutive free ports after it, below the ephemeral range.
+
+    Why below: the OS hands out ephemeral ports for free_port() in other xdist workers and
+    as the source port of every client connection. A fleet whose ports are in that range
+    can find one taken when it restarts after a crash (seen: `local up` refusing "c1 54411
+    already in use" while the load tests ran beside it)."""
     from rsfleet.local.fleet import port_free
 
+    top = _ephemeral_ports()[0] - size
     for _ in range(200):
-        base = random.randint(20000, 60000)
+        base = random.randint(20000, top)
         if all(port_free(base + i) for i in range(size)):
             return base
     raise RuntimeError("no block of free ports")
@@ -184,9 +199,12 @@ class _Fleets:
         spec_file = root / "spec.tfvars"
         spec_file.write_text(spec_text, encoding="utf-8")
         spec = load_spec(spec_file)
-        base = free_port_block(len(spec.consumers) + 3)
+        # producer, consumers, one spare, the LB: all from one block outside the ephemeral
+        # range, so that a restarted fleet finds its ports still free.
+        size = len(spec.consumers) + 3
+        base = free_port_block(size)
         self.started.append((spec.environment, root / "state"))
-        fleet = up(spec, root / "state", lb_port=free_port(), base_port=base)
+        fleet = up(spec, root / "state", lb_port=base + size - 1, base_port=base)
         if rows:
             seed(fleet, rows)
         return LocalFleet.open(spec.environment, root / "state")
