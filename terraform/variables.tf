@@ -162,7 +162,7 @@ variable "producer" {
 variable "consumers" {
   description = <<-EOT
     Consumer workgroups, one per key (the consumer name, 1-20 characters of lowercase
-    letters, digits and hyphens; not "producer"). Each: base_capacity, max_capacity (optional),
+    letters, digits and hyphens; not "producer" or "lb"). Each: base_capacity, max_capacity (optional),
     behind_nlb (default true), query_timeout_seconds (default 3600, 60-86400),
     usage_limit (optional, same shape as producer.usage_limit).
   EOT
@@ -188,10 +188,11 @@ variable "consumers" {
     error_message = "consumer names must be 1-20 characters of lowercase letters, digits and hyphens, starting with a letter and not ending with a hyphen. Bad: ${join(", ", [for name in keys(var.consumers) : name if !can(regex("^[a-z]([a-z0-9-]{0,18}[a-z0-9])?$", name))])}."
   }
 
-  # "producer" would give a consumer the producer's names (<project>-<env>-producer).
+  # "producer" would give a consumer the producer's names (<project>-<env>-producer); "lb"
+  # names the load balancer in rsfleet's local fleet and commands.
   validation {
-    condition     = !contains(keys(var.consumers), "producer")
-    error_message = "consumer name \"producer\" is reserved for the producer workgroup: pick another name."
+    condition     = !contains(keys(var.consumers), "producer") && !contains(keys(var.consumers), "lb")
+    error_message = "consumer names \"producer\" and \"lb\" are reserved (the producer workgroup, the load balancer): pick another name."
   }
 
   validation {

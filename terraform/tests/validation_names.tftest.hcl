@@ -64,6 +64,15 @@ run "reserved_consumer_name" {
   expect_failures = [var.consumers]
 }
 
+run "reserved_consumer_name_lb" {
+  command = plan
+  variables {
+    consumers  = { lb = { base_capacity = 8 } }
+    datashares = {}
+  }
+  expect_failures = [var.consumers]
+}
+
 run "bad_database_name" {
   command = plan
   variables {

@@ -186,6 +186,13 @@ def test_a_consumer_cannot_be_named_producer(tmp_path):
     load_spec(write(tmp_path, replace(GOOD, "  c2 = {", "  producer-b = {")))
 
 
+def test_a_consumer_cannot_be_named_lb(tmp_path):
+    # "lb" is the load balancer in the local fleet (`connect_kwargs("lb")`) and its commands.
+    problems = problems_for(tmp_path, replace(GOOD, "  c2 = {", "  lb = {"))
+    assert len(problems) == 1, problems
+    assert "consumer name 'lb' is reserved for the load balancer" in problems[0]
+
+
 def test_cost_hours_cannot_meet_a_consumer_named_producer(tmp_path):
     from typer.testing import CliRunner
 

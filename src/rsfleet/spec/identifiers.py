@@ -27,8 +27,9 @@ CONSUMER_NAME_RULE = (
 )
 
 # "producer" would give a consumer the producer's AWS names (<project>-<env>-producer), its
-# node in the local fleet's state and its key in `rsfleet cost --hours producer=H`.
-RESERVED_CONSUMER_NAMES = frozenset({"producer"})
+# node in the local fleet's state and its key in `rsfleet cost --hours producer=H`; "lb" is
+# what the local fleet and its commands call the load balancer (`connect_kwargs("lb")`).
+RESERVED_CONSUMER_NAMES = {"producer": "the producer workgroup", "lb": "the load balancer"}
 
 PROJECT_NAME_RE = re.compile(r"^[a-z][a-z0-9-]{1,18}[a-z0-9]$")
 ENVIRONMENT_RE = re.compile(r"^[a-z][a-z0-9-]{0,14}[a-z0-9]$")

@@ -239,8 +239,8 @@ class FleetSpec(_Strict):
             if not CONSUMER_NAME_RE.fullmatch(name):
                 raise ValueError(f"consumer name {name!r} {CONSUMER_NAME_RULE}")
             if name in RESERVED_CONSUMER_NAMES:
-                raise ValueError(f"consumer name {name!r} is reserved for the producer "
-                                 "workgroup: pick another name")
+                raise ValueError(f"consumer name {name!r} is reserved for "
+                                 f"{RESERVED_CONSUMER_NAMES[name]}: pick another name")
         return v
 
     @field_validator("datashares")
