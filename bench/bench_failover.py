@@ -8,8 +8,8 @@
 Both front the same PostgreSQL consumers, so every crash hits both the same instant. Per
 crash and per LB: seconds from the SIGKILL to the LB taking the consumer out of rotation
 (status leaves UP, polled every 10 ms on the runtime API), new sessions started after the
-process was gone that failed (those started between kill() and its death are counted
-apart: they may have reached the dying server), and
+process was gone that failed (those started between kill() and its death, or earlier and
+still in flight at the kill, are counted apart: they had reached the dying server), and
 failed queries on persistent sessions (those in flight on the crashed consumer can fail).
 Next to it, what NLB health checks imply (they cannot be faster than interval x threshold).
 """
@@ -39,11 +39,15 @@ NLB = {"seed (30 s x 2)": (30, 2), "spec default (10 s x 2)": (10, 2),
 
 @dataclass
 class Ev:
-    t: float
+    t: float  # when the session (new) or the query (persistent) started
     ok: bool
     consumer: str | None
     persistent: bool
     error: str = ""
+    end: float = 0.0  # when it succeeded or failed
+
+    def __post_init__(self) -> None:
+        self.end = self.end or time.monotonic()
 
 
 class Load:
@@ -221,13 +225,20 @@ def main(quick: bool = False) -> dict:
         for p in events:
             out_t = mon.first(p, victim, "out", t_kill)
             window = [e for e in events[p] if t_kill <= e.t < bounds[i + 1]]
-            new = [e for e in window if not e.persistent and e.t >= dead_at[i]]
-            racing = [e for e in window if not e.persistent and e.t < dead_at[i]]
+            # a new session still in flight when the *next* crash came belongs to that crash
+            # (it started just before that kill and failed with it), not to this one
+            nxt = bounds[i + 1]
+            new = [e for e in window if not e.persistent and e.t >= dead_at[i]
+                   and (e.ok or e.end < nxt)]
+            caught = [e for e in events[p] if not e.persistent and not e.ok
+                      and e.t < t_kill <= e.end]
+            racing = [e for e in window if not e.persistent and e.t < dead_at[i]] + caught
             pers = [e for e in window if e.persistent]
             row[p] = {
                 "out_of_rotation_s": None if out_t is None else round(out_t - t_kill, 3),
                 "new_sessions": len(new), "failed_new_sessions": sum(not e.ok for e in new),
-                # started between kill() and the process being gone: in flight on it
+                # started between kill() and the process being gone, or before the kill and
+                # still in flight at it: they had reached the dying server
                 "failed_new_sessions_during_kill": sum(not e.ok for e in racing),
                 "persistent_queries": len(pers),
                 "failed_persistent_queries": sum(not e.ok for e in pers),
