@@ -17,6 +17,8 @@ data "aws_ssm_parameter" "al2023" {
 }
 
 locals {
+  # rsfleet finds the instance by this Name tag (loadtest --via-test-instance without
+  # --instance-id): keep it in step with rsfleet.adapters.ec2.name_tag_of_test_instance.
   name = "${var.project_name}-${var.environment}-test"
   ami  = var.ami_id != null ? var.ami_id : nonsensitive(data.aws_ssm_parameter.al2023[0].value)
 

@@ -82,7 +82,8 @@ def loadtest(
         "inside the VPC and fetch its result.")] = False,
     instance_id: Annotated[str | None, typer.Option(
         "--instance-id", help="The test instance (default: Terraform output "
-        "test_instance_id).")] = None,
+        "test_instance_id, else the running instance tagged Name=<project>-<env>-test).")
+    ] = None,
 ) -> None:
     """Open SESSIONS client sessions through the load balancer and run a query mix.
 
@@ -278,14 +279,16 @@ def _via_test_instance(ctx: typer.Context, env: str | None, spec: Path | None,
                          "is never sent over SSM")
     fleet, path = fleet_spec.load(env, spec)
     outputs = _outputs(env, fleet, path, tf_outputs)
+    region = outputs.get("aws_region") or fleet.aws_region
     instance = instance_id or outputs.get("test_instance_id")
-    if not instance:
-        raise UsageError("no test instance id",
-                         hint="pass --instance-id (terraform output of terraform/test-instance)")
+    if not instance:  # the test instance is its own Terraform root: find it by its Name tag
+        from rsfleet.adapters.ec2 import find_instance_by_name, name_tag_of_test_instance
+
+        instance = find_instance_by_name(
+            name_tag_of_test_instance(fleet.project_name, fleet.environment), region=region)
     instance = remote.check_instance_id(str(instance))
     script = remote.build_script(forwarded, path.read_text(encoding="utf-8"), outputs)
-    result, code = remote.run_via_ssm(instance, script, timeout_s=3600.0,
-                                      region=outputs.get("aws_region") or fleet.aws_region)
+    result, code = remote.run_via_ssm(instance, script, timeout_s=3600.0, region=region)
     _finish(result, json_path, report, max_error_rate, quiet=False)
     if code not in (0, 1):
         raise FleetError(f"the load test on {instance} exited with code {code}")
