@@ -30,6 +30,16 @@ BASELINE_SERVER_OPTIONS = "check inter 3s fall 3 rise 2"
 ROWS = 20_000
 
 
+def wait_until(pred: Callable[[], bool], timeout: float, step: float = 0.1) -> bool:
+    """Poll `pred` every `step` seconds until it holds (True) or `timeout` passes (False)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if pred():
+            return True
+        time.sleep(step)
+    return False
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))

@@ -25,7 +25,13 @@ from typing import Any
 
 import psycopg
 
-from bench._fleet import BASELINE_SERVER_OPTIONS, BenchFleet, bench_fleet, controller_for
+from bench._fleet import (
+    BASELINE_SERVER_OPTIONS,
+    BenchFleet,
+    bench_fleet,
+    controller_for,
+    wait_until,
+)
 
 WHO = "SELECT current_setting('cluster_name')"
 PROFILES = ("rsfleet", "baseline")
@@ -75,15 +81,6 @@ def evenness(counts: Counter[str], names: list[str], **extra: Any) -> dict[str, 
 def both(fleet: BenchFleet, fn: Any) -> dict[str, Any]:
     """Run `fn(kwargs)` against each LB, one after the other."""
     return {p: fn(fleet.kwargs(fleet.lbs[p][1])) for p in PROFILES}
-
-
-def wait_until(pred: Any, timeout: float) -> bool:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if pred():
-            return True
-        time.sleep(0.1)
-    return False
 
 
 def in_rotation(fleet: BenchFleet, profile: str) -> set[str]:

@@ -27,7 +27,7 @@ from typing import Any
 
 import psycopg
 
-from bench._fleet import BenchFleet, bench_fleet, controller_for
+from bench._fleet import BenchFleet, bench_fleet, controller_for, wait_until
 
 WHO = "SELECT current_setting('cluster_name')"
 QUERY = "SELECT count(*), sum(amount) FROM sales.orders WHERE region = 'r3'"
@@ -148,12 +148,7 @@ class RotationMonitor:
         return None
 
     def wait(self, pred: Callable[[], bool], timeout: float) -> bool:
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if pred():
-                return True
-            time.sleep(0.02)
-        return False
+        return wait_until(pred, timeout, step=0.02)
 
     def all_in(self) -> bool:
         return all(st == "in" for p in self.rts for st in self.status.get(p, {}).values()) \
