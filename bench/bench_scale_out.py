@@ -26,6 +26,7 @@ from bench._fleet import BASELINE_SERVER_OPTIONS, local_fleet, start_lb
 COUNT = "SELECT current_setting('cluster_name'), count(*) FROM sales.orders"
 PROFILES = ("rsfleet", "baseline")
 NEW = "c3"
+CLIENTS_PER_LB = 3
 
 
 def main(quick: bool = False) -> dict[str, Any]:
@@ -68,7 +69,7 @@ def main(quick: bool = False) -> dict[str, Any]:
                     runtimes["baseline"].set_server_state("consumers", NEW, "ready")
 
             threads = [threading.Thread(target=client, args=(p,)) for p in PROFILES
-                       for _ in range(3)]
+                       for _ in range(CLIENTS_PER_LB)]
             for t in threads:
                 t.start()
             t0 = time.perf_counter()
@@ -83,7 +84,7 @@ def main(quick: bool = False) -> dict[str, Any]:
         finally:
             base.stop()
     out: dict[str, Any] = {"rows": rows, "scale_returned_s": round(returned, 2),
-                           "clients_per_lb": 3}
+                           "clients_per_lb": CLIENTS_PER_LB}
     print(f"{rows:,} rows: `scale 2 -> 3` returned after {returned:.2f} s")
     print(f"{'LB':<10}{'first on c3':>12}{'on c3':>7}{'incomplete':>11}{'failed':>8}"
           f"{'LB sent':>8}{'sessions':>9}")

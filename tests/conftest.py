@@ -35,6 +35,7 @@ Fixtures:
 from __future__ import annotations
 
 import contextlib
+import os
 import random
 import secrets
 import shutil
@@ -46,6 +47,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis.configuration import set_hypothesis_home_dir
+
+# Hypothesis keeps its example database and a cache of constants that name this checkout's
+# absolute paths; by default it writes them into .hypothesis/ of the working directory.
+# Keep them out of the repository: RSFLEET_HYPOTHESIS_DIR if set, else a per-user temp dir.
+set_hypothesis_home_dir(os.environ.get("RSFLEET_HYPOTHESIS_DIR")
+                        or Path(tempfile.gettempdir()) / f"rsfleet-hypothesis-{os.getuid()}")
 
 DEV_SPEC = """
 environment = "test"

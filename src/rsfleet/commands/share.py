@@ -12,6 +12,7 @@ from rsfleet.context import (
     EnvOption,
     JsonOption,
     SpecOption,
+    StateDirOption,
     TfOutputsCompatOption,
     app_context,
     load_spec,
@@ -27,10 +28,6 @@ app = typer.Typer(
     "else the redshift-serverless API.",
 )
 
-StateDirOption = Annotated[
-    Path | None,
-    typer.Option("--state-dir", envvar="RSFLEET_STATE_DIR", help="Local fleet state dir."),
-]
 PruneOption = Annotated[
     bool, typer.Option("--prune", help="Also revoke/drop shares and mounts not in the spec.")
 ]
