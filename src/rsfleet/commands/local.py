@@ -57,10 +57,27 @@ def up(
     console.print(f"[green]fleet {fleet.env} is up[/]: connect through HAProxy at "
                   f"127.0.0.1:{fleet.lb_port} (TLS, CA {fleet.ca_file}); "
                   f"`rsfleet local status --env {fleet.env}`", highlight=False)
+    _report_drift(fleet)
     if fleet.spec.datashares and not in_rotation(fleet):
         console.print("[yellow]no consumer is in rotation yet[/]: the shared schemas have no "
                       f"tables; load sample data with `rsfleet local seed --env {fleet.env}`",
                       highlight=False)
+
+
+def _report_drift(fleet) -> None:
+    """Running consumers whose settings differ from the spec: `local rollout` applies them."""
+    from rich.markup import escape
+
+    from rsfleet.local.settings import fleet_drift
+
+    drift = fleet_drift(fleet)
+    for name, changes in drift.items():
+        console.print(f"[yellow]{escape(name)} differs from the spec[/]: "
+                      f"{escape('; '.join(map(str, changes)))}", highlight=False)
+    if drift:
+        console.print(f"apply it one consumer at a time (drained, then proven ready): "
+                      f"`rsfleet local rollout --env {fleet.env}` (--dry-run shows the steps)",
+                      highlight=False, markup=False)
 
 
 @app.command()

@@ -12,6 +12,7 @@ import psycopg
 from psycopg import sql
 
 from rsfleet.errors import FleetError, UsageError
+from rsfleet.local import settings as consumer_settings
 from rsfleet.local.fleet import (
     ADMIN,
     COMMON_SETTINGS,
@@ -123,7 +124,13 @@ def _roles_and_databases(fleet: LocalFleet) -> None:
         c.execute("REVOKE CREATE ON SCHEMA public FROM PUBLIC")
     for name in spec.consumers:
         with psycopg.connect(**fleet.admin_kwargs(name), autocommit=True) as c:
+            fresh = not c.execute("SELECT 1 FROM pg_roles WHERE rolname = 'app_reader'"
+                                  ).fetchone()
             _role(c, "app_reader", pw["app_reader"], "LOGIN")
+            if fresh:  # a new consumer gets the spec's settings; a changed spec on a
+                # running one is applied by `local rollout` (drained, one at a time)
+                consumer_settings.apply(c, consumer_settings.consumer_settings(
+                    spec.consumers[name]))
             for share in spec.shares_of(name):
                 _database(c, spec.database_for(share), owner=ADMIN)
                 c.execute(sql.SQL("GRANT CONNECT ON DATABASE {} TO app_reader").format(
