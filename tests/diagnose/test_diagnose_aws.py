@@ -168,7 +168,7 @@ def test_chain_stops_at_tcp_and_skips_the_rest(tmp_path: Path):
     assert status[:4] == [("spec", "ok"), ("outputs", "ok"), ("dns", "ok"), ("tcp", "broken")]
     assert {s for _, s in status[4:]} == {"skipped"}
     assert [link for link, _ in status[4:]] == ["tls", "auth", "targets", "security-groups",
-                                                "datashare"]
+                                                "workgroups", "datashare"]
 
 
 def test_chain_missing_outputs(tmp_path: Path):
@@ -192,3 +192,51 @@ def test_bad_spec_is_the_first_broken_link(tmp_path: Path):
     doc = json.loads(res.output)
     assert res.exit_code == 1 and doc["stopped_at"] == "spec"
     assert "base_capacity" in doc["checks"][0]["detail"]
+
+
+def _workgroups(config_by_wg: dict[str, dict[str, str]], capacity: tuple[int, int] = (8, 8)):
+    """GetWorkgroup answers; every one also returns enable_large_strings_opt_in, which
+    rsfleet does not manage and must not report."""
+    client = boto3.client("redshift-serverless", region_name=REGION)
+    stub = Stubber(client)
+    base = {"require_ssl": "true", "enable_user_activity_logging": "true",
+            "max_query_execution_time": "3600", "enable_large_strings_opt_in": "true"}
+    for wg, config in config_by_wg.items():
+        params = [{"parameterKey": k, "parameterValue": v} for k, v in {**base, **config}.items()]
+        stub.add_response("get_workgroup", {"workgroup": {
+            "workgroupName": wg, "status": "AVAILABLE", "baseCapacity": capacity[0],
+            "maxCapacity": capacity[1], "configParameters": params}}, {"workgroupName": wg})
+    stub.activate()
+    return client, stub
+
+
+WGS = ["rsfleet-dev-producer", "rsfleet-dev-c1", "rsfleet-dev-c2"]
+
+
+def test_workgroups_in_sync_despite_unmanaged_parameter(aws):
+    client, stub = _workgroups({wg: {} for wg in WGS})
+    got = checks.check_workgroups(ctx_for(aws, **{"redshift-serverless": client}))
+    stub.assert_no_pending_responses()
+    assert [(c.name, c.status) for c in got] == [
+        ("producer settings", "ok"), ("c1 settings", "ok"), ("c2 settings", "ok")]
+
+
+def test_workgroup_drift_require_ssl_is_broken_timeout_is_a_warning(aws):
+    client, stub = _workgroups({"rsfleet-dev-producer": {},
+                                "rsfleet-dev-c1": {"require_ssl": "false"},
+                                "rsfleet-dev-c2": {"max_query_execution_time": "60"}})
+    got = {c.name: c for c in checks.check_workgroups(
+        ctx_for(aws, **{"redshift-serverless": client}))}
+    stub.assert_no_pending_responses()
+    c1, c2 = got["c1 settings"], got["c2 settings"]
+    assert c1.status == "broken" and "config:require_ssl is false, spec says true" in c1.detail
+    assert c1.fix.startswith("rsfleet enforce --env dev")
+    assert c2.status == "warning" and "max_query_execution_time is 60" in c2.detail
+    assert "large_strings" not in c1.detail + c2.detail
+
+
+def test_workgroup_capacity_drift_is_reported(aws):
+    client, _ = _workgroups({wg: {} for wg in WGS}, capacity=(16, 16))
+    got = checks.check_workgroups(ctx_for(aws, **{"redshift-serverless": client}))
+    assert all(c.status == "warning" and "baseCapacity is 16, spec says 8" in c.detail
+               for c in got)

@@ -44,6 +44,29 @@ def apply(env: Env, auto_approve: AutoApprove = False) -> None:
             f"no saved plan for {env!r}",
             hint=f"run `rsfleet plan --env {env}` and review it, or pass --auto-approve",
         )
+    # Terraform ignores the workgroups' config parameters after creation (provider 5.100.0
+    # cannot manage them, terraform/README.md "Workgroup parameters"): rsfleet sets them.
+    _enforce(env, dry_run=False)
+
+
+def _enforce(env: str, *, dry_run: bool) -> None:
+    from rsfleet.adapters.redshift_serverless import client
+    from rsfleet.workgroups.enforce import WorkgroupUpdater
+    from rsfleet.workgroups.usecase import enforce_fleet
+
+    spec, _ = load_spec(env)
+    updater = WorkgroupUpdater(client(spec.aws_region))
+    enforce_fleet(spec, updater, dry_run=dry_run,
+                  report=lambda line: console.print(line, highlight=False, markup=False))
+
+
+def enforce(env: Env, dry_run: Annotated[bool, typer.Option(
+        "--dry-run", help="Show the UpdateWorkgroup calls without making them.")] = False
+            ) -> None:
+    """Set each workgroup's capacity and the parameters rsfleet manages (require_ssl,
+    enable_user_activity_logging, max_query_execution_time), one UpdateWorkgroup call at a
+    time, waiting while a workgroup is MODIFYING; `rsfleet apply` runs this after Terraform."""
+    _enforce(env, dry_run=dry_run)
 
 
 def destroy(env: Env, auto_approve: AutoApprove = False) -> None:
@@ -67,7 +90,7 @@ def output(env: Env, json: JsonOption = False) -> None:
 
 
 def register(app: typer.Typer) -> None:
-    for fn in (plan, apply, destroy, output):
+    for fn in (plan, apply, enforce, destroy, output):
         app.command(fn.__name__)(fn)
 
 

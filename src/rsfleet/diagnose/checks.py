@@ -574,6 +574,42 @@ def _datashare_aws(ctx: DiagContext) -> list[Check]:
     return checks
 
 
+# Settings whose drift is a security problem (broken), not only a difference (warning).
+_SECURITY_SETTINGS = {"config:require_ssl", "config:enable_user_activity_logging"}
+
+
+def check_workgroups(ctx: DiagContext) -> list[Check]:
+    """Each workgroup's capacity and the parameters rsfleet manages, against the spec
+    (Terraform ignores the config parameters after creation: terraform/README.md,
+    "Workgroup parameters"). Parameters rsfleet does not manage are not compared."""
+    from rsfleet.workgroups.plan import WorkgroupState, desired_for, drift
+    from rsfleet.workgroups.usecase import fleet_workgroups
+
+    checks: list[Check] = []
+    rs = ctx.client("redshift-serverless")
+    for wg, consumer in fleet_workgroups(ctx.spec):
+        label = f"{consumer or 'producer'} settings"
+        try:
+            state = WorkgroupState.from_api(rs.get_workgroup(workgroupName=wg)["workgroup"])
+            diffs = drift(state, desired_for(ctx.spec, consumer))
+        except Exception as exc:
+            checks.append(_broken("workgroups", label, f"{wg}: {_oneline(exc)}",
+                                  "check your AWS credentials/region and that the fleet "
+                                  f"exists (rsfleet apply {ctx.fix_env})"))
+            continue
+        if not diffs:
+            checks.append(_ok("workgroups", label, f"{wg}: as the spec says"))
+            continue
+        detail = f"{wg}: " + ", ".join(f"{d.setting} is {d.actual}, spec says {d.wanted}"
+                                       for d in diffs)
+        fix = f"rsfleet enforce {ctx.fix_env} (--dry-run shows the UpdateWorkgroup calls)"
+        if any(d.setting in _SECURITY_SETTINGS for d in diffs):
+            checks.append(_broken("workgroups", label, detail, fix))
+        else:
+            checks.append(_warn("workgroups", label, detail, fix))
+    return checks
+
+
 Link = tuple[str, Callable[[DiagContext], list[Check]], tuple[str, ...]]
 CHAIN: list[Link] = [
     ("spec", check_spec, ("local", "aws")),
@@ -584,6 +620,7 @@ CHAIN: list[Link] = [
     ("auth", check_auth, ("local", "aws")),
     ("targets", check_targets, ("local", "aws")),
     ("security-groups", check_security_groups, ("aws",)),
+    ("workgroups", check_workgroups, ("aws",)),
     ("datashare", check_datashare, ("local", "aws")),
 ]
 # Links that later links cannot run without (with --all, a broken one still stops here).

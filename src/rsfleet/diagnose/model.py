@@ -12,7 +12,8 @@ Status = Literal["ok", "broken", "warning", "skipped"]
 class Check(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    link: str  # spec, outputs, dns, tcp, tls, auth, targets, security-groups, datashare
+    link: str  # spec, outputs, dns, tcp, tls, auth, targets, security-groups, workgroups,
+    # datashare
     name: str  # what exactly was checked (e.g. "c2 readiness")
     status: Status
     detail: str = ""

@@ -2,9 +2,15 @@
 # one namespace), with the fleet's security posture, plus an optional usage limit.
 
 locals {
-  # Every parameter the provider reads back is set explicitly, so plans show no perpetual
-  # diff. Keys: AWS::RedshiftServerless::Workgroup ConfigParameter / CreateWorkgroup API
-  # https://docs.aws.amazon.com/redshift-serverless/latest/APIReference/API_CreateWorkgroup.html
+  # The parameters set when the workgroup is created. Afterwards Terraform ignores them
+  # (lifecycle below) and `rsfleet enforce` / `rsfleet apply` sets and verifies the ones that
+  # matter (require_ssl, enable_user_activity_logging, max_query_execution_time) through
+  # UpdateWorkgroup, one change per call; `rsfleet diagnose` reports drift. Why: the API now
+  # also returns enable_large_strings_opt_in, which provider 5.100.0 rejects as a key, so a
+  # declared set diffs on every plan and the next apply fails ("You didn't specify any changes
+  # to the configuration parameters"): hashicorp/terraform-provider-aws#49939 (fixed in 6.x by
+  # #49941). terraform/README.md, "Workgroup parameters".
+  # Keys: https://docs.aws.amazon.com/redshift-serverless/latest/APIReference/API_CreateWorkgroup.html
   config_parameters = merge(
     {
       auto_mv                          = "true"
@@ -71,6 +77,11 @@ resource "aws_redshiftserverless_workgroup" "this" {
   }
 
   tags = merge(var.tags, { Name = var.name })
+
+  lifecycle {
+    # Set at creation only; rsfleet enforces the managed keys afterwards (see locals).
+    ignore_changes = [config_parameter]
+  }
 }
 
 # Usage limits cap RPU-hours per period with an action on breach.

@@ -1,0 +1,38 @@
+"""Read Terraform files as data (python-hcl2) for static checks that need no terraform
+binary: resources by (type, name), variables, lifecycle rules."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import hcl2
+
+
+def _unquote(v: Any) -> Any:
+    if isinstance(v, dict):
+        return {(k[1:-1] if isinstance(k, str) and len(k) > 1 and k[0] == k[-1] == '"' else k):
+                _unquote(x) for k, x in v.items() if k != "__comments__"}
+    if isinstance(v, list):
+        return [_unquote(x) for x in v]
+    return v
+
+
+def load(path: Path) -> dict[str, Any]:
+    with path.open(encoding="utf-8") as f:
+        return _unquote(hcl2.load(f))
+
+
+def blocks(directory: Path, kind: str) -> dict[tuple[str, ...], dict[str, Any]]:
+    """Every `kind` block (resource, data, variable, module, output) of the .tf files in
+    `directory`, keyed by its labels."""
+    out: dict[tuple[str, ...], dict[str, Any]] = {}
+    for tf in sorted(directory.glob("*.tf")):
+        for item in load(tf).get(kind, []):
+            for label, body in item.items():
+                if kind in ("resource", "data"):
+                    for name, b in body.items():
+                        out[(label, name)] = b
+                else:
+                    out[(label,)] = body
+    return out
