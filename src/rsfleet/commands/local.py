@@ -193,3 +193,56 @@ def credentials(
                       f"dbname={item['dbname']} sslmode={item['sslmode']} "
                       f"sslrootcert={item['sslrootcert']} password={item['password']}",
                       highlight=False)
+
+
+@app.command()
+def rollout(
+    env: EnvOption = None, spec: SpecOption = None, state_dir: StateDir = None,
+    restart: Annotated[bool, typer.Option(
+        "--restart", help="Also restart every consumer (a new postmaster), one at a time.")
+    ] = False,
+    max_unavailable: Annotated[int, typer.Option(
+        help="Consumers out of rotation at once (never the last ready one).")] = 1,
+    drain_timeout: Annotated[float | None, typer.Option(
+        help="Seconds to wait for a drained consumer's sessions to end before closing them "
+        "(default: the spec's nlb.deregistration_delay).")] = None,
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="Print the steps, change nothing.")
+                       ] = False,
+) -> None:
+    """Apply the spec's consumer settings one consumer at a time: drain, wait for its
+    sessions, change (or restart), wait until a real query passes, undrain."""
+    from rich.markup import escape
+
+    from rsfleet.rollout.local import rollout as do_rollout
+
+    if max_unavailable < 1:
+        raise UsageError(f"--max-unavailable {max_unavailable}: must be at least 1",
+                         hint="1 takes one consumer out at a time")
+    if drain_timeout is not None and not 0 <= drain_timeout <= 3600:
+        raise UsageError(f"--drain-timeout {drain_timeout:g}: must be 0-3600 seconds")
+    fleet = _open(env, spec, state_dir)
+    out = do_rollout(fleet, restart=restart, max_unavailable=max_unavailable, dry_run=dry_run,
+                     drain_timeout=drain_timeout, log=_log)
+    for name in out.not_running:
+        console.print(f"[yellow]{escape(name)} is not running[/]: not changed (start it with "
+                      f"`rsfleet local restart {escape(name)}`)", highlight=False)
+    if dry_run:
+        if out.plan.empty:
+            console.print("nothing to change: every running consumer matches the spec",
+                          highlight=False)
+        for i, wave in enumerate(out.plan.waves(), 1):
+            console.print(f"[bold]wave {i}[/]", highlight=False)
+            for step in wave:
+                console.print(f"  {escape(str(step))}", highlight=False)
+        if out.plan.blocked:
+            console.print(f"[red]blocked[/]: {escape(out.plan.blocked)}", highlight=False)
+        return
+    assert out.result is not None
+    changed = out.result.changed
+    if not changed and not out.result.done:
+        console.print("nothing to change: every running consumer matches the spec",
+                      highlight=False)
+        return
+    console.print(f"[green]rollout done[/]: {len(changed)} consumer(s) changed "
+                  f"({escape(', '.join(changed)) or 'none'}) in {out.result.waves} wave(s)",
+                  highlight=False)

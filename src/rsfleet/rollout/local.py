@@ -1,0 +1,278 @@
+"""The local executor of a rollout: HAProxy (through the targets controller's drain state)
+and the PostgreSQL consumers of `rsfleet local up`.
+
+- drain: the drain is recorded in the targets state (``targets.json``, note ``rollout``),
+  the same record `rsfleet targets drain` writes, so a running `targets watch` keeps the
+  consumer out too; then ``set server consumers/NAME state drain``.
+- wait drained: until HAProxy counts no session on it, or the deregistration delay
+  (``nlb.deregistration_delay``, or --drain-timeout) passed; then ``state maint`` and the
+  sessions left are closed.
+- change: the spec's consumer settings (rsfleet.local.settings: ``ALTER ROLE``), and with
+  --restart a restart of the consumer's PostgreSQL (``pg_ctl stop -m fast``, start: a new
+  postmaster pid).
+- wait ready: the targets controller's readiness probe (a direct connection as app_reader
+  reading every shared table, plus the subscription state and lag bound) passes.
+- undrain: the drain record is removed, ``state ready``, and HAProxy's own checks see the
+  server UP before the next wave starts.
+
+A rolling restart is remembered in ``rollout.json`` in the state dir (when it started): a
+second run restarts only the consumers whose postmaster started before that, and the file
+is removed when every consumer is done.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from rsfleet.errors import FleetError
+from rsfleet.rollout import engine
+from rsfleet.rollout.planner import ROLLOUT, Change, ConsumerState, Plan, Step
+
+Log = Callable[[str], None]
+RECORD = "rollout.json"
+
+
+@dataclass
+class RolloutRecord:
+    """What a rollout in progress must remember between runs."""
+
+    path: Path
+
+    def restart_since(self) -> float | None:
+        try:
+            doc = json.loads(self.path.read_text(encoding="utf-8"))
+            return float(doc["restart_since"])
+        except FileNotFoundError:
+            return None
+        except (OSError, ValueError, KeyError, TypeError) as exc:
+            raise FleetError(f"cannot read {self.path}: {exc}",
+                             hint="delete it to start the rolling restart afresh") from None
+
+    def begin_restart(self, since: float) -> None:
+        tmp = self.path.with_name(f".{self.path.name}.{os.getpid()}.tmp")
+        tmp.write_text(json.dumps({"restart_since": since}), encoding="utf-8")
+        tmp.replace(self.path)
+
+    def clear(self) -> None:
+        self.path.unlink(missing_ok=True)
+
+
+def postmaster_started(fleet: Any, name: str) -> float:
+    """Epoch seconds at which consumer ``name``'s running postmaster started."""
+    import psycopg
+
+    with psycopg.connect(**fleet.admin_kwargs(name), autocommit=True) as c:
+        row = c.execute("SELECT extract(epoch FROM pg_postmaster_start_time())::float8"
+                        ).fetchone()
+    assert row is not None
+    return float(row[0])
+
+
+class LocalExecutor:
+    def __init__(self, fleet: Any, *, restart_since: float | None = None,
+                 drain_timeout: float | None = None, ready_timeout: float = 60.0,
+                 log: Log | None = None) -> None:
+        from rsfleet.targets.api import local_context
+
+        self.fleet = fleet
+        self.ctx = local_context(fleet, probe_timeout=2.0)
+        self.restart_since = restart_since
+        self.deregistration_delay = float(fleet.spec.nlb.deregistration_delay
+                                          if drain_timeout is None else drain_timeout)
+        self.ready_timeout = ready_timeout
+        self.log = log or (lambda _m: None)
+        self.not_running: list[str] = []
+
+    # -- observe ----------------------------------------------------------------------
+
+    def observe(self) -> list[ConsumerState]:
+        from rsfleet.local.settings import fleet_drift
+        from rsfleet.targets.readiness import probe_all
+
+        fleet, ctx = self.fleet, self.ctx
+        names = list(fleet.spec.consumers)
+        running = [n for n in names if fleet.node(n).is_running()]
+        self.not_running = [n for n in names if n not in running]
+        actual = ctx.adapter.observe()
+        drained = ctx.store.load().drained
+        probes = probe_all(ctx.probe, running) if ctx.probe else {}
+        drift = fleet_drift(fleet, running)
+        out = []
+        for name in names:
+            changes = [Change(str(ch), "session") for ch in drift.get(name, [])]
+            if name in running and self.restart_since is not None:
+                started = postmaster_started(fleet, name)
+                if started < self.restart_since:
+                    changes.append(Change(
+                        f"restart (postmaster pid {fleet.node(name).pid}, up since "
+                        f"{time.strftime('%H:%M:%S', time.localtime(started))})", "restart"))
+            a = actual.get(name)
+            out.append(ConsumerState(
+                name, in_rotation=a is not None and a.state == "in_rotation",
+                ready=probes.get(name, (False, ""))[0], drained_by=drained.get(name),
+                behind_lb=fleet.spec.consumers[name].behind_nlb,
+                sessions=a.sessions if a else 0, changes=tuple(changes)))
+        return out
+
+    # -- steps ------------------------------------------------------------------------
+
+    def run_step(self, step: Step) -> str:
+        fn = getattr(self, f"_{step.kind}")
+        return fn(step)
+
+    def _drain(self, step: Step) -> str:
+        from rsfleet.targets.reconciler import Action
+
+        name, ctx = step.consumer, self.ctx
+        with ctx.store.edit() as state:
+            observed = ctx.adapter.observe()
+            if not any(a.state == "in_rotation" for n, a in observed.items() if n != name):
+                raise FleetError(f"{name} is the last consumer in rotation: not drained")
+            state.drained[name] = ROLLOUT
+            cur = observed.get(name)
+            if cur is None or cur.state != "in_rotation":
+                return f"already out of rotation ({cur.state if cur else 'absent'})"
+            what = ctx.adapter.apply(Action("drain", name, "rolling change"))
+            state.drain_started[name] = time.time()
+        return what
+
+    def _wait_drained(self, step: Step) -> str:
+        from rsfleet.targets.reconciler import Action
+
+        name, ctx = step.consumer, self.ctx
+        t0 = time.monotonic()
+        deadline = t0 + self.deregistration_delay
+        while True:
+            cur = ctx.adapter.observe().get(name)
+            if cur is None or cur.state == "absent":
+                return "not in the load balancer"
+            if cur.sessions <= 0 or time.monotonic() >= deadline:
+                break
+            time.sleep(0.1)
+        waited = time.monotonic() - t0
+        why = ("no sessions left" if cur.sessions <= 0 else
+               f"deregistration delay {self.deregistration_delay:g}s elapsed, closing "
+               f"{cur.sessions} session(s)")
+        done = ctx.adapter.apply(Action("disable", name, why))
+        with ctx.store.edit() as state:
+            state.drain_started.pop(name, None)
+        return f"{why} after {waited:.1f}s; {done}"
+
+    def _change(self, step: Step) -> str:
+        from rsfleet.local.settings import apply_to_consumer
+
+        name = step.consumer
+        done: list[str] = []
+        if any(c.how != "restart" for c in step.changes):
+            done.extend(apply_to_consumer(self.fleet, name))
+        if any(c.how == "restart" for c in step.changes):
+            node = self.fleet.node(name)
+            before = node.pid
+            node.stop("fast")
+            node.start()
+            if not node.is_running():
+                raise FleetError(f"{name} did not start again", hint=f"see {node.log_file}")
+            done.append(f"restarted: postmaster pid {before} -> {node.pid}")
+        return "; ".join(done)
+
+    def _wait_available(self, step: Step) -> str:
+        return "nothing to wait for locally"
+
+    def _wait_ready(self, step: Step) -> str:
+        name = step.consumer
+        t0 = time.monotonic()
+        reason = "never probed"
+        while time.monotonic() - t0 < self.ready_timeout:
+            ok, reason = self.ctx.probe(name) if self.ctx.probe else (True, "no probe")
+            if ok:
+                return f"{reason} after {time.monotonic() - t0:.1f}s"
+            time.sleep(0.25)
+        raise FleetError(f"{name} not ready after {self.ready_timeout:g}s: {reason}")
+
+    def _undrain(self, step: Step) -> str:
+        return self._back(step.consumer, require_ready=True)
+
+    def _back(self, name: str, *, require_ready: bool) -> str:
+        from rsfleet.adapters.haproxy import HaproxyRuntime
+        from rsfleet.local.fleet import wait_until
+        from rsfleet.targets.reconciler import Action
+
+        ctx = self.ctx
+        with ctx.store.edit() as state:
+            if state.drained.get(name) == ROLLOUT:
+                state.drained.pop(name)
+            elif name in state.drained:
+                return f"stays drained ({state.drained[name]})"
+            state.drain_started.pop(name, None)
+        ok, reason = ctx.probe(name) if ctx.probe else (True, "")
+        if not ok:
+            if require_ready:
+                raise FleetError(f"{name} not ready: {reason}")
+            return "not ready: the targets controller lets it in once it is ready"
+        cur = ctx.adapter.observe().get(name)
+        if cur is not None and cur.state == "in_rotation":
+            return "already in rotation"
+        what = ctx.adapter.apply(Action("enable", name, "rolling change done"))
+        runtime = HaproxyRuntime(self.fleet.haproxy_socket)
+        t0 = time.monotonic()
+        up = wait_until(lambda: any(s.name == name and s.in_rotation
+                                    for s in runtime.servers("consumers")), 20, 0.1)
+        if not up:
+            raise FleetError(f"{name}: HAProxy's checks do not see it UP 20s after `state "
+                             "ready`")
+        return f"{what}; HAProxy sees it UP after {time.monotonic() - t0:.1f}s"
+
+    def recover(self, name: str) -> str:
+        state = self.ctx.store.load()
+        if state.drained.get(name) != ROLLOUT:
+            return "left as it was (not drained by the rollout)"
+        ok, reason = self.ctx.probe(name) if self.ctx.probe else (False, "no probe")
+        if ok:
+            self._back(name, require_ready=False)
+            return "is back in rotation (ready)"
+        return f"stays out of rotation, drained by the rollout (not ready: {reason})"
+
+
+@dataclass
+class LocalRollout:
+    plan: Plan
+    result: engine.Result | None
+    not_running: list[str]
+    restart_since: float | None
+
+
+def rollout(fleet: Any, *, restart: bool = False, max_unavailable: int = 1,
+            dry_run: bool = False, drain_timeout: float | None = None,
+            ready_timeout: float = 60.0, log: Log | None = None) -> LocalRollout:
+    """Apply the spec's consumer settings (and with ``restart`` restart every consumer)
+    one wave at a time. ``dry_run``: the plan only."""
+    from rsfleet.errors import UsageError
+
+    if max_unavailable < 1:
+        raise UsageError(f"--max-unavailable {max_unavailable}: must be at least 1")
+    if drain_timeout is not None and drain_timeout < 0:
+        raise UsageError(f"--drain-timeout {drain_timeout:g}: must be 0 or more seconds")
+    log = log or (lambda _m: None)
+    record = RolloutRecord(Path(fleet.state_dir) / RECORD)
+    since = record.restart_since() if restart else None
+    if restart and since is None:
+        since = time.time()
+        if not dry_run:
+            record.begin_restart(since)
+    elif restart:
+        log("resuming the rolling restart started at "
+            f"{time.strftime('%H:%M:%S', time.localtime(since))}")
+    ex = LocalExecutor(fleet, restart_since=since, drain_timeout=drain_timeout,
+                       ready_timeout=ready_timeout, log=log)
+    if dry_run:
+        return LocalRollout(engine.dry_run(ex, max_unavailable), None, ex.not_running, since)
+    result = engine.run(ex, max_unavailable=max_unavailable, log=log)
+    if restart:
+        record.clear()
+    return LocalRollout(result.first_plan, result, ex.not_running, since)

@@ -1,0 +1,152 @@
+"""`rsfleet local rollout` on a real local fleet (PostgreSQL consumers with logical
+replication shares, HAProxy `rsfleet` profile) under a continuous load of new sessions and
+pooled persistent sessions."""
+
+from __future__ import annotations
+
+import json
+import time
+
+import psycopg
+from typer.testing import CliRunner
+
+from rsfleet.cli import app
+from rsfleet.rollout.local import RECORD, rollout
+from rsfleet.targets.store import StateStore
+
+from .pooled import PooledLoad
+
+SPEC = """
+environment = "test"
+producer    = { base_capacity = 8 }
+consumers   = {
+  c1 = { base_capacity = 8, query_timeout_seconds = 90 }
+  c2 = { base_capacity = 8 }
+  c3 = { base_capacity = 8 }
+}
+nlb         = { deregistration_delay = 20 }
+datashares  = { sales_share = { schemas = ["sales"], consumer_database = "sales_db" } }
+"""
+
+
+def cli(fleet, *args: str):
+    return CliRunner().invoke(app, ["local", *args, "--state-dir", str(fleet.state_dir)],
+                              env={"COLUMNS": "250"})
+
+
+def pids(fleet) -> dict[str, int | None]:
+    return {n: fleet.node(n).pid for n in fleet.spec.consumers}
+
+
+def timeout_of(fleet, name: str) -> str:
+    with psycopg.connect(**fleet.connect_kwargs(fleet.node(name), "app_reader",
+                                                "sales_db")) as c:
+        return c.execute("SHOW statement_timeout").fetchone()[0]
+
+
+def test_rolling_restart_under_load_loses_no_query(fleet_factory):
+    fleet = fleet_factory(SPEC, rows=2000)
+    before = pids(fleet)
+    load = PooledLoad(lambda: {**fleet.connect_kwargs("lb"), "connect_timeout": 5},
+                      new_per_s=20, persistent=4, persistent_for=1.5).start(workers=2)
+    logs: list[str] = []
+    try:
+        time.sleep(1.5)
+        t0 = time.monotonic()
+        out = rollout(fleet, restart=True, drain_timeout=20, log=logs.append)
+        t1 = time.monotonic()
+        time.sleep(1.0)
+    finally:
+        events = load.stop()
+    after = pids(fleet)
+    assert all(after[n] not in (None, before[n]) for n in before), (before, after)
+    assert out.result is not None and sorted(out.result.changed) == ["c1", "c2", "c3"]
+    assert out.result.waves == 3
+    during = [e for e in events if t0 <= e.start <= t1]
+    new = [e for e in during if not e.persistent]
+    persistent = [e for e in during if e.persistent]
+    assert len(new) > 50 and len(persistent) > 50, (len(new), len(persistent))
+    assert [e.error for e in events if not e.ok] == []
+    # every consumer served during the rollout (each was back in rotation before the next)
+    assert {e.consumer for e in during} == {"c1", "c2", "c3"}
+    # the steps, in order, per consumer
+    kinds = [m.split(":")[0] for m in logs if not m.startswith(" ")]
+    assert kinds[:5] == ["drain c1", "wait_drained c1", "change c1", "wait_ready c1",
+                         "undrain c1"]
+    assert any("restarted: postmaster pid" in m for m in logs)
+    assert not (fleet.state_dir / RECORD).exists()
+    assert StateStore(fleet.state_dir / "targets.json").load().drained == {}
+    # nothing left to do: a second run changes nothing
+    again = rollout(fleet, log=logs.append)
+    assert again.result is not None and again.result.done == []
+
+
+def test_settings_rollout_from_a_changed_spec_dry_run_then_apply_then_resume(fleet_factory):
+    fleet = fleet_factory(SPEC, rows=500)
+    spec_file = fleet.state_dir.parent / "spec.tfvars"
+    spec_file.write_text(SPEC.replace("query_timeout_seconds = 90",
+                                      "query_timeout_seconds = 120"), encoding="utf-8")
+    res = cli(fleet, "up", "--spec", str(spec_file))
+    assert res.exit_code == 0 and "c1 differs from the spec" in res.output, res.output
+    before = pids(fleet)
+
+    res = cli(fleet, "rollout", "--dry-run")
+    assert res.exit_code == 0, res.output
+    assert "wave 1" in res.output and "wave 2" not in res.output
+    assert "drain c1: in rotation" in res.output
+    assert "change c1: statement_timeout of app_reader 90s -> 120s" in res.output
+    assert "wait_ready c1: a real query" in res.output
+    assert timeout_of(fleet, "c1") == "90s"  # dry run: nothing changed
+
+    # an earlier run stopped with c2 drained by the rollout: this run brings it back first
+    with StateStore(fleet.state_dir / "targets.json").edit() as st:
+        st.drained["c2"] = "rollout"
+    res = cli(fleet, "rollout")
+    assert res.exit_code == 0, res.output
+    assert "undrain c2" in res.output and "1 consumer(s) changed (c1)" in res.output
+    assert res.output.index("undrain c2") < res.output.index("drain c1")
+    assert timeout_of(fleet, "c1") == "2min"
+    assert pids(fleet) == before  # a settings change: no restart
+    assert StateStore(fleet.state_dir / "targets.json").load().drained == {}
+
+    res = cli(fleet, "rollout")
+    assert res.exit_code == 0 and "nothing to change" in res.output, res.output
+
+
+def test_a_failed_restart_stops_the_rollout_with_the_rest_in_rotation(fleet_factory):
+    fleet = fleet_factory(SPEC, rows=200)
+    conf = fleet.node("c1").data_dir / "rsfleet.conf"
+    good = conf.read_text()
+    conf.write_text(good + "shared_buffers = 'not a size'\n")  # c1 cannot start again
+    before = pids(fleet)
+    res = cli(fleet, "rollout", "--restart", "--drain-timeout", "5")
+    assert res.exit_code == 1, res.output
+    line = [ln for ln in res.output.splitlines() if "rollout stopped" in ln]
+    assert line and "rollout stopped at change c1" in line[0]
+    assert "c1 stays out of rotation, drained by the rollout" in res.output
+    # c2 and c3 untouched and serving
+    assert pids(fleet)["c2"] == before["c2"] and pids(fleet)["c3"] == before["c3"]
+    st = json.loads(cli(fleet, "status", "--json").output)
+    rot = {r["name"]: r["in_rotation"] for r in st if r["name"].startswith("c")}
+    assert rot == {"c1": False, "c2": True, "c3": True}
+    assert (fleet.state_dir / RECORD).exists()
+
+    # fixed: the second run resumes (starts c1 ... it is not running, so start it first)
+    conf.write_text(good)
+    fleet.node("c1").start()
+    res = cli(fleet, "rollout", "--restart", "--drain-timeout", "5")
+    assert res.exit_code == 0, res.output
+    assert "resuming the rolling restart" in res.output
+    after = pids(fleet)
+    assert after["c2"] != before["c2"] and after["c3"] != before["c3"]
+    rot = {r["name"]: r["in_rotation"] for r in json.loads(cli(fleet, "status", "--json").output)
+           if r["name"].startswith("c")}
+    assert rot == {"c1": True, "c2": True, "c3": True}
+
+
+def test_bad_options_exit_2_before_anything_changes(fleet_factory):
+    fleet = fleet_factory(SPEC, rows=0)
+    res = cli(fleet, "rollout", "--max-unavailable", "0")
+    assert res.exit_code == 2 and "--max-unavailable 0: must be at least 1" in res.output
+    res = cli(fleet, "rollout", "--drain-timeout", "-1")
+    assert res.exit_code == 2 and "--drain-timeout" in res.output
