@@ -154,7 +154,7 @@ def controller_for(fleet: BenchFleet, profile: str = "rsfleet", *, delay: float 
     from rsfleet.targets.api import TargetsContext
     from rsfleet.targets.haproxy import HaproxyTargets
     from rsfleet.targets.readiness import ShareCheck, probe_postgres
-    from rsfleet.targets.store import StateStore
+    from rsfleet.targets.store import JsonFileStore as StateStore
 
     adapter = HaproxyTargets(fleet.runtime(profile),
                              {n: ("127.0.0.1", pg.port) for n, pg in fleet.consumers.items()},

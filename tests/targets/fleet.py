@@ -26,7 +26,7 @@ from rsfleet.local.haproxy import HaproxyProcess, HaproxyServer, render_config
 from rsfleet.targets.api import TargetsContext
 from rsfleet.targets.haproxy import HaproxyTargets
 from rsfleet.targets.readiness import ShareCheck, probe_postgres
-from rsfleet.targets.store import StateStore
+from rsfleet.targets.store import JsonFileStore as StateStore
 
 CHECKS = [ShareCheck("sales_db", ("sales",), ())]
 

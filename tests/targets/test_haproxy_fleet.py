@@ -64,7 +64,7 @@ def test_killed_consumer_leaves_rotation_and_new_sessions_succeed(fleet3):
     assert [e for e in after if not e.ok] == []  # redispatch: new sessions all succeed
     assert {e.consumer for e in after} <= {"c1", "c3"}
     assert {e.consumer for e in events if e.start < killed_at and e.ok} == {"c1", "c2", "c3"}
-    assert any("c2: NOT READY" in m and "cannot connect" in m for m in logs)
+    assert any("c2: NOT READY" in m and "cannot connect" in m for m in logs), logs
     assert any(m.startswith("drain c2") for m in logs)
     assert any(m.startswith("disable c2") for m in logs)
     assert not any(m.startswith(("drain c1", "drain c3")) for m in logs)

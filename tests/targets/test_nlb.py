@@ -9,7 +9,8 @@ from moto import mock_aws
 from rsfleet.errors import UsageError
 from rsfleet.targets.controller import Controller
 from rsfleet.targets.nlb import NlbTargets
-from rsfleet.targets.store import StateStore
+from rsfleet.targets.store import Drain
+from rsfleet.targets.store import JsonFileStore as StateStore
 
 REGION = "us-east-1"
 IPS = {"c1": {"a": "10.40.0.10", "b": "10.40.2.10"}, "c2": {"a": "10.40.0.20"},
@@ -135,8 +136,7 @@ def test_operator_drain_persists_across_controllers(aws, tmp_path):
     ok = {"c1": (True, "ok"), "c2": (True, "ok"), "c3": (True, "ok")}
     controller(adapter, ok, tmp_path).sync_once()
     store = StateStore(tmp_path / "targets.json")
-    with store.edit() as st:
-        st.drained["c3"] = "maintenance"
+    store.modify(lambda st: st.drains.__setitem__("c3", Drain("maintenance", "ops@host", 1.0)))
     res = controller(adapter, ok, tmp_path).sync_once()  # a fresh process, same state file
     assert [(a.kind, a.target) for a, _ in res.done] == [("drain", "c3")]
     assert "10.40.2.30" not in registered(elbv2, tg) or \

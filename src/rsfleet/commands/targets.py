@@ -110,8 +110,9 @@ def status(ctx: typer.Context, env: EnvOption = None, spec: SpecOption = None,
     from rsfleet.output import console, print_json
     from rsfleet.targets import api
 
-    rows = api.status(_context(ctx, env, spec, state_dir, tf_outputs, user, secret_arn,
-                               probe_as_admin, target_group_arn))
+    target = _context(ctx, env, spec, state_dir, tf_outputs, user, secret_arn,
+                      probe_as_admin, target_group_arn)
+    rows = api.status(target)
     if json:
         print_json([r.to_json() for r in rows])
         return
@@ -122,8 +123,42 @@ def status(ctx: typer.Context, env: EnvOption = None, spec: SpecOption = None,
         table.add_row(r.name + ("" if r.member else " (not a member)"),
                       "[green]yes[/]" if r.in_rotation else "[yellow]no[/]", r.lb_state,
                       r.lb_health, str(r.sessions), ready, r.reason or "",
-                      "yes" if r.drained else "")
+                      _drain_text(r) if r.drained else "")
     console.print(table)
+    console.print(_last_pass_text(api.last_pass(target)), highlight=False, soft_wrap=True,
+                  markup=False)
+
+
+def _drain_text(row: Any) -> str:
+    import datetime as dt
+
+    parts = [row.drain_why or "yes"]
+    if row.drain_who:
+        parts.append(f"by {row.drain_who}")
+    if row.drain_since:
+        parts.append("since " + dt.datetime.fromtimestamp(row.drain_since).strftime(
+            "%Y-%m-%d %H:%M:%S"))
+    return " ".join(parts)
+
+
+def _last_pass_text(rec: Any) -> str:
+    """One line about the controller's last pass, or that there is none."""
+    import datetime as dt
+    import time
+
+    if rec is None:
+        return ("controller: no pass recorded (no controller running: `rsfleet local up` "
+                "starts one locally; on AWS enable `controller` in the spec)")
+    ago = max(0.0, time.time() - rec.at)
+    when = dt.datetime.fromtimestamp(rec.at).strftime("%Y-%m-%d %H:%M:%S")
+    text = (f"controller: last pass {when} ({ago:.0f}s ago, {rec.source or 'unknown'}), "
+            f"took {rec.duration_s:.2f}s, {len(rec.actions)} action(s), "
+            f"{len(rec.errors)} error(s)")
+    for line in rec.actions + [f"ERROR {e}" for e in rec.errors]:
+        text += f"\n  {line}"
+    if ago > 300:
+        text += "\n  WARNING: no pass in the last 5 minutes: is the controller running?"
+    return text
 
 
 @app.command("sync")
@@ -177,6 +212,9 @@ def drain(ctx: typer.Context,
           timeout: Annotated[str | None, typer.Option(
               "--timeout", help="With --wait: the longest wait, e.g. 30s (default: the "
               "spec's nlb.deregistration_delay).")] = None,
+          reason: Annotated[str, typer.Option(
+              "--reason", help="Why (kept with the drain, shown by `targets status`).")
+          ] = "operator",
           json: JsonOption = False) -> None:
     """No new sessions for NAME; existing ones finish. Stays out until `targets undrain`."""
     from rsfleet.output import console, print_json
@@ -185,7 +223,7 @@ def drain(ctx: typer.Context,
     limit = _interval(timeout, "--timeout") if timeout is not None else None
     what = api.drain(_context(ctx, env, spec, state_dir, tf_outputs, user, secret_arn,
                               probe_as_admin, target_group_arn), name, wait=wait,
-                     timeout=limit)
+                     timeout=limit, why=reason[:200])
     if json:
         print_json({"target": name, "drained": True, "result": what})
     else:

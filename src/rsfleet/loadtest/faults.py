@@ -4,9 +4,9 @@ Injectors:
 - local kill: `LocalFleet.kill(name)` (the local fleet's own supervisor, by pid file).
 - local drain: the targets controller's drain when available, else the HAProxy runtime
   API (`set server consumers/<name> state drain`) through rsfleet.adapters.haproxy.
-- aws drain: the targets controller's drain when available, else elbv2
-  `deregister_targets` of the consumer's endpoint IPs (connection draining then applies:
-  the NLB stops sending new connections and lets the existing ones finish).
+- aws drain: the targets controller's drain (rsfleet.targets.api.drain): recorded in the
+  shared drain state, so the controller keeps the consumer out, then its endpoint IPs are
+  deregistered (connection draining: no new connections, existing ones finish).
 """
 
 from __future__ import annotations
@@ -76,33 +76,34 @@ def _local_drain(fleet: Any, name: str) -> str:
     return f"set server consumers/{name} state drain (HAProxy runtime API)"
 
 
-def aws_injector(outputs: dict[str, Any], region: str | None) -> Injector:
+def aws_injector(spec: Any, outputs: dict[str, Any], state_dir: Any = None) -> Injector:
     def inject(kind: str, name: str) -> str:
         if kind != "drain":
             raise FleetError("--kill works only on the local backend",
                              hint="use --drain on AWS")
-        return aws_drain(outputs, name, region)
+        return aws_drain(spec, outputs, name, state_dir)
 
     return inject
 
 
-def aws_drain(outputs: dict[str, Any], name: str, region: str | None) -> str:
-    """Deregister the consumer's endpoint IPs from the NLB target group.
+def aws_drain(spec: Any, outputs: dict[str, Any], name: str, state_dir: Any = None) -> str:
+    """An operator drain through the shared drain state (the controller's DynamoDB table,
+    or the local targets-aws.json without one), so the controller keeps the consumer out
+    until `rsfleet --backend aws targets undrain NAME`, then deregisters its endpoint IPs.
 
     Deregistration starts connection draining for `deregistration_delay` seconds: no new
     connections, existing ones may finish
     (https://docs.aws.amazon.com/elasticloadbalancing/latest/network/load-balancer-target-groups.html#deregistration-delay).
     """
-    import boto3
+    from pathlib import Path
 
-    tg = (outputs.get("nlb") or {}).get("target_group_arn")
-    consumer = (outputs.get("consumers") or {}).get(name) or {}
-    ips = sorted(set((consumer.get("endpoint_ips") or {}).values()))
-    if not tg or not ips:
-        raise FleetError(f"cannot drain {name}: no target group ARN or endpoint IPs in the "
-                         "Terraform outputs", hint="run `rsfleet apply` first")
-    port = int(consumer.get("port") or (outputs.get("nlb") or {}).get("port") or 5439)
-    client = boto3.client("elbv2", region_name=region)
-    client.deregister_targets(TargetGroupArn=tg,
-                              Targets=[{"Id": ip, "Port": port} for ip in ips])
-    return f"deregistered {len(ips)} target(s) of {name} from the NLB target group"
+    from rsfleet.targets import api as targets_api
+
+    if state_dir is None:
+        from rsfleet.spec.loader import project_root
+
+        state_dir = project_root() / ".rsfleet" / spec.environment
+    ctx = targets_api.aws_context(spec, outputs, Path(state_dir))
+    what = targets_api.drain(ctx, name, why="loadtest --drain")
+    return (f"drained {name} in {ctx.store.where}: {what} "
+            f"(undo: rsfleet --backend aws targets undrain {name})")

@@ -112,7 +112,6 @@ def resolve_aws(spec: Any, outputs: dict[str, Any], ov: Overrides) -> Resolved:
     shared_db, schemas, tables = shared_objects(spec, None)
     producer = outputs.get("producer") or {}
     database = ov.database or producer.get("database_name") or spec.producer.database_name
-    region = outputs.get("aws_region") or spec.aws_region
     secret_user, password = _password(ov, None)
     user = ov.user or secret_user
     if not user or not password:
@@ -133,4 +132,4 @@ def resolve_aws(spec: Any, outputs: dict[str, Any], ov: Overrides) -> Resolved:
     endpoint = Endpoint(backend="aws", kwargs=kwargs, consumers=behind,
                         identify_sql=REDSHIFT_IDENTIFY_SQL, namespace_map=ns_map)
     return Resolved(endpoint=endpoint, database=shared_db, schemas=schemas, tables=tables,
-                    injector=aws_injector(outputs, region), outputs=outputs)
+                    injector=aws_injector(spec, outputs), outputs=outputs)

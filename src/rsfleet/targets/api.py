@@ -18,7 +18,16 @@ from rsfleet.targets.controller import Controller, PassResult, TargetStatus
 from rsfleet.targets.protocol import TargetAdapter
 from rsfleet.targets.readiness import Probe
 from rsfleet.targets.reconciler import Action
-from rsfleet.targets.store import StateStore
+from rsfleet.targets.store import (
+    Drain,
+    DynamoStore,
+    JsonFileStore,
+    PassRecord,
+    StateStore,
+    TargetsState,
+    import_file_once,
+    operator,
+)
 
 STATE_FILE = "targets.json"
 Log = Callable[[str], None]
@@ -42,21 +51,24 @@ def local_context(fleet: Any, *, probe_timeout: float = 1.0) -> TargetsContext:
 
     return TargetsContext(adapter=HaproxyTargets.for_fleet(fleet), members=fleet.spec.lb_consumers,
                           probe=local_probe(fleet, timeout=probe_timeout),
-                          store=StateStore(Path(fleet.state_dir) / STATE_FILE))
+                          store=JsonFileStore(Path(fleet.state_dir) / STATE_FILE))
 
 
 def aws_context(spec: Any, outputs: Mapping[str, Any], state_dir: Path, *,
                 credentials: Any = None, client: Any = None,
-                probe_timeout: float = 2.0) -> TargetsContext:
+                probe_timeout: float = 2.0, store: StateStore | None = None,
+                dynamodb: Any = None, log: Log | None = None) -> TargetsContext:
     """The NLB of the Terraform outputs (or of ``discover_outputs``). With ``credentials``
     (``rsfleet.targets.credentials.ProbeCredentials``: consumer -> (user, password)) each
     consumer is probed directly at its workgroup endpoint; without, readiness is not probed
     and the controller only keeps membership and operator drains (the NLB's checks still
     apply).
 
-    Operator drains live in ``<state_dir>/targets-aws.json`` (a local file, not target
-    group tags: the NLB keeps no record of *why* a target is out, and tags cannot be
-    changed atomically with a read; run `targets` for one fleet from one place)."""
+    Operator drains live in the controller's DynamoDB table when the outputs name one
+    (``controller.state_table``: the CLI and the Lambda controller share it), else in
+    ``<state_dir>/targets-aws.json`` (a local file: run `targets` for one fleet from one
+    place). A ``targets-aws.json`` left from before the table existed is imported into the
+    table once, with a message."""
     from rsfleet.targets.nlb import NlbTargets
     from rsfleet.targets.readiness import endpoint_probe
 
@@ -67,7 +79,39 @@ def aws_context(spec: Any, outputs: Mapping[str, Any], state_dir: Path, *,
     probe = (endpoint_probe(outputs, spec, credentials, probe_timeout)
              if credentials is not None else None)
     members = [n for n in spec.lb_consumers if n in adapter.endpoints]
-    return TargetsContext(adapter, members, probe, StateStore(state_dir / "targets-aws.json"))
+    if store is None:
+        store = aws_store(spec, outputs, state_dir, client=dynamodb, log=log)
+    return TargetsContext(adapter, members, probe, store)
+
+
+AWS_STATE_FILE = "targets-aws.json"
+
+
+def aws_store(spec: Any, outputs: Mapping[str, Any], state_dir: Path | None, *,
+              client: Any = None, log: Log | None = None) -> StateStore:
+    """The controller's DynamoDB table when the outputs have one, else the local file."""
+    table = (outputs.get("controller") or {}).get("state_table")
+    if not table:
+        if state_dir is None:
+            raise UsageError("no controller state table in the outputs and no state dir",
+                             hint="enable `controller` in the spec and run `rsfleet apply`")
+        return JsonFileStore(state_dir / AWS_STATE_FILE)
+    region = outputs.get("aws_region") or spec.aws_region
+    store = DynamoStore(str(table), fleet_key(spec), client=client, region=region)
+    if state_dir is not None:
+        import_file_once(store, state_dir / AWS_STATE_FILE, log or _print)
+    return store
+
+
+def fleet_key(spec: Any) -> str:
+    """The fleet's key in the state table: project/environment."""
+    return f"{spec.project_name}/{spec.environment}"
+
+
+def _print(message: str) -> None:
+    import sys
+
+    print(message, file=sys.stderr)
 
 
 def discover_outputs(spec: Any, target_group_arn: str, *, rs_client: Any = None,
@@ -97,7 +141,7 @@ def _check_member(ctx: TargetsContext, name: str) -> None:
 
 
 def drain(fleet: Any, name: str, *, wait: bool = False, timeout: float | None = None,
-          log: Log | None = None) -> str:
+          log: Log | None = None, why: str = "operator") -> str:
     """Take ``name`` out of rotation: no new sessions, existing ones finish. Persisted, so
     `targets watch`/`sync` keep it out until `undrain`.
 
@@ -107,20 +151,25 @@ def drain(fleet: Any, name: str, *, wait: bool = False, timeout: float | None = 
     _check_member(ctx, name)
     log = log or (lambda _m: None)
     now = time.time()
-    with ctx.store.edit() as state:
-        state.drained[name] = "operator"
-        observed = ctx.adapter.observe()
-        actual = observed.get(name)
-        if actual is not None and actual.state == "in_rotation":
-            what = ctx.adapter.apply(Action("drain", name, "drained by the operator"))
-            state.drain_started[name] = now
-            if not any(a.state == "in_rotation" for n, a in observed.items() if n != name):
-                what += "; WARNING: no consumer is left in rotation, new sessions will fail"
-        elif actual is None or actual.state == "absent":
-            what = "not in the load balancer; it stays out"
-        else:
-            what = f"already out of rotation ({actual.state})"
-            state.drain_started.setdefault(name, now)
+    who = operator()
+
+    def mark(state: TargetsState) -> None:
+        if name not in state.drains:
+            state.drains[name] = Drain(why=why, who=who, since=now)
+
+    ctx.store.modify(mark)
+    observed = ctx.adapter.observe()
+    actual = observed.get(name)
+    if actual is not None and actual.state == "in_rotation":
+        what = ctx.adapter.apply(Action("drain", name, f"drained by the operator: {why}"))
+        ctx.store.modify(lambda st: st.drain_started.__setitem__(name, now))
+        if not any(a.state == "in_rotation" for n, a in observed.items() if n != name):
+            what += "; WARNING: no consumer is left in rotation, new sessions will fail"
+    elif actual is None or actual.state == "absent":
+        what = "not in the load balancer; it stays out"
+    else:
+        what = f"already out of rotation ({actual.state})"
+        ctx.store.modify(lambda st: st.drain_started.setdefault(name, now))
     log(f"drain {name}: {what}")
     if not wait:
         return what
@@ -141,8 +190,7 @@ def drain(fleet: Any, name: str, *, wait: bool = False, timeout: float | None = 
         return f"{what}; waited {limit:g}s, the NLB finishes the drain itself"
     reason = "no sessions left" if left <= 0 else f"timeout {limit:g}s, closing {left} session(s)"
     done = ctx.adapter.apply(Action("disable", name, reason))
-    with ctx.store.edit() as state:
-        state.drain_started.pop(name, None)
+    ctx.store.modify(lambda st: st.drain_started.pop(name, None))
     log(f"disable {name}: {reason} -> {done}")
     return f"{what}; {reason}; {done}"
 
@@ -151,8 +199,7 @@ def undrain(fleet: Any, name: str, *, log: Log | None = None) -> str:
     """Forget the operator drain and put ``name`` back when it is ready (probed now)."""
     ctx = _ctx(fleet)
     _check_member(ctx, name)
-    with ctx.store.edit() as state:
-        was = state.drained.pop(name, None)
+    was = ctx.store.modify(lambda st: st.drains.pop(name, None))
     if ctx.probe is not None:
         ok, reason = ctx.probe(name)
         if not ok:
@@ -166,8 +213,7 @@ def undrain(fleet: Any, name: str, *, log: Log | None = None) -> str:
         msg = f"{'undrained; ' if was else ''}already in rotation"
     else:
         msg = ctx.adapter.apply(Action("enable", name, "undrained by the operator"))
-        with ctx.store.edit() as state:
-            state.drain_started.pop(name, None)
+        ctx.store.modify(lambda st: st.drain_started.pop(name, None))
     if log:
         log(f"undrain {name}: {msg}")
     return msg
@@ -175,6 +221,11 @@ def undrain(fleet: Any, name: str, *, log: Log | None = None) -> str:
 
 def status(fleet: Any) -> list[TargetStatus]:
     return _ctx(fleet).controller().status()
+
+
+def last_pass(fleet: Any) -> PassRecord | None:
+    """The controller's last recorded pass (Lambda, `local up`'s controller, `watch`)."""
+    return _ctx(fleet).store.last_pass()
 
 
 def sync(fleet: Any, dry_run: bool = False, *, log: Log | None = None) -> PassResult:
@@ -187,5 +238,10 @@ def watch(fleet: Any, interval: float, *, rise: int = 2, fall: int = 2, log: Log
           stop: Any = None, max_passes: int | None = None) -> int:
     if interval <= 0:
         raise UsageError(f"--interval {interval}: must be more than 0 seconds")
-    return _ctx(fleet).controller(rise=rise, fall=fall, log=log).watch(
-        interval, stop=stop, max_passes=max_passes)
+    import os
+
+    ctl = _ctx(fleet).controller(rise=rise, fall=fall, log=log)
+    ctl.record_passes = True
+    ctl.source = f"watch pid {os.getpid()}"
+    ctl.resume(ctl.last_pass())
+    return ctl.watch(interval, stop=stop, max_passes=max_passes)
