@@ -12,7 +12,7 @@ from typer.testing import CliRunner
 
 from rsfleet.cli import app
 from rsfleet.rollout.local import RECORD, rollout
-from rsfleet.targets.store import StateStore
+from rsfleet.targets.store import Drain, JsonFileStore
 
 from .pooled import PooledLoad
 
@@ -84,7 +84,7 @@ def test_rolling_restart_under_load_loses_no_query(fleet_factory):
                          "undrain c1"]
     assert any("restarted: postmaster pid" in m for m in logs)
     assert not (fleet.state_dir / RECORD).exists()
-    assert StateStore(fleet.state_dir / "targets.json").load().drained == {}
+    assert JsonFileStore(fleet.state_dir / "targets.json").load().drained == {}
     # nothing left to do: a second run changes nothing
     again = rollout(fleet, log=logs.append)
     assert again.result is not None and again.result.done == []
@@ -108,15 +108,15 @@ def test_settings_rollout_from_a_changed_spec_dry_run_then_apply_then_resume(fle
     assert timeout_of(fleet, "c1") == "90s"  # dry run: nothing changed
 
     # an earlier run stopped with c2 drained by the rollout: this run brings it back first
-    with StateStore(fleet.state_dir / "targets.json").edit() as st:
-        st.drained["c2"] = "rollout"
+    JsonFileStore(fleet.state_dir / "targets.json").modify(
+        lambda st: st.drains.__setitem__("c2", Drain(why="rollout")))
     res = cli(fleet, "rollout")
     assert res.exit_code == 0, res.output
     assert "undrain c2" in res.output and "1 consumer(s) changed (c1)" in res.output
     assert res.output.index("undrain c2") < res.output.index("drain c1")
     assert timeout_of(fleet, "c1") == "2min"
     assert pids(fleet) == before  # a settings change: no restart
-    assert StateStore(fleet.state_dir / "targets.json").load().drained == {}
+    assert JsonFileStore(fleet.state_dir / "targets.json").load().drained == {}
 
     res = cli(fleet, "rollout")
     assert res.exit_code == 0 and "nothing to change" in res.output, res.output

@@ -32,7 +32,8 @@ from typing import Any
 
 from rsfleet.errors import FleetError
 from rsfleet.rollout import engine
-from rsfleet.rollout.planner import ROLLOUT, Change, ConsumerState, Plan, Step
+from rsfleet.rollout.lb import LbSteps
+from rsfleet.rollout.planner import Change, ConsumerState, Plan, Step
 
 Log = Callable[[str], None]
 RECORD = "rollout.json"
@@ -85,11 +86,16 @@ class LocalExecutor:
         self.restart_since = restart_since
         self.deregistration_delay = float(fleet.spec.nlb.deregistration_delay
                                           if drain_timeout is None else drain_timeout)
-        self.ready_timeout = ready_timeout
+        self.lb = LbSteps(self.ctx, deregistration_delay=self.deregistration_delay,
+                          ready_timeout=ready_timeout, in_rotation=self._haproxy_up)
         self.log = log or (lambda _m: None)
         self.not_running: list[str] = []
 
-    # -- observe ----------------------------------------------------------------------
+    def _haproxy_up(self, name: str) -> bool:
+        from rsfleet.adapters.haproxy import HaproxyRuntime
+
+        return any(s.name == name and s.in_rotation
+                   for s in HaproxyRuntime(self.fleet.haproxy_socket).servers("consumers"))
 
     def observe(self) -> list[ConsumerState]:
         from rsfleet.local.settings import fleet_drift
@@ -100,7 +106,7 @@ class LocalExecutor:
         running = [n for n in names if fleet.node(n).is_running()]
         self.not_running = [n for n in names if n not in running]
         actual = ctx.adapter.observe()
-        drained = ctx.store.load().drained
+        drained = self.lb.drained_by()
         probes = probe_all(ctx.probe, running) if ctx.probe else {}
         drift = fleet_drift(fleet, running)
         out = []
@@ -120,49 +126,21 @@ class LocalExecutor:
                 sessions=a.sessions if a else 0, changes=tuple(changes)))
         return out
 
-    # -- steps ------------------------------------------------------------------------
-
     def run_step(self, step: Step) -> str:
-        fn = getattr(self, f"_{step.kind}")
-        return fn(step)
-
-    def _drain(self, step: Step) -> str:
-        from rsfleet.targets.reconciler import Action
-
-        name, ctx = step.consumer, self.ctx
-        with ctx.store.edit() as state:
-            observed = ctx.adapter.observe()
-            if not any(a.state == "in_rotation" for n, a in observed.items() if n != name):
-                raise FleetError(f"{name} is the last consumer in rotation: not drained")
-            state.drained[name] = ROLLOUT
-            cur = observed.get(name)
-            if cur is None or cur.state != "in_rotation":
-                return f"already out of rotation ({cur.state if cur else 'absent'})"
-            what = ctx.adapter.apply(Action("drain", name, "rolling change"))
-            state.drain_started[name] = time.time()
-        return what
-
-    def _wait_drained(self, step: Step) -> str:
-        from rsfleet.targets.reconciler import Action
-
-        name, ctx = step.consumer, self.ctx
-        t0 = time.monotonic()
-        deadline = t0 + self.deregistration_delay
-        while True:
-            cur = ctx.adapter.observe().get(name)
-            if cur is None or cur.state == "absent":
-                return "not in the load balancer"
-            if cur.sessions <= 0 or time.monotonic() >= deadline:
-                break
-            time.sleep(0.1)
-        waited = time.monotonic() - t0
-        why = ("no sessions left" if cur.sessions <= 0 else
-               f"deregistration delay {self.deregistration_delay:g}s elapsed, closing "
-               f"{cur.sessions} session(s)")
-        done = ctx.adapter.apply(Action("disable", name, why))
-        with ctx.store.edit() as state:
-            state.drain_started.pop(name, None)
-        return f"{why} after {waited:.1f}s; {done}"
+        name = step.consumer
+        if step.kind == "drain":
+            return self.lb.drain(name)
+        if step.kind == "wait_drained":
+            return self.lb.wait_drained(name)
+        if step.kind == "change":
+            return self._change(step)
+        if step.kind == "wait_available":
+            return "nothing to wait for locally"
+        if step.kind == "wait_ready":
+            return self.lb.wait_ready(name)
+        if step.kind == "undrain":
+            return self.lb.undrain(name)
+        raise FleetError(f"unknown step {step.kind}")
 
     def _change(self, step: Step) -> str:
         from rsfleet.local.settings import apply_to_consumer
@@ -181,62 +159,8 @@ class LocalExecutor:
             done.append(f"restarted: postmaster pid {before} -> {node.pid}")
         return "; ".join(done)
 
-    def _wait_available(self, step: Step) -> str:
-        return "nothing to wait for locally"
-
-    def _wait_ready(self, step: Step) -> str:
-        name = step.consumer
-        t0 = time.monotonic()
-        reason = "never probed"
-        while time.monotonic() - t0 < self.ready_timeout:
-            ok, reason = self.ctx.probe(name) if self.ctx.probe else (True, "no probe")
-            if ok:
-                return f"{reason} after {time.monotonic() - t0:.1f}s"
-            time.sleep(0.25)
-        raise FleetError(f"{name} not ready after {self.ready_timeout:g}s: {reason}")
-
-    def _undrain(self, step: Step) -> str:
-        return self._back(step.consumer, require_ready=True)
-
-    def _back(self, name: str, *, require_ready: bool) -> str:
-        from rsfleet.adapters.haproxy import HaproxyRuntime
-        from rsfleet.local.fleet import wait_until
-        from rsfleet.targets.reconciler import Action
-
-        ctx = self.ctx
-        with ctx.store.edit() as state:
-            if state.drained.get(name) == ROLLOUT:
-                state.drained.pop(name)
-            elif name in state.drained:
-                return f"stays drained ({state.drained[name]})"
-            state.drain_started.pop(name, None)
-        ok, reason = ctx.probe(name) if ctx.probe else (True, "")
-        if not ok:
-            if require_ready:
-                raise FleetError(f"{name} not ready: {reason}")
-            return "not ready: the targets controller lets it in once it is ready"
-        cur = ctx.adapter.observe().get(name)
-        if cur is not None and cur.state == "in_rotation":
-            return "already in rotation"
-        what = ctx.adapter.apply(Action("enable", name, "rolling change done"))
-        runtime = HaproxyRuntime(self.fleet.haproxy_socket)
-        t0 = time.monotonic()
-        up = wait_until(lambda: any(s.name == name and s.in_rotation
-                                    for s in runtime.servers("consumers")), 20, 0.1)
-        if not up:
-            raise FleetError(f"{name}: HAProxy's checks do not see it UP 20s after `state "
-                             "ready`")
-        return f"{what}; HAProxy sees it UP after {time.monotonic() - t0:.1f}s"
-
     def recover(self, name: str) -> str:
-        state = self.ctx.store.load()
-        if state.drained.get(name) != ROLLOUT:
-            return "left as it was (not drained by the rollout)"
-        ok, reason = self.ctx.probe(name) if self.ctx.probe else (False, "no probe")
-        if ok:
-            self._back(name, require_ready=False)
-            return "is back in rotation (ready)"
-        return f"stays out of rotation, drained by the rollout (not ready: {reason})"
+        return self.lb.recover(name)
 
 
 @dataclass
