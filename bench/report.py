@@ -1,8 +1,11 @@
-"""Turn bench/results/*.json into the README's benchmark table and docs/img/bench.png.
+"""Turn bench/results/*.json into the README's benchmark table and docs/img/bench.png,
+and docs/img/demo-report.json (written by `scripts/demo.py --publish`) into the README's
+`make demo` figures.
 
-`python bench/report.py` (run by `make bench`) rewrites the table between the
-`<!-- bench:table -->` markers in README.md and redraws the figure, so the README always
-shows the committed results. `--check` only reports whether the README is up to date.
+`python bench/report.py` (run by `make bench`) rewrites the blocks between the
+`<!-- bench:table -->` and `<!-- demo:figures -->` markers in README.md and redraws the
+benchmark figure, so the README always shows the committed results. `--check` only reports
+whether the README is up to date.
 """
 
 from __future__ import annotations
@@ -10,6 +13,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+import textwrap
 from pathlib import Path
 from typing import Any
 
@@ -18,6 +22,8 @@ ROOT = HERE.parent
 FIGURE = ROOT / "docs" / "img" / "bench.png"
 README = ROOT / "README.md"
 START, END = "<!-- bench:table -->", "<!-- /bench:table -->"
+DEMO = ROOT / "docs" / "img" / "demo-report.json"
+DEMO_START, DEMO_END = "<!-- demo:figures -->", "<!-- /demo:figures -->"
 LBS = ("rsfleet", "baseline")
 COLORS = {"rsfleet": "#2a7ab0", "baseline": "#c0504d", "baseline_tls": "#e6a19f",
           "direct": "#999999"}
@@ -165,17 +171,50 @@ def table() -> str:
     return "\n".join(lines)
 
 
+KINDS = {"connect_refused": "refused connections", "connection_lost": "lost connections",
+         "timeout": "timeouts", "permission": "permission errors", "other": "other errors"}
+
+
+def demo_figures() -> str:
+    """The README's paragraph on what `make demo` measured, from its committed result."""
+    d = json.loads(DEMO.read_text(encoding="utf-8"))
+    s = d["loadtest"]
+    m = d["machine"]
+    kinds = ", ".join(f"{n:,} {KINDS.get(k, k)}" for k, n in s["errors_by_kind"].items())
+    text = (f"Measured on {m['cpus']} cores, {d['date'][:10]} (figures from "
+            f"`{DEMO.relative_to(ROOT)}`, written by `scripts/demo.py --publish`): "
+            f"**{d['demo_seconds']:.0f} s** end to end; the load test answered "
+            f"{s['ok']:,} of {s['queries']:,} queries ({s['throughput_qps']:,.0f} q/s), "
+            f"{s['failed']:,} failed" + (f" ({kinds})" if kinds else "")
+            + f", {s['errors_outside_faults']:,} of them outside the fault window")
+    for f in s["faults"]:
+        rec = ("no session failed" if f["sessions_affected"] == 0 else
+               "a session never recovered" if f["recovery_s"] is None else
+               f"every affected session ({f['sessions_affected']}) succeeded again "
+               f"{f['recovery_s']:.2f} s after it")
+        n = f["new_sessions_after"]
+        reached = (f"no new session reached {f['target']}" if n == 0 else
+                   f"{n:,} new session{'s' if n > 1 else ''} reached {f['target']}")
+        text += f"; after the {f['kind']} of {f['target']}: {rec}, and {reached}"
+    return textwrap.fill(text + ".", width=92, break_long_words=False, break_on_hyphens=False)
+
+
+def replace_block(text: str, start: str, end: str, body: str) -> str:
+    if start not in text or end not in text:
+        sys.exit(f"README.md has no {start} ... {end} markers")
+    head, rest = text.split(start, 1)
+    _, tail = rest.split(end, 1)
+    return f"{head}{start}\n{body}\n{end}{tail}"
+
+
 def update_readme(check: bool) -> bool:
     text = README.read_text(encoding="utf-8")
-    if START not in text or END not in text:
-        sys.exit(f"README.md has no {START} ... {END} markers")
-    head, rest = text.split(START, 1)
-    _, tail = rest.split(END, 1)
-    new = f"{head}{START}\n{table()}\n{END}{tail}"
+    new = replace_block(text, START, END, table())
+    new = replace_block(new, DEMO_START, DEMO_END, demo_figures())
     if check:
         return new == text
     README.write_text(new, encoding="utf-8")
-    print(f"updated the benchmark table in {README}")
+    print(f"updated the benchmark table and the demo figures in {README}")
     return True
 
 

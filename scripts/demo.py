@@ -8,6 +8,10 @@ HAProxy while one consumer is killed, bring it back, and leave the fleet running
 from __future__ import annotations
 
 import argparse
+import datetime as dt
+import json
+import os
+import platform
 import shutil
 import subprocess
 import sys
@@ -38,12 +42,50 @@ def step(title: str, why: str) -> None:
     console.print(why, style="dim")
 
 
+DEMO_JSON = "demo.json"
+PUBLISHED_PNG = ROOT / "docs" / "img" / "demo-report.png"
+PUBLISHED_JSON = ROOT / "docs" / "img" / "demo-report.json"
+
+
+def write_summary(report: Path, seconds: float) -> Path:
+    """demo.json: what the README says about this run (small; from the loadtest result)."""
+    result = json.loads((report / "result.json").read_text(encoding="utf-8"))
+    s = result["summary"]
+    keep = ("duration_s", "queries", "ok", "failed", "throughput_qps", "latency_ms",
+            "errors_by_kind", "errors_outside_faults", "connections", "failed_connections")
+    fault_keys = ("kind", "target", "applied_s", "new_sessions_after", "failed_queries",
+                  "failed_by_kind", "sessions_affected", "recovery_s")
+    doc = {
+        "date": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+        "machine": {"cpus": os.cpu_count(), "python": platform.python_version()},
+        "demo_seconds": round(seconds, 1),
+        "loadtest": {**{k: s[k] for k in keep},
+                     "faults": [{k: f[k] for k in fault_keys} for f in s["faults"]]},
+    }
+    path = report / DEMO_JSON
+    path.write_text(json.dumps(doc, indent=2) + "\n", encoding="utf-8")
+    return path
+
+
+def publish(report: Path) -> None:
+    """Copy this run's picture and figures into docs/img and rewrite the README's lines."""
+    shutil.copyfile(report / "report.png", PUBLISHED_PNG)
+    shutil.copyfile(report / DEMO_JSON, PUBLISHED_JSON)
+    subprocess.run([sys.executable, str(ROOT / "bench" / "report.py")], cwd=ROOT, check=True)
+    console.print(f"Published {PUBLISHED_PNG.relative_to(ROOT)} and "
+                  f"{PUBLISHED_JSON.relative_to(ROOT)}; README.md updated — look at the "
+                  "picture before committing it.")
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--env", default="dev")
     parser.add_argument("--rows", type=int, default=200_000)
     parser.add_argument("--duration", default="20s")
     parser.add_argument("--report", type=Path, default=ROOT / "reports" / "demo")
+    parser.add_argument("--publish", action="store_true",
+                        help="copy report.png and demo.json into docs/img and update the "
+                        "README's demo figures (maintainers)")
     args = parser.parse_args()
     env = ["--env", args.env]
     start = time.monotonic()
@@ -92,7 +134,12 @@ def main() -> int:
                   "nodes/<name>/server.log, haproxy/)")
     console.print(f"The fleet is still running (`rsfleet local status --env {args.env}`). "
                   "Stop it with [bold]make demo-down[/].")
-    console.print(f"Demo took {time.monotonic() - start:.0f} s.", style="dim")
+    seconds = time.monotonic() - start
+    console.print(f"Demo took {seconds:.0f} s.", style="dim")
+    if (args.report / "result.json").exists():
+        write_summary(args.report, seconds)
+        if args.publish and code == 0:
+            publish(args.report)
     return 0 if code == 0 else code
 
 

@@ -22,15 +22,41 @@ def test_readme_table_matches_committed_results() -> None:
     assert "up to date" in proc.stdout
 
 
-def test_check_notices_a_changed_result(tmp_path: Path) -> None:
-    # a copy of the repo's README and bench/ with one figure changed must be reported stale
+def copy_repo(tmp_path: Path) -> None:
+    """The README, bench/ and the demo's committed result, copied to tmp_path."""
     (tmp_path / "bench").mkdir()
+    (tmp_path / "docs" / "img").mkdir(parents=True)
     shutil.copy(ROOT / "README.md", tmp_path / "README.md")
     shutil.copy(ROOT / "bench" / "report.py", tmp_path / "bench" / "report.py")
     shutil.copytree(ROOT / "bench" / "results", tmp_path / "bench" / "results")
+    shutil.copy(ROOT / "docs" / "img" / "demo-report.json", tmp_path / "docs" / "img")
+
+
+def test_check_notices_a_changed_result(tmp_path: Path) -> None:
+    # a copy of the repo's README and bench/ with one figure changed must be reported stale
+    copy_repo(tmp_path)
     path = tmp_path / "bench" / "results" / "drain.json"
     doc = json.loads(path.read_text())
     doc["result"]["summary"]["rsfleet"]["failed_queries"] += 1
+    path.write_text(json.dumps(doc))
+    proc = run_report(tmp_path, "--check")
+    assert proc.returncode == 1
+    assert "stale" in proc.stdout
+
+
+def test_readme_demo_figures_come_from_the_demo_result(tmp_path: Path) -> None:
+    doc = json.loads((ROOT / "docs" / "img" / "demo-report.json").read_text())
+    readme = (ROOT / "README.md").read_text()
+    block = readme.split("<!-- demo:figures -->", 1)[1].split("<!-- /demo:figures -->", 1)[0]
+    flat = " ".join(block.split())
+    lt = doc["loadtest"]
+    assert f"**{doc['demo_seconds']:.0f} s**" in flat
+    assert f"{lt['ok']:,} of {lt['queries']:,} queries" in flat
+    assert f"{lt['failed']:,} failed" in flat and doc["date"][:10] in flat
+    # a changed demo result makes the README stale
+    copy_repo(tmp_path)
+    path = tmp_path / "docs" / "img" / "demo-report.json"
+    doc["loadtest"]["failed"] += 1
     path.write_text(json.dumps(doc))
     proc = run_report(tmp_path, "--check")
     assert proc.returncode == 1

@@ -15,6 +15,7 @@ from rsfleet.cli import app
 from rsfleet.loadtest import stats
 from rsfleet.loadtest.model import FaultSpec, LoadTestResult
 from rsfleet.loadtest.queries import Query
+from rsfleet.loadtest.report import panel_data
 from rsfleet.loadtest.runner import Endpoint, RunSettings, run
 
 pytestmark = pytest.mark.fleet
@@ -99,12 +100,18 @@ def test_cli_end_to_end_json_and_report(tmp_path, monkeypatch, fleet_factory):
               "app_reader", "--database", "sales_db", "--sslmode", "require"]
     res = CliRunner().invoke(app, [
         *direct, "-n", "4", "--connect-mode", "per-query", "--queries", "60", "--json",
-        str(tmp_path / "r.json"), "--report", str(tmp_path / "rep"), "--quiet"])
+        str(tmp_path / "r.json"), "--report", str(tmp_path / "rep"), "--no-raw", "--quiet"])
     assert res.exit_code == 0, res.output
     doc = json.loads((tmp_path / "r.json").read_text())
     result = LoadTestResult.model_validate(doc)
     assert doc["schema_version"] == 1 and result.summary.queries == 60
     assert {c.name for c in result.summary.consumers} == {"c1", "c2"}
+    # --no-raw (what `make demo` passes): no records, but the report's series are all there
+    assert result.queries == [] and not result.raw_included
+    data = panel_data(result)
+    assert sum(sum(v) for v in data.queries_ok.values()) == result.summary.ok == 60
+    assert sum(data.latency.counts) == 60
+    assert sum(sum(v) for v in data.new_sessions.values()) == 60
     assert password not in (tmp_path / "r.json").read_text()
     assert png_size((tmp_path / "rep" / "report.png").read_bytes()) == (1100, 1100)
     assert "<img" in (tmp_path / "rep" / "report.html").read_text()

@@ -15,7 +15,7 @@ from pydantic import ValidationError
 
 from rsfleet.loadtest import stats
 from rsfleet.loadtest.model import SCHEMA_VERSION, LoadTestConfig, LoadTestResult
-from rsfleet.loadtest.report import bin_width, write_report
+from rsfleet.loadtest.report import bin_width, panel_data, write_report
 
 from .helpers import conn, fault, query
 
@@ -47,7 +47,30 @@ def make_result(consumers=("c1", "c2", "c3"), with_fault=True) -> LoadTestResult
                             max_error_rate=None)
     return LoadTestResult(version="test", started_at=dt.datetime(2025, 1, 1, tzinfo=dt.UTC),
                           config=config, summary=summary, faults=events, connections=conns,
-                          queries=qs)
+                          queries=qs,
+                          series=stats.series(consumers=list(consumers), queries=qs,
+                                              connections=conns, duration_s=10.0))
+
+
+def without_raw(result: LoadTestResult) -> LoadTestResult:
+    """What `--no-raw` writes: the summary and the series, no per-query records."""
+    return result.model_copy(update={"queries": [], "connections": [], "raw_included": False})
+
+
+def assert_panels_have_data(result: LoadTestResult) -> None:
+    """Every panel is fed data when queries succeeded (the README's picture once showed flat
+    zero lines because the report drew from raw records that `--no-raw` had dropped)."""
+    s = result.summary
+    assert s.ok > 0
+    data = panel_data(result)
+    per_consumer = {n: sum(v) for n, v in data.queries_ok.items()}
+    assert sum(per_consumer.values()) == s.ok
+    assert per_consumer == {c.name: c.queries for c in s.consumers}
+    assert sum(data.latency.counts) == s.ok
+    assert len(data.latency.edges_ms) == len(data.latency.counts) + 1
+    assert data.latency.edges_ms[0] <= s.latency_ms.p50 <= data.latency.edges_ms[-1]
+    assert sum(sum(v) for v in data.new_sessions.values()) == s.connections - s.failed_connections
+    assert sum(data.queries_failed) == s.failed
 
 
 class _Collect(HTMLParser):
@@ -84,6 +107,33 @@ def test_report_png_and_html(tmp_path: Path):
     assert re.search(r"queries \(ok / failed\) \d+ \(\d+ / [1-9]\d*\)", text)
 
 
+def test_panels_are_fed_with_and_without_raw_records(tmp_path: Path):
+    result = make_result()
+    assert_panels_have_data(result)
+    lean = without_raw(result)
+    assert_panels_have_data(lean)
+    assert panel_data(lean) == panel_data(result)
+    data = panel_data(lean)
+    assert data.bins * data.bin_s >= 10.0 and data.bin_s == bin_width(10.0)
+    # the failures of the kill at 5.0 s land in the bins after 5.0 s, none before
+    first = next(i for i, n in enumerate(data.queries_failed) if n)
+    assert abs(first * data.bin_s - 5.0) <= data.bin_s
+    # series of a result written before they existed: binned from the raw records
+    assert panel_data(result.model_copy(update={"series": None})) == data
+    # the lean result stays small
+    assert len(lean.model_dump_json()) < len(result.model_dump_json()) / 4
+    png, _ = write_report(lean, tmp_path)
+    assert len(png.read_bytes()) > 20_000
+
+
+def test_latency_histogram_counts_every_value():
+    h = stats.latency_histogram([0.5, 0.5, 3.0, 120.0, 7.25])
+    assert sum(h.counts) == 5 and len(h.edges_ms) == stats.LATENCY_BINS + 1
+    assert h.edges_ms[0] <= 0.5 and h.edges_ms[-1] >= 120.0
+    assert h.counts[0] == 2 and h.counts[-1] == 1
+    assert stats.latency_histogram([]).counts == []
+
+
 def test_html_escapes_names(tmp_path: Path):
     result = make_result(consumers=("c1", "<b>x</b>"), with_fault=False)
     _, page = write_report(result, tmp_path)
@@ -93,7 +143,10 @@ def test_html_escapes_names(tmp_path: Path):
 
 
 def test_report_of_an_empty_run(tmp_path: Path):
-    result = make_result(with_fault=False).model_copy(update={"queries": [], "connections": []})
+    empty = make_result(with_fault=False).model_copy(update={"queries": [], "connections": []})
+    result = empty.model_copy(update={"series": stats.series(
+        consumers=["c1", "c2", "c3"], queries=[], connections=[], duration_s=10.0)})
+    assert sum(panel_data(result).latency.counts) == 0
     png, _ = write_report(result, tmp_path)
     assert png_size(png.read_bytes()) == (1100, 1100)
 

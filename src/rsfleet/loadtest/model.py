@@ -160,6 +160,29 @@ class Summary(_Model):
     faults: list[FaultTimeline]
 
 
+class LatencyHistogram(_Model):
+    """Successful queries by latency: log-spaced bins between the fastest and slowest."""
+
+    edges_ms: list[float] = Field(description="len(counts) + 1 bin edges, ascending")
+    counts: list[int]
+
+
+class Series(_Model):
+    """Binned time series the report is drawn from; kept with or without `--no-raw`.
+
+    Bin i covers [i * bin_s, (i + 1) * bin_s) seconds since the start of the run.
+    """
+
+    bin_s: float
+    bins: int
+    queries_ok: dict[str, list[int]] = Field(
+        description="successful queries per consumer per bin, by start time")
+    queries_failed: list[int] = Field(description="failed queries per bin, by start time")
+    new_sessions: dict[str, list[int]] = Field(
+        description="connections each consumer accepted per bin, by open time")
+    latency: LatencyHistogram
+
+
 class LoadTestResult(_Model):
     schema_version: Literal[1] = SCHEMA_VERSION
     tool: str = "rsfleet"
@@ -171,3 +194,6 @@ class LoadTestResult(_Model):
     connections: list[ConnectionRecord] = Field(default_factory=list)
     queries: list[QueryRecord] = Field(default_factory=list)
     raw_included: bool = Field(default=True, description="False: connections/queries omitted")
+    series: Series | None = Field(
+        default=None,
+        description="binned series for the report; None in results of older rsfleet versions")

@@ -1,6 +1,7 @@
 """`--report DIR`: report.png (matplotlib, Agg backend) and report.html embedding it.
 
-The picture has three panels that share the time axis where it makes sense:
+The picture has three panels, drawn from the result's binned series (`result.series`, kept
+with `--no-raw`), that share the time axis where it makes sense:
 1. queries answered per consumer per second (the balancing, over time),
 2. the latency distribution of successful queries (log scale, p50/p95/p99 marked),
 3. the fault timeline: new sessions per consumer per second, failed queries, the faults.
@@ -10,28 +11,27 @@ from __future__ import annotations
 
 import base64
 import html
-import math
-from collections import Counter
 from pathlib import Path
 from typing import Any
 
-from rsfleet.loadtest.model import LoadTestResult
+from rsfleet.loadtest import stats
+from rsfleet.loadtest.model import LoadTestResult, Series
+from rsfleet.loadtest.stats import bin_width
+
+__all__ = ["bin_width", "panel_data", "render_html", "render_png", "write_report"]
 
 PNG_NAME = "report.png"
 HTML_NAME = "report.html"
 
 
-def _bins(duration_s: float, width: float) -> list[float]:
-    n = max(1, math.ceil(duration_s / width))
-    return [i * width for i in range(n + 1)]
-
-
-def bin_width(duration_s: float, max_bins: int = 120) -> float:
-    """A round bin width (0.1 s .. 60 s) giving at most `max_bins` bins, at least ~10."""
-    for w in (0.1, 0.25, 0.5, 1.0, 2.0, 5.0, 10.0, 30.0, 60.0):
-        if duration_s / w <= max_bins and (duration_s / w >= 10 or w == 0.1):
-            return w
-    return 60.0
+def panel_data(result: LoadTestResult) -> Series:
+    """What the three panels draw: the result's binned series (kept with `--no-raw`), or,
+    for a result written before series existed, binned from its raw records."""
+    if result.series is not None:
+        return result.series
+    return stats.series(consumers=[c.name for c in result.summary.consumers],
+                        queries=result.queries, connections=result.connections,
+                        duration_s=result.summary.duration_s)
 
 
 def render_png(result: LoadTestResult, path: Path) -> Path:
@@ -41,11 +41,12 @@ def render_png(result: LoadTestResult, path: Path) -> Path:
     import matplotlib.pyplot as plt
 
     s = result.summary
-    duration = max(s.duration_s, 0.001)
-    width = bin_width(duration)
-    edges = _bins(duration, width)
-    centers = [e + width / 2 for e in edges[:-1]]
-    names = [c.name for c in s.consumers]
+    data = panel_data(result)
+    width = data.bin_s
+    duration = max(s.duration_s, width * data.bins, 0.001)
+    edges = [i * width for i in range(data.bins)]
+    centers = [e + width / 2 for e in edges]
+    names = list(data.queries_ok)
     colors = {n: plt.get_cmap("tab10")(i % 10) for i, n in enumerate(names)}
 
     fig, axes = plt.subplots(3, 1, figsize=(11, 11), dpi=100)
@@ -56,10 +57,8 @@ def render_png(result: LoadTestResult, path: Path) -> Path:
 
     ax = axes[0]
     for name in names:
-        counts = Counter(int(q.start_s // width) for q in result.queries
-                         if q.ok and q.consumer == name)
-        ax.plot(centers, [counts.get(i, 0) / width for i in range(len(centers))],
-                label=name, color=colors[name], linewidth=1.6)
+        ax.plot(centers, [c / width for c in data.queries_ok[name]], label=name,
+                color=colors[name], linewidth=1.6)
     ax.set_title("Queries answered per consumer")
     ax.set_ylabel("queries / s")
     ax.set_xlim(0, duration)
@@ -69,12 +68,9 @@ def render_png(result: LoadTestResult, path: Path) -> Path:
     ax.grid(alpha=0.3)
 
     ax = axes[1]
-    lat = sorted(q.latency_ms for q in result.queries if q.ok and q.latency_ms > 0)
-    if lat:
-        lo, hi = max(lat[0], 0.01), max(lat[-1], lat[0] * 1.01, 0.02)
-        nb = 60
-        bins = [lo * (hi / lo) ** (i / nb) for i in range(nb + 1)]
-        ax.hist(lat, bins=bins, color="#4c72b0", alpha=0.85)
+    hist = data.latency
+    if sum(hist.counts):
+        ax.stairs(hist.counts, hist.edges_ms, fill=True, color="#4c72b0", alpha=0.85)
         ax.set_xscale("log")
         for label, value, style in (("p50", s.latency_ms.p50, "-"), ("p95", s.latency_ms.p95, "--"),
                                     ("p99", s.latency_ms.p99, ":")):
@@ -92,15 +88,11 @@ def render_png(result: LoadTestResult, path: Path) -> Path:
 
     ax = axes[2]
     for name in names:
-        counts = Counter(int(c.opened_s // width) for c in result.connections
-                         if c.ok and c.consumer == name)
-        ax.step(edges[:-1], [counts.get(i, 0) for i in range(len(centers))], where="post",
+        ax.step(edges, data.new_sessions.get(name, [0] * data.bins), where="post",
                 label=f"new sessions: {name}", color=colors[name], linewidth=1.3)
-    failed = [q for q in result.queries if not q.ok]
-    if failed:
-        fcounts = Counter(int(q.start_s // width) for q in failed)
-        ax.bar(centers, [fcounts.get(i, 0) for i in range(len(centers))], width=width * 0.8,
-               color="red", alpha=0.55, label="failed queries")
+    if sum(data.queries_failed):
+        ax.bar(centers, data.queries_failed, width=width * 0.8, color="red", alpha=0.55,
+               label="failed queries")
     _mark_faults(ax, result, annotate=True)
     ax.set_title("Fault timeline: new sessions per consumer, failed queries")
     ax.set_xlabel("seconds since start")

@@ -18,7 +18,9 @@ from rsfleet.loadtest.model import (
     FaultEvent,
     FaultTimeline,
     Latency,
+    LatencyHistogram,
     QueryRecord,
+    Series,
     Summary,
 )
 
@@ -72,6 +74,64 @@ def chi_square(what: str, consumers: Sequence[str], counts: dict[str | None, int
         p_value = float(res.pvalue)
     return ChiSquare(what=what, consumers=list(consumers), observed=observed,  # type: ignore[arg-type]
                      statistic=statistic, p_value=p_value, window=window)
+
+
+def bin_width(duration_s: float, max_bins: int = 120) -> float:
+    """A round bin width (0.1 s .. 60 s) giving at most `max_bins` bins, at least ~10."""
+    for w in (0.1, 0.25, 0.5, 1.0, 2.0, 5.0, 10.0, 30.0, 60.0):
+        if duration_s / w <= max_bins and (duration_s / w >= 10 or w == 0.1):
+            return w
+    return 60.0
+
+
+LATENCY_BINS = 60
+
+
+def latency_histogram(values_ms: Sequence[float], bins: int = LATENCY_BINS) -> LatencyHistogram:
+    """Log-spaced histogram of positive latencies (edges rounded to 4 significant digits)."""
+    lat = sorted(v for v in values_ms if v > 0)
+    if not lat:
+        return LatencyHistogram(edges_ms=[], counts=[])
+    lo = max(lat[0], 0.01)
+    hi = max(lat[-1], lo * 1.01, 0.02)
+    edges = [float(f"{lo * (hi / lo) ** (i / bins):.4g}") for i in range(bins + 1)]
+    edges[0], edges[-1] = min(edges[0], lat[0]), max(edges[-1], lat[-1])
+    counts = [0] * bins
+    j = 0
+    for v in lat:  # ascending: walk the edges once
+        while j < bins - 1 and v >= edges[j + 1]:
+            j += 1
+        counts[j] += 1
+    return LatencyHistogram(edges_ms=edges, counts=counts)
+
+
+def series(*, consumers: Sequence[str], queries: Sequence[QueryRecord],
+           connections: Sequence[ConnectionRecord], duration_s: float) -> Series:
+    """The binned time series the report draws (small: at most 120 bins per line)."""
+    duration = max(duration_s, 0.001)
+    width = bin_width(duration)
+    n = max(1, math.ceil(duration / width))
+
+    def index(t: float) -> int:
+        return min(max(int(t // width), 0), n - 1)
+
+    names = list(consumers) + sorted(
+        {x.consumer for x in (*queries, *connections)
+         if x.consumer is not None and x.consumer not in consumers})
+    ok = {name: [0] * n for name in names}
+    sessions = {name: [0] * n for name in names}
+    failed = [0] * n
+    for q in queries:
+        if q.ok and q.consumer is not None:
+            ok[q.consumer][index(q.start_s)] += 1
+        elif not q.ok:
+            failed[index(q.start_s)] += 1
+    for c in connections:
+        if c.ok and c.consumer is not None:
+            sessions[c.consumer][index(c.opened_s)] += 1
+    return Series(bin_s=width, bins=n, queries_ok=ok, queries_failed=failed,
+                  new_sessions=sessions,
+                  latency=latency_histogram([q.latency_ms for q in queries if q.ok]))
 
 
 def _end_s(q: QueryRecord) -> float:

@@ -59,4 +59,6 @@ def execute(resolved: Resolved, mix: Sequence[Query], settings: RunSettings, *,
         connections=out.connections if include_raw else [],
         queries=out.queries if include_raw else [],
         raw_included=include_raw,
+        series=stats.series(consumers=consumers, queries=out.queries,
+                            connections=out.connections, duration_s=out.duration_s),
     )
