@@ -77,6 +77,7 @@ class Controller:
         self.clock = clock
         self.log = log or (lambda _m: None)
         self.readiness: dict[str, Observation] = {}
+        self.data_checks: dict[str, tuple[float, bool, str]] = {}  # TieredProbe.last
         self.record_passes = False  # watch: write each pass as the last-pass record
         self.source = ""
 
@@ -179,7 +180,8 @@ class Controller:
             errors=[f"{a.kind} {a.target}: {e}" for a, e in result.failed],
             passes=passes, source=source,
             readiness={n: [o.ready, o.reason, o.consecutive_ok, o.consecutive_fail]
-                       for n, o in self.readiness.items()})
+                       for n, o in self.readiness.items()},
+            data_checks={n: list(v) for n, v in self.data_checks.items()})
         self.store.record_pass(rec)
         return rec
 

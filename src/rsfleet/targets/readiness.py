@@ -178,24 +178,104 @@ def probe_redshift(kwargs: dict[str, Any], checks: list[ShareCheck],
     return True, f"SELECT 1 ok, {read} shared table(s) readable"
 
 
+def probe_connect(kwargs: dict[str, Any], timeout: float = 2.0) -> tuple[bool, str]:
+    """The cheap check: open a session (TLS, authentication) and close it, no query.
+    Redshift Serverless bills compute while queries run, not for open sessions
+    (https://docs.aws.amazon.com/redshift/latest/mgmt/serverless-billing.html), so this
+    check can run every few seconds on a fleet at rest without keeping it billing."""
+    import psycopg
+
+    kw = {**kwargs, "connect_timeout": max(1, round(timeout))}
+    try:
+        with psycopg.connect(**kw, autocommit=True):
+            pass
+    except psycopg.OperationalError as exc:
+        return False, f"cannot connect: {_short(exc)}"
+    except psycopg.Error as exc:
+        return False, _short(exc)
+    return True, "session opened"
+
+
+class TieredProbe:
+    """Cheap check every pass, data check (``SELECT 1`` and a row of every shared table:
+    billed queries) at most every ``data_check_seconds`` per consumer.
+
+    Ready = the cheap check passes now and the last data check passed. A consumer whose
+    data check failed is checked again after ``retry_seconds`` (each retry is billed too).
+    ``data_check_seconds = 0``: the data check on every pass (the local fleet: free)."""
+
+    def __init__(self, cheap: Probe, deep: Probe, *, data_check_seconds: float,
+                 retry_seconds: float | None = None,
+                 clock: Callable[[], float] | None = None) -> None:
+        import threading
+        import time
+
+        self.cheap, self.deep = cheap, deep
+        self.every = data_check_seconds
+        self.retry = data_check_seconds if retry_seconds is None else retry_seconds
+        self.clock = clock or time.monotonic
+        self.last: dict[str, tuple[float, bool, str]] = {}
+        self.data_checks = 0  # how many billed data checks ran (cost, bench)
+        self._lock = threading.Lock()
+
+    def due(self, name: str) -> bool:
+        last = self.last.get(name)
+        if last is None:
+            return True
+        wait = self.every if last[1] else self.retry
+        return self.clock() - last[0] >= wait
+
+    def __call__(self, name: str) -> tuple[bool, str]:
+        if self.due(name):
+            ok, why = self.deep(name)
+            with self._lock:
+                self.data_checks += 1
+                self.last[name] = (self.clock(), ok, why)
+            return ok, why
+        ok, why = self.cheap(name)
+        if not ok:
+            return False, why
+        at, deep_ok, deep_why = self.last[name]
+        age = self.clock() - at
+        return deep_ok, f"{why}; data check {age:.0f}s ago: {deep_why}"
+
+
 def endpoint_probe(outputs: Mapping[str, Any], spec: FleetSpec, credentials: Credentials,
-                   timeout: float = 2.0) -> Probe:
+                   timeout: float = 2.0, *, data_check_seconds: float = 0.0,
+                   retry_seconds: float | None = None) -> Probe:
     """AWS: connect to each consumer workgroup's endpoint directly (from inside the VPC),
-    TLS required (the workgroups have require_ssl)."""
+    TLS required (the workgroups have require_ssl). ``data_check_seconds > 0``: the
+    billed data check only that often, a session without a query in between
+    (``TieredProbe``)."""
     consumers = outputs.get("consumers") or {}
     checks = {n: share_checks(spec, n) for n in spec.lb_consumers}
 
-    def probe(name: str) -> tuple[bool, str]:
+    def kwargs_of(name: str) -> dict[str, Any] | None:
         c = consumers.get(name) or {}
         if not c.get("endpoint_address"):
-            return False, "no endpoint_address in the Terraform outputs"
+            return None
         user, password = credentials(name)
-        kwargs = {"host": c["endpoint_address"], "port": int(c.get("port") or 5439),
-                  "user": user, "password": password, "sslmode": "require",
-                  "dbname": c.get("database_name") or CONSUMER_LOCAL_DATABASE}
-        return probe_redshift(kwargs, checks.get(name, []), timeout)
+        return {"host": c["endpoint_address"], "port": int(c.get("port") or 5439),
+                "user": user, "password": password, "sslmode": "require",
+                "dbname": c.get("database_name") or CONSUMER_LOCAL_DATABASE}
 
-    return probe
+    def deep(name: str) -> tuple[bool, str]:
+        kw = kwargs_of(name)
+        if kw is None:
+            return False, "no endpoint_address known for it"
+        return probe_redshift(kw, checks.get(name, []), timeout)
+
+    if data_check_seconds <= 0:
+        return deep
+
+    def cheap(name: str) -> tuple[bool, str]:
+        kw = kwargs_of(name)
+        if kw is None:
+            return False, "no endpoint_address known for it"
+        return probe_connect(kw, timeout)
+
+    return TieredProbe(cheap, deep, data_check_seconds=data_check_seconds,
+                       retry_seconds=retry_seconds)
 
 
 def probe_all(probe: Probe, names: list[str], workers: int = 8) -> dict[str, tuple[bool, str]]:

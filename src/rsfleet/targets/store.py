@@ -83,6 +83,8 @@ class PassRecord:
     # consumer -> [ready, reason, consecutive ok, consecutive fail]: the rise/fall counters,
     # so a new controller process (a cold Lambda) carries on where the last one stopped
     readiness: dict[str, list[Any]] = field(default_factory=dict)
+    # consumer -> [epoch seconds, ok, reason] of its last billed data check (TieredProbe)
+    data_checks: dict[str, list[Any]] = field(default_factory=dict)
 
     def to_json(self) -> dict[str, Any]:
         return dict(self.__dict__)
@@ -94,7 +96,9 @@ class PassRecord:
                    errors=[str(e) for e in data.get("errors") or []],
                    passes=int(data.get("passes") or 1), source=str(data.get("source") or ""),
                    readiness={str(k): list(v) for k, v in
-                              (data.get("readiness") or {}).items()})
+                              (data.get("readiness") or {}).items()},
+                   data_checks={str(k): list(v) for k, v in
+                                (data.get("data_checks") or {}).items()})
 
 
 @dataclass

@@ -1,0 +1,140 @@
+"""The AWS Lambda entry point (``rsfleet.controller.handler.handler``).
+
+Invoked every minute by EventBridge Scheduler with reserved concurrency 1, so at most one
+controller runs. Each invocation:
+1. reads its settings from the environment (``config.py``) once per container;
+2. asks the redshift-serverless API for each consumer's endpoint and managed-endpoint IPs
+   (they can change; the NLB targets are these IPs);
+3. runs `sync_once` every ``interval_seconds`` until ``safety_margin_seconds`` before the
+   invocation's timeout (``context.get_remaining_time_in_millis()``);
+4. logs one JSON line per action and an EMF metrics line per pass, and writes the last
+   pass into the state table (`rsfleet --backend aws targets status` shows it).
+
+The readiness counters (rise/fall) and the data-check times stay in the container between
+invocations; a new container takes them from the last-pass record.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from rsfleet.controller.config import ControllerConfig
+from rsfleet.controller.loop import LoopResult, run_passes
+from rsfleet.controller.metrics import event_line
+from rsfleet.controller.service import ControllerService, Emit
+from rsfleet.targets.controller import Controller
+from rsfleet.targets.readiness import TieredProbe
+from rsfleet.targets.store import DynamoStore
+
+
+@dataclass
+class Runtime:
+    """What survives between invocations of one Lambda container."""
+
+    config: ControllerConfig
+    spec: Any
+    fleet: str
+    region: str
+    clients: dict[str, Any]
+    store: DynamoStore
+    credentials: Any = None
+    controller: Controller | None = None
+    data_checks: dict[str, tuple[float, bool, str]] = field(default_factory=dict)
+
+    def client(self, service: str) -> Any:
+        if service not in self.clients:
+            import boto3
+
+            self.clients[service] = boto3.client(service, region_name=self.region)
+        return self.clients[service]
+
+    def controller_for_invocation(self) -> Controller:
+        """Endpoints from the API (fresh every invocation), the NLB adapter, the probe."""
+        from rsfleet.adapters import redshift_serverless as rss
+        from rsfleet.targets.nlb import NlbTargets
+        from rsfleet.targets.readiness import endpoint_probe
+
+        cfg, spec = self.config, self.spec
+        outputs = {"aws_region": self.region,
+                   "nlb": {"target_group_arn": cfg.target_group_arn, "port": spec.nlb.port},
+                   "consumers": rss.consumer_outputs(spec, self.client("redshift-serverless"))}
+        adapter = NlbTargets.from_outputs(
+            outputs, register_with_terraform=spec.nlb.register_targets_with_terraform,
+            deregistration_delay=spec.nlb.deregistration_delay, client=self.client("elbv2"))
+        probe = None
+        if self.credentials is not None:
+            probe = endpoint_probe(outputs, spec, self.credentials, cfg.probe_timeout_seconds,
+                                   data_check_seconds=cfg.data_check_seconds,
+                                   retry_seconds=cfg.data_retry_seconds)
+            if isinstance(probe, TieredProbe):
+                import time
+
+                probe.clock = time.time  # wall clock: carried over in the last-pass record
+                probe.last = self.data_checks  # shared dict: kept across invocations
+        members = [n for n in spec.lb_consumers if n in adapter.endpoints]
+        ctl = Controller(adapter, members, probe, self.store, rise=cfg.rise, fall=cfg.fall)
+        if self.controller is not None:
+            ctl.readiness = self.controller.readiness
+        else:
+            last = self.store.last_pass()
+            ctl.resume(last)
+            if last is not None:
+                for name, v in (last.data_checks or {}).items():
+                    self.data_checks.setdefault(name, (float(v[0]), bool(v[1]), str(v[2])))
+        ctl.data_checks = self.data_checks
+        self.controller = ctl
+        return ctl
+
+
+def build(env: Mapping[str, str], *, clients: Mapping[str, Any] | None = None) -> Runtime:
+    """The runtime from the environment; ``clients`` (service -> boto3 client) for tests."""
+    from rsfleet.targets.credentials import ProbeCredentials
+
+    cfg = ControllerConfig.from_env(env)
+    spec = cfg.fleet_spec()
+    region = env.get("AWS_REGION") or spec.aws_region
+    rt = Runtime(cfg, spec, f"{spec.project_name}/{spec.environment}", region,
+                 dict(clients or {}), store=None)  # type: ignore[arg-type]
+    rt.store = DynamoStore(cfg.state_table, rt.fleet, client=rt.client("dynamodb"))
+    if cfg.probe_secret_arn:
+        rt.credentials = ProbeCredentials(secret_arn=cfg.probe_secret_arn,
+                                          client=rt.client("secretsmanager"))
+    return rt
+
+
+def invoke(rt: Runtime, remaining: Any, *, request_id: str = "", emit: Emit = print,
+           max_passes: int | None = None, sleep: Any = None) -> LoopResult:
+    """One invocation: passes until ``remaining()`` (seconds) nears the margin."""
+    import time
+
+    cfg = rt.config
+    ctl = rt.controller_for_invocation()
+    service = ControllerService(ctl, rt.fleet, source=f"lambda {request_id}".strip(), emit=emit)
+    res = run_passes(service.one_pass, interval=cfg.interval_seconds, remaining=remaining,
+                     margin=cfg.safety_margin_seconds, max_passes=max_passes,
+                     sleep=sleep or time.sleep)
+    emit(event_line(rt.fleet, "invocation", passes=res.passes, failed_passes=res.failed_passes,
+                    longest_pass_s=round(res.longest_s, 3), errors=res.errors[:5]))
+    return res
+
+
+_RUNTIME: Runtime | None = None
+
+
+def handler(event: Any, context: Any) -> dict[str, Any]:
+    global _RUNTIME
+    if _RUNTIME is None:
+        _RUNTIME = build(os.environ)
+    rt = _RUNTIME
+
+    def remaining() -> float:
+        return float(context.get_remaining_time_in_millis()) / 1000.0
+
+    res = invoke(rt, remaining, request_id=getattr(context, "aws_request_id", ""))
+    if res.passes and res.failed_passes == res.passes:
+        # every pass failed: fail the invocation, so the Errors alarm sees it
+        raise RuntimeError(f"all {res.passes} pass(es) failed: {res.errors[:1]}")
+    return {"passes": res.passes, "failed_passes": res.failed_passes}

@@ -1,0 +1,173 @@
+"""The Lambda handler's loop against moto (DynamoDB, elbv2, ec2) and botocore Stubber
+(redshift-serverless, secretsmanager), with real PostgreSQL servers as the consumers'
+endpoints (the probe connects over TLS and runs its SQL on them)."""
+
+from __future__ import annotations
+
+import json
+
+import boto3
+import psycopg
+import pytest
+from botocore.stub import Stubber
+from conftest import moto_nlb
+from moto import mock_aws
+
+from rsfleet.controller import handler as lambda_handler
+from rsfleet.controller.metrics import NAMESPACE
+from rsfleet.spec.loader import load_spec
+from rsfleet.targets import api
+from rsfleet.targets.readiness import CONSUMER_LOCAL_DATABASE
+
+REGION = "us-east-1"
+TABLE = "rsfleet-dev-controller"
+SECRET = "arn:aws:secretsmanager:us-east-1:123456789012:secret:rsfleet-dev-probe-AbCdEf"
+IPS = {"c1": "10.40.0.11", "c2": "10.40.2.12", "c3": "10.40.4.13"}
+SPEC = """
+environment = "dev"
+producer    = { base_capacity = 8 }
+consumers   = {
+  c1 = { base_capacity = 8 }
+  c2 = { base_capacity = 8 }
+  c3 = { base_capacity = 8 }
+}
+nlb = { register_targets_with_terraform = false, deregistration_delay = 30 }
+"""
+
+
+def stub_endpoints(st: Stubber, servers: dict) -> None:
+    """One invocation's worth of GetWorkgroup + ListEndpointAccess, consumers in order."""
+    for name in sorted(servers):
+        wg = f"rsfleet-dev-{name}"
+        st.add_response("get_workgroup", {"workgroup": {
+            "workgroupName": wg, "namespaceName": wg, "status": "AVAILABLE",
+            "endpoint": {"address": "127.0.0.1", "port": servers[name].port,
+                         "vpcEndpoints": []}}}, {"workgroupName": wg})
+        st.add_response("list_endpoint_access", {"endpoints": [{
+            "endpointName": f"{wg}-a", "endpointStatus": "ACTIVE", "workgroupName": wg,
+            "port": 5439, "address": "x", "subnetIds": ["subnet-1"],
+            "vpcEndpoint": {"vpcEndpointId": "vpce-1", "networkInterfaces": [{
+                "availabilityZone": "us-east-1a", "privateIpAddress": IPS[name],
+                "networkInterfaceId": "eni-1", "subnetId": "subnet-1"}]}}]},
+            {"workgroupName": wg})
+
+
+def health(elbv2, tg) -> dict[str, str]:
+    return {d["Target"]["Id"]: d["TargetHealth"]["State"] for d in
+            elbv2.describe_target_health(TargetGroupArn=tg)["TargetHealthDescriptions"]}
+
+
+@pytest.fixture
+def world(pg_server_factory, tmp_path):
+    servers = {n: pg_server_factory(n) for n in ("c1", "c2", "c3")}
+    for s in servers.values():
+        with psycopg.connect(**s.admin_kwargs("postgres"), autocommit=True) as c:
+            c.execute(f"CREATE DATABASE {CONSUMER_LOCAL_DATABASE}")
+            c.execute("CREATE ROLE probe LOGIN PASSWORD 'probe-pw-1'")  # the probing reader
+    secret = json.dumps({"username": "probe", "password": "probe-pw-1"})
+    path = tmp_path / "dev.tfvars"
+    path.write_text(SPEC, encoding="utf-8")
+    spec = load_spec(path)
+    with mock_aws():
+        nlb = moto_nlb(REGION)
+        ddb = boto3.client("dynamodb", region_name=REGION)
+        ddb.create_table(TableName=TABLE, BillingMode="PAY_PER_REQUEST",
+                         AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"}],
+                         KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}])
+        rs = boto3.client("redshift-serverless", region_name=REGION)
+        sm = boto3.client("secretsmanager", region_name=REGION)
+        tg = nlb.tg["TargetGroupArn"]
+        env = {"RSFLEET_SPEC": json.dumps(spec.model_dump(mode="json")),
+               "RSFLEET_TARGET_GROUP_ARN": tg, "RSFLEET_STATE_TABLE": TABLE,
+               "RSFLEET_PROBE_SECRET_ARN": SECRET, "RSFLEET_RISE": "1", "RSFLEET_FALL": "1",
+               "RSFLEET_DATA_CHECK_SECONDS": "0", "AWS_REGION": REGION}
+        with Stubber(rs) as rs_stub, Stubber(sm) as sm_stub:
+            sm_stub.add_response("get_secret_value", {"ARN": SECRET, "Name": "probe",
+                                                      "SecretString": secret},
+                                 {"SecretId": SECRET})
+            rt = lambda_handler.build(env, clients={"dynamodb": ddb, "elbv2": nlb.elbv2,
+                                                    "redshift-serverless": rs,
+                                                    "secretsmanager": sm})
+            yield {"rt": rt, "servers": servers, "rs_stub": rs_stub, "elbv2": nlb.elbv2,
+                   "tg": tg, "spec": spec, "tmp": tmp_path, "ddb": ddb}
+
+
+def invoke_once(w, lines):
+    stub_endpoints(w["rs_stub"], w["servers"])
+    return lambda_handler.invoke(w["rt"], lambda: 60.0, request_id="req-1",
+                                 emit=lines.append, max_passes=1, sleep=lambda _s: None)
+
+
+def cli_context(w):
+    """What `rsfleet --backend aws targets drain` builds from the Terraform outputs."""
+    outputs = {"aws_region": REGION,
+               "nlb": {"target_group_arn": w["tg"], "port": 5439},
+               "consumers": {n: {"port": 5439, "behind_nlb": True,
+                                 "endpoint_ips": {"a": ip}} for n, ip in IPS.items()},
+               "controller": {"state_table": TABLE}}
+    cli_ddb = boto3.client("dynamodb", region_name=REGION)  # another process's client
+    return api.aws_context(w["spec"], outputs, w["tmp"], client=w["elbv2"], dynamodb=cli_ddb)
+
+
+def test_two_passes_unready_out_operator_drain_kept_conflict_retried(world):
+    w = world
+    lines: list[str] = []
+    res = invoke_once(w, lines)
+    assert res.passes == 1 and res.failed_passes == 0, res.errors
+    assert set(health(w["elbv2"], w["tg"])) == set(IPS.values())
+    actions = [json.loads(x) for x in lines if '"event": "action"' in x]
+    assert sorted((a["action"], a["target"]) for a in actions) == [
+        ("enable", "c1"), ("enable", "c2"), ("enable", "c3")]
+    emf = [json.loads(x) for x in lines if "_aws" in x]
+    assert len(emf) == 1 and emf[0]["_aws"]["CloudWatchMetrics"][0]["Namespace"] == NAMESPACE
+    assert emf[0]["ReadyTargets"] == 3 and emf[0]["TargetsInRotation"] == 3
+    assert emf[0]["SuccessfulPasses"] == 1 and len(emf[0]["ProbeLatency"]) == 3
+
+    # c2 goes down; an operator drains c3 from the CLI while the controller is writing
+    w["servers"]["c2"].kill()
+    cli = cli_context(w)
+    raced = []
+
+    def operator_drains_c3(params, **_kw):
+        if params["Item"]["pk"]["S"].endswith("#drains") and not raced:
+            raced.append(True)
+            api.drain(cli, "c3", why="kernel patch")
+
+    ddb = w["rt"].store.client
+    ddb.meta.events.register("before-parameter-build.dynamodb.PutItem", operator_drains_c3)
+    lines.clear()
+    res = invoke_once(w, lines)
+    ddb.meta.events.unregister("before-parameter-build.dynamodb.PutItem", operator_drains_c3)
+    assert raced and res.failed_passes == 0, res.errors
+    actions = [json.loads(x) for x in lines if '"event": "action"' in x]
+    assert [(a["action"], a["target"]) for a in actions] == [("drain", "c2")]
+    assert "cannot connect" in actions[0]["reason"]
+    hs = health(w["elbv2"], w["tg"])
+    # (moto drops a deregistered target at once; AWS shows it "draining" for the delay)
+    assert hs.get(IPS["c2"]) in (None, "draining") and hs.get(IPS["c3"]) in (None, "draining")
+    assert hs[IPS["c1"]] != "draining"
+    assert w["rt"].store.conflicts == 1  # the controller's write lost the race, retried
+    state = cli.store.load()
+    assert state.drained == {"c3": "kernel patch"}  # the operator's drain is kept
+    assert set(state.drain_started) == {"c2", "c3"}  # and the controller's record too
+
+    # the next pass honours the operator drain (c3 is ready but stays out)
+    lines.clear()
+    res = invoke_once(w, lines)
+    assert [x for x in lines if '"event": "action"' in x] == []
+    emf = next(json.loads(x) for x in lines if "_aws" in x)
+    assert emf["ReadyTargets"] == 2 and emf["ProbeFailures"] == 1
+    last = api.last_pass(cli)
+    assert last is not None and last.source == "lambda req-1" and last.errors == []
+    rows = {r.name: r for r in api.status(cli)}
+    assert rows["c3"].drained and rows["c3"].drain_why == "kernel patch"
+
+
+def test_config_errors_are_one_line(monkeypatch):
+    from rsfleet.controller.config import ControllerConfig
+    from rsfleet.errors import UsageError
+
+    with pytest.raises(UsageError, match="RSFLEET_TARGET_GROUP_ARN"):
+        ControllerConfig.from_env({"RSFLEET_SPEC": "{}", "RSFLEET_STATE_TABLE": "t1x"})
+    with pytest.raises(UsageError, match="RSFLEET_SPEC is not JSON"):
+        ControllerConfig.from_env({"RSFLEET_SPEC": "{"})
