@@ -29,6 +29,28 @@ locals {
   }
 
   redshift_port = 5439
+
+  vpc_endpoints_enabled   = coalesce(var.vpc_endpoints.enabled, var.create_vpc)
+  vpc_interface_endpoints = local.vpc_endpoints_enabled ? var.vpc_endpoints.interface : []
+
+  # Free IPs a workgroup needs in each of its subnets, by base capacity, with enhanced VPC
+  # routing (on here): AWS table "Free IP addresses required" in "Considerations when using
+  # Amazon Redshift Serverless"
+  # https://docs.aws.amazon.com/redshift/latest/mgmt/serverless-usage-considerations.html
+  # A base between two rows takes the larger row (24 RPU -> the 32 RPU row).
+  free_ip_table = [
+    { rpu = 4, ips = 9 }, { rpu = 8, ips = 9 }, { rpu = 16, ips = 13 }, { rpu = 32, ips = 13 },
+    { rpu = 64, ips = 21 }, { rpu = 128, ips = 37 }, { rpu = 256, ips = 69 },
+    { rpu = 512, ips = 133 }, { rpu = 1024, ips = 261 },
+  ]
+  workgroup_bases = concat([var.producer.base_capacity], [for c in values(var.consumers) : c.base_capacity])
+  workgroup_ips   = [for b in local.workgroup_bases : min([for row in local.free_ip_table : row.ips if row.rpu >= b]...)]
+  # Plus, per subnet: one managed endpoint IP per consumer (one endpoint per AZ), the NLB's
+  # node, one IP per interface VPC endpoint, and 2 spare (test instance, controller).
+  free_ips_needed = {
+    total   = sum(local.workgroup_ips) + length(var.consumers) + 1 + length(local.vpc_interface_endpoints) + 2
+    largest = max(local.workgroup_ips...)
+  }
 }
 
 module "networking" {
@@ -39,8 +61,14 @@ module "networking" {
   vpc_cidr                   = var.vpc_cidr
   existing_vpc_id            = var.existing_vpc_id
   existing_subnet_ids        = var.existing_subnet_ids
+  availability_zone_ids      = var.availability_zone_ids
+  free_ips_needed            = local.free_ips_needed
+  interface_endpoints        = local.vpc_interface_endpoints
+  gateway_endpoints          = local.vpc_endpoints_enabled ? var.vpc_endpoints.gateway : []
+  endpoint_subnet_keys       = var.vpc_endpoints.subnet_keys
+  existing_route_table_ids   = var.vpc_endpoints.existing_route_table_ids
   port                       = local.redshift_port
-  nlb_listener_ports         = var.nlb.tls_certificate_arn == null ? [var.nlb.port] : distinct([var.nlb.port, local.nlb_tls_port])
+  nlb_listener_ports         = [var.nlb.port]
   allowed_cidrs              = var.nlb.allowed_cidrs
   allowed_security_group_ids = var.nlb.allowed_security_group_ids
   flow_log_retention_days    = var.monitoring.log_retention_days
@@ -78,11 +106,6 @@ module "consumer" {
   port                  = local.redshift_port
 }
 
-locals {
-  # The optional TLS listener needs its own port (the TCP listener holds nlb.port).
-  nlb_tls_port = var.nlb.port == 5440 ? 5441 : 5440
-}
-
 module "nlb" {
   source = "./modules/nlb"
 
@@ -100,8 +123,6 @@ module "nlb" {
   cross_zone                      = var.nlb.cross_zone
   targets                         = local.nlb_targets
   register_targets_with_terraform = var.nlb.register_targets_with_terraform
-  tls_certificate_arn             = var.nlb.tls_certificate_arn
-  tls_port                        = local.nlb_tls_port
   deletion_protection             = var.environment == "prod"
 }
 

@@ -36,13 +36,12 @@ output "consumers" {
 }
 
 output "nlb" {
-  description = "The internal NLB: dns_name, arn, target_group_arn, port (plus tls_port, null without a TLS listener)."
+  description = "The internal NLB: dns_name, arn, target_group_arn, port (TCP; clients use sslmode=require or verify-ca)."
   value = {
     dns_name         = module.nlb.dns_name
     arn              = module.nlb.arn
     target_group_arn = module.nlb.target_group_arn
     port             = module.nlb.port
-    tls_port         = module.nlb.tls_port
   }
 }
 
@@ -57,11 +56,17 @@ output "nlb_targets" {
 }
 
 output "network" {
-  description = "VPC, subnets per AZ key and security groups (use security_groups.client for clients such as the test instance)."
+  description = "VPC, subnets and zone IDs per AZ key, security groups (security_groups.client for clients such as the test instance), route tables, the VPC endpoints (endpoint_security_group_id: clients need egress 443 to it; gateway_prefix_list_ids for egress to S3/DynamoDB)."
   value = {
-    vpc_id           = module.networking.vpc_id
-    subnet_ids_by_az = module.networking.subnet_ids_by_az
-    security_groups  = module.networking.security_group_ids
+    vpc_id                     = module.networking.vpc_id
+    subnet_ids_by_az           = module.networking.subnet_ids_by_az
+    zone_ids_by_az             = module.networking.availability_zone_ids_by_key
+    security_groups            = module.networking.security_group_ids
+    route_table_ids            = module.networking.route_table_ids
+    endpoint_security_group_id = module.networking.endpoint_security_group_id
+    interface_endpoints        = sort(keys(module.networking.interface_endpoint_ids))
+    gateway_prefix_list_ids    = module.networking.gateway_prefix_list_ids
+    s3_prefix_list_id          = module.networking.s3_prefix_list_id
   }
 }
 

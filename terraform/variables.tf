@@ -3,8 +3,12 @@
 #
 # Capacity rule, AWS "Compute capacity for Amazon Redshift Serverless"
 # https://docs.aws.amazon.com/redshift/latest/mgmt/serverless-capacity.html :
-# base capacity is 4 RPU, or 8-512 in steps of 8, or 512-1024 in steps of 32 (only in
-# us-east-1, us-east-2, us-west-2, eu-west-1, eu-central-1). Max capacity up to 5632 RPU.
+# base capacity is 4 RPU, or 8-512 in steps of 8, or 512-1024 in steps of 32. Regions with
+# 1,024 RPU: that page lists us-east-1, us-east-2, us-west-2, eu-west-1, eu-central-1;
+# "Considerations when using Amazon Redshift Serverless"
+# https://docs.aws.amazon.com/redshift/latest/mgmt/serverless-usage-considerations.html lists
+# eu-west-2 instead of eu-central-1. Both are allowed here (the pages disagree; see
+# terraform/README.md, "Verified only on paper"). Max capacity up to 5632 RPU.
 
 variable "project_name" {
   description = "Project name, first part of every AWS name (<project>-<env>-<component>). 3-20 characters: lowercase letters, digits, hyphens; starts with a letter."
@@ -92,6 +96,17 @@ variable "existing_subnet_ids" {
   }
 }
 
+variable "availability_zone_ids" {
+  description = "Three Availability Zone IDs (e.g. [\"use1-az1\", \"use1-az2\", \"use1-az4\"]) for the fleet's subnets, in zones Redshift Serverless supports (check the subnet's zone ID in the VPC console). [] = the first three zone IDs of the region (created VPC) or of existing_subnet_ids."
+  type        = list(string)
+  default     = []
+
+  validation {
+    condition     = length(var.availability_zone_ids) == 0 || (length(distinct(var.availability_zone_ids)) == 3 && alltrue([for z in var.availability_zone_ids : can(regex("^[a-z]{2,5}[0-9]-az[0-9]+$", z))]))
+    error_message = "availability_zone_ids must be [] or exactly three distinct zone IDs such as \"use1-az1\" (zone IDs, not names like us-east-1a)."
+  }
+}
+
 variable "producer" {
   description = <<-EOT
     The producer workgroup (takes the writes, owns the datashares):
@@ -123,9 +138,9 @@ variable "producer" {
   validation {
     condition = (
       var.producer.base_capacity <= 512 ||
-      contains(["us-east-1", "us-east-2", "us-west-2", "eu-west-1", "eu-central-1"], var.aws_region)
+      contains(["us-east-1", "us-east-2", "us-west-2", "eu-west-1", "eu-central-1", "eu-west-2"], var.aws_region)
     )
-    error_message = "producer.base_capacity above 512 RPU is only offered in eu-central-1, eu-west-1, us-east-1, us-east-2, us-west-2 (not ${var.aws_region})."
+    error_message = "producer.base_capacity above 512 RPU is only offered in eu-central-1, eu-west-1, eu-west-2, us-east-1, us-east-2, us-west-2 (not ${var.aws_region})."
   }
 
   validation {
@@ -163,7 +178,7 @@ variable "consumers" {
   description = <<-EOT
     Consumer workgroups, one per key (the consumer name, 1-20 characters of lowercase
     letters, digits and hyphens; not "producer" or "lb"). Each: base_capacity, max_capacity (optional),
-    behind_nlb (default true), query_timeout_seconds (default 3600, 60-86400),
+    behind_nlb (default true), query_timeout_seconds (default 3600, 60-86399),
     usage_limit (optional, same shape as producer.usage_limit).
   EOT
   type = map(object({
@@ -207,9 +222,9 @@ variable "consumers" {
   validation {
     condition = alltrue([for name, c in var.consumers : (
       c.base_capacity <= 512 ||
-      contains(["us-east-1", "us-east-2", "us-west-2", "eu-west-1", "eu-central-1"], var.aws_region)
+      contains(["us-east-1", "us-east-2", "us-west-2", "eu-west-1", "eu-central-1", "eu-west-2"], var.aws_region)
     )])
-    error_message = "consumers.*.base_capacity above 512 RPU is only offered in eu-central-1, eu-west-1, us-east-1, us-east-2, us-west-2 (not ${var.aws_region})."
+    error_message = "consumers.*.base_capacity above 512 RPU is only offered in eu-central-1, eu-west-1, eu-west-2, us-east-1, us-east-2, us-west-2 (not ${var.aws_region})."
   }
 
   validation {
@@ -224,9 +239,11 @@ variable "consumers" {
     error_message = "consumers.*.max_capacity must be a multiple of 8 (or 4 when base is 4), at most 5632 RPU."
   }
 
+  # max_query_execution_time: "Valid values are 0–86,399" (Max query execution time),
+  # https://docs.aws.amazon.com/redshift/latest/mgmt/serverless-usage-considerations.html
   validation {
-    condition     = alltrue([for name, c in var.consumers : c.query_timeout_seconds >= 60 && c.query_timeout_seconds <= 86400 && floor(c.query_timeout_seconds) == c.query_timeout_seconds])
-    error_message = "consumers.*.query_timeout_seconds must be a whole number of seconds from 60 to 86400."
+    condition     = alltrue([for name, c in var.consumers : c.query_timeout_seconds >= 60 && c.query_timeout_seconds <= 86399 && floor(c.query_timeout_seconds) == c.query_timeout_seconds])
+    error_message = "consumers.*.query_timeout_seconds must be a whole number of seconds from 60 to 86399 (AWS allows at most 86,399)."
   }
 
   validation {
@@ -308,7 +325,7 @@ variable "nlb" {
     <= interval), healthy_threshold / unhealthy_threshold (2, 2-10), deregistration_delay
     (30 s, 0-3600), cross_zone (true), allowed_cidrs / allowed_security_group_ids (extra
     clients), register_targets_with_terraform (true; false = rsfleet owns target
-    membership), tls_certificate_arn (optional TLS listener).
+    membership). TCP listener only: clients use sslmode=require or verify-ca.
   EOT
   type = object({
     port                            = optional(number, 5439)
@@ -321,7 +338,6 @@ variable "nlb" {
     allowed_cidrs                   = optional(list(string), [])
     allowed_security_group_ids      = optional(list(string), [])
     register_targets_with_terraform = optional(bool, true)
-    tls_certificate_arn             = optional(string)
   })
   default = {}
 
@@ -342,9 +358,12 @@ variable "nlb" {
     error_message = "nlb.health_check_timeout must be 2-120 seconds."
   }
 
+  # Timeout strictly below the interval: ELB's rule for target group health checks (a
+  # timeout equal to the interval is refused; prod had 5/5). Not confirmed against a real
+  # account yet: terraform/README.md, "Verified only on paper".
   validation {
-    condition     = var.nlb.health_check_timeout <= var.nlb.health_check_interval
-    error_message = "nlb.health_check_timeout must not exceed health_check_interval."
+    condition     = var.nlb.health_check_timeout < var.nlb.health_check_interval
+    error_message = "nlb.health_check_timeout must be less than health_check_interval (e.g. interval 10, timeout 5)."
   }
 
   validation {
@@ -373,17 +392,48 @@ variable "nlb" {
     condition     = alltrue([for sg in var.nlb.allowed_security_group_ids : can(regex("^sg-[0-9a-zA-Z]+$", sg))])
     error_message = "nlb.allowed_security_group_ids must be security group IDs (sg-...)."
   }
-
-  validation {
-    condition     = var.nlb.tls_certificate_arn == null ? true : can(regex("^arn:aws[a-z-]*:acm:[a-z0-9-]+:[0-9]{12}:certificate/.+$", var.nlb.tls_certificate_arn))
-    error_message = "nlb.tls_certificate_arn must be an ACM certificate ARN (arn:aws:acm:<region>:<account>:certificate/<id>) or null."
-  }
 }
 
 variable "tags" {
   description = "Extra tags for every resource (merged over Project/Environment/ManagedBy)."
   type        = map(string)
   default     = {}
+}
+
+# Not part of the fleet spec (docs/CONTRACTS.md §1): the VPC endpoint set. The created VPC
+# has no NAT: the test instance (SSM, rsfleet artifact from S3) and the controller reach AWS
+# APIs only through these endpoints. Interface endpoints cost per hour per AZ and per GB
+# (`rsfleet cost --env` shows them).
+variable "vpc_endpoints" {
+  description = "VPC endpoints: enabled (null = only when create_vpc), interface services (default ssm, ssmmessages, ec2messages, elasticloadbalancing, redshift-serverless, secretsmanager), gateway services (s3, dynamodb), subnet_keys (AZ keys a/b/c that get an endpoint ENI), existing_route_table_ids (gateway endpoints in an existing VPC)."
+  type = object({
+    enabled                  = optional(bool)
+    interface                = optional(list(string), ["ssm", "ssmmessages", "ec2messages", "elasticloadbalancing", "redshift-serverless", "secretsmanager"])
+    gateway                  = optional(list(string), ["s3", "dynamodb"])
+    subnet_keys              = optional(list(string), ["a", "b", "c"])
+    existing_route_table_ids = optional(list(string), [])
+  })
+  default = {}
+
+  validation {
+    condition     = alltrue([for s in var.vpc_endpoints.gateway : contains(["s3", "dynamodb"], s)])
+    error_message = "vpc_endpoints.gateway may only hold \"s3\" and \"dynamodb\"."
+  }
+
+  validation {
+    condition     = alltrue([for s in var.vpc_endpoints.interface : can(regex("^[a-z0-9][a-z0-9.-]{1,62}$", s))]) && length(distinct(var.vpc_endpoints.interface)) == length(var.vpc_endpoints.interface)
+    error_message = "vpc_endpoints.interface must be distinct service names such as \"ssm\" (the part after com.amazonaws.<region>.)."
+  }
+
+  validation {
+    condition     = length(var.vpc_endpoints.subnet_keys) >= 1 && alltrue([for k in var.vpc_endpoints.subnet_keys : contains(["a", "b", "c"], k)]) && length(distinct(var.vpc_endpoints.subnet_keys)) == length(var.vpc_endpoints.subnet_keys)
+    error_message = "vpc_endpoints.subnet_keys must be distinct keys among \"a\", \"b\", \"c\" (at least one)."
+  }
+
+  validation {
+    condition     = alltrue([for r in var.vpc_endpoints.existing_route_table_ids : can(regex("^rtb-[0-9a-f]+$", r))])
+    error_message = "vpc_endpoints.existing_route_table_ids must be route table IDs (rtb-...)."
+  }
 }
 
 # Not part of the fleet spec (docs/CONTRACTS.md §1): monitoring knobs with safe defaults.

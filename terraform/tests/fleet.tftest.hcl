@@ -182,12 +182,12 @@ run "existing_vpc_three_azs" {
 
   override_data {
     target = module.networking.data.aws_subnet.existing["subnet-000000000000000b1"]
-    values = { availability_zone = "us-east-1b", vpc_id = "vpc-0123456789abcdef0" }
+    values = { availability_zone = "us-east-1b", availability_zone_id = "use1-az2", vpc_id = "vpc-0123456789abcdef0", available_ip_address_count = 250 }
   }
 
   override_data {
     target = module.networking.data.aws_subnet.existing["subnet-000000000000000c1"]
-    values = { availability_zone = "us-east-1c", vpc_id = "vpc-0123456789abcdef0" }
+    values = { availability_zone = "us-east-1c", availability_zone_id = "use1-az4", vpc_id = "vpc-0123456789abcdef0", available_ip_address_count = 250 }
   }
 
   assert {

@@ -107,3 +107,28 @@ run "query_timeout_out_of_range" {
   }
   expect_failures = [var.consumers]
 }
+
+# AWS allows max_query_execution_time 0-86,399; 86,400 was accepted here and refused by AWS.
+run "query_timeout_one_day_rejected" {
+  command = plan
+  variables {
+    consumers = { c1 = { base_capacity = 8, query_timeout_seconds = 86400 } }
+  }
+  expect_failures = [var.consumers]
+}
+
+run "query_timeout_aws_maximum_accepted" {
+  command = plan
+  variables {
+    consumers = { c1 = { base_capacity = 8, query_timeout_seconds = 86399 } }
+  }
+}
+
+# 1,024 RPU in eu-west-2: listed by "Considerations when using Amazon Redshift Serverless".
+run "base_capacity_1024_allowed_in_eu_west_2" {
+  command = plan
+  variables {
+    aws_region = "eu-west-2"
+    producer   = { base_capacity = 1024 }
+  }
+}

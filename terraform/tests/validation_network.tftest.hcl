@@ -77,7 +77,7 @@ run "existing_subnets_fewer_than_three_azs" {
   }
   override_data {
     target = data.aws_subnet.existing["subnet-000000000000000b1"]
-    values = { availability_zone = "us-east-1b", vpc_id = "vpc-0123456789abcdef0" }
+    values = { availability_zone = "us-east-1b", availability_zone_id = "use1-az2", vpc_id = "vpc-0123456789abcdef0", available_ip_address_count = 250 }
   }
   expect_failures = [aws_security_group.consumer, aws_security_group.producer, output.subnet_ids_by_az]
 }
@@ -95,11 +95,11 @@ run "existing_subnets_in_another_vpc" {
   }
   override_data {
     target = data.aws_subnet.existing["subnet-000000000000000b1"]
-    values = { availability_zone = "us-east-1b", vpc_id = "vpc-0123456789abcdef0" }
+    values = { availability_zone = "us-east-1b", availability_zone_id = "use1-az2", vpc_id = "vpc-0123456789abcdef0", available_ip_address_count = 250 }
   }
   override_data {
     target = data.aws_subnet.existing["subnet-000000000000000c1"]
-    values = { availability_zone = "us-east-1c", vpc_id = "vpc-0123456789abcdef0" }
+    values = { availability_zone = "us-east-1c", availability_zone_id = "use1-az4", vpc_id = "vpc-0123456789abcdef0", available_ip_address_count = 250 }
   }
   expect_failures = [aws_security_group.consumer]
 }
@@ -129,6 +129,15 @@ run "health_check_timeout_above_interval" {
   command = plan
   variables {
     nlb = { health_check_interval = 10, health_check_timeout = 20 }
+  }
+  expect_failures = [var.nlb]
+}
+
+# ELB wants the timeout below the interval; prod's spec had 5/5, which this accepted.
+run "health_check_timeout_equal_to_interval" {
+  command = plan
+  variables {
+    nlb = { health_check_interval = 5, health_check_timeout = 5 }
   }
   expect_failures = [var.nlb]
 }

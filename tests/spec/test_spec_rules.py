@@ -85,7 +85,9 @@ def test_good_spec_loads_with_defaults(tmp_path):
         (12, "us-east-1", False),  # not a step of 8
         (0, "us-east-1", False),
         (1024, "us-east-1", True),
-        (1024, "ap-south-1", False),  # 1024 only in the five large regions
+        (1024, "ap-south-1", False),  # 1024 only in the large regions
+        (1024, "eu-west-2", True),  # listed by serverless-usage-considerations
+        (1024, "eu-central-1", True),  # listed by serverless-capacity
         (544, "eu-west-1", True),
         (520, "eu-west-1", False),  # above 512 the step is 32
         (1056, "us-east-1", False),
@@ -127,6 +129,17 @@ def replace(text: str, old: str, new: str) -> str:
         ("deregistration_delay = 30", "deregistration_delay = 30, health_check_interval = 2",
          "nlb.health_check_interval", "greater than or equal to 5"),
         ("create_vpc   = true", "create_vpc   = false", "(top level)", "existing_vpc_id"),
+        ("existing_subnet_ids = []",
+         'existing_subnet_ids = []\navailability_zone_ids = ["us-east-1a", "us-east-1b", '
+         '"us-east-1c"]', "availability_zone_ids", "zone IDs"),
+        ("deregistration_delay = 30", "deregistration_delay = 30, health_check_interval = 5, "
+         "health_check_timeout = 5", "nlb", "less than health_check_interval"),
+        ("c2 = { base_capacity = 8, behind_nlb = false }",
+         "c2 = { base_capacity = 8, behind_nlb = false, query_timeout_seconds = 86400 }",
+         "consumers.c2.query_timeout_seconds", "86399"),
+        ("deregistration_delay = 30",
+         'deregistration_delay = 30, tls_certificate_arn = "arn:aws:acm:us-east-1:1:certificate/x"',
+         "nlb.tls_certificate_arn", "unknown key"),
         ("  c2 = {", '  "C 2" = {', "consumers", "lowercase letters, digits and hyphens"),
         ('database_name = "dev"', 'database_name = "dev; DROP TABLE x"',
          "producer.database_name", "lowercase"),
@@ -138,6 +151,13 @@ def test_bad_spec_one_line_per_problem(tmp_path, old, new, key, fragment):
     assert all(p.startswith(path + ": ") for p in problems), problems
     assert all("\n" not in p for p in problems)
     assert any(f": {key}: " in p and fragment in p for p in problems), problems
+
+
+def test_zone_ids_accepted(tmp_path):
+    text = replace(GOOD, "existing_subnet_ids = []",
+                   'existing_subnet_ids = []\navailability_zone_ids = ["use1-az1", "use1-az2", '
+                   '"use1-az4"]')
+    assert load_spec(write(tmp_path, text)).availability_zone_ids[2] == "use1-az4"
 
 
 def test_every_problem_is_reported_not_just_the_first(tmp_path):

@@ -9,13 +9,17 @@ from typing import Any
 import hcl2
 
 
+def _strip(v: Any) -> Any:
+    """python-hcl2 8.x keeps the quotes of string literals and labels: drop them."""
+    return v[1:-1] if isinstance(v, str) and len(v) > 1 and v[0] == v[-1] == '"' else v
+
+
 def _unquote(v: Any) -> Any:
     if isinstance(v, dict):
-        return {(k[1:-1] if isinstance(k, str) and len(k) > 1 and k[0] == k[-1] == '"' else k):
-                _unquote(x) for k, x in v.items() if k != "__comments__"}
+        return {_strip(k): _unquote(x) for k, x in v.items() if k != "__comments__"}
     if isinstance(v, list):
         return [_unquote(x) for x in v]
-    return v
+    return _strip(v)
 
 
 def load(path: Path) -> dict[str, Any]:

@@ -17,3 +17,37 @@ def test_workgroup_config_parameters_are_ignored_after_creation():
         ("aws_redshiftserverless_workgroup", "this")]
     ignored = [x for lc in wg.get("lifecycle", []) for x in lc.get("ignore_changes", [])]
     assert "${config_parameter}" in ignored or "config_parameter" in ignored, ignored
+
+
+def _all_resources():
+    dirs = [TERRAFORM_DIR, *sorted(p for p in MODULES.iterdir() if p.is_dir()),
+            TERRAFORM_DIR / "test-instance", TERRAFORM_DIR / "backend-setup"]
+    for d in dirs:
+        for (rtype, name), body in blocks(d, "resource").items():
+            yield d.name, rtype, name, body
+
+
+def test_create_before_destroy_never_with_a_fixed_name():
+    """A replacement creates the new object first: with a fixed `name` AWS refuses the
+    duplicate (the NLB target group had create_before_destroy and a fixed name)."""
+    bad = []
+    for where, rtype, name, body in _all_resources():
+        cbd = any(lc.get("create_before_destroy") for lc in body.get("lifecycle", []))
+        if cbd and "name" in body:
+            bad.append(f"{where}: {rtype}.{name}")
+    assert not bad, bad
+
+
+def test_no_tls_listener_on_the_nlb():
+    """PostgreSQL clients start with an SSLRequest, which a TLS listener cannot answer."""
+    listeners = [(w, n, b) for w, t, n, b in _all_resources() if t == "aws_lb_listener"]
+    assert listeners
+    assert all(b.get("protocol") == "TCP" for _, _, b in listeners), listeners
+
+
+def test_interface_endpoints_use_private_dns():
+    """Without private DNS the SDKs on the test instance resolve the public service names
+    and, with no NAT, cannot reach them."""
+    eps = [b for _, t, _, b in _all_resources()
+           if t == "aws_vpc_endpoint" and b.get("vpc_endpoint_type") == "Interface"]
+    assert eps and all(b.get("private_dns_enabled") is True for b in eps)

@@ -191,6 +191,23 @@ def tls_handshake(host: str, port: int, *, cafile: str | None, check_hostname: b
         sock.close()
 
 
+def _cert_names(info: dict[str, Any]) -> str:
+    names = [v for k, v in (info.get("san") or ()) if k == "DNS"]
+    if not names:
+        names = [v for rdn in (info.get("subject") or ()) for k, v in rdn if k == "commonName"]
+    return ", ".join(names[:3]) or "no DNS name"
+
+
+# Through the NLB (TCP pass-through) the client talks TLS with the workgroup itself, after an
+# SSLRequest; the certificate names the workgroup's endpoint, not the NLB. So sslmode=require
+# (encrypt) and verify-ca (encrypt + the Amazon root CAs) work; verify-full cannot, unless a
+# custom domain's certificate names the NLB's name.
+# https://docs.aws.amazon.com/redshift/latest/mgmt/connecting-ssl-support.html
+AWS_SSLMODE_ADVICE = ("clients through the NLB use sslmode=require, or sslmode=verify-ca with "
+                      "the Amazon root CAs; verify-full fails (the certificate names the "
+                      "workgroup, not the NLB)")
+
+
 def check_tls(ctx: DiagContext) -> list[Check]:
     host, port = _lb(ctx)
     name = f"TLS {host}:{port}"
@@ -198,26 +215,58 @@ def check_tls(ctx: DiagContext) -> list[Check]:
         info = tls_handshake(host, port, cafile=ctx.cafile, check_hostname=False,
                              timeout=ctx.timeout)
     except (OSError, ssl.SSLError) as exc:
-        fix = (f"the consumers' certificate does not verify against {ctx.cafile}: re-create "
-               f"the fleet's TLS files (rsfleet local down/up {ctx.fix_env})"
-               if ctx.backend == "local" else
-               "the workgroup certificate does not verify against the system CA bundle: "
-               "install the Amazon root CAs (ca-certificates)")
-        return [_broken("tls", name, _oneline(exc), fix)]
+        if ctx.backend == "aws" and isinstance(exc, ssl.SSLCertVerificationError):
+            return _tls_aws_unverified(ctx, host, port, name, exc)
+        if ctx.backend == "aws":
+            return [_broken("tls", name, _oneline(exc),
+                            "no TLS session through the NLB: the listener must be TCP and "
+                            "forward to the consumers' Redshift port (no TLS listener)")]
+        return [_broken("tls", name, _oneline(exc),
+                        f"the consumers' certificate does not verify against {ctx.cafile}: "
+                        f"re-create the fleet's TLS files (rsfleet local down/up {ctx.fix_env})")]
     try:
         tls_handshake(host, port, cafile=ctx.cafile, check_hostname=True, timeout=ctx.timeout)
     except ssl.SSLCertVerificationError as exc:
         if ctx.backend == "aws":
-            return [_warn("tls", name, f"{info['version']}, certificate verifies; hostname "
-                          f"does not match: {_oneline(exc)}",
-                          "expected through an NLB: use sslmode=require, or a custom domain "
-                          "whose certificate names the NLB (sslmode=verify-full)")]
+            return [_ok("tls", name, f"{info['version']} after SSLRequest; the certificate "
+                        f"verifies (verify-ca works) and names {_cert_names(info)}, not "
+                        f"{host}: {AWS_SSLMODE_ADVICE}")]
         return [_broken("tls", name, _oneline(exc),
                         f"the server certificate does not name {host}: re-create the fleet's "
                         f"TLS files (rsfleet local down/up {ctx.fix_env})")]
     except (OSError, ssl.SSLError) as exc:
         return [_broken("tls", name, _oneline(exc), "retry; the LB closed the TLS session")]
     return [_ok("tls", name, f"{info['version']}, certificate and hostname verify")]
+
+
+def _tls_aws_unverified(ctx: DiagContext, host: str, port: int, name: str,
+                        exc: BaseException) -> list[Check]:
+    """The handshake failed with verification: does TLS work at all (sslmode=require)?"""
+    try:
+        sock = socket.create_connection((host, port), timeout=ctx.timeout)
+        try:
+            sock.sendall(SSL_REQUEST)
+            answer = sock.recv(1)
+            if answer != b"S":
+                return [_broken("tls", name, f"server answered {answer!r} to SSLRequest",
+                                "the NLB must forward to the consumers' Redshift port (TCP "
+                                "listener, no TLS listener)")]
+            context = ssl.create_default_context()
+            context.check_hostname = False
+            context.verify_mode = ssl.CERT_NONE
+            with context.wrap_socket(sock, server_hostname=host) as tls:
+                version = tls.version()
+        finally:
+            sock.close()
+    except (OSError, ssl.SSLError) as exc2:
+        return [_broken("tls", name, _oneline(exc2),
+                        "no TLS session through the NLB: check the listener is TCP and "
+                        "forwards to the consumers (rsfleet diagnose --all)")]
+    return [_broken("tls", name, f"{version} works (sslmode=require), but the certificate "
+                    f"does not verify against {ctx.cafile or 'the system CA bundle'}: "
+                    f"{_oneline(exc)}",
+                    "for sslmode=verify-ca install the Amazon root CAs (package "
+                    "ca-certificates) or pass the Redshift CA bundle; " + AWS_SSLMODE_ADVICE)]
 
 
 def _connect_kwargs(ctx: DiagContext, node: Any = "lb") -> dict[str, Any]:

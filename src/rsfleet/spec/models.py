@@ -23,9 +23,14 @@ from rsfleet.spec.identifiers import (
 # AWS "Compute capacity for Amazon Redshift Serverless"
 # (https://docs.aws.amazon.com/redshift/latest/mgmt/serverless-capacity.html):
 # base capacity 4 RPU, or 8-512 in steps of 8; 512-1024 in steps of 32 only in these regions.
+# That page lists eu-central-1, "Considerations when using Amazon Redshift Serverless"
+# (https://docs.aws.amazon.com/redshift/latest/mgmt/serverless-usage-considerations.html)
+# lists eu-west-2 instead: both are allowed until a real account settles it.
 LARGE_CAPACITY_REGIONS = frozenset(
-    {"us-east-1", "us-east-2", "us-west-2", "eu-west-1", "eu-central-1"}
+    {"us-east-1", "us-east-2", "us-west-2", "eu-west-1", "eu-central-1", "eu-west-2"}
 )
+# max_query_execution_time: "Valid values are 0–86,399" (serverless-usage-considerations).
+MAX_QUERY_TIMEOUT_SECONDS = 86_399
 MAX_CAPACITY_LIMIT = 5632
 
 
@@ -95,7 +100,7 @@ class Producer(_Workgroup):
 
 class Consumer(_Workgroup):
     behind_nlb: bool = True
-    query_timeout_seconds: int = Field(default=3600, ge=60, le=86400)
+    query_timeout_seconds: int = Field(default=3600, ge=60, le=MAX_QUERY_TIMEOUT_SECONDS)
 
 
 class Datashare(_Strict):
@@ -151,7 +156,6 @@ class Nlb(_Strict):
     allowed_cidrs: list[str] = Field(default_factory=list)
     allowed_security_group_ids: list[str] = Field(default_factory=list)
     register_targets_with_terraform: bool = True
-    tls_certificate_arn: str | None = None
 
     @field_validator("allowed_cidrs")
     @classmethod
@@ -170,8 +174,9 @@ class Nlb(_Strict):
 
     @model_validator(mode="after")
     def _timeout(self) -> Nlb:
-        if self.health_check_timeout > self.health_check_interval:
-            raise ValueError("health_check_timeout must not exceed health_check_interval")
+        # ELB: the timeout must be below the interval (terraform/variables.tf, same rule).
+        if self.health_check_timeout >= self.health_check_interval:
+            raise ValueError("health_check_timeout must be less than health_check_interval")
         return self
 
 
@@ -190,6 +195,7 @@ class FleetSpec(_Strict):
     create_vpc: bool = True
     existing_vpc_id: str | None = None
     existing_subnet_ids: list[str] = Field(default_factory=list)
+    availability_zone_ids: list[str] = Field(default_factory=list)
     producer: Producer
     consumers: dict[str, Consumer]
     datashares: dict[str, Datashare] = Field(default_factory=dict)
@@ -228,6 +234,20 @@ class FleetSpec(_Strict):
         net = _check_cidr(v)
         if not 16 <= net.prefixlen <= 21:
             raise ValueError("prefix must be /16 to /21 so that three /23 subnets fit")
+        return v
+
+    @field_validator("availability_zone_ids")
+    @classmethod
+    def _zone_ids(cls, v: list[str]) -> list[str]:
+        """Zone IDs (use1-az1), not names: names map to different zones per account.
+        Redshift Serverless needs subnets in supported zone IDs
+        (https://docs.aws.amazon.com/redshift/latest/mgmt/serverless-usage-considerations.html)."""
+        import re
+
+        if v and (len(set(v)) != 3 or not all(
+                re.fullmatch(r"[a-z]{2,5}[0-9]-az[0-9]+", z) for z in v)):
+            raise ValueError("must be [] or exactly three distinct zone IDs such as "
+                             "'use1-az1' (zone IDs, not names like us-east-1a)")
         return v
 
     @field_validator("consumers")

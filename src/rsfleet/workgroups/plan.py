@@ -37,8 +37,8 @@ from rsfleet.errors import UsageError
 # `enable_user_activity_logging`: the user activity audit log
 # (https://docs.aws.amazon.com/redshift/latest/mgmt/serverless-audit-logging.html).
 ALWAYS: Mapping[str, str] = {"require_ssl": "true", "enable_user_activity_logging": "true"}
-# `max_query_execution_time` is a query monitoring metric of Redshift Serverless; AWS allows
-# up to 86,399 seconds. https://docs.aws.amazon.com/redshift/latest/dg/cm-c-wlm-query-monitoring-rules.html#cm-c-wlm-query-monitoring-metrics-serverless
+# `max_query_execution_time`: "Valid values are 0–86,399" (Max query execution time,
+# https://docs.aws.amazon.com/redshift/latest/mgmt/serverless-usage-considerations.html).
 MAX_QUERY_EXECUTION_TIME = 86_399
 # maxCapacity absent on GetWorkgroup means no maximum.
 UNLIMITED = 10**9

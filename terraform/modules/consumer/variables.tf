@@ -35,8 +35,8 @@ variable "query_timeout_seconds" {
   default     = 3600
 
   validation {
-    condition     = var.query_timeout_seconds >= 60 && var.query_timeout_seconds <= 86400
-    error_message = "query_timeout_seconds must be 60-86400."
+    condition     = var.query_timeout_seconds >= 60 && var.query_timeout_seconds <= 86399
+    error_message = "query_timeout_seconds must be 60-86399 (AWS allows at most 86,399)."
   }
 }
 

@@ -2,9 +2,12 @@
 # AZs (keys "a", "b", "c"), security groups with least-privilege rules on the Redshift port,
 # and VPC flow logs to a KMS-encrypted CloudWatch log group.
 #
-# Redshift Serverless needs subnets in at least three AZs for a workgroup, and needs free IP
-# addresses in them (more RPUs, more IPs): "Considerations when using Amazon Redshift
-# Serverless" https://docs.aws.amazon.com/redshift/latest/mgmt/serverless-usage-considerations.html
+# Redshift Serverless needs subnets in at least three AZs for a workgroup with enhanced VPC
+# routing, in supported Availability Zone IDs, and free IP addresses in each subnet (more
+# RPUs, more IPs): "Considerations when using Amazon Redshift Serverless"
+# https://docs.aws.amazon.com/redshift/latest/mgmt/serverless-usage-considerations.html
+# Zones are chosen by zone ID (availability_zone_ids): zone names map to different physical
+# zones in each account, zone IDs do not.
 
 data "aws_region" "current" {}
 data "aws_caller_identity" "current" {}
@@ -14,18 +17,25 @@ locals {
   az_keys = ["a", "b", "c"]
   prefix  = try(tonumber(split("/", var.vpc_cidr)[1]), 16)
 
-  # --- created VPC ---------------------------------------------------------------------
+  # --- created VPC: three /23 subnets in the given zone IDs (or the first three by ID) -----
+  created_zone_ids = var.create_vpc ? (
+    length(var.availability_zone_ids) > 0 ? var.availability_zone_ids : slice(sort(data.aws_availability_zones.available[0].zone_ids), 0, 3)
+  ) : []
   created_subnets = var.create_vpc ? {
     for i, k in local.az_keys : k => {
-      cidr = cidrsubnet(var.vpc_cidr, 23 - local.prefix, i)
-      az   = length(var.availability_zones) > 0 ? var.availability_zones[i] : data.aws_availability_zones.available[0].names[i]
+      cidr    = cidrsubnet(var.vpc_cidr, 23 - local.prefix, i)
+      zone_id = local.created_zone_ids[i]
     }
   } : {}
+  # A /23 holds 512 addresses; AWS reserves 5 in every subnet.
+  # https://docs.aws.amazon.com/vpc/latest/userguide/subnet-sizing.html
+  created_subnet_usable_ips = 507
 
-  # --- existing VPC: first subnet (by ID) of each of the first three AZs (by name) --------
-  existing_azs = sort(distinct([for s in data.aws_subnet.existing : s.availability_zone]))
-  existing_by_az = {
-    for az in local.existing_azs : az => sort([for s in data.aws_subnet.existing : s.id if s.availability_zone == az])[0]
+  # --- existing VPC: first subnet (by ID) in each zone ID (given, or the first three) -----
+  existing_zone_ids_all = sort(distinct([for s in data.aws_subnet.existing : s.availability_zone_id]))
+  existing_zone_ids     = length(var.availability_zone_ids) > 0 ? [for z in var.availability_zone_ids : z if contains(local.existing_zone_ids_all, z)] : local.existing_zone_ids_all
+  existing_by_zone = {
+    for z in local.existing_zone_ids_all : z => sort([for s in data.aws_subnet.existing : s.id if s.availability_zone_id == z])[0]
   }
   existing_vpc_ids = distinct([for s in data.aws_subnet.existing : s.vpc_id])
 
@@ -34,20 +44,29 @@ locals {
   subnet_ids_by_az = var.create_vpc ? {
     for k in local.az_keys : k => aws_subnet.private[k].id
     } : {
-    for i, k in local.az_keys : k => try(local.existing_by_az[local.existing_azs[i]], null)
+    for i, k in local.az_keys : k => try(local.existing_by_zone[local.existing_zone_ids[i]], null)
+  }
+  zone_ids_by_key = var.create_vpc ? {
+    for k in local.az_keys : k => local.created_subnets[k].zone_id
+    } : {
+    for i, k in local.az_keys : k => try(local.existing_zone_ids[i], null)
   }
   availability_zones_by_key = var.create_vpc ? {
-    for k in local.az_keys : k => local.created_subnets[k].az
+    for k in local.az_keys : k => aws_subnet.private[k].availability_zone
     } : {
-    for i, k in local.az_keys : k => try(local.existing_azs[i], null)
+    for k in local.az_keys : k => try(data.aws_subnet.existing[local.subnet_ids_by_az[k]].availability_zone, null)
   }
 
-  enough_azs_message = "existing_subnet_ids span ${length(local.existing_azs)} Availability Zone(s) (${join(", ", local.existing_azs)}); Redshift Serverless workgroups and the one-endpoint-per-AZ layout need subnets in at least 3 AZs. Add subnets in other AZs to existing_subnet_ids, or set create_vpc = true."
+  enough_azs_message = length(var.availability_zone_ids) > 0 ? "existing_subnet_ids cover ${length(local.existing_zone_ids)} of the availability_zone_ids ${join(", ", var.availability_zone_ids)} (subnets are in: ${join(", ", local.existing_zone_ids_all)}); every listed zone ID needs a subnet." : "existing_subnet_ids span ${length(local.existing_zone_ids_all)} Availability Zone ID(s) (${join(", ", local.existing_zone_ids_all)}); Redshift Serverless workgroups with enhanced VPC routing and the one-endpoint-per-AZ layout need subnets in at least 3 AZs. Add subnets in other AZs to existing_subnet_ids, or set create_vpc = true."
+
+  # Free IPs per subnet (var.free_ips_needed, computed by the root from the AWS table).
+  existing_free_ips = { for k, id in local.subnet_ids_by_az : k => try(data.aws_subnet.existing[id].available_ip_address_count, 0) if id != null }
+  short_subnets     = [for k, n in local.existing_free_ips : "${local.subnet_ids_by_az[k]} (${n} free)" if n < var.free_ips_needed.largest]
 }
 
 data "aws_availability_zones" "available" {
-  #checkov:skip=CKV_AWS_394:Only the first three zone names (sorted) are used, once, to create the subnets; a zone AWS adds later gets a later letter and does not change them. Set availability_zones to pin the zones explicitly.
-  count = var.create_vpc && length(var.availability_zones) == 0 ? 1 : 0
+  #checkov:skip=CKV_AWS_394:Only the first three zone IDs (sorted) are used, once, to create the subnets; set availability_zone_ids (root variable) to pin zones Redshift Serverless supports.
+  count = var.create_vpc && length(var.availability_zone_ids) == 0 ? 1 : 0
   state = "available"
 
   filter {
@@ -57,7 +76,7 @@ data "aws_availability_zones" "available" {
 
   lifecycle {
     postcondition {
-      condition     = length(self.names) >= 3
+      condition     = length(self.zone_ids) >= 3
       error_message = "The region offers fewer than 3 Availability Zones; Redshift Serverless needs subnets in 3 AZs."
     }
   }
@@ -94,7 +113,7 @@ resource "aws_subnet" "private" {
 
   vpc_id                  = aws_vpc.this[0].id
   cidr_block              = each.value.cidr
-  availability_zone       = each.value.az
+  availability_zone_id    = each.value.zone_id
   map_public_ip_on_launch = false
 
   tags = merge(var.tags, { Name = "${var.name}-private-${each.key}", Tier = "private" })
@@ -114,17 +133,77 @@ resource "aws_route_table_association" "private" {
   route_table_id = aws_route_table.private[each.key].id
 }
 
-# With enhanced VPC routing, COPY/UNLOAD traffic to S3 goes through the VPC: give it a path.
-# https://docs.aws.amazon.com/redshift/latest/mgmt/enhanced-vpc-routing.html
-resource "aws_vpc_endpoint" "s3" {
-  count = var.create_vpc && var.create_s3_gateway_endpoint ? 1 : 0
+# ---------------------------------------------------------------------------------------
+# VPC endpoints (optional set). The created VPC has no NAT and no internet gateway, so
+# everything inside it reaches AWS APIs through endpoints:
+#   gateway   s3        COPY/UNLOAD (enhanced VPC routing), the test instance's rsfleet
+#                       artifact; dynamodb: the controller's state table. Free of charge.
+#   interface ssm, ssmmessages, ec2messages: the test instance registers with Systems
+#             Manager and runs commands (no internet needed);
+#             elasticloadbalancing, redshift-serverless, secretsmanager: rsfleet on the test
+#             instance and the controller (targets, workgroup endpoints, credentials).
+# Interface endpoints are billed per hour per AZ and per GB (`rsfleet cost --env`).
+# https://docs.aws.amazon.com/systems-manager/latest/userguide/setup-create-vpc.html
+# https://docs.aws.amazon.com/vpc/latest/privatelink/gateway-endpoints.html
+# https://docs.aws.amazon.com/vpc/latest/privatelink/create-interface-endpoint.html
+# ---------------------------------------------------------------------------------------
 
-  vpc_id            = aws_vpc.this[0].id
-  service_name      = "com.amazonaws.${data.aws_region.current.name}.s3"
+locals {
+  # Gateway endpoints need route tables: ours in a created VPC, the given ones otherwise.
+  route_table_ids     = var.create_vpc ? [for k in local.az_keys : aws_route_table.private[k].id] : var.existing_route_table_ids
+  gateway_services    = length(local.route_table_ids) > 0 ? toset(var.gateway_endpoints) : toset([])
+  endpoint_subnet_ids = [for k in var.endpoint_subnet_keys : local.subnet_ids_by_az[k]]
+  vpc_cidr_block      = var.create_vpc ? var.vpc_cidr : try(data.aws_vpc.existing[0].cidr_block, var.vpc_cidr)
+}
+
+data "aws_vpc" "existing" {
+  count = var.create_vpc ? 0 : 1
+  id    = var.existing_vpc_id
+}
+
+resource "aws_vpc_endpoint" "gateway" {
+  for_each = local.gateway_services
+
+  vpc_id            = local.vpc_id
+  service_name      = "com.amazonaws.${data.aws_region.current.name}.${each.key}"
   vpc_endpoint_type = "Gateway"
-  route_table_ids   = [for k in local.az_keys : aws_route_table.private[k].id]
+  route_table_ids   = local.route_table_ids
 
-  tags = merge(var.tags, { Name = "${var.name}-s3" })
+  tags = merge(var.tags, { Name = "${var.name}-${each.key}" })
+}
+
+resource "aws_security_group" "endpoints" {
+  count = length(var.interface_endpoints) > 0 ? 1 : 0
+
+  #checkov:skip=CKV2_AWS_5:Attached to the interface endpoints below.
+  name        = "${var.name}-endpoints"
+  description = "Interface VPC endpoints: HTTPS from inside the VPC"
+  vpc_id      = local.vpc_id
+  tags        = merge(var.tags, { Name = "${var.name}-endpoints" })
+}
+
+resource "aws_vpc_security_group_ingress_rule" "endpoints_from_vpc" {
+  count = length(var.interface_endpoints) > 0 ? 1 : 0
+
+  security_group_id = aws_security_group.endpoints[0].id
+  description       = "HTTPS to AWS APIs from the VPC (test instance, controller, rsfleet)"
+  ip_protocol       = "tcp"
+  from_port         = 443
+  to_port           = 443
+  cidr_ipv4         = local.vpc_cidr_block
+}
+
+resource "aws_vpc_endpoint" "interface" {
+  for_each = toset(var.interface_endpoints)
+
+  vpc_id              = local.vpc_id
+  service_name        = "com.amazonaws.${data.aws_region.current.name}.${each.key}"
+  vpc_endpoint_type   = "Interface"
+  subnet_ids          = local.endpoint_subnet_ids
+  security_group_ids  = [aws_security_group.endpoints[0].id]
+  private_dns_enabled = true
+
+  tags = merge(var.tags, { Name = "${var.name}-${each.key}" })
 }
 
 # ---------------------------------------------------------------------------------------
@@ -148,7 +227,7 @@ resource "aws_security_group" "producer" {
 
   lifecycle {
     precondition {
-      condition     = var.create_vpc || length(local.existing_azs) >= 3
+      condition     = var.create_vpc || length(local.existing_zone_ids) >= 3
       error_message = local.enough_azs_message
     }
   }
@@ -163,12 +242,22 @@ resource "aws_security_group" "consumer" {
 
   lifecycle {
     precondition {
-      condition     = var.create_vpc || length(local.existing_azs) >= 3
+      condition     = var.create_vpc || length(local.existing_zone_ids) >= 3
       error_message = local.enough_azs_message
     }
     precondition {
       condition     = var.create_vpc || length(local.existing_vpc_ids) <= 1 && alltrue([for v in local.existing_vpc_ids : v == var.existing_vpc_id])
       error_message = "existing_subnet_ids must all belong to existing_vpc_id (${coalesce(var.existing_vpc_id, "unset")}); found VPC(s): ${join(", ", local.existing_vpc_ids)}."
+    }
+    # Free IPs: "Considerations when using Amazon Redshift Serverless", table of free IP
+    # addresses per base RPU with enhanced VPC routing (serverless-usage-considerations.html).
+    precondition {
+      condition     = !var.create_vpc || var.free_ips_needed.total <= local.created_subnet_usable_ips
+      error_message = "The fleet needs ${var.free_ips_needed.total} free IPs in each subnet (workgroups by base capacity per the AWS table, endpoints, NLB) but a /23 subnet has ${local.created_subnet_usable_ips}: lower base capacities or use fewer consumers."
+    }
+    precondition {
+      condition     = var.create_vpc || length(local.short_subnets) == 0
+      error_message = "Existing subnets without room for the largest workgroup (${var.free_ips_needed.largest} free IPs each, AWS table per base RPU): ${join(", ", local.short_subnets)}. A first apply into these subnets needs ${var.free_ips_needed.total} free IPs in each."
     }
   }
 }
@@ -199,15 +288,21 @@ resource "aws_vpc_security_group_ingress_rule" "producer_from_client" {
   referenced_security_group_id = aws_security_group.client.id
 }
 
-resource "aws_vpc_security_group_egress_rule" "producer_to_s3" {
-  count = var.create_vpc && var.create_s3_gateway_endpoint ? 1 : 0
+# Enhanced VPC routing stays on in both VPC modes, so COPY/UNLOAD always need HTTPS to S3.
+# The AWS-managed prefix list of S3 exists in every region, with or without our gateway
+# endpoint (an existing VPC may route S3 through its own endpoint or a NAT).
+# https://docs.aws.amazon.com/vpc/latest/userguide/working-with-aws-managed-prefix-lists.html
+data "aws_ec2_managed_prefix_list" "s3" {
+  name = "com.amazonaws.${data.aws_region.current.name}.s3"
+}
 
+resource "aws_vpc_security_group_egress_rule" "producer_to_s3" {
   security_group_id = aws_security_group.producer.id
-  description       = "HTTPS to S3 through the gateway endpoint (COPY/UNLOAD with enhanced VPC routing)"
+  description       = "HTTPS to S3 (COPY/UNLOAD with enhanced VPC routing)"
   ip_protocol       = "tcp"
   from_port         = 443
   to_port           = 443
-  prefix_list_id    = aws_vpc_endpoint.s3[0].prefix_list_id
+  prefix_list_id    = data.aws_ec2_managed_prefix_list.s3.id
 }
 
 # consumer <- NLB (client traffic and health checks use the target port)
@@ -298,6 +393,28 @@ resource "aws_vpc_security_group_egress_rule" "client_to_consumer" {
   from_port                    = var.port
   to_port                      = var.port
   referenced_security_group_id = aws_security_group.consumer.id
+}
+
+# The test instance (client SG) reaches AWS APIs through the interface endpoints and
+# downloads the rsfleet artifact from S3 through the gateway endpoint.
+resource "aws_vpc_security_group_egress_rule" "client_to_endpoints" {
+  count = length(var.interface_endpoints) > 0 ? 1 : 0
+
+  security_group_id            = aws_security_group.client.id
+  description                  = "HTTPS to the interface VPC endpoints"
+  ip_protocol                  = "tcp"
+  from_port                    = 443
+  to_port                      = 443
+  referenced_security_group_id = aws_security_group.endpoints[0].id
+}
+
+resource "aws_vpc_security_group_egress_rule" "client_to_s3" {
+  security_group_id = aws_security_group.client.id
+  description       = "HTTPS to S3 (the rsfleet artifact for the test instance)"
+  ip_protocol       = "tcp"
+  from_port         = 443
+  to_port           = 443
+  prefix_list_id    = data.aws_ec2_managed_prefix_list.s3.id
 }
 
 resource "aws_vpc_security_group_egress_rule" "client_to_producer" {

@@ -13,7 +13,7 @@ output "subnet_ids_by_az" {
   value       = local.subnet_ids_by_az
 
   precondition {
-    condition     = var.create_vpc || length(local.existing_azs) >= 3
+    condition     = var.create_vpc || length(local.existing_zone_ids) >= 3
     error_message = local.enough_azs_message
   }
 }
@@ -26,6 +26,11 @@ output "subnet_ids" {
 output "availability_zones_by_key" {
   description = "Availability Zone name per AZ key."
   value       = local.availability_zones_by_key
+}
+
+output "availability_zone_ids_by_key" {
+  description = "Availability Zone ID per AZ key (the same physical zone in every account)."
+  value       = local.zone_ids_by_key
 }
 
 output "security_group_ids" {
@@ -41,4 +46,29 @@ output "security_group_ids" {
 output "flow_log_group_name" {
   description = "CloudWatch log group receiving the VPC flow logs."
   value       = aws_cloudwatch_log_group.flow_logs.name
+}
+
+output "route_table_ids" {
+  description = "Route tables of the fleet's subnets (created, or existing_route_table_ids): the gateway endpoints are on them."
+  value       = local.route_table_ids
+}
+
+output "endpoint_security_group_id" {
+  description = "Security group of the interface VPC endpoints (HTTPS from the VPC CIDR), or null without interface endpoints. A client needs egress 443 to it."
+  value       = try(aws_security_group.endpoints[0].id, null)
+}
+
+output "interface_endpoint_ids" {
+  description = "Interface VPC endpoint ID per service."
+  value       = { for k, e in aws_vpc_endpoint.interface : k => e.id }
+}
+
+output "gateway_prefix_list_ids" {
+  description = "Prefix list ID per gateway endpoint service (s3, dynamodb): the destination of a security group egress rule to that service."
+  value       = { for k, e in aws_vpc_endpoint.gateway : k => e.prefix_list_id }
+}
+
+output "s3_prefix_list_id" {
+  description = "AWS-managed prefix list of S3 in this region (exists with or without the gateway endpoint)."
+  value       = data.aws_ec2_managed_prefix_list.s3.id
 }

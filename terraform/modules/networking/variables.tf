@@ -25,14 +25,28 @@ variable "vpc_cidr" {
   }
 }
 
-variable "availability_zones" {
-  description = "Exactly three AZ names for the created subnets (keys a, b, c in this order); [] = the first three available zones of the region."
+variable "availability_zone_ids" {
+  description = "Exactly three Availability Zone IDs (e.g. use1-az1) that Redshift Serverless supports, for keys a, b, c in this order; [] = the first three zone IDs of the region (created VPC) or of the existing subnets."
   type        = list(string)
   default     = []
 
   validation {
-    condition     = length(var.availability_zones) == 0 || length(distinct(var.availability_zones)) == 3
-    error_message = "availability_zones must be empty or list exactly three distinct AZ names."
+    condition     = length(var.availability_zone_ids) == 0 || (length(distinct(var.availability_zone_ids)) == 3 && alltrue([for z in var.availability_zone_ids : can(regex("^[a-z]{2,5}[0-9]-az[0-9]+$", z))]))
+    error_message = "availability_zone_ids must be empty or list exactly three distinct zone IDs such as \"use1-az1\"."
+  }
+}
+
+variable "free_ips_needed" {
+  description = "Free IPs each subnet needs: total (every workgroup by base capacity per the AWS table, plus endpoints and the NLB) and largest (the biggest single workgroup)."
+  type = object({
+    total   = number
+    largest = number
+  })
+  default = { total = 0, largest = 0 }
+
+  validation {
+    condition     = var.free_ips_needed.total >= var.free_ips_needed.largest && var.free_ips_needed.largest >= 0
+    error_message = "free_ips_needed.total must be >= free_ips_needed.largest >= 0."
   }
 }
 
@@ -43,7 +57,7 @@ variable "existing_vpc_id" {
 }
 
 variable "existing_subnet_ids" {
-  description = "Existing private subnet IDs spanning at least 3 AZs, used when create_vpc = false. The first subnet (by ID) of each of the first three AZs (by name) is used."
+  description = "Existing private subnet IDs spanning at least 3 AZs, used when create_vpc = false. The first subnet (by ID) in each zone of availability_zone_ids (or of the first three zone IDs) is used."
   type        = list(string)
   default     = []
 }
@@ -103,10 +117,48 @@ variable "flow_log_retention_days" {
   }
 }
 
-variable "create_s3_gateway_endpoint" {
-  description = "Create an S3 gateway VPC endpoint in a created VPC (COPY/UNLOAD with enhanced VPC routing need a path to S3). Free of charge."
-  type        = bool
-  default     = true
+variable "gateway_endpoints" {
+  description = "Gateway VPC endpoints (free) to create on the route tables: services among s3, dynamodb. Created in a created VPC, or in an existing one when existing_route_table_ids is set."
+  type        = list(string)
+  default     = ["s3", "dynamodb"]
+
+  validation {
+    condition     = alltrue([for s in var.gateway_endpoints : contains(["s3", "dynamodb"], s)])
+    error_message = "gateway_endpoints may only hold \"s3\" and \"dynamodb\" (the only gateway endpoint services)."
+  }
+}
+
+variable "interface_endpoints" {
+  description = "Interface VPC endpoints to create (service names after com.amazonaws.<region>., e.g. ssm, secretsmanager). [] = none. Billed per hour per subnet and per GB."
+  type        = list(string)
+  default     = []
+
+  validation {
+    condition     = alltrue([for s in var.interface_endpoints : can(regex("^[a-z0-9][a-z0-9.-]{1,62}$", s))]) && length(distinct(var.interface_endpoints)) == length(var.interface_endpoints)
+    error_message = "interface_endpoints must be distinct service names such as \"ssm\" or \"redshift-serverless\"."
+  }
+}
+
+variable "endpoint_subnet_keys" {
+  description = "AZ keys (a, b, c) whose subnets get an interface endpoint ENI each (each key adds an hourly charge per endpoint)."
+  type        = list(string)
+  default     = ["a", "b", "c"]
+
+  validation {
+    condition     = length(var.endpoint_subnet_keys) >= 1 && alltrue([for k in var.endpoint_subnet_keys : contains(["a", "b", "c"], k)]) && length(distinct(var.endpoint_subnet_keys)) == length(var.endpoint_subnet_keys)
+    error_message = "endpoint_subnet_keys must be distinct keys among a, b, c (at least one)."
+  }
+}
+
+variable "existing_route_table_ids" {
+  description = "Route tables of the existing subnets, for gateway endpoints in an existing VPC ([] = create no gateway endpoint there; an existing S3/DynamoDB endpoint on them would conflict)."
+  type        = list(string)
+  default     = []
+
+  validation {
+    condition     = alltrue([for r in var.existing_route_table_ids : can(regex("^rtb-[0-9a-f]+$", r))])
+    error_message = "existing_route_table_ids must be route table IDs (rtb-...)."
+  }
 }
 
 variable "tags" {

@@ -10,8 +10,10 @@
 locals {
   base    = "${var.name}-consumers"
   lb_name = length(local.base) <= 32 ? local.base : "${trimsuffix(substr(var.name, 0, 23), "-")}-${substr(sha1(var.name), 0, 8)}"
-  tg_base = "${var.name}-rs-${var.target_port}"
-  tg_name = length(local.tg_base) <= 32 ? local.tg_base : "${trimsuffix(substr(var.name, 0, 18), "-")}-${substr(sha1(var.name), 0, 8)}-${var.target_port}"
+  # The target group is replaced before the old one is destroyed (the listener holds it), so
+  # its name cannot be fixed: AWS names it name_prefix + a unique suffix (name_prefix is at
+  # most 6 characters). The Name tag carries the readable name.
+  tg_name = "${var.name}-rs-${var.target_port}"
 }
 
 resource "aws_lb" "this" {
@@ -40,7 +42,7 @@ resource "aws_lb" "this" {
 }
 
 resource "aws_lb_target_group" "consumers" {
-  name        = local.tg_name
+  name_prefix = "rsfc-"
   port        = var.target_port
   protocol    = "TCP"
   target_type = "ip"
@@ -78,6 +80,8 @@ resource "aws_lb_target_group" "consumers" {
   tags = merge(var.tags, { Name = local.tg_name })
 
   lifecycle {
+    # A replacement (new port, new VPC) needs the new group before the listener can leave the
+    # old one; with a fixed name the create would fail with DuplicateTargetGroupName.
     create_before_destroy = true
   }
 }
@@ -95,22 +99,12 @@ resource "aws_lb_listener" "tcp" {
   tags = var.tags
 }
 
-resource "aws_lb_listener" "tls" {
-  count = var.tls_certificate_arn == null ? 0 : 1
-
-  load_balancer_arn = aws_lb.this.arn
-  port              = var.tls_port
-  protocol          = "TLS"
-  certificate_arn   = var.tls_certificate_arn
-  ssl_policy        = var.tls_ssl_policy
-
-  default_action {
-    type             = "forward"
-    target_group_arn = aws_lb_target_group.consumers.arn
-  }
-
-  tags = var.tags
-}
+# No TLS listener: PostgreSQL-protocol clients (Redshift drivers, psql) open with an
+# SSLRequest packet and negotiate TLS inside the protocol, and Redshift requires SSL
+# (require_ssl = true), so a TLS-terminating listener, which expects a TLS ClientHello, cannot
+# serve them. The TCP listener passes the session through: clients use sslmode=require, or
+# verify-ca with the Amazon root CAs (the certificate names the workgroup, not the NLB).
+# terraform/README.md, "Connecting through the NLB"; `rsfleet diagnose` checks it.
 
 # One attachment per consumer x AZ, keyed statically ("<consumer>-<az>"); the IPs are known
 # only after the endpoints exist, which is fine for for_each values.

@@ -33,11 +33,6 @@ output "port" {
   value       = var.port
 }
 
-output "tls_port" {
-  description = "TLS listener port, or null when there is no TLS listener."
-  value       = var.tls_certificate_arn == null ? null : var.tls_port
-}
-
 output "registered_target_keys" {
   description = "Keys (<consumer>-<az>) of the targets Terraform registered."
   value       = sort(keys(aws_lb_target_group_attachment.this))

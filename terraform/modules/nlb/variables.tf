@@ -118,29 +118,6 @@ variable "register_targets_with_terraform" {
   default     = true
 }
 
-variable "tls_certificate_arn" {
-  description = "Optional ACM certificate ARN: adds a TLS listener on tls_port. Note that PostgreSQL-protocol clients (Redshift drivers) negotiate TLS inside the protocol (SSLRequest), so they cannot use a TLS-terminating listener unless they support direct TLS."
-  type        = string
-  default     = null
-}
-
-variable "tls_port" {
-  description = "Port of the optional TLS listener."
-  type        = number
-  default     = 5440
-
-  validation {
-    condition     = var.tls_port >= 1 && var.tls_port <= 65535
-    error_message = "tls_port must be 1-65535."
-  }
-}
-
-variable "tls_ssl_policy" {
-  description = "Security policy of the optional TLS listener."
-  type        = string
-  default     = "ELBSecurityPolicy-TLS13-1-2-2021-06"
-}
-
 variable "access_logs_bucket" {
   description = "Optional S3 bucket for NLB access logs (its bucket policy must allow log delivery). null = no access logs."
   type        = string

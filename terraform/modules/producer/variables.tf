@@ -42,9 +42,14 @@ variable "usage_limit" {
 }
 
 variable "max_query_execution_time" {
-  description = "Maximum query run time on the producer, in seconds."
+  description = "Maximum query run time on the producer, in seconds (set at creation; AWS allows at most 86,399)."
   type        = number
   default     = 14400
+
+  validation {
+    condition     = var.max_query_execution_time >= 60 && var.max_query_execution_time <= 86399
+    error_message = "max_query_execution_time must be 60-86399 seconds (AWS allows at most 86,399)."
+  }
 }
 
 variable "subnet_ids" {

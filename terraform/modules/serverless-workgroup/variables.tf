@@ -90,8 +90,8 @@ variable "max_query_execution_time" {
   default     = 14400
 
   validation {
-    condition     = var.max_query_execution_time >= 60 && var.max_query_execution_time <= 86400
-    error_message = "max_query_execution_time must be 60-86400 seconds."
+    condition     = var.max_query_execution_time >= 60 && var.max_query_execution_time <= 86399
+    error_message = "max_query_execution_time must be 60-86399 seconds (AWS allows at most 86,399)."
   }
 }
 

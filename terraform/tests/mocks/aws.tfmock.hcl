@@ -35,8 +35,22 @@ mock_data "aws_iam_policy_document" {
 # Existing subnets all in one AZ unless a test overrides them.
 mock_data "aws_subnet" {
   defaults = {
-    availability_zone = "us-east-1a"
-    vpc_id            = "vpc-0123456789abcdef0"
+    availability_zone          = "us-east-1a"
+    availability_zone_id       = "use1-az1"
+    vpc_id                     = "vpc-0123456789abcdef0"
+    available_ip_address_count = 250
+  }
+}
+
+mock_data "aws_vpc" {
+  defaults = {
+    cidr_block = "10.50.0.0/16"
+  }
+}
+
+mock_data "aws_ec2_managed_prefix_list" {
+  defaults = {
+    id = "pl-63a5400a"
   }
 }
 
