@@ -103,6 +103,14 @@ class TerraformCli:
         else:  # pragma: no cover - guarded by the command layer
             raise UsageError("refusing to apply without a plan", hint="run `rsfleet plan` first")
 
+    def show_json(self, plan_file: Path) -> dict[str, Any]:
+        """`terraform show -json PLAN`: the saved plan's machine-readable form."""
+        raw = self._run("show", "-json", str(plan_file), capture=True)
+        try:
+            return json.loads(raw or "{}")
+        except json.JSONDecodeError as exc:
+            raise FleetError(f"terraform show -json returned invalid JSON: {exc}") from None
+
     def destroy(self, *, auto_approve: bool) -> None:
         args = ["destroy", "-input=false", f"-var-file={self.project.var_file}"]
         if auto_approve:

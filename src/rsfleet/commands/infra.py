@@ -30,8 +30,36 @@ def plan(env: Env, destroy: Annotated[bool, typer.Option(help="Plan a destroy.")
     console.print(f"Saved plan: {out}\nApply it with: [bold]rsfleet apply --env {env}[/]")
 
 
-def apply(env: Env, auto_approve: AutoApprove = False) -> None:
+Rolling = Annotated[bool, typer.Option(
+    "--rolling", help="Change consumer workgroups one at a time: drain, update, wait AVAILABLE "
+    "and a real query, undrain; then Terraform applies the rest (terraform/README.md).")]
+MaxUnavailable = Annotated[int, typer.Option(
+    help="--rolling: consumers out of rotation at once (never the last ready one).")]
+RollDryRun = Annotated[bool, typer.Option(
+    "--dry-run", help="--rolling: print the ordered steps and why, change nothing.")]
+ProbeSecret = Annotated[str | None, typer.Option(
+    "--secret-arn", help="--rolling: Secrets Manager secret (JSON username/password) of a "
+    "reader on every consumer, for the readiness probe.")]
+ProbeAdmin = Annotated[bool, typer.Option(
+    "--probe-as-admin", help="--rolling: probe with each consumer's managed admin secret.")]
+ProbeUser = Annotated[str | None, typer.Option(
+    "--user", envvar="PGUSER", help="--rolling: probe as this user (password from PGPASSWORD).")]
+
+
+def apply(env: Env, auto_approve: AutoApprove = False, rolling: Rolling = False,
+          max_unavailable: MaxUnavailable = 1, dry_run: RollDryRun = False,
+          secret_arn: ProbeSecret = None, probe_as_admin: ProbeAdmin = False,
+          user: ProbeUser = None) -> None:
     """Apply the plan saved by `rsfleet plan` (or plan+apply with --auto-approve)."""
+    if rolling:
+        _apply_rolling(env, max_unavailable=max_unavailable, dry_run=dry_run,
+                       secret_arn=secret_arn, probe_as_admin=probe_as_admin, user=user)
+        return
+    given = [o for o, v in (("--max-unavailable", max_unavailable != 1), ("--dry-run", dry_run),
+                            ("--secret-arn", secret_arn), ("--probe-as-admin", probe_as_admin))
+             if v]
+    if given:
+        raise UsageError(f"{', '.join(given)}: only with --rolling")
     project = _project(env)
     tf = TerraformCli(project)
     if project.plan_file.is_file():
@@ -47,6 +75,71 @@ def apply(env: Env, auto_approve: AutoApprove = False) -> None:
     # Terraform ignores the workgroups' config parameters after creation (provider 5.100.0
     # cannot manage them, terraform/README.md "Workgroup parameters"): rsfleet sets them.
     _enforce(env, dry_run=False)
+
+
+def _apply_rolling(env: str, *, max_unavailable: int, dry_run: bool, secret_arn: str | None,
+                   probe_as_admin: bool, user: str | None) -> None:
+    """The rolling part through the API, then Terraform for what is left of the reviewed
+    plan (design: terraform/README.md, "Rolling changes")."""
+    import os
+
+    from rich.markup import escape
+
+    from rsfleet.adapters.redshift_serverless import client
+    from rsfleet.rollout.aws import AwsExecutor, rolling_apply
+    from rsfleet.rollout.tfplan import changes_of
+    from rsfleet.spec.loader import project_root
+    from rsfleet.targets.api import aws_context
+    from rsfleet.targets.credentials import ProbeCredentials
+    from rsfleet.workgroups.enforce import WorkgroupUpdater
+
+    if max_unavailable < 1:
+        raise UsageError(f"--max-unavailable {max_unavailable}: must be at least 1")
+    spec, _ = load_spec(env)
+    project = TerraformProject(root=_project(env).root, env=env)
+    if not project.plan_file.is_file():
+        raise UsageError(f"no saved plan for {env!r}: --rolling applies a reviewed plan",
+                         hint=f"run `rsfleet plan --env {env}` and review it")
+    tf = TerraformCli(project)
+    saved = tf.show_json(project.plan_file)
+    outputs = TerraformCli(project, capture=True).outputs()
+    creds = ProbeCredentials.choose(secret_arn=secret_arn, user=user,
+                                    password=os.environ.get("PGPASSWORD"),
+                                    probe_as_admin=probe_as_admin, outputs=outputs)
+    ctx = aws_context(spec, outputs, project_root() / ".rsfleet" / env, credentials=creds)
+    executor = AwsExecutor(spec, ctx, WorkgroupUpdater(client(spec.aws_region)))
+    saved_changes = changes_of(saved)
+    reviewed = {c.split(": ")[0] for c in
+                [*saved_changes.rest, *(c for v in saved_changes.consumers.values() for c in v)]}
+
+    def say(line: str) -> None:
+        console.print(f"· {escape(line)}", highlight=False)
+
+    def rest() -> None:
+        fresh = tf.plan()
+        left = changes_of(tf.show_json(fresh))
+        new = [c for c in [*left.rest, *(c for v in left.consumers.values() for c in v)]
+               if c.split(": ")[0] not in reviewed]
+        if new:
+            raise UsageError("after the rolling part Terraform plans changes the reviewed plan "
+                             f"did not have: {'; '.join(new)}",
+                             hint=f"review {fresh} (terraform show) and run `rsfleet apply "
+                             f"--env {env}`")
+        tf.apply(plan_file=fresh, auto_approve=False)
+        _enforce(env, dry_run=False)
+
+    out = rolling_apply(spec, executor, max_unavailable=max_unavailable, dry_run=dry_run,
+                        saved_plan=saved, rest=rest, log=say)
+    if dry_run:
+        for i, wave in enumerate(out.waves(), 1):
+            console.print(f"[bold]wave {i}[/]", highlight=False)
+            for step in wave:
+                console.print(f"  {escape(str(step))}", highlight=False)
+        if out.blocked:
+            console.print(f"[red]blocked[/]: {escape(out.blocked)}", highlight=False)
+        console.print(f"then Terraform: the other {len(saved_changes.rest)} change(s) of the "
+                      "reviewed plan (producer, NLB, monitoring, new consumers), planned again "
+                      "and applied", highlight=False)
 
 
 def _enforce(env: str, *, dry_run: bool) -> None:

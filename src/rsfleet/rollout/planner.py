@@ -56,7 +56,7 @@ class ConsumerState:
     name: str
     in_rotation: bool  # the LB sends it new sessions
     ready: bool  # the readiness probe passes
-    drained_by: str | None = None  # None, "operator", "rollout" (the drain note)
+    drained_by: str | None = None  # None, "rollout", or the operator's reason
     behind_lb: bool = True
     sessions: int = 0
     changes: tuple[Change, ...] = ()
@@ -173,8 +173,8 @@ def _outside_steps(batch: list[ConsumerState], wave: int) -> list[Step]:
         if not c.changes:
             continue
         where = ("not behind the load balancer" if not c.behind_lb else
-                 "drained by the operator" if c.drained_by == "operator" else
                  "left drained by an earlier rollout" if c.drained_by == ROLLOUT else
+                 f"drained by the operator ({c.drained_by})" if c.drained_by else
                  "out of rotation (not ready)")
         steps.append(Step(wave, "change", c.name, f"{summary(c.changes)}; {where}: no drain "
                           "needed", c.changes))
@@ -222,8 +222,8 @@ def _serving_steps(batch: list[ConsumerState], wave: int,
                               "a real query (the readiness probe) must pass before it takes "
                               "sessions again"))
     for c in batch:
-        if c.drained_by == "operator":
-            continue
+        if c.drained_by not in (None, ROLLOUT):
+            continue  # the operator's drain stays
         why = "ready: back in rotation" if c.ready else (
             "back to the targets controller, which lets it in once it is ready")
         steps.append(Step(wave, "undrain", c.name, why))
