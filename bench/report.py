@@ -77,6 +77,18 @@ def rows() -> list[tuple[str, str, str, str]]:
                 f"{of(dr['baseline']['failed_queries'], dr['baseline']['queries'])} "
                 "(maint + shutdown sessions)",
                 f"0 {ok(dr['rsfleet']['failed_queries'] == 0)}"))
+    rr = load("rolling_restart")["result"]
+    r, n, ld = rr["summary"]["rsfleet"], rr["summary"]["naive"], rr["load"]
+    out.append((f"rolling restart of {ld['consumers']} consumers under load "
+                f"({r['restarts']} restarts; {ld['new_sessions_per_s']} new sessions/s + "
+                f"{ld['persistent_sessions']} pooled sessions): failed queries, p99",
+                f"**{of(r['failed_queries'], r['queries'])}**, p99 {r['p99_ms']:.0f} ms "
+                f"(`local rollout --restart`, {r['median_seconds']:.1f} s per rollout)",
+                f"{of(n['failed_queries'], n['queries'])} ({n['failed_new_sessions']} new, "
+                f"{n['failed_persistent']} on open sessions), p99 {n['p99_ms']:.0f} ms "
+                f"(restart each, no drain); p99 outside restarts "
+                f"{rr['summary']['steady']['p99_ms']:.0f} ms",
+                f"0 {ok(r['failed_queries'] == 0)}"))
     lo = load("lb_overhead")["result"]
     for mix, what in (("scan", "aggregate over 20,000 rows"), ("point", "primary-key lookup")):
         m = lo["mixes"][mix]
@@ -160,7 +172,8 @@ def rows() -> list[tuple[str, str, str, str]]:
 
 def table() -> str:
     docs = [load(n) for n in ("failover", "drain", "lb_overhead", "distribution",
-                              "share_freshness", "scale_out", "read_scaling", "cli_start")]
+                              "share_freshness", "scale_out", "read_scaling", "cli_start",
+                              "rolling_restart")]
     m = docs[0]["machine"]
     dates = sorted(d["date"][:10] for d in docs)
     when = dates[0] if dates[0] == dates[-1] else f"{dates[0]} – {dates[-1]}"
