@@ -88,6 +88,9 @@ def _register() -> None:
     app.add_typer(local.app, name="local")
     app.add_typer(share.app, name="share")
     app.add_typer(targets.app, name="targets")
+    from rsfleet.commands import backup
+
+    app.add_typer(backup.app, name="backup")
     loadtest.register(app)
     diagnose.register(app)
     cost.register(app)

@@ -101,7 +101,9 @@ class DataApi:
             Sql=sql,
             WorkgroupName=target.workgroup,
             Database=target.database,
-            SecretArn=target.secret_arn,
+            # No secret: temporary credentials from the caller's IAM identity
+            # (https://docs.aws.amazon.com/redshift/latest/mgmt/data-api-access.html).
+            **({"SecretArn": target.secret_arn} if target.secret_arn else {}),
         )
         statement_id = started["Id"]
         waited = 0.0

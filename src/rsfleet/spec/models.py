@@ -88,9 +88,74 @@ class _Workgroup(_Strict):
         return self.max_capacity if self.max_capacity is not None else self.base_capacity
 
 
+# Snapshot retention: -1 (keep until deleted) or 1-3653 days (CreateSnapshot.retentionPeriod;
+# https://docs.aws.amazon.com/redshift/latest/mgmt/managing-snapshots-console.html).
+MAX_RETENTION_DAYS = 3653
+
+
+class BackupCopy(_Strict):
+    """Cross-region copy of every snapshot (CreateSnapshotCopyConfiguration)."""
+
+    region: str
+    retention_days: int = Field(default=7, ge=1, le=MAX_RETENTION_DAYS)
+    kms_key_id: str | None = None
+
+    @field_validator("region")
+    @classmethod
+    def _region(cls, v: str) -> str:
+        import re
+
+        if not re.fullmatch(r"[a-z]{2}(-gov)?-[a-z]+-[0-9]", v):
+            raise ValueError(f"copy.region {v!r} is not an AWS region name such as us-west-2")
+        return v
+
+    @field_validator("kms_key_id")
+    @classmethod
+    def _kms(cls, v: str | None) -> str | None:
+        import re
+
+        if v is not None and not re.fullmatch(
+                r"(arn:aws[a-z-]*:kms:[a-z0-9-]+:[0-9]{12}:(key|alias)/[A-Za-z0-9/_-]+"
+                r"|[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}"
+                r"|alias/[A-Za-z0-9/_-]+)", v):
+            raise ValueError(f"copy.kms_key_id {v!r} is not a KMS key id, key ARN or alias")
+        return v
+
+
+class Backup(_Strict):
+    """The producer's backup policy (`rsfleet backup plan|apply`; see rsfleet.backup)."""
+
+    schedule: str = "rate(12 hours)"
+    retention_days: int = Field(default=7, ge=1, le=MAX_RETENTION_DAYS)
+    role_arn: str | None = None  # AWS: the role the Redshift scheduler assumes
+    copy_to: BackupCopy | None = Field(default=None, alias="copy")
+
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+
+    @field_validator("schedule")
+    @classmethod
+    def _schedule(cls, v: str) -> str:
+        from rsfleet.backup.schedule import to_cron
+
+        to_cron(v)  # ValueError with the rule broken
+        return v
+
+    @field_validator("role_arn")
+    @classmethod
+    def _role(cls, v: str | None) -> str | None:
+        import re
+
+        if v is not None and not re.fullmatch(r"arn:aws[a-z-]*:iam::[0-9]{12}:role/[\w+=,.@/-]+",
+                                              v):
+            raise ValueError(f"role_arn {v!r} is not an IAM role ARN "
+                             "(arn:aws:iam::123456789012:role/NAME)")
+        return v
+
+
 class Producer(_Workgroup):
     database_name: str = "dev"
     admin_username: str = "rsfleet_admin"
+    backup: Backup | None = None
 
     @field_validator("database_name", "admin_username")
     @classmethod

@@ -1,0 +1,1 @@
+"""Backup, restore and recovery drills (AWS snapshots / local WAL archive + base backups)."""

@@ -1,0 +1,434 @@
+"""Backups on AWS through the redshift-serverless API (botocore Stubber: moto does not model
+redshift-serverless scheduled actions, copy configurations or restores)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import boto3
+import pytest
+from botocore.stub import ANY, Stubber
+
+from rsfleet.adapters.redshift_data import DataApi
+from rsfleet.backup import aws, records
+from rsfleet.backup import planner as p
+from rsfleet.backup.model import Observed, TableRecord, policy_from_spec
+from rsfleet.backup.usecases import (
+    action_name,
+    aws_apply,
+    aws_drill,
+    aws_plan,
+    aws_restore,
+    aws_snapshot,
+)
+from rsfleet.errors import FleetError, UsageError
+from rsfleet.spec.models import FleetSpec
+
+REGION = "us-east-1"
+ROLE = "arn:aws:iam::123456789012:role/rsfleet-scheduler"
+NS = "rsfleet-dev-producer"
+NOW = datetime(2026, 11, 30, 18, 0, tzinfo=UTC)
+
+
+def spec(backup: dict | None = None, **extra) -> FleetSpec:
+    doc = {"environment": "dev", "producer": {"base_capacity": 8},
+           "consumers": {"c1": {"base_capacity": 8}},
+           "datashares": {"sales_share": {"schemas": ["sales"]}}, **extra}
+    if backup is not None:
+        doc["producer"]["backup"] = backup
+    return FleetSpec.model_validate(doc)
+
+
+POLICY = {"schedule": "rate(6 hours)", "retention_days": 14, "role_arn": ROLE,
+          "copy": {"region": "us-west-2", "retention_days": 3}}
+
+
+# (the response model requires at least one entry: an operator's copy to another region)
+FOREIGN_COPY = {"snapshotCopyConfigurations": [
+    {"snapshotCopyConfigurationId": "cc-ops", "destinationRegion": "eu-west-1",
+     "snapshotRetentionPeriod": 30, "namespaceName": NS}]}
+
+
+def rs_client():
+    return boto3.client("redshift-serverless", region_name=REGION, aws_access_key_id="x",
+                        aws_secret_access_key="x")  # Stubber: never sent
+
+
+def data_client():
+    return boto3.client("redshift-data", region_name=REGION, aws_access_key_id="x",
+                        aws_secret_access_key="x")
+
+
+def ours_response(cron="cron(0 0/6 * * ? *)", retention=14, state="ACTIVE"):
+    return {"scheduledAction": {
+        "scheduledActionName": f"rsfleet-{NS}-snapshots", "namespaceName": NS,
+        "roleArn": ROLE, "schedule": {"cron": cron}, "state": state,
+        "targetAction": {"createSnapshot": {"namespaceName": NS, "retentionPeriod": retention,
+                                            "snapshotNamePrefix": f"rsfleet-{NS}"}}}}
+
+
+# -- the pure planner ------------------------------------------------------------------
+
+
+def test_plan_creates_schedule_and_copy_then_nothing():
+    policy = policy_from_spec(spec(POLICY))
+    first = p.plan(policy, Observed())
+    kinds = [type(a).__name__ for a in first.actions]
+    assert kinds == ["CreateSchedule", "CreateCopy"]
+    create = first.actions[0]
+    assert create.cron == "cron(0 0/6 * * ? *)" and create.retention_days == 14
+    assert create.name == action_name(spec(POLICY))
+    again = p.plan(policy, p.apply_to_state(Observed(), first.actions))
+    assert again.empty
+
+
+def test_plan_updates_only_what_differs_and_reports_foreign_copies():
+    policy = policy_from_spec(spec({**POLICY, "schedule": "rate(1 day)"}))
+    after = p.apply_to_state(Observed(), p.plan(policy_from_spec(spec(POLICY)),
+                                                Observed()).actions)
+    from rsfleet.backup.model import CopyState
+
+    after = Observed(after.schedules, (*after.copies, CopyState("cc-9", "eu-west-1", 1)))
+    the_plan = p.plan(policy, after)
+    assert [type(a).__name__ for a in the_plan.actions] == ["UpdateSchedule"]
+    assert the_plan.actions[0].changes == ("schedule cron(0 0/6 * * ? *) -> cron(0 0 * * ? *)",)
+    assert any("cc-9" in n and "left alone" in n for n in the_plan.notes)
+
+
+def test_removing_the_policy_deletes_only_rsfleets_schedule():
+    s = spec(POLICY)
+    after = p.apply_to_state(Observed(), p.plan(policy_from_spec(s), Observed()).actions)
+    the_plan = p.plan(None, after, action_name=action_name(s))
+    assert the_plan.actions == (p.DeleteSchedule(action_name(s)),)
+    assert any("us-west-2" in n for n in the_plan.notes)  # the copy: never deleted
+
+
+# -- Stubber: observe + apply -----------------------------------------------------------
+
+
+def test_apply_creates_schedule_and_copy_and_ignores_foreign_schedules():
+    rs = rs_client()
+    s = spec(POLICY)
+    with Stubber(rs) as st:
+        st.add_response("list_scheduled_actions", {"scheduledActions": [
+            {"scheduledActionName": "someone-elses", "namespaceName": NS}]},
+            {"namespaceName": NS})
+        st.add_response("list_snapshot_copy_configurations", FOREIGN_COPY,
+                        {"namespaceName": NS})
+        st.add_response("create_scheduled_action", ours_response(), {
+            "scheduledActionName": f"rsfleet-{NS}-snapshots", "namespaceName": NS,
+            "roleArn": ROLE, "schedule": {"cron": "cron(0 0/6 * * ? *)"}, "enabled": True,
+            "scheduledActionDescription": ANY,
+            "targetAction": {"createSnapshot": {
+                "namespaceName": NS, "retentionPeriod": 14, "snapshotNamePrefix": f"rsfleet-{NS}",
+                "tags": [{"key": "managed-by", "value": "rsfleet"}]}}})
+        st.add_response("create_snapshot_copy_configuration", {"snapshotCopyConfiguration": {
+            "snapshotCopyConfigurationId": "cc-1", "destinationRegion": "us-west-2"}},
+            {"namespaceName": NS, "destinationRegion": "us-west-2",
+             "snapshotRetentionPeriod": 3})
+        done = aws_apply(s, rs, on_action=lambda a: None)
+        st.assert_no_pending_responses()
+    assert len(done.actions) == 2
+
+
+def test_second_apply_changes_nothing():
+    rs = rs_client()
+    with Stubber(rs) as st:
+        st.add_response("list_scheduled_actions", {"scheduledActions": [
+            {"scheduledActionName": f"rsfleet-{NS}-snapshots", "namespaceName": NS}],
+            "nextToken": "token-p2"}, {"namespaceName": NS})
+        st.add_response("list_scheduled_actions", {"scheduledActions": []},
+                        {"namespaceName": NS, "nextToken": "token-p2"})
+        st.add_response("get_scheduled_action", ours_response(),
+                        {"scheduledActionName": f"rsfleet-{NS}-snapshots"})
+        st.add_response("list_snapshot_copy_configurations", {"snapshotCopyConfigurations": [
+            {"snapshotCopyConfigurationId": "cc-1", "destinationRegion": "us-west-2",
+             "snapshotRetentionPeriod": 3, "namespaceName": NS}]}, {"namespaceName": NS})
+        assert aws_apply(spec(POLICY), rs, on_action=lambda a: None).empty
+        st.assert_no_pending_responses()
+
+
+def test_apply_updates_schedule_and_copy_retention_and_deletes_when_removed():
+    rs = rs_client()
+    with Stubber(rs) as st:
+        st.add_response("list_scheduled_actions", {"scheduledActions": [
+            {"scheduledActionName": f"rsfleet-{NS}-snapshots", "namespaceName": NS}]})
+        st.add_response("get_scheduled_action", ours_response(retention=5, state="DISABLED"))
+        st.add_response("list_snapshot_copy_configurations", {"snapshotCopyConfigurations": [
+            {"snapshotCopyConfigurationId": "cc-1", "destinationRegion": "us-west-2",
+             "snapshotRetentionPeriod": 1}]})
+        st.add_response("update_scheduled_action", ours_response(), {
+            "scheduledActionName": f"rsfleet-{NS}-snapshots", "roleArn": ROLE,
+            "schedule": {"cron": "cron(0 0/6 * * ? *)"}, "enabled": True,
+            "scheduledActionDescription": ANY, "targetAction": ANY})
+        st.add_response("update_snapshot_copy_configuration", {"snapshotCopyConfiguration": {}},
+                        {"snapshotCopyConfigurationId": "cc-1", "snapshotRetentionPeriod": 3})
+        aws_apply(spec(POLICY), rs, on_action=lambda a: None)
+        # producer.backup removed: only rsfleet's schedule goes
+        st.add_response("list_scheduled_actions", {"scheduledActions": [
+            {"scheduledActionName": f"rsfleet-{NS}-snapshots", "namespaceName": NS}]})
+        st.add_response("get_scheduled_action", ours_response())
+        st.add_response("list_snapshot_copy_configurations", FOREIGN_COPY)
+        st.add_response("delete_scheduled_action", ours_response(),
+                        {"scheduledActionName": f"rsfleet-{NS}-snapshots"})
+        aws_apply(spec(None), rs, on_action=lambda a: None)
+        st.assert_no_pending_responses()
+
+
+def test_a_policy_without_role_is_one_usage_line():
+    with pytest.raises(UsageError) as info:
+        aws_plan(spec({"schedule": "rate(1 day)"}), rs_client())
+    assert info.value.exit_code == 2 and "role_arn" in str(info.value)
+
+
+def test_api_refusal_is_a_fleet_error():
+    rs = rs_client()
+    with Stubber(rs) as st:
+        st.add_client_error("list_scheduled_actions", "AccessDeniedException", "no")
+        with pytest.raises(FleetError, match="ListScheduledActions"):
+            aws_plan(spec(POLICY), rs)
+
+
+# -- list / snapshot / restore ------------------------------------------------------------
+
+
+def points_responses(st, *, snapshots=(), recovery=()):
+    st.add_response("list_recovery_points", {"recoveryPoints": list(recovery)},
+                    {"namespaceName": NS})
+    st.add_response("list_snapshots", {"snapshots": list(snapshots)}, {"namespaceName": NS})
+
+
+def snap(name, created, status="AVAILABLE"):
+    return {"snapshotName": name, "snapshotCreateTime": created, "status": status,
+            "namespaceName": NS, "totalBackupSizeInMegaBytes": 120.0}
+
+
+def rp(rid, created):
+    return {"recoveryPointId": rid, "recoveryPointCreateTime": created, "namespaceName": NS,
+            "totalSizeInMegaBytes": 100.0}
+
+
+def test_restore_points_newest_first_with_sizes():
+    rs = rs_client()
+    with Stubber(rs) as st:
+        points_responses(st, snapshots=[snap("rsfleet-x", NOW - timedelta(hours=3)),
+                                        snap("manual", NOW - timedelta(hours=1))],
+                         recovery=[rp("rp-1", NOW - timedelta(minutes=20))])
+        pts = aws.restore_points(rs, NS)
+    assert [(x.id, x.kind, x.ours) for x in pts] == [
+        ("rp-1", "recovery-point", False), ("manual", "snapshot", False),
+        ("rsfleet-x", "snapshot", True)]
+    assert pts[0].size_mb == 100.0
+
+
+class Contains:
+    def __init__(self, part: str) -> None:
+        self.part = part
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, str) and self.part in other
+
+    def __ne__(self, other: object) -> bool:
+        return not self == other
+
+
+def stub_query(st, sql_part, columns, rows, sid):
+    st.add_response("execute_statement", {"Id": sid}, {
+        "Sql": Contains(sql_part), "WorkgroupName": ANY, "Database": "dev", "SecretArn": ANY})
+    st.add_response("describe_statement", {"Id": sid, "Status": "FINISHED"}, {"Id": sid})
+    st.add_response("get_statement_result", {
+        "ColumnMetadata": [{"name": c} for c in columns],
+        "Records": [[{"stringValue": str(v)} if not isinstance(v, int) else {"longValue": v}
+                     for v in row] for row in rows], "TotalNumRows": len(rows)}, {"Id": sid})
+
+
+def stub_table_records(st, tables_rows):
+    """sales schema listing, then per table: columns + checksum."""
+    stub_query(st, "svv_tables", ["table_schema", "table_name"],
+               [["sales", t] for t in tables_rows], "q0")
+    for i, (_table, (n, chk)) in enumerate(sorted(tables_rows.items())):
+        stub_query(st, "svv_columns", ["column_name"], [["id"], ["amount"]], f"c{i}")
+        stub_query(st, "md5(", ["n", "checksum"], [[n, chk]], f"k{i}")
+
+
+def test_snapshot_records_counts_then_creates_a_tagged_snapshot(tmp_path):
+    rs, rd = rs_client(), data_client()
+    api = DataApi(rd, sleep=lambda s: None)
+    from rsfleet.adapters.redshift_data import Target
+
+    target = Target(NS, "dev", "arn:aws:secretsmanager:us-east-1:123456789012:secret:x")
+    with Stubber(rs) as st, Stubber(rd) as sd:
+        stub_table_records(sd, {"orders": (1000, "123"), "customers": (10, "77")})
+        st.add_response("list_snapshots", {"snapshots": []}, {"namespaceName": NS})
+        st.add_response("create_snapshot", {"snapshot": snap("nightly", NOW, "CREATING")}, {
+            "namespaceName": NS, "snapshotName": "nightly", "retentionPeriod": 14,
+            "tags": [{"key": "managed-by", "value": "rsfleet"}]})
+        point = aws_snapshot(spec(POLICY), rs, api, target, tmp_path, name="nightly",
+                             retention_days=None, now=NOW)
+        st.assert_no_pending_responses()
+        sd.assert_no_pending_responses()
+    assert point.id == "nightly"
+    rec = records.load(tmp_path, "nightly")
+    assert rec["tables"] == [TableRecord("sales.customers", 10, "77"),
+                             TableRecord("sales.orders", 1000, "123")]
+
+
+def test_snapshot_name_taken_is_usage_error(tmp_path):
+    rs = rs_client()
+    with Stubber(rs) as st:
+        st.add_response("list_snapshots", {"snapshots": [snap("nightly", NOW)]})
+        with pytest.raises(UsageError, match="exists already") as info:
+            aws.create_snapshot(rs, NS, "nightly", 7)
+    assert info.value.exit_code == 2
+
+
+def test_restore_unknown_snapshot_future_time_and_existing_target_are_usage_errors():
+    rs = rs_client()
+    s = spec(POLICY)
+    with Stubber(rs) as st:
+        points_responses(st, snapshots=[snap("a", NOW - timedelta(hours=1))])
+        with pytest.raises(UsageError, match="unknown snapshot 'nope'"):
+            aws_restore(s, rs, snapshot="nope", at=None, to="copy-1", in_place=False, now=NOW,
+                        sleep=lambda s: None)
+        points_responses(st, snapshots=[snap("a", NOW - timedelta(hours=1))])
+        with pytest.raises(UsageError, match="in the future"):
+            aws_restore(s, rs, snapshot=None, at=NOW + timedelta(minutes=5), to="copy-1",
+                        in_place=False, now=NOW, sleep=lambda s: None)
+        points_responses(st, snapshots=[snap("a", NOW - timedelta(hours=1))])
+        st.add_response("get_namespace", {"namespace": {"namespaceName": "copy-1"}},
+                        {"namespaceName": "copy-1"})
+        with pytest.raises(UsageError, match="namespace copy-1 exists already") as info:
+            aws_restore(s, rs, snapshot="a", at=None, to="copy-1", in_place=False, now=NOW,
+                        sleep=lambda s: None)
+        assert info.value.exit_code == 2
+        points_responses(st, snapshots=[snap("a", NOW - timedelta(hours=1))])
+        with pytest.raises(UsageError, match="--in-place"):
+            aws_restore(s, rs, snapshot="a", at=None, to=NS, in_place=False, now=NOW,
+                        sleep=lambda s: None)
+        st.assert_no_pending_responses()
+
+
+def test_restore_at_a_time_uses_the_newest_recovery_point_before_it_into_a_new_namespace():
+    rs = rs_client()
+    with Stubber(rs) as st:
+        points_responses(st, recovery=[rp("rp-old", NOW - timedelta(hours=2)),
+                                       rp("rp-new", NOW - timedelta(minutes=10))])
+        stub_scratch(st, "copy-1")
+        st.add_response("restore_from_recovery_point", {"recoveryPointId": "rp-old"}, {
+            "namespaceName": "copy-1", "workgroupName": "copy-1", "recoveryPointId": "rp-old",
+            "maintainIntegration": False})
+        st.add_response("get_namespace", {"namespace": {"status": "MODIFYING"}})
+        st.add_response("get_namespace", {"namespace": {"status": "AVAILABLE"}})
+        point = aws_restore(spec(POLICY), rs, snapshot=None, at=NOW - timedelta(hours=1),
+                            to="copy-1", in_place=False, now=NOW, sleep=lambda s: None)
+        st.assert_no_pending_responses()
+    assert point.id == "rp-old"
+
+
+def test_in_place_restore_keeps_the_datashares():
+    rs = rs_client()
+    with Stubber(rs) as st:
+        points_responses(st, recovery=[rp("rp-1", NOW - timedelta(minutes=10))])
+        st.add_response("restore_from_recovery_point", {"recoveryPointId": "rp-1"}, {
+            "namespaceName": NS, "workgroupName": NS, "recoveryPointId": "rp-1",
+            "maintainIntegration": True})
+        st.add_response("get_namespace", {"namespace": {"status": "AVAILABLE"}})
+        aws_restore(spec(POLICY), rs, snapshot=None, at=None, to=NS, in_place=True, now=NOW,
+                    sleep=lambda s: None)
+        st.assert_no_pending_responses()
+
+
+# -- drill ---------------------------------------------------------------------------------
+
+
+def stub_scratch(st, name):
+    st.add_client_error("get_namespace", "ResourceNotFoundException", "none",
+                        expected_params={"namespaceName": name})
+    st.add_response("get_workgroup", {"workgroup": {
+        "workgroupName": NS, "subnetIds": ["subnet-1", "subnet-2", "subnet-3"],
+        "securityGroupIds": ["sg-1"]}}, {"workgroupName": NS})
+    st.add_response("create_namespace", {"namespace": {"namespaceName": name}}, {
+        "namespaceName": name, "tags": ANY})
+    st.add_response("create_workgroup", {"workgroup": {"workgroupName": name}}, {
+        "workgroupName": name, "namespaceName": name, "baseCapacity": 8,
+        "subnetIds": ["subnet-1", "subnet-2", "subnet-3"], "securityGroupIds": ["sg-1"],
+        "publiclyAccessible": False, "tags": ANY})
+    st.add_response("get_workgroup", {"workgroup": {"status": "CREATING"}})
+    st.add_response("get_workgroup", {"workgroup": {"status": "AVAILABLE"}})
+
+
+def stub_teardown(st, name):
+    st.add_response("delete_workgroup", {"workgroup": {"workgroupName": name}},
+                    {"workgroupName": name})
+    st.add_response("get_workgroup", {"workgroup": {"status": "DELETING"}})
+    st.add_client_error("get_workgroup", "ResourceNotFoundException", "gone")
+    st.add_response("delete_namespace", {"namespace": {"namespaceName": name}},
+                    {"namespaceName": name})
+
+
+def drill_setup(tmp_path, checksum):
+    records.save(tmp_path, "rsfleet-snap-1", NOW - timedelta(hours=1),
+                 [TableRecord("sales.orders", 1000, "123")])
+    rs, rd = rs_client(), data_client()
+    st, sd = Stubber(rs), Stubber(rd)
+    points_responses(st, snapshots=[snap("rsfleet-snap-1", NOW - timedelta(hours=1)),
+                                    snap("unrecorded", NOW - timedelta(minutes=5))])
+    stub_scratch(st, "drill-1")
+    st.add_response("restore_from_snapshot", {"snapshotName": "rsfleet-snap-1"}, {
+        "namespaceName": "drill-1", "workgroupName": "drill-1",
+        "snapshotName": "rsfleet-snap-1", "manageAdminPassword": True})
+    st.add_response("get_namespace", {"namespace": {"status": "AVAILABLE"}})
+    st.add_response("get_namespace", {"namespace": {
+        "adminPasswordSecretArn": "arn:aws:secretsmanager:us-east-1:1:secret:drill"}})
+    stub_query(sd, "svv_columns", ["column_name"], [["id"]], "c0")
+    stub_query(sd, "md5(", ["n", "checksum"], [[1000, checksum]], "k0")
+    stub_teardown(st, "drill-1")
+    ticks = iter([0.0, 42.5])
+    return rs, rd, st, sd, dict(at=None, now=lambda: NOW, clock=lambda: next(ticks),
+                                sleep=lambda s: None, scratch_name="drill-1")
+
+
+def test_drill_creates_waits_verifies_and_tears_down(tmp_path):
+    rs, rd, st, sd, kw = drill_setup(tmp_path, "123")
+    with st, sd:
+        result = aws_drill(spec(POLICY), rs, lambda wg: DataApi(rd, sleep=lambda s: None),
+                           tmp_path, **kw)
+        st.assert_no_pending_responses()
+        sd.assert_no_pending_responses()
+    assert result.verified and result.torn_down
+    assert result.point == "rsfleet-snap-1"  # the newest *recorded* snapshot
+    assert result.rpo_s == 3600.0 and result.rto_s == 42.5
+
+
+def test_drill_reports_a_checksum_difference(tmp_path):
+    rs, rd, st, sd, kw = drill_setup(tmp_path, "999")
+    with st, sd:
+        result = aws_drill(spec(POLICY), rs, lambda wg: DataApi(rd, sleep=lambda s: None),
+                           tmp_path, **kw)
+        st.assert_no_pending_responses()
+    assert not result.verified
+    assert result.problems == ["sales.orders: checksum 999, recorded 123"]
+
+
+def test_drill_tears_down_when_the_restore_fails(tmp_path):
+    records.save(tmp_path, "rsfleet-snap-1", NOW - timedelta(hours=1),
+                 [TableRecord("sales.orders", 1000, "123")])
+    rs = rs_client()
+    with Stubber(rs) as st:
+        points_responses(st, snapshots=[snap("rsfleet-snap-1", NOW - timedelta(hours=1))])
+        stub_scratch(st, "drill-1")
+        st.add_client_error("restore_from_snapshot", "ConflictException", "busy")
+        stub_teardown(st, "drill-1")
+        with pytest.raises(FleetError, match="RestoreFromSnapshot"):
+            aws_drill(spec(POLICY), rs, lambda wg: None, tmp_path, at=None, now=lambda: NOW,
+                      clock=lambda: 0.0, sleep=lambda s: None, scratch_name="drill-1")
+        st.assert_no_pending_responses()  # DeleteWorkgroup + DeleteNamespace did run
+
+
+def test_drill_without_a_recorded_snapshot_is_usage_error(tmp_path):
+    rs = rs_client()
+    with Stubber(rs) as st:
+        points_responses(st, snapshots=[snap("unrecorded", NOW - timedelta(minutes=5))])
+        with pytest.raises(UsageError, match="nothing recorded"):
+            aws_drill(spec(POLICY), rs, lambda wg: None, tmp_path, at=None, now=lambda: NOW,
+                      clock=lambda: 0.0, sleep=lambda s: None)
