@@ -95,11 +95,16 @@ def test_settings_rollout_from_a_changed_spec_dry_run_then_apply_then_resume(fle
     spec_file = fleet.state_dir.parent / "spec.tfvars"
     spec_file.write_text(SPEC.replace("query_timeout_seconds = 90",
                                       "query_timeout_seconds = 120"), encoding="utf-8")
+    # the fleet applies the spec `local up` recorded: a newer file goes through `up` first
+    res = cli(fleet, "rollout", "--spec", str(spec_file))
+    assert res.exit_code == 2, res.output
+    assert "differs from the fleet's recorded spec for consumer(s) c1" in res.output
+    assert "rsfleet local up" in res.output
     res = cli(fleet, "up", "--spec", str(spec_file))
     assert res.exit_code == 0 and "c1 differs from the spec" in res.output, res.output
     before = pids(fleet)
 
-    res = cli(fleet, "rollout", "--dry-run")
+    res = cli(fleet, "rollout", "--dry-run", "--spec", str(spec_file))
     assert res.exit_code == 0, res.output
     assert "wave 1" in res.output and "wave 2" not in res.output
     assert "drain c1: in rotation" in res.output

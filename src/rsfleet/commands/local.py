@@ -195,6 +195,18 @@ def credentials(
                       highlight=False)
 
 
+def _same_consumers_as_recorded(fleet, file_spec) -> None:
+    """A rollout applies the spec `local up` recorded in the state dir; a spec file that
+    says otherwise must go through `local up` first (it records it and names what differs)."""
+    differ = sorted(n for n, c in file_spec.consumers.items()
+                    if fleet.spec.consumers.get(n) != c)
+    if differ:  # (consumers the file lacks may come from `local scale`: they stay)
+        raise UsageError(f"the spec file differs from the fleet's recorded spec for consumer(s) "
+                         f"{', '.join(differ)}; nothing was changed",
+                         hint=f"run `rsfleet local up --env {fleet.env}` first: it records the "
+                         "spec and says which consumers `local rollout` will change")
+
+
 @app.command()
 def rollout(
     env: EnvOption = None, spec: SpecOption = None, state_dir: StateDir = None,
@@ -221,6 +233,8 @@ def rollout(
     if drain_timeout is not None and not 0 <= drain_timeout <= 3600:
         raise UsageError(f"--drain-timeout {drain_timeout:g}: must be 0-3600 seconds")
     fleet = _open(env, spec, state_dir)
+    if spec is not None or env is not None:
+        _same_consumers_as_recorded(fleet, load_spec(env, spec)[0])
     out = do_rollout(fleet, restart=restart, max_unavailable=max_unavailable, dry_run=dry_run,
                      drain_timeout=drain_timeout, log=_log)
     for name in out.not_running:
