@@ -6,7 +6,7 @@ ENV ?= dev
 BIN := $(VENV)/bin
 PYTEST_ARGS ?=
 
-.PHONY: help venv system-deps demo demo-down test lint bench bench-quick clean
+.PHONY: help venv system-deps demo demo-down test lint bench bench-quick clean artifact
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -47,6 +47,9 @@ bench: venv system-deps ## run the benchmarks (writes bench/results/*.json)
 
 bench-quick: venv system-deps ## smoke-run every benchmark in --quick mode
 	$(BIN)/python -m bench --all --quick
+
+artifact: venv ## dist/rsfleet-lambda.zip: rsfleet + deps for the Lambda controller and the test instance (deterministic)
+	$(BIN)/python -m rsfleet.controller.artifact --out dist/rsfleet-lambda.zip
 
 clean: ## remove the venv and caches (not .rsfleet state: use `rsfleet local down --purge`)
 	rm -rf $(VENV) $(CHECKOV_VENV) .pytest_cache .ruff_cache build *.egg-info src/*.egg-info

@@ -25,6 +25,7 @@ import fcntl
 import getpass
 import json
 import os
+import random
 import socket
 import time
 from collections.abc import Callable, Iterator
@@ -164,7 +165,8 @@ def modify_with_retry(store: StateStore, change: Callable[[TargetsState], T], *,
         except StateConflict:
             if on_conflict is not None:
                 on_conflict(attempt)
-            time.sleep(min(0.05 * attempt, 0.5))
+            # full jitter, so writers that collided do not collide again in step
+            time.sleep(random.uniform(0.0, min(0.02 * 2 ** attempt, 1.0)))  # noqa: S311
             continue
         return result
     raise FleetError(f"the targets state in {store.where} kept changing under {attempts} "

@@ -1,0 +1,127 @@
+"""`make artifact`: dist/rsfleet-lambda.zip, rsfleet and its runtime dependencies at the zip
+root (the Lambda .zip layout), built for one Python version and platform, byte for byte the
+same for the same inputs.
+
+Python version: 3.12, for both users of the one zip:
+- the Lambda runtime ``python3.12`` (Amazon Linux 2023 based; supported until its listed
+  deprecation date, https://docs.aws.amazon.com/lambda/latest/dg/lambda-runtimes.html);
+- the test instance, Amazon Linux 2023, whose system ``/usr/bin/python3`` stays 3.9 but which
+  ships ``python3.12`` as a dnf package (``dnf install python3.12``;
+  https://docs.aws.amazon.com/linux/al2023/ug/python.html). There:
+  ``unzip rsfleet-lambda.zip -d /opt/rsfleet && PYTHONPATH=/opt/rsfleet python3.12 -m rsfleet``.
+Python 3.11 is not chosen: its Lambda runtime's deprecation date (2026-06-30) has passed.
+
+Dependencies come as wheels for ``manylinux2014_x86_64`` (glibc 2.17, which both systems
+exceed) and CPython 3.12 only (``pip install --platform ... --only-binary=:all:
+--python-version 3.12 --target``), so no compiler and no internet beyond the package index.
+
+Deterministic: entries sorted by name, every timestamp 1980-01-01 00:00:00, modes 0644 (0755
+for directories), no ``__pycache__``, no console scripts (``bin/``: they embed the build
+machine's interpreter path), no ``direct_url.json``; one compression level.
+"""
+
+from __future__ import annotations
+
+import argparse
+import base64
+import hashlib
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import zipfile
+from pathlib import Path
+
+PYTHON_VERSION = "3.12"
+LAMBDA_RUNTIME = f"python{PYTHON_VERSION}"
+PLATFORM = "manylinux2014_x86_64"
+DEFAULT_OUT = Path("dist/rsfleet-lambda.zip")
+ZIP_EPOCH = (1980, 1, 1, 0, 0, 0)
+HANDLER = "rsfleet.controller.handler.handler"
+SKIP_DIRS = {"__pycache__", "bin"}
+SKIP_FILES = {"direct_url.json", "INSTALLER", "REQUESTED"}
+
+
+def runtime_requirements(pyproject: Path) -> list[str]:
+    """rsfleet's dependencies plus the ``aws`` extra (boto3), from pyproject.toml."""
+    import tomllib
+
+    project = tomllib.loads(pyproject.read_text(encoding="utf-8"))["project"]
+    return list(project["dependencies"]) + list(project["optional-dependencies"]["aws"])
+
+
+def install_dependencies(requirements: list[str], target: Path) -> None:
+    cmd = [sys.executable, "-m", "pip", "install", "--quiet", "--no-compile",
+           "--disable-pip-version-check", "--platform", PLATFORM, "--only-binary=:all:",
+           "--implementation", "cp", "--python-version", PYTHON_VERSION,
+           "--target", str(target), *requirements]
+    proc = subprocess.run(cmd, capture_output=True, text=True, check=False)
+    if proc.returncode != 0:
+        errors = [ln for ln in proc.stderr.splitlines() if ln.startswith("ERROR")]
+        raise SystemExit(f"pip could not fetch the {PLATFORM} cp{PYTHON_VERSION} wheels: "
+                         f"{(errors or proc.stderr.splitlines() or ['?'])[-1]}")
+
+
+def copy_package(src: Path, target: Path) -> None:
+    """The rsfleet package (``src/rsfleet``) without caches."""
+    shutil.copytree(src, target / "rsfleet",
+                    ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
+
+
+def _entries(tree: Path) -> list[Path]:
+    out = []
+    for root, dirs, files in os.walk(tree):
+        dirs[:] = sorted(d for d in dirs if d not in SKIP_DIRS)
+        rel = Path(root).relative_to(tree)
+        if any(p.endswith(".dist-info") for p in rel.parts):
+            files = [f for f in files if f not in SKIP_FILES]
+        out.extend(rel / f for f in files if not f.endswith(".pyc"))
+    return sorted(out, key=lambda p: p.as_posix())
+
+
+def write_zip(tree: Path, out: Path) -> str:
+    """Zip ``tree`` deterministically into ``out``; returns Terraform's ``source_code_hash``
+    form (base64 of the SHA-256, as ``filebase64sha256`` computes it)."""
+    out.parent.mkdir(parents=True, exist_ok=True)
+    tmp = out.with_name(f".{out.name}.{os.getpid()}.tmp")
+    with zipfile.ZipFile(tmp, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=9) as zf:
+        for rel in _entries(tree):
+            info = zipfile.ZipInfo(rel.as_posix(), date_time=ZIP_EPOCH)
+            info.external_attr = (0o100644 & 0xFFFF) << 16
+            info.compress_type = zipfile.ZIP_DEFLATED
+            info.create_system = 3  # unix, whatever the build machine
+            zf.writestr(info, (tree / rel).read_bytes(), compresslevel=9)
+    os.replace(tmp, out)
+    return base64.b64encode(hashlib.sha256(out.read_bytes()).digest()).decode()
+
+
+def stage(tree: Path, *, project_root: Path, requirements: list[str] | None = None) -> Path:
+    """Install the dependencies and rsfleet into ``tree`` (the zip's root)."""
+    reqs = requirements if requirements is not None else runtime_requirements(
+        project_root / "pyproject.toml")
+    install_dependencies(reqs, tree)
+    copy_package(project_root / "src" / "rsfleet", tree)
+    return tree
+
+
+def build(out: Path = DEFAULT_OUT, *, project_root: Path | None = None) -> str:
+    root = project_root or Path(__file__).resolve().parents[3]
+    with tempfile.TemporaryDirectory(prefix="rsfleet-artifact-") as tmp:
+        tree = stage(Path(tmp) / "root", project_root=root)
+        return write_zip(tree, out)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description="Build the Lambda/test-instance zip.")
+    parser.add_argument("--out", type=Path, default=DEFAULT_OUT)
+    args = parser.parse_args(argv)
+    digest = build(args.out)
+    size = args.out.stat().st_size
+    print(f"{args.out}: {size / 1e6:.1f} MB, {LAMBDA_RUNTIME} {PLATFORM}, "
+          f"source_code_hash {digest}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
