@@ -28,6 +28,12 @@ class _RsfleetGroup(TyperGroup):
             for line in str(exc).splitlines() or [type(exc).__name__]:
                 error(line)
             raise typer.Exit(exc.exit_code) from None
+        except OSError as exc:
+            # A file or directory the system refused (read-only, a file where a directory
+            # belongs, disk full): one line naming it, not a traceback.
+            where = f": {exc.filename}" if exc.filename else ""
+            error(f"{exc.strerror or type(exc).__name__}{where}")
+            raise typer.Exit(1) from None
         except Exception as exc:
             # A database that refused or vanished is a failure, not a crash: one line.
             if type(exc).__module__.startswith("psycopg"):

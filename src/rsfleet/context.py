@@ -35,10 +35,27 @@ def load_spec(env: str | None, spec: Path | None = None):
     return fleet_spec.load(env, spec)
 
 
+def check_env(value: str | None) -> str | None:
+    """--env names a directory (terraform/environments/ENV, .rsfleet/ENV): the spec's rule
+    for `environment` applies before any use, so `../x` never reaches a path."""
+    if value is None:
+        return None
+    from rsfleet.errors import UsageError
+    from rsfleet.spec.identifiers import ENVIRONMENT_RE
+
+    if not ENVIRONMENT_RE.fullmatch(value):
+        # UsageError, not click's BadParameter: the root group prints it as one line, exit 2.
+        raise UsageError(f"--env {value!r}: environment {value!r} is not a valid name",
+                         hint="2-16 lowercase letters, digits and hyphens, starting with a "
+                         "letter: the name of a directory under terraform/environments")
+    return value
+
+
 # Reusable option declarations, so every command spells them the same way.
 EnvOption = Annotated[
     str | None,
-    typer.Option("--env", "-e", help="Environment: terraform/environments/ENV/terraform.tfvars."),
+    typer.Option("--env", "-e", callback=check_env,
+                 help="Environment: terraform/environments/ENV/terraform.tfvars."),
 ]
 SpecOption = Annotated[
     Path | None,

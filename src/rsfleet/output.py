@@ -7,6 +7,7 @@ import sys
 from typing import Any
 
 from rich.console import Console
+from rich.markup import escape
 
 console = Console()
 err_console = Console(stderr=True)
@@ -26,9 +27,22 @@ def print_json(data: Any) -> None:
     sys.stdout.flush()
 
 
+def plain(text: object) -> str:
+    """`text` (a path, a name, a message from PostgreSQL/AWS/Terraform) made safe to put in
+    Rich markup: `[red]` or `[/x]` in it is printed as is, never interpreted."""
+    return escape(str(text))
+
+
+# error/warn/note take plain text (never markup): whatever a user or a server wrote shows
+# exactly as written, and a stray `[/x]` cannot crash the rendering.
 def error(message: str) -> None:
-    err_console.print(f"[bold red]error:[/] {message}", highlight=False, soft_wrap=True)
+    err_console.print(f"[bold red]error:[/] {plain(message)}", highlight=False, soft_wrap=True)
 
 
 def warn(message: str) -> None:
-    err_console.print(f"[bold yellow]warning:[/] {message}", highlight=False, soft_wrap=True)
+    err_console.print(f"[bold yellow]warning:[/] {plain(message)}", highlight=False,
+                      soft_wrap=True)
+
+
+def note(message: str) -> None:
+    err_console.print(f"[dim]note:[/] {plain(message)}", highlight=False, soft_wrap=True)

@@ -7,14 +7,15 @@ from typing import Annotated
 import typer
 
 from rsfleet.adapters.terraform import TerraformCli, TerraformProject
-from rsfleet.context import EnvOption, JsonOption, load_spec
+from rsfleet.context import EnvOption, JsonOption, check_env, load_spec
 from rsfleet.errors import UsageError
 from rsfleet.output import console, print_json
 
 AutoApprove = Annotated[
     bool, typer.Option("--auto-approve", help="Apply without a saved plan (no review step).")
 ]
-Env = Annotated[str, typer.Option("--env", "-e", help="Environment under terraform/environments.")]
+Env = Annotated[str, typer.Option("--env", "-e", callback=check_env,
+                                  help="Environment under terraform/environments.")]
 
 
 def _project(env: str) -> TerraformProject:

@@ -10,7 +10,7 @@ from rich.table import Table
 
 from rsfleet.context import EnvOption, JsonOption, SpecOption, StateDirOption, load_spec
 from rsfleet.errors import UsageError
-from rsfleet.output import console, print_json
+from rsfleet.output import console, plain, print_json
 
 app = typer.Typer(
     no_args_is_help=True,
@@ -19,7 +19,8 @@ app = typer.Typer(
 )
 
 StateDir = StateDirOption
-Name = Annotated[str, typer.Argument(help="Consumer name, e.g. c1.")]
+NodeName = Annotated[str, typer.Argument(
+    help="Consumer name (e.g. c1), producer, or lb (HAProxy; also spelled haproxy).")]
 
 
 def _log(line: str) -> None:
@@ -55,7 +56,7 @@ def up(
     state = state_dir or default_state_dir(fleet_def.environment)
     fleet = do_up(fleet_def, state, lb_port=lb_port, base_port=base_port, log=_log)
     console.print(f"[green]fleet {fleet.env} is up[/]: connect through HAProxy at "
-                  f"127.0.0.1:{fleet.lb_port} (TLS, CA {fleet.ca_file}); "
+                  f"127.0.0.1:{fleet.lb_port} (TLS, CA {plain(fleet.ca_file)}); "
                   f"`rsfleet local status --env {fleet.env}`", highlight=False)
     _report_drift(fleet)
     if fleet.spec.datashares and not in_rotation(fleet):
@@ -128,9 +129,9 @@ def scale(
 
 
 @app.command()
-def kill(name: Name, env: EnvOption = None, spec: SpecOption = None,
+def kill(name: NodeName, env: EnvOption = None, spec: SpecOption = None,
          state_dir: StateDir = None) -> None:
-    """Crash a consumer hard (SIGKILL of its postmaster), for demos and tests."""
+    """Crash a consumer (SIGKILL of its postmaster) or the LB (`lb`), for demos and tests."""
     from rsfleet.local.lifecycle import kill as do_kill
 
     pid = do_kill(_open(env, spec, state_dir), name)
@@ -138,9 +139,9 @@ def kill(name: Name, env: EnvOption = None, spec: SpecOption = None,
 
 
 @app.command()
-def restart(name: Name, env: EnvOption = None, spec: SpecOption = None,
+def restart(name: NodeName, env: EnvOption = None, spec: SpecOption = None,
             state_dir: StateDir = None) -> None:
-    """Restart a consumer (or the producer); it rejoins the LB when ready."""
+    """Restart a consumer, the producer or the LB (`lb`); consumers rejoin when ready."""
     from rsfleet.local.lifecycle import restart as do_restart
 
     do_restart(_open(env, spec, state_dir), name, log=_log)
@@ -157,7 +158,14 @@ def down(
     from rsfleet.local.fleet import default_state_dir
     from rsfleet.local.lifecycle import down as do_down
     from rsfleet.local.lifecycle import down_state_dir
+    from rsfleet.local.state import only_fleet
 
+    if env is None and spec is None and state_dir is None:
+        found = only_fleet()  # the only fleet under .rsfleet/, or exit 2 listing them
+        if found is None:
+            console.print("nothing to stop: no local fleet under .rsfleet/", highlight=False)
+            return
+        env, state_dir = found
     try:
         fleet = _open(env, spec, state_dir)
     except (FleetError, UsageError):
@@ -166,7 +174,8 @@ def down(
             # fleet.json missing or corrupt: stop what the dir's own pid files name
             down_state_dir(target, purge=purge, log=_log)
             return
-        console.print("nothing to stop: no local fleet")
+        console.print(f"nothing to stop: no local fleet in {target}", highlight=False,
+                      markup=False)
         return
     do_down(fleet, purge=purge, log=_log)
 

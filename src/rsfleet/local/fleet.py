@@ -25,7 +25,12 @@ from rsfleet.local.tls import ensure_certificates
 from rsfleet.spec.models import FleetSpec
 
 ADMIN = "rsfleet_admin"
-ROLES = (ADMIN, "etl_writer", "app_reader", "rsfleet_replicator")
+# rsfleet_probe: the readiness probe's own login on each consumer, a member of app_reader
+# (reads exactly what clients may read) whose password no client has. PostgreSQL lets every
+# role change its own password, so a probe logging in as app_reader could be locked out by
+# any client (docs/local-fleet.md, "Roles").
+PROBE = "rsfleet_probe"
+ROLES = (ADMIN, "etl_writer", "app_reader", "rsfleet_replicator", PROBE)
 DEFAULT_LB_PORT = 5439
 DEFAULT_BASE_PORT = 5440
 PRODUCER = "producer"
@@ -59,6 +64,12 @@ def default_state_dir(env: str) -> Path:
     return Path(override) if override else project_root() / ".rsfleet" / env
 
 
+def _fleets_root() -> Path:
+    from rsfleet.spec.loader import project_root
+
+    return project_root() / ".rsfleet"
+
+
 def port_free(port: int) -> bool:
     with socket.socket() as s:
         s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
@@ -84,8 +95,16 @@ class LocalFleet:
         """The fleet an earlier `rsfleet local up` created (FleetError when there is none)."""
         if state_dir is None:
             if env is None:
-                raise UsageError("no environment given", hint="pass --env ENV or --state-dir")
-            state_dir = default_state_dir(env)
+                from rsfleet.local.state import only_fleet
+
+                found = only_fleet()
+                if found is None:
+                    raise FleetError("no --env given and no local fleet under "
+                                     f"{_fleets_root()}",
+                                     hint="start one: rsfleet local up --env ENV")
+                env, state_dir = found
+            else:
+                state_dir = default_state_dir(env)
         path = state_dir / "fleet.json"
         if not path.is_file():
             raise FleetError(f"no local fleet in {state_dir}",
@@ -125,9 +144,12 @@ class LocalFleet:
         return cls(spec, state_dir, lb_port, ports)
 
     def save(self) -> None:
+        from rsfleet.local.state import read_marker
+
         self.state_dir.mkdir(parents=True, exist_ok=True)
+        marker = read_marker(self.state_dir)
         doc = {"spec": self.spec.model_dump(mode="json"), "lb_port": self.lb_port,
-               "ports": self.ports}
+               "ports": self.ports, "fleet_id": marker["fleet_id"] if marker else None}
         tmp = self.state_dir / "fleet.json.tmp"
         tmp.write_text(json.dumps(doc, indent=2), encoding="utf-8")
         tmp.replace(self.state_dir / "fleet.json")
@@ -178,10 +200,15 @@ class LocalFleet:
         if mode & 0o077:
             os.chmod(self.secrets_file, 0o600)
         try:
-            return json.loads(self.secrets_file.read_text(encoding="utf-8"))
+            doc = json.loads(self.secrets_file.read_text(encoding="utf-8"))
         except ValueError:
             raise UsageError(f"{self.secrets_file} is corrupt",
                              hint="rsfleet local down --purge, then local up") from None
+        missing = [role for role in ROLES if role not in doc]
+        if missing:  # a state dir from before a role existed: `up` creates the role
+            doc.update({role: secrets.token_urlsafe(24) for role in missing})
+            write_private(self.secrets_file, json.dumps(doc, indent=2))
+        return doc
 
     def password(self, role: str) -> str:
         pw = self.secrets().get(role)

@@ -17,6 +17,7 @@ from rsfleet.local.fleet import (
     ADMIN,
     COMMON_SETTINGS,
     HBA,
+    PROBE,
     PRODUCER,
     LocalFleet,
     check_reachable_by_server_user,
@@ -37,11 +38,28 @@ def _quiet(_: str) -> None:
 
 def up(spec: FleetSpec, state_dir: Path, *, lb_port: int, base_port: int,
        log: Log = _quiet, ready_timeout: float = 120.0) -> LocalFleet:
-    """Start (or complete, or recover) the fleet. Idempotent."""
+    """Start (or complete, or recover) the fleet. Idempotent.
+
+    Every check runs before anything changes (no dir created, no mode changed, nothing
+    started); then the state dir is claimed (marker), locked, and fleet.json lists every
+    node before it starts, so that an interrupted `up` leaves nothing `down` cannot stop."""
+    from rsfleet.local import state
+
     pg_bin_dir()  # fail early with the install command
     from rsfleet.local.haproxy import _binary
 
     _binary()
+    state.check_state_dir(state_dir, spec.environment)
+    _plan_up(spec, state_dir, lb_port, base_port, _quiet)  # ports, bounds: read-only checks
+    check_reachable_by_server_user(state.nearest_existing(state_dir))
+    state.claim(state_dir, spec.environment)
+    with state.locked(state_dir, "rsfleet local up", log=log):
+        fleet, spec = _plan_up(spec, state_dir, lb_port, base_port, log)  # again, under lock
+        return _start(fleet, spec, log, ready_timeout)
+
+
+def _plan_up(spec: FleetSpec, state_dir: Path, lb_port: int, base_port: int,
+             log: Log) -> tuple[LocalFleet, FleetSpec]:
     previous = None
     if (state_dir / "fleet.json").is_file():
         previous = LocalFleet.open(spec.environment, state_dir)
@@ -50,6 +68,11 @@ def up(spec: FleetSpec, state_dir: Path, *, lb_port: int, base_port: int,
             lb_port, base_port = previous.lb_port, previous.ports[PRODUCER]
             log(f"keeping the fleet's ports: lb {lb_port}, producer {base_port}")
         spec = _keep_scaled_consumers(spec, previous, log)
+    elif lb_port == base_port:
+        raise UsageError(f"--lb-port and --base-port are both {lb_port}",
+                         hint="HAProxy and the producer need their own ports: pass "
+                         "different ones")
+    check_scale_bound(spec, len(previous.spec.consumers) if previous else 0)
     fleet = LocalFleet.plan(spec, state_dir, lb_port=lb_port, base_port=base_port,
                             previous=previous, port_ok=port_free)
     # Ports: ours may be in use by ourselves (idempotent up); anyone else's is bad input.
@@ -58,39 +81,92 @@ def up(spec: FleetSpec, state_dir: Path, *, lb_port: int, base_port: int,
     if busy:
         raise UsageError(f"port(s) already in use on 127.0.0.1: {', '.join(busy)}",
                          hint="pass --lb-port/--base-port, or stop what uses them")
-    state_dir.mkdir(parents=True, exist_ok=True)
-    state_dir.chmod(0o711)  # the server user must traverse it; nothing listable
-    check_reachable_by_server_user(state_dir)
+    return fleet, spec
+
+
+def _start(fleet: LocalFleet, spec: FleetSpec, log: Log, ready_timeout: float) -> LocalFleet:
+    state_dir = fleet.state_dir
     started: list[str] = []
     user = server_user()
     if user and not all(fleet.node(n).is_running() for n in [PRODUCER, *spec.consumers]):
         log(f"running as root: PostgreSQL runs as the unprivileged user {user!r}")
+    previous = (LocalFleet.open(spec.environment, state_dir)
+                if (state_dir / "fleet.json").is_file() else None)
     try:
         tls = ensure_certificates(state_dir / "tls")
         pw = fleet.secrets()
+        # fleet.json names every node before any starts: `down` can always stop them all.
+        fleet.save()
         for name in [PRODUCER, *spec.consumers]:
             node = fleet.node(name)
             if not node.is_running():
                 node.init(superuser=ADMIN, password=pw[ADMIN], settings=COMMON_SETTINGS,
                           tls=(tls.server_cert, tls.server_key), hba=HBA)
-                node.start()
                 started.append(name)
+                node.start()
                 log(f"started {name} on 127.0.0.1:{node.port} (pid {node.pid})")
-        fleet.save()
         _roles_and_databases(fleet)
         write_haproxy(fleet)
         if not fleet.haproxy.is_running():
-            fleet.haproxy.start()
             started.append("haproxy")
+            fleet.haproxy.start()
             log(f"started haproxy on 127.0.0.1:{fleet.lb_port} (pid {fleet.haproxy.pid})")
     except BaseException:
-        # No half-started fleet: stop exactly what this call started.
+        # No half-started fleet: stop exactly what this call started, and put back the
+        # fleet.json of before (nodes this call added and stopped leave it again).
         for name in reversed(started):
             with contextlib.suppress(Exception):
                 (fleet.haproxy if name == "haproxy" else fleet.node(name)).stop()
+        if previous is not None:
+            with contextlib.suppress(Exception):
+                previous.save()
         raise
     share_and_gate(fleet, log=log, ready_timeout=ready_timeout)
     return fleet
+
+
+# Bounds of `local scale` / `local up` (see docs/local-fleet.md, "Limits"):
+# - the producer's replication slots: one per (consumer, datashare) subscription, out of
+#   max_replication_slots (COMMON_SETTINGS); max_sync_workers_per_subscription (PostgreSQL's
+#   default, 2) more stay free, since a new subscription's initial table sync takes slots too.
+# - the machine: each PostgreSQL cluster takes about 40 MiB idle (108 clusters used 4.2 GB);
+#   a new one is counted at NODE_BYTES against MemAvailable.
+SYNC_SLOTS = 2
+NODE_BYTES = 48 * 2**20
+
+
+def _mem_available() -> int | None:
+    try:
+        for line in Path("/proc/meminfo").read_text(encoding="ascii").splitlines():
+            if line.startswith("MemAvailable:"):
+                return int(line.split()[1]) * 1024
+    except (OSError, ValueError, IndexError):
+        return None
+    return None
+
+
+def check_scale_bound(spec: FleetSpec, running: int) -> None:
+    """UsageError when `spec`'s consumers exceed the producer's slots or this machine's
+    memory (`running`: consumers the fleet has now, which need no new memory)."""
+    count = len(spec.consumers)
+    slots = sum(len(spec.shares_of(c)) for c in spec.consumers)
+    limit = int(COMMON_SETTINGS["max_replication_slots"]) - SYNC_SLOTS
+    if slots > limit:
+        per = max(1, len(spec.shares_of(list(spec.consumers)[-1])))
+        raise UsageError(
+            f"{count} consumers need {slots} replication slots on the producer; the local "
+            f"producer has {limit} (max_replication_slots "
+            f"{COMMON_SETTINGS['max_replication_slots']} minus {SYNC_SLOTS} kept for initial "
+            f"table syncs)", hint=f"at most {limit // per} consumers with "
+            f"{per} datashare(s) each (bound: the producer's replication slots)")
+    new = count - running + (0 if running else 1)  # the producer starts with the first up
+    avail = _mem_available()
+    if new > 0 and avail is not None and new * NODE_BYTES > avail:
+        most = running + avail // NODE_BYTES - (0 if running else 1)
+        raise UsageError(
+            f"{count} consumers do not fit this machine: {new} new PostgreSQL cluster(s) at "
+            f"~{NODE_BYTES >> 20} MiB each, {avail >> 20} MiB available",
+            hint=f"at most {max(most, 0)} consumers (bound: this machine's memory)")
 
 
 def _keep_scaled_consumers(spec: FleetSpec, previous: LocalFleet, log: Log) -> FleetSpec:
@@ -131,6 +207,10 @@ def _roles_and_databases(fleet: LocalFleet) -> None:
                 # running one is applied by `local rollout` (drained, one at a time)
                 consumer_settings.apply(c, consumer_settings.consumer_settings(
                     spec.consumers[name]))
+            _role(c, PROBE, pw[PROBE], "LOGIN")
+            if not c.execute("SELECT pg_has_role(%s, 'app_reader', 'MEMBER')",
+                             (PROBE,)).fetchone()[0]:
+                c.execute(sql.SQL("GRANT app_reader TO {}").format(sql.Identifier(PROBE)))
             for share in spec.shares_of(name):
                 _database(c, spec.database_for(share), owner=ADMIN)
                 c.execute(sql.SQL("GRANT CONNECT ON DATABASE {} TO app_reader").format(
@@ -228,20 +308,24 @@ def sync_targets(fleet: LocalFleet, *, log: Log = _quiet) -> None:
 
 
 def down(fleet: LocalFleet, *, purge: bool = False, log: Log = _quiet) -> None:
-    if fleet.haproxy.is_running():
-        fleet.haproxy.stop()
-        log("stopped haproxy")
-    for name in [*fleet.spec.consumers, PRODUCER]:
-        node = fleet.node(name)
-        if node.is_running():
-            node.stop()
-            log(f"stopped {name}")
-    for node in _stray_nodes(fleet.state_dir, known=set(fleet.ports)):
-        node.stop()  # a node dir fleet.json does not list (e.g. a scale that crashed)
-        log(f"stopped {node.name} (not in fleet.json)")
+    from rsfleet.local import state
+
+    if purge:  # refused before anything is stopped: no half-applied change
+        state.require_marker(fleet.state_dir, "purge")
+    with state.locked(fleet.state_dir, "rsfleet local down", log=log):
+        if fleet.haproxy.is_running():
+            fleet.haproxy.stop()
+            log("stopped haproxy")
+        for name in [*fleet.spec.consumers, PRODUCER]:
+            node = fleet.node(name)
+            if node.is_running():
+                node.stop()
+                log(f"stopped {name}")
+        for node in _stray_nodes(fleet.state_dir, known=set(fleet.ports)):
+            node.stop()  # a node dir fleet.json does not list (e.g. a scale that crashed)
+            log(f"stopped {node.name} (not in fleet.json)")
     if purge:
-        shutil.rmtree(fleet.state_dir)
-        log(f"removed {fleet.state_dir}")
+        state.purge(fleet.state_dir, log)
 
 
 def _stray_nodes(state_dir: Path, known: set[str]) -> list[PgServer]:
@@ -254,65 +338,100 @@ def _stray_nodes(state_dir: Path, known: set[str]) -> list[PgServer]:
     return [n for n in found if n.is_running()]
 
 
-STATE_PARTS = ("fleet.json", "secrets.json", "nodes", "haproxy", "tls")
-
-
 def down_state_dir(state_dir: Path, *, purge: bool = False, log: Log = _quiet) -> None:
     """`down` for a state dir whose fleet.json cannot be read: stop what its own pid files
-    name (HAProxy, every node dir), then remove it when asked."""
+    name (HAProxy, every node dir), then remove what rsfleet created in it when asked.
+    Only a dir rsfleet marked as its own (see rsfleet.local.state) is touched."""
+    from rsfleet.local import state
     from rsfleet.local.haproxy import HaproxyProcess
 
-    if not any((state_dir / part).exists() for part in STATE_PARTS):
-        raise UsageError(f"{state_dir} is not an rsfleet state dir (none of "
-                         f"{', '.join(STATE_PARTS)} in it)", hint="check --state-dir")
-    hap = HaproxyProcess(state_dir / "haproxy")
-    stopped = 0
-    if hap.is_running():
-        hap.stop()
-        log("stopped haproxy")
-        stopped += 1
-    for node in _stray_nodes(state_dir, known=set()):
-        node.stop()
-        log(f"stopped {node.name}")
-        stopped += 1
-    if not stopped:
-        log(f"nothing running in {state_dir}")
+    state.require_marker(state_dir, "purge" if purge else "stop the fleet in")
+    with state.locked(state_dir, "rsfleet local down", log=log):
+        hap = HaproxyProcess(state_dir / "haproxy")
+        stopped = 0
+        if hap.is_running():
+            hap.stop()
+            log("stopped haproxy")
+            stopped += 1
+        for node in _stray_nodes(state_dir, known=set()):
+            node.stop()
+            log(f"stopped {node.name}")
+            stopped += 1
+        if not stopped:
+            log(f"nothing running in {state_dir}")
     if purge:
-        shutil.rmtree(state_dir, ignore_errors=True)
-        log(f"removed {state_dir}")
+        state.purge(state_dir, log)
+
+
+LB_NAMES = ("lb", "haproxy")
 
 
 def kill(fleet: LocalFleet, name: str) -> int | None:
-    node = _consumer(fleet, name)
+    """SIGKILL a consumer's postmaster, or HAProxy's process for `lb`/`haproxy`."""
+    import os
+    import signal
+
+    if name in LB_NAMES:
+        hap = fleet.haproxy
+        pid = hap.pid
+        if pid is None or not hap.is_running():
+            raise FleetError("haproxy is not running",
+                             hint=f"start it: rsfleet local restart lb --env {fleet.env}")
+        os.kill(pid, signal.SIGKILL)
+        wait_until(lambda: not hap.is_running(), 5, 0.05)
+        return pid
+    node = fleet.producer if name == PRODUCER else _consumer(fleet, name)
     pid = node.pid
     if not node.is_running():
-        raise FleetError(f"consumer {name} is not running")
+        raise FleetError(f"{name} is not running")
     node.kill()
     wait_until(lambda: not node.is_running(), 5, 0.05)
     return pid
 
 
 def restart(fleet: LocalFleet, name: str, *, log: Log = _quiet, ready_timeout: float = 60) -> None:
-    node = _consumer(fleet, name) if name != PRODUCER else fleet.producer
-    node.stop()
-    node.start()
-    log(f"restarted {name} (pid {node.pid})")
-    share_and_gate(fleet, log=log, ready_timeout=ready_timeout)
+    """Restart a consumer, the producer, or HAProxy (`lb`/`haproxy`: config written again,
+    a fresh process, then one readiness pass puts the ready consumers in rotation)."""
+    from rsfleet.local import state
+
+    with state.locked(fleet.state_dir, f"rsfleet local restart {name}", log=log):
+        if name in LB_NAMES:
+            write_haproxy(fleet)
+            fleet.haproxy.stop()
+            fleet.haproxy.start()
+            log(f"restarted haproxy on 127.0.0.1:{fleet.lb_port} (pid {fleet.haproxy.pid})")
+        else:
+            node = _consumer(fleet, name) if name != PRODUCER else fleet.producer
+            node.stop()
+            node.start()
+            log(f"restarted {name} (pid {node.pid})")
+        share_and_gate(fleet, log=log, ready_timeout=ready_timeout)
 
 
 def _consumer(fleet: LocalFleet, name: str):
     if name not in fleet.spec.consumers:
         raise UsageError(f"unknown consumer {name!r}",
-                         hint=f"consumers: {', '.join(fleet.spec.consumers)}")
+                         hint=f"consumers: {', '.join(fleet.spec.consumers)}; "
+                         "or lb (haproxy)")
     return fleet.node(name)
 
 
 def scale(fleet: LocalFleet, count: int, *, log: Log = _quiet,
           drain_timeout: float = 30.0) -> LocalFleet:
     """Grow or shrink to `count` consumers (c1..cN naming for new ones). New consumers get
-    their share and join the LB only when ready; removed ones are drained first."""
+    their share and join the LB only when ready; removed ones are drained first. Bounded by
+    the producer's replication slots and this machine's memory (`check_scale_bound`)."""
+    from rsfleet.local import state
+
     if count < 1:
         raise UsageError("scale needs at least 1 consumer")
+    with state.locked(fleet.state_dir, f"rsfleet local scale {count}", log=log):
+        # fleet.json may have changed while we waited for the lock
+        fleet = LocalFleet.open(fleet.env, fleet.state_dir)
+        return _scale(fleet, count, log=log, drain_timeout=drain_timeout)
+
+
+def _scale(fleet: LocalFleet, count: int, *, log: Log, drain_timeout: float) -> LocalFleet:
     spec = fleet.spec
     names = list(spec.consumers)
     if count == len(names):
@@ -321,6 +440,9 @@ def scale(fleet: LocalFleet, count: int, *, log: Log = _quiet,
     consumers = dict(spec.consumers)
     if count > len(names):
         template = spec.consumers[names[-1]]
+        if count > 4096:  # far above any bound below; keeps the name loop short
+            raise UsageError(f"scale {count}: too many consumers",
+                             hint="the local fleet has room for a few dozen at most")
         i = 1
         while len(consumers) < count:
             cand = f"c{i}"
@@ -328,6 +450,7 @@ def scale(fleet: LocalFleet, count: int, *, log: Log = _quiet,
                 consumers[cand] = template
             i += 1
         new_spec = spec.model_copy(update={"consumers": consumers})
+        check_scale_bound(new_spec, len(names))  # before anything is validated or started
         new_spec = FleetSpec.model_validate(new_spec.model_dump())
         grown = LocalFleet.plan(new_spec, fleet.state_dir, lb_port=fleet.lb_port,
                                 base_port=fleet.ports[PRODUCER], previous=fleet)

@@ -86,8 +86,17 @@ def probe_postgres(connect_kwargs: Callable[[str | None], dict[str, Any]],
     return True, f"SELECT 1 ok, {read} shared table(s) readable"
 
 
+def _probe_role(fleet: Any) -> str:
+    try:
+        from rsfleet.local.fleet import PROBE
+    except ImportError:  # pragma: no cover
+        return "app_reader"
+    return PROBE
+
+
 def local_probe(fleet: Any, timeout: float = 1.0) -> Probe:
-    """The probe for the local fleet: direct connection as app_reader + consumer_ready."""
+    """The probe for the local fleet: direct connection as rsfleet_probe (reads what
+    app_reader reads) + consumer_ready."""
     spec: FleetSpec = fleet.spec
     checks = {n: share_checks(spec, n) for n in spec.lb_consumers}
     try:
@@ -101,7 +110,8 @@ def local_probe(fleet: Any, timeout: float = 1.0) -> Probe:
             return False, "no such consumer in the local fleet"
 
         def kwargs(db: str | None) -> dict[str, Any]:
-            return fleet.connect_kwargs(node, role="app_reader", dbname=db)
+            # the probe's own role (a member of app_reader): clients cannot lock it out
+            return fleet.connect_kwargs(node, role=_probe_role(fleet), dbname=db)
 
         ok, reason = probe_postgres(kwargs, checks.get(name, []), timeout)
         if ok and consumer_ready is not None:

@@ -1,0 +1,211 @@
+"""The local fleet's state dir as rsfleet's own: a marker, checks before any change, a lock.
+
+- Marker: `up` writes `.rsfleet-state` (JSON: the fleet's id and environment) into the state
+  dir it creates or adopts; fleet.json repeats the id. Only a marked dir is ever purged, and
+  only the parts rsfleet creates in it (`OWN_PARTS`) are removed; anything else stays.
+- Checks: `check_state_dir` inspects without touching (a file, a read-only parent, a
+  non-empty dir that is not ours) so that `up` changes nothing before every check passed.
+- Lock: one `fcntl.flock` per state dir (`lock` in it). A second command waits for it,
+  saying which pid holds it, then gives up with that pid after `timeout` seconds.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import json
+import os
+import secrets
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+from rsfleet.errors import FleetError, UsageError
+
+MARKER = ".rsfleet-state"
+LOCK = "lock"
+# Everything rsfleet creates in a state dir; purge removes these and nothing else.
+OWN_PARTS = ("fleet.json", "fleet.json.tmp", "secrets.json", "nodes", "haproxy", "tls",
+             "targets.json", "targets.json.lock", LOCK, MARKER)
+
+
+def read_marker(state_dir: Path) -> dict[str, str] | None:
+    try:
+        doc = json.loads((state_dir / MARKER).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    if not isinstance(doc, dict) or not isinstance(doc.get("fleet_id"), str):
+        return None
+    return doc
+
+
+def nearest_existing(path: Path) -> Path:
+    for candidate in (path, *path.parents):
+        if candidate.exists():
+            return candidate
+    return Path("/")
+
+
+def check_state_dir(state_dir: Path, env: str) -> None:
+    """Raise UsageError unless `up` may use `state_dir` for fleet `env`. Changes nothing."""
+    if state_dir.exists() and not state_dir.is_dir():
+        raise UsageError(f"--state-dir {state_dir} is a file, not a directory",
+                         hint="pass a new or empty directory")
+    if state_dir.is_dir():
+        marker = read_marker(state_dir)
+        if marker is not None:
+            if marker.get("environment") not in (None, env):
+                raise UsageError(f"{state_dir} holds the local fleet of environment "
+                                 f"{marker.get('environment')!r}, not {env!r}",
+                                 hint="pass another --state-dir, or the matching --env")
+        elif not (state_dir / "fleet.json").is_file() and any(state_dir.iterdir()):
+            # Not ours (no marker) and not an older rsfleet's (no fleet.json): hands off.
+            raise UsageError(f"{state_dir} is not empty and not an rsfleet state dir "
+                             f"(no {MARKER} in it)",
+                             hint="pass a new or empty directory as --state-dir")
+    existing = nearest_existing(state_dir)
+    if not os.access(existing, os.W_OK | os.X_OK):
+        raise UsageError(f"cannot write to {existing} (needed for the state dir {state_dir})",
+                         hint="pass a --state-dir in a directory you can write")
+
+
+def claim(state_dir: Path, env: str) -> str:
+    """Create (0711: the server user must traverse it, nothing listable) or adopt the state
+    dir and mark it as this fleet's. Returns the fleet id. Call only after the checks."""
+    if not state_dir.exists():
+        state_dir.parent.mkdir(parents=True, exist_ok=True)
+        with contextlib.suppress(FileExistsError):  # a concurrent `up` made it first
+            state_dir.mkdir(mode=0o711)
+            state_dir.chmod(0o711)  # mkdir's mode passes through the umask
+    marker = read_marker(state_dir)
+    if marker is not None:
+        return marker["fleet_id"]
+    doc = {"fleet_id": secrets.token_hex(8), "environment": env}
+    try:
+        fd = os.open(state_dir / MARKER, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
+    except FileExistsError:  # another `up` won the race: its id is the fleet's
+        time.sleep(0.05)
+        marker = read_marker(state_dir)
+        if marker is None:
+            raise FleetError(f"{state_dir / MARKER} is unreadable",
+                             hint="another rsfleet is writing it; retry") from None
+        return marker["fleet_id"]
+    with os.fdopen(fd, "w", encoding="utf-8") as fh:
+        json.dump(doc, fh)
+    return doc["fleet_id"]
+
+
+def purge(state_dir: Path, log: Callable[[str], None]) -> None:
+    """Remove what rsfleet created in a marked state dir, then the dir if nothing else is in
+    it. A dir without the marker is refused (exit 2) and left exactly as it was."""
+    import shutil
+
+    require_marker(state_dir, "purge")
+    for part in OWN_PARTS:
+        path = state_dir / part
+        if path.is_dir() and not path.is_symlink():
+            shutil.rmtree(path)
+        elif path.exists() or path.is_symlink():
+            path.unlink()
+    left = sorted(p.name for p in state_dir.iterdir())
+    if left:
+        log(f"kept {state_dir}: it also holds {', '.join(left[:5])}"
+            f"{' …' if len(left) > 5 else ''}, which rsfleet did not create")
+        return
+    state_dir.rmdir()
+    log(f"removed {state_dir}")
+
+
+def require_marker(state_dir: Path, what: str) -> dict[str, str]:
+    marker = read_marker(state_dir)
+    if marker is None:
+        raise UsageError(f"refusing to {what} {state_dir}: it is not a state dir rsfleet "
+                         f"created (no {MARKER} in it)",
+                         hint="check --state-dir/--env; a fleet started before markers "
+                         "existed is marked by running `rsfleet local up` once")
+    return marker
+
+
+# -- lock --------------------------------------------------------------------------------
+
+_held: dict[Path, int] = {}  # state dir -> depth: the lock is re-entrant within a process
+
+
+def _holder(path: Path) -> str:
+    try:
+        doc = json.loads(path.read_text(encoding="utf-8"))
+        return f"pid {doc['pid']} (`{doc['command']}`)"
+    except (OSError, ValueError, KeyError, TypeError):
+        return "another process"
+
+
+@contextlib.contextmanager
+def locked(state_dir: Path, command: str, *, timeout: float = 300.0,
+           log: Callable[[str], None] = lambda _: None) -> Iterator[None]:
+    """Hold the state dir's lock. The dir must exist (see `claim`)."""
+    key = state_dir.resolve()
+    if key in _held:
+        _held[key] += 1
+        try:
+            yield
+        finally:
+            _held[key] -= 1
+        return
+    path = state_dir / LOCK
+    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+    try:
+        deadline = time.monotonic() + timeout
+        said = False
+        while True:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                if time.monotonic() >= deadline:
+                    raise FleetError(f"{state_dir} is locked by {_holder(path)}",
+                                     hint="wait for it to finish, then retry") from None
+                if not said:
+                    log(f"waiting for {_holder(path)}, which holds the lock of {state_dir}")
+                    said = True
+                time.sleep(0.1)
+        os.ftruncate(fd, 0)
+        os.pwrite(fd, json.dumps({"pid": os.getpid(), "command": command}).encode(), 0)
+        _held[key] = 1
+        try:
+            yield
+        finally:
+            del _held[key]
+            with contextlib.suppress(OSError):
+                os.ftruncate(fd, 0)
+    finally:
+        os.close(fd)  # closing releases the flock
+
+
+# -- which fleet, when no --env is given ---------------------------------------------------
+
+def local_fleets() -> dict[str, Path]:
+    """Environment -> state dir of every fleet under <project root>/.rsfleet/."""
+    from rsfleet.spec.loader import project_root
+
+    root = project_root() / ".rsfleet"
+    if not root.is_dir():
+        return {}
+    return {d.name: d for d in sorted(root.iterdir())
+            if d.is_dir() and (d / "fleet.json").is_file()}
+
+
+def only_fleet(purpose: str = "") -> tuple[str, Path] | None:
+    """With no --env: the only local fleet (and say so on stderr), None when there is none,
+    UsageError (exit 2) listing them when there are several."""
+    fleets = local_fleets()
+    if not fleets:
+        return None
+    if len(fleets) > 1:
+        raise UsageError(f"no --env given and {len(fleets)} local fleets exist: "
+                         f"{', '.join(fleets)}", hint="pass --env ENV")
+    env, path = next(iter(fleets.items()))
+    from rsfleet.output import note
+
+    note(f"no --env given: using the only local fleet, {env} ({path})"
+         + (f" {purpose}" if purpose else ""))
+    return env, path

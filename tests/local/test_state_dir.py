@@ -1,0 +1,182 @@
+"""The state dir is rsfleet's only when marked: the repros of issue 13 through the real CLI
+(a subprocess each), none of which needs a fleet."""
+
+from __future__ import annotations
+
+import os
+import stat
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from rsfleet.errors import FleetError
+from rsfleet.local import state
+
+SPEC = ('environment = "xy"\nproducer = { base_capacity = 8 }\n'
+        'consumers = { c1 = { base_capacity = 8 } }\n')
+
+
+def rsfleet(*args: str, cwd: Path | None = None, env: dict | None = None
+            ) -> subprocess.CompletedProcess[str]:
+    base = {k: v for k, v in os.environ.items() if k != "RSFLEET_STATE_DIR"}
+    return subprocess.run([sys.executable, "-m", "rsfleet", *args], capture_output=True,
+                          text=True, timeout=120, cwd=cwd, env={**base, **(env or {})})
+
+
+def one_line(proc: subprocess.CompletedProcess[str]) -> str:
+    assert "Traceback" not in proc.stderr, proc.stderr
+    lines = proc.stderr.strip().splitlines()
+    assert len(lines) == 1, proc.stderr
+    return lines[0]
+
+
+def test_purge_refuses_a_dir_rsfleet_did_not_mark(tmp_path):
+    # the repro: a dir that merely contains haproxy/ (like /etc) was deleted with docs/ in it
+    victim = tmp_path / "v"
+    (victim / "haproxy").mkdir(parents=True)
+    (victim / "docs").mkdir()
+    (victim / "docs" / "f").write_text("x")
+    proc = rsfleet("local", "down", "--purge", "--state-dir", str(victim))
+    assert proc.returncode == 2
+    assert "not a state dir rsfleet created" in one_line(proc)
+    assert (victim / "docs" / "f").read_text() == "x" and (victim / "haproxy").is_dir()
+
+
+def test_purge_removes_only_what_rsfleet_created(tmp_path):
+    sdir = tmp_path / "s"
+    state.claim(sdir, "xy")
+    for part in ("nodes/c1", "haproxy", "tls"):
+        (sdir / part).mkdir(parents=True)
+    (sdir / "fleet.json").write_text("{corrupt")  # down falls back to the pid files
+    (sdir / "mine.txt").write_text("keep me")
+    proc = rsfleet("local", "down", "--purge", "--state-dir", str(sdir))
+    assert proc.returncode == 0, proc.stderr
+    assert sorted(p.name for p in sdir.iterdir()) == ["mine.txt"]
+    assert "kept" in proc.stdout and "mine.txt" in proc.stdout
+    (sdir / "mine.txt").unlink()
+    state.claim(sdir, "xy")  # a marked dir with nothing else in it goes entirely
+    proc = rsfleet("local", "down", "--purge", "--state-dir", str(sdir))
+    assert proc.returncode == 0 and not sdir.exists()
+
+
+@pytest.mark.parametrize("cmd", [
+    ["local", "down", "--purge"], ["local", "status"], ["local", "up"], ["validate"],
+    ["share", "plan"], ["targets", "status"], ["plan"], ["cost"],
+])
+def test_env_is_validated_by_every_command(tmp_path, cmd):
+    # the repro: `local down --purge --env ../../DIR` deleted DIR
+    victim = tmp_path / "DIR"
+    (victim / "haproxy").mkdir(parents=True)
+    (tmp_path / "a" / "b").mkdir(parents=True)
+    proc = rsfleet(*cmd, "--env", "../../DIR", cwd=tmp_path / "a" / "b")
+    assert proc.returncode == 2
+    assert "is not a valid name" in one_line(proc)
+    assert (victim / "haproxy").is_dir()
+
+
+def test_up_changes_nothing_before_its_checks_pass(tmp_path):
+    spec = tmp_path / "x.tfvars"
+    spec.write_text(SPEC)
+    # an existing dir that is not ours: refused, its mode untouched (was set to 0711)
+    other = tmp_path / "other"
+    other.mkdir(mode=0o755)
+    other.chmod(0o755)
+    (other / "data").write_text("x")
+    proc = rsfleet("local", "up", "--spec", str(spec), "--state-dir", str(other))
+    assert proc.returncode == 2 and "not an rsfleet state dir" in one_line(proc)
+    assert stat.S_IMODE(other.stat().st_mode) == 0o755
+    assert sorted(p.name for p in other.iterdir()) == ["data"]
+    # --state-dir / : same, / is left alone
+    before = os.stat("/").st_mode
+    proc = rsfleet("local", "up", "--spec", str(spec), "--state-dir", "/")
+    assert proc.returncode == 2 and "not an rsfleet state dir" in one_line(proc)
+    assert os.stat("/").st_mode == before
+
+
+def test_up_state_dir_is_a_file(tmp_path):
+    spec = tmp_path / "x.tfvars"
+    spec.write_text(SPEC)
+    target = tmp_path / "file"
+    target.write_text("x")
+    proc = rsfleet("local", "up", "--spec", str(spec), "--state-dir", str(target))
+    assert proc.returncode == 2 and "is a file, not a directory" in one_line(proc)
+    assert target.read_text() == "x"
+
+
+def test_up_same_lb_and_base_port(tmp_path):
+    spec = tmp_path / "x.tfvars"
+    spec.write_text(SPEC)
+    sdir = tmp_path / "s"
+    proc = rsfleet("local", "up", "--spec", str(spec), "--state-dir", str(sdir),
+                   "--lb-port", "25439", "--base-port", "25439")
+    assert proc.returncode == 2 and "both 25439" in one_line(proc)
+    assert not sdir.exists()  # nothing created, nothing started
+
+
+def test_up_refuses_too_many_consumers_for_the_producer_slots(tmp_path):
+    consumers = "\n".join(f"  c{i} = {{ base_capacity = 8 }}" for i in range(1, 32))
+    spec = tmp_path / "x.tfvars"
+    spec.write_text(f'environment = "xy"\nproducer = {{ base_capacity = 8 }}\n'
+                    f"consumers = {{\n{consumers}\n}}\n"
+                    'datashares = { s = { schemas = ["sales"] } }\n')
+    sdir = tmp_path / "s"
+    proc = rsfleet("local", "up", "--spec", str(spec), "--state-dir", str(sdir))
+    assert proc.returncode == 2
+    line = one_line(proc)
+    assert "31 consumers need 31 replication slots" in line
+    assert "bound: the producer's replication slots" in line and "at most 30" in line
+    assert not sdir.exists()
+
+
+def test_lock_says_who_holds_it(tmp_path):
+    sdir = tmp_path / "s"
+    state.claim(sdir, "xy")
+    holder = subprocess.Popen(
+        [sys.executable, "-c", "import sys, time; from pathlib import Path; "
+         "from rsfleet.local import state; "
+         f"cm = state.locked(Path({str(sdir)!r}), 'rsfleet local up'); cm.__enter__(); "
+         "print('held', flush=True); time.sleep(60)"],
+        stdout=subprocess.PIPE, text=True)
+    try:
+        assert holder.stdout is not None and holder.stdout.readline().strip() == "held"
+        seen: list[str] = []
+        held = rf"locked by pid {holder.pid} \(`rsfleet local up`\)"
+        with (pytest.raises(FleetError, match=held),
+              state.locked(sdir, "rsfleet local down", timeout=0.3, log=seen.append)):
+            pass
+        assert seen == [f"waiting for pid {holder.pid} (`rsfleet local up`), which holds the "
+                        f"lock of {sdir}"]
+    finally:
+        holder.kill()
+        holder.wait()
+    # released with its process; re-entrant within one process
+    with state.locked(sdir, "rsfleet local down", timeout=2), state.locked(sdir, "nested"):
+        pass
+
+
+def test_no_env_uses_the_only_fleet_or_lists_them(tmp_path):
+    root = tmp_path / "proj"
+    (root / "terraform" / "environments").mkdir(parents=True)
+    env = {"RSFLEET_ROOT": str(root)}
+    proc = rsfleet("local", "down", env=env)
+    assert proc.returncode == 0 and "nothing to stop" in proc.stdout
+    # one fleet (its fleet.json unreadable, so down stops by pid files): used, and said so
+    dev = root / ".rsfleet" / "dev"
+    state.claim(dev, "dev")
+    (dev / "fleet.json").write_text("{}")
+    proc = rsfleet("local", "down", env=env)
+    assert proc.returncode == 0, proc.stderr
+    assert "using the only local fleet, dev" in proc.stderr
+    assert "nothing running in" in proc.stdout
+    proc = rsfleet("local", "status", env=env)
+    assert "using the only local fleet, dev" in proc.stderr
+    assert proc.returncode == 2 and "corrupt" in proc.stderr
+    # two fleets: listed, exit 2
+    state.claim(root / ".rsfleet" / "qa", "qa")
+    (root / ".rsfleet" / "qa" / "fleet.json").write_text("{}")
+    for cmd in (["local", "down"], ["local", "status"], ["targets", "status"]):
+        proc = rsfleet(*cmd, env=env)
+        assert proc.returncode == 2, (cmd, proc.stderr)
+        assert "2 local fleets exist: dev, qa" in one_line(proc)
