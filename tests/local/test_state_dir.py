@@ -40,7 +40,7 @@ def test_purge_refuses_a_dir_rsfleet_did_not_mark(tmp_path):
     (victim / "docs" / "f").write_text("x")
     proc = rsfleet("local", "down", "--purge", "--state-dir", str(victim))
     assert proc.returncode == 2
-    assert "not a state dir rsfleet created" in one_line(proc)
+    assert "not an rsfleet state dir" in one_line(proc)
     assert (victim / "docs" / "f").read_text() == "x" and (victim / "haproxy").is_dir()
 
 

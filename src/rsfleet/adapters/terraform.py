@@ -8,8 +8,10 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import subprocess
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -67,14 +69,29 @@ class TerraformCli:
         if workspace:
             env["TF_WORKSPACE"] = self.project.env
         cap = self.capture if capture is None else capture
-        proc = subprocess.run(cmd, env=env, text=True, capture_output=cap, check=False)
+        # stdout streams to the terminal (plans, prompts); stderr is kept: on failure the user
+        # gets Terraform's first error line and its fix, the whole text goes to a log file.
+        proc = subprocess.run(cmd, env=env, text=True, stdout=subprocess.PIPE if cap else None,
+                              stderr=subprocess.PIPE, check=False)
+        err = proc.stderr or ""
         if check and proc.returncode != 0:
-            detail = (proc.stderr or "").strip().splitlines()[-1:] if cap else []
-            raise FleetError(
-                f"terraform {args[0]} failed with exit code {proc.returncode}"
-                + (f": {detail[0]}" if detail else ""),
-            )
+            log = self._keep_log(args[0], err)
+            message, hint = first_error(err)
+            raise FleetError(f"terraform {args[0]} failed (exit {proc.returncode}): {message}",
+                             hint=hint(self.project.env) if hint else
+                             (f"Terraform's full error output: {log}" if log else None))
+        if err.strip() and not cap:
+            sys.stderr.write(err)  # warnings of a run that succeeded
         return proc.stdout or ""
+
+    def _keep_log(self, command: str, text: str) -> Path | None:
+        path = self.project.root.parent / ".rsfleet" / self.project.env / f"terraform-{command}.log"
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(strip_ansi(text), encoding="utf-8")
+        except OSError:
+            return None
+        return path
 
     def init(self) -> None:
         args = ["init", "-input=false", "-reconfigure"]
@@ -125,6 +142,46 @@ class TerraformCli:
         except json.JSONDecodeError as exc:
             raise FleetError(f"terraform output -json returned invalid JSON: {exc}") from None
         return {k: v.get("value") for k, v in data.items() if not v.get("sensitive")}
+
+
+_ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]")
+_BOX = "│╷╵ \t"
+
+# Terraform error text -> the fix (only errors whose cause is unambiguous).
+_FIXES: list[tuple[str, Any]] = [
+    ("Backend initialization required", lambda e: f"run `rsfleet plan --env {e}` (it runs "
+     "terraform init with the environment's backend config)"),
+    ("Required plugins are not installed", lambda e: f"run `rsfleet plan --env {e}` (it runs "
+     "terraform init)"),
+    ("Module not installed", lambda e: f"run `rsfleet plan --env {e}` (it runs terraform init)"),
+    ("No valid credential sources found", lambda e: "configure AWS credentials (AWS_PROFILE, "
+     "`aws sso login`, or AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY)"),
+    ("ExpiredToken", lambda e: "AWS credentials expired: log in again (`aws sso login`)"),
+    ("InvalidClientTokenId", lambda e: "the AWS access key is not valid: check your "
+     "credentials"),
+    ("Error acquiring the state lock", lambda e: "another Terraform run holds the state lock: "
+     "wait for it; if it crashed, `terraform force-unlock LOCK_ID` in terraform/"),
+    ("Invalid value for variable", lambda e: f"fix the spec: `rsfleet validate --env {e}`"),
+    ("No outputs found", lambda e: f"nothing deployed yet: `rsfleet plan --env {e}`, then "
+     "`rsfleet apply`"),
+]
+
+
+def strip_ansi(text: str) -> str:
+    return _ANSI.sub("", text)
+
+
+def first_error(stderr: str) -> tuple[str, Any]:
+    """Terraform's first `Error: ...` line (colour codes and box drawing removed) and, when
+    the error is a known one, a function env -> how to fix it."""
+    lines = [strip_ansi(line).strip(_BOX) for line in stderr.splitlines()]
+    text = "\n".join(lines)
+    fix = next((f for key, f in _FIXES if key in text), None)
+    for line in lines:
+        if line.startswith("Error: "):
+            return line.removeprefix("Error: ").strip() or "(no message)", fix
+    rest = [line for line in lines if line]
+    return (rest[0] if rest else "no error message from Terraform"), fix
 
 
 def read_outputs_file(path: Path) -> dict[str, Any]:

@@ -41,7 +41,7 @@ def diagnose(
     Stops at the first broken link and prints its fix. Exit 1 when anything is broken.
     """
     from rsfleet.diagnose.checks import DiagContext, run_chain
-    from rsfleet.output import console, print_json
+    from rsfleet.output import console, plain, print_json
 
     if timeout <= 0 or timeout > 300:
         from rsfleet.errors import UsageError
@@ -63,12 +63,13 @@ def diagnose(
             line = (f"[{_STYLE[c.status]}]{_LABEL[c.status]:>6}[/]  [bold]{c.link}[/]"
                     f"{'' if c.name == c.link else ' ' + c.name}")
             if c.detail:
-                line += f": {c.detail}"
+                line += f": {plain(c.detail)}"
             console.print(line, highlight=False, soft_wrap=True)
             if c.fix and c.status in ("broken", "warning"):
-                console.print(f"{'':>8}fix: {c.fix}", highlight=False, soft_wrap=True)
+                console.print(f"{'':>8}fix: {c.fix}", highlight=False, soft_wrap=True,
+                              markup=False)
         console.print("[green]all links ok[/]" if report.ok else
-                      f"[bold red]broken:[/] {report.stopped_at or 'see above'}")
+                      f"[bold red]broken:[/] {plain(report.stopped_at or 'see above')}")
     if not report.ok:
         raise typer.Exit(1)
 

@@ -9,7 +9,7 @@ import typer
 from rsfleet.adapters.terraform import TerraformCli, TerraformProject
 from rsfleet.context import EnvOption, JsonOption, check_env, load_spec
 from rsfleet.errors import UsageError
-from rsfleet.output import console, print_json
+from rsfleet.output import console, plain, print_json
 
 AutoApprove = Annotated[
     bool, typer.Option("--auto-approve", help="Apply without a saved plan (no review step).")
@@ -28,7 +28,7 @@ def plan(env: Env, destroy: Annotated[bool, typer.Option(help="Plan a destroy.")
     tf = TerraformCli(_project(env))
     tf.init()
     out = tf.plan(destroy=destroy)
-    console.print(f"Saved plan: {out}\nApply it with: [bold]rsfleet apply --env {env}[/]")
+    console.print(f"Saved plan: {plain(out)}\nApply it with: [bold]rsfleet apply --env {env}[/]")
 
 
 Rolling = Annotated[bool, typer.Option(
@@ -178,9 +178,9 @@ def output(env: Env, json: JsonOption = False) -> None:
         return
     for key, value in sorted(outputs.items()):
         if isinstance(value, str) and "\n" in value:
-            console.print(f"[bold]{key}[/]:\n{value}", highlight=False)
+            console.print(f"[bold]{plain(key)}[/]:\n{plain(value)}", highlight=False)
         else:
-            console.print(f"[bold]{key}[/] = {value}", highlight=False)
+            console.print(f"[bold]{plain(key)}[/] = {plain(value)}", highlight=False)
 
 
 def register(app: typer.Typer) -> None:

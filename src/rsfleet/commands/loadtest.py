@@ -201,7 +201,7 @@ def _finish(result: LoadTestResult, json_path: Path | None, report: Path | None,
     import sys
 
     from rsfleet.loadtest import stats
-    from rsfleet.output import console, err_console
+    from rsfleet.output import console, err_console, plain
 
     text = result.model_dump_json(indent=1)
     if json_path is not None:
@@ -213,15 +213,15 @@ def _finish(result: LoadTestResult, json_path: Path | None, report: Path | None,
         from rsfleet.loadtest.report import write_report
 
         png, page = write_report(result, report)
-        err_console.print(f"report: {page} ({png.name})", highlight=False)
+        err_console.print(f"report: {page} ({png.name})", highlight=False, markup=False)
     if str(json_path) != "-" and not quiet:
         _print_summary(result, console)
     passed, why = stats.verdict(result.summary, max_error_rate)
     if not passed:
-        err_console.print(f"[bold red]FAILED:[/] {why}", highlight=False)
+        err_console.print(f"[bold red]FAILED:[/] {plain(why)}", highlight=False)
         raise typer.Exit(1)
     if not quiet:
-        err_console.print(f"[green]passed:[/] {why}", highlight=False)
+        err_console.print(f"[green]passed:[/] {plain(why)}", highlight=False)
 
 
 def _print_summary(result: LoadTestResult, console: Console) -> None:
@@ -252,7 +252,8 @@ def _print_summary(result: LoadTestResult, console: Console) -> None:
                       highlight=False)
     for t in s.faults:
         if t.applied_s is None:
-            console.print(f"[red]fault {t.kind} {t.target} was not applied[/]")
+            console.print(f"fault {t.kind} {t.target} was not applied", style="red",
+                          markup=False)
             continue
         rec = "never" if t.recovery_s is None else f"{t.recovery_s:.2f}s"
         last = ("none" if t.last_new_session_after_s is None

@@ -88,21 +88,33 @@ def status(env: EnvOption = None, spec: SpecOption = None, state_dir: StateDir =
     from rsfleet.local.lifecycle import status as do_status
 
     rows = do_status(_open(env, spec, state_dir))
+    problems = [f"{r.name}: {r.problem}" for r in rows if r.problem]
     if json:
         print_json([r.__dict__ for r in rows])
+        _exit_unhealthy(problems)
         return
     table = Table(show_edge=False)
     for col in ("process", "port", "pid", "state", "ready", "lag", "sessions", "LB"):
         table.add_column(col, no_wrap=True)
     for r in rows:
         ready = "" if r.ready is None else (
-            "[green]yes[/]" if r.ready else f"[red]no[/] {r.reason}")
+            "[green]yes[/]" if r.ready else f"[red]no[/] {plain(r.reason)}")
         lb = "" if r.in_rotation is None else ("in" if r.in_rotation else "out")
         table.add_row(r.name, str(r.port), str(r.pid or "-"),
                       "[green]up[/]" if r.up else "[red]down[/]", ready,
                       "" if r.lag_bytes is None else f"{r.lag_bytes} B",
                       "" if r.sessions is None else str(r.sessions), lb)
     console.print(table)
+    _exit_unhealthy(problems)
+
+
+def _exit_unhealthy(problems: list[str]) -> None:
+    """Exit 1 when a component is down or a probe could not run (docs/local-fleet.md)."""
+    if problems:
+        from rsfleet.output import error
+
+        error(f"{len(problems)} problem(s): {'; '.join(problems)}")
+        raise typer.Exit(1)
 
 
 @app.command()
@@ -198,9 +210,10 @@ def credentials(
         print_json(out)
         return
     for item in out:
-        console.print(f"[bold]{item['role']}[/]: host={item['host']} port={item['port']} "
+        console.print(f"[bold]{item['role']}[/]: " + plain(
+                      f"host={item['host']} port={item['port']} "
                       f"dbname={item['dbname']} sslmode={item['sslmode']} "
-                      f"sslrootcert={item['sslrootcert']} password={item['password']}",
+                      f"sslrootcert={item['sslrootcert']} password={item['password']}"),
                       highlight=False)
 
 

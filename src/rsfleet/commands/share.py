@@ -18,7 +18,7 @@ from rsfleet.context import (
     load_spec,
 )
 from rsfleet.errors import FleetError
-from rsfleet.output import console, print_json, warn
+from rsfleet.output import console, plain, print_json, warn
 
 app = typer.Typer(
     no_args_is_help=True,
@@ -142,7 +142,7 @@ def apply_cmd(
     from rsfleet.sharing.local import apply_local
 
     def show(step) -> None:
-        console.print(f"[dim]{step.target}:[/] {step.sql};", highlight=False)
+        console.print(f"[dim]{plain(step.target)}:[/] {plain(step.sql)};", highlight=False)
 
     fleet = _local_fleet(env, spec, state_dir)
     steps = apply_local(fleet, prune=prune, dry_run=dry_run, on_step=show, warn=warn)
@@ -181,7 +181,7 @@ def verify_cmd(
     if problems:
         if not json:
             for problem in problems:
-                console.print(f"[red]✗[/] {problem}", highlight=False)
+                console.print(f"[red]✗[/] {plain(problem)}", highlight=False)
         raise FleetError(f"{len(problems)} datashare problem(s): {problems[0]}"
                          + (" ..." if len(problems) > 1 else ""))
 

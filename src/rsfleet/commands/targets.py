@@ -88,13 +88,13 @@ def _interval(text: str, what: str) -> float:
 def _log(message: str) -> None:
     import datetime as dt
 
-    from rsfleet.output import console
+    from rsfleet.output import console, plain
 
     stamp = dt.datetime.now().strftime("%H:%M:%S.%f")[:-3]
     style = "bold red" if ("WARNING" in message or "FAILED" in message) else ""
     text = f"{stamp} {message}"
-    console.print(f"[{style}]{text}[/]" if style else text, highlight=False, soft_wrap=True,
-                  markup=bool(style))
+    console.print(f"[{style}]{plain(text)}[/]" if style else text, highlight=False,
+                  soft_wrap=True, markup=bool(style))
 
 
 @app.command("status")
@@ -107,14 +107,19 @@ def status(ctx: typer.Context, env: EnvOption = None, spec: SpecOption = None,
     """Per target: LB state and health, readiness and its reason, sessions, in rotation."""
     from rich.table import Table
 
-    from rsfleet.output import console, print_json
+    from rsfleet.output import console, plain, print_json
     from rsfleet.targets import api
 
     target = _context(ctx, env, spec, state_dir, tf_outputs, user, secret_arn,
                       probe_as_admin, target_group_arn)
     rows = api.status(target)
+    # Exit 1 when a target that should serve (a member, not drained) is not ready or could
+    # not be probed (ready unknown): scripts and monitors rely on it (docs/targets.md).
+    problems = [f"{r.name}: {'not probed' if r.ready is None else r.reason or 'not ready'}"
+                for r in rows if r.member and not r.drained and r.ready is not True]
     if json:
         print_json([r.to_json() for r in rows])
+        _exit_unhealthy(problems)
         return
     table = Table("target", "in rotation", "LB state", "LB health", "sessions", "ready",
                   "reason", "drained")
@@ -122,11 +127,20 @@ def status(ctx: typer.Context, env: EnvOption = None, spec: SpecOption = None,
         ready = "-" if r.ready is None else ("[green]yes[/]" if r.ready else "[red]NO[/]")
         table.add_row(r.name + ("" if r.member else " (not a member)"),
                       "[green]yes[/]" if r.in_rotation else "[yellow]no[/]", r.lb_state,
-                      r.lb_health, str(r.sessions), ready, r.reason or "",
+                      r.lb_health, str(r.sessions), ready, plain(r.reason or ""),
                       _drain_text(r) if r.drained else "")
     console.print(table)
     console.print(_last_pass_text(api.last_pass(target)), highlight=False, soft_wrap=True,
                   markup=False)
+    _exit_unhealthy(problems)
+
+
+def _exit_unhealthy(problems: list[str]) -> None:
+    if problems:
+        from rsfleet.output import error
+
+        error(f"{len(problems)} target(s) not ready: {'; '.join(problems)}")
+        raise typer.Exit(1)
 
 
 def _drain_text(row: Any) -> str:
@@ -171,7 +185,7 @@ def sync(ctx: typer.Context, env: EnvOption = None, spec: SpecOption = None,
              "--dry-run", help="Print the actions without changing the load balancer.")] = False,
          json: JsonOption = False) -> None:
     """One reconcile pass: probe, compare with the load balancer, print and apply actions."""
-    from rsfleet.output import console, print_json
+    from rsfleet.output import console, plain, print_json
     from rsfleet.targets import api
 
     res = api.sync(_context(ctx, env, spec, state_dir, tf_outputs, user, secret_arn,
@@ -191,10 +205,11 @@ def sync(ctx: typer.Context, env: EnvOption = None, spec: SpecOption = None,
         for a in res.actions:
             prefix = "would " if dry_run and a.kind != "warn" else ""
             style = "bold red" if a.kind == "warn" else "bold"
-            console.print(f"[{style}]{prefix}{a.kind}[/] {a.target}: {a.reason}", highlight=False,
-                          soft_wrap=True)
+            console.print(f"[{style}]{prefix}{a.kind}[/] {plain(a.target)}: "
+                          f"{plain(a.reason)}", highlight=False, soft_wrap=True)
         for a, err in res.failed:
-            console.print(f"[bold red]failed[/] {a.kind} {a.target}: {err}", highlight=False)
+            console.print(f"[bold red]failed[/] {a.kind} {plain(a.target)}: {plain(err)}",
+                          highlight=False)
     if res.failed:
         raise typer.Exit(1)
 
@@ -227,7 +242,7 @@ def drain(ctx: typer.Context,
     if json:
         print_json({"target": name, "drained": True, "result": what})
     else:
-        console.print(f"drained {name}: {what}", highlight=False, soft_wrap=True)
+        console.print(f"drained {name}: {what}", highlight=False, soft_wrap=True, markup=False)
 
 
 @app.command("undrain")
@@ -246,7 +261,7 @@ def undrain(ctx: typer.Context,
     if json:
         print_json({"target": name, "drained": False, "result": what})
     else:
-        console.print(f"undrain {name}: {what}", highlight=False, soft_wrap=True)
+        console.print(f"undrain {name}: {what}", highlight=False, soft_wrap=True, markup=False)
 
 
 @app.command("watch")

@@ -5,7 +5,7 @@ from __future__ import annotations
 from rich.table import Table
 
 from rsfleet.context import EnvOption, JsonOption, SpecOption, load_spec
-from rsfleet.output import console, print_json
+from rsfleet.output import console, plain, print_json
 
 
 def validate(env: EnvOption = None, spec: SpecOption = None, json: JsonOption = False) -> None:
@@ -17,7 +17,7 @@ def validate(env: EnvOption = None, spec: SpecOption = None, json: JsonOption = 
     if json:
         print_json({"valid": True, "path": str(path), "spec": fleet.model_dump(mode="json")})
         return
-    console.print(f"[green]✓[/] {path} is valid: environment [bold]{fleet.environment}[/], "
+    console.print(f"[green]✓[/] {plain(path)} is valid: environment [bold]{fleet.environment}[/], "
                   f"region {fleet.aws_region}", soft_wrap=True)
     table = Table(title=None, show_edge=False)
     table.add_column("workgroup", no_wrap=True)

@@ -70,7 +70,7 @@ class LiveView(AbstractContextManager["LiveView"]):
             self.live.update(self._render())
             return
         for e in self.p.events[self._events_shown:]:
-            self.console.print(f"fault: {e}", highlight=False)
+            self.console.print(f"fault: {e}", highlight=False, markup=False)
         self._events_shown = len(self.p.events)
         if self.p.elapsed() >= self._next_plain:
             self._next_plain += PLAIN_EVERY_S

@@ -511,6 +511,12 @@ class NodeStatus:
     lag_bytes: int | None
     sessions: int | None
     in_rotation: bool | None
+    problem: str = ""  # why `local status` exits 1: down, or a probe that could not run
+
+
+# A readiness reason that means the probe itself could not run (versus a consumer that was
+# probed and is not ready yet, e.g. its initial copy still running).
+_PROBE_FAILED = ("cannot connect", "probe error", "consumer_ready failed")
 
 
 def status(fleet: LocalFleet) -> list[NodeStatus]:
@@ -518,20 +524,26 @@ def status(fleet: LocalFleet) -> list[NodeStatus]:
     from rsfleet.sharing.local import subscription_name
 
     lb = {}
+    lb_problem = ""
     if fleet.haproxy.is_running():
-        with contextlib.suppress(FleetError):
+        try:
             lb = {s.name: s for s in HaproxyRuntime(fleet.haproxy_socket).servers("consumers")}
+        except FleetError as exc:
+            lb_problem = f"runtime API: {exc}"
     lags: dict[str, int] = {}
     prod = fleet.producer
+    prod_problem = "" if prod.is_running() else "down"
     if prod.is_running():
-        with contextlib.suppress(psycopg.Error), psycopg.connect(
-                **{**fleet.admin_kwargs(PRODUCER), "connect_timeout": 2}) as c:
-            for slot, lag in c.execute(
-                    "SELECT slot_name, pg_wal_lsn_diff(pg_current_wal_lsn(), confirmed_flush_lsn)"
-                    " FROM pg_replication_slots"):
-                lags[slot] = int(lag or 0)
+        try:
+            with psycopg.connect(**{**fleet.admin_kwargs(PRODUCER), "connect_timeout": 2}) as c:
+                for slot, lag in c.execute(
+                        "SELECT slot_name, pg_wal_lsn_diff(pg_current_wal_lsn(), "
+                        "confirmed_flush_lsn) FROM pg_replication_slots"):
+                    lags[slot] = int(lag or 0)
+        except psycopg.Error as exc:
+            prod_problem = f"lag query failed: {str(exc).strip().splitlines()[0][:120]}"
     out = [NodeStatus(PRODUCER, "producer", prod.port, prod.pid if prod.is_running() else None,
-                      prod.is_running(), None, "", None, None, None)]
+                      prod.is_running(), None, "", None, None, None, prod_problem)]
     probe = readiness_probe(fleet)
     for name, node in fleet.consumers.items():
         running = node.is_running()
@@ -539,14 +551,17 @@ def status(fleet: LocalFleet) -> list[NodeStatus]:
         slot_lags = [lags[subscription_name(s, name)] for s in fleet.spec.shares_of(name)
                      if subscription_name(s, name) in lags]
         srv = lb.get(name)
+        problem = ("down" if not running else
+                   reason if not ready and any(k in reason for k in _PROBE_FAILED) else "")
         out.append(NodeStatus(name, "consumer", node.port, node.pid if running else None,
                               running, ready, reason, max(slot_lags) if slot_lags else None,
                               srv.sessions if srv else None,
-                              srv.in_rotation if srv else None))
+                              srv.in_rotation if srv else None, problem))
     hap = fleet.haproxy
     out.append(NodeStatus("haproxy", "load balancer", fleet.lb_port,
                           hap.pid if hap.is_running() else None, hap.is_running(), None, "",
-                          None, sum(s.sessions for s in lb.values()) if lb else None, None))
+                          None, sum(s.sessions for s in lb.values()) if lb else None, None,
+                          "down" if not hap.is_running() else lb_problem))
     return out
 
 

@@ -29,6 +29,13 @@ OWN_PARTS = ("fleet.json", "fleet.json.tmp", "secrets.json", "nodes", "haproxy",
              "targets.json", "targets.json.lock", LOCK, MARKER)
 
 
+def _written_by_rsfleet(name: str) -> bool:
+    """Files other rsfleet commands keep in .rsfleet/ENV (a saved Terraform plan, its logs,
+    the targets controller's state): they do not make the dir someone else's."""
+    return (name in OWN_PARTS or name == "terraform.tfplan"
+            or (name.startswith("terraform-") and name.endswith(".log")))
+
+
 def read_marker(state_dir: Path) -> dict[str, str] | None:
     try:
         doc = json.loads((state_dir / MARKER).read_text(encoding="utf-8"))
@@ -58,7 +65,8 @@ def check_state_dir(state_dir: Path, env: str) -> None:
                 raise UsageError(f"{state_dir} holds the local fleet of environment "
                                  f"{marker.get('environment')!r}, not {env!r}",
                                  hint="pass another --state-dir, or the matching --env")
-        elif not (state_dir / "fleet.json").is_file() and any(state_dir.iterdir()):
+        elif not (state_dir / "fleet.json").is_file() and any(
+                not _written_by_rsfleet(p.name) for p in state_dir.iterdir()):
             # Not ours (no marker) and not an older rsfleet's (no fleet.json): hands off.
             raise UsageError(f"{state_dir} is not empty and not an rsfleet state dir "
                              f"(no {MARKER} in it)",
@@ -119,8 +127,8 @@ def purge(state_dir: Path, log: Callable[[str], None]) -> None:
 def require_marker(state_dir: Path, what: str) -> dict[str, str]:
     marker = read_marker(state_dir)
     if marker is None:
-        raise UsageError(f"refusing to {what} {state_dir}: it is not a state dir rsfleet "
-                         f"created (no {MARKER} in it)",
+        raise UsageError(f"refusing to {what} {state_dir}: not an rsfleet state dir (no "
+                         f"{MARKER} marker: rsfleet did not create it)",
                          hint="check --state-dir/--env; a fleet started before markers "
                          "existed is marked by running `rsfleet local up` once")
     return marker

@@ -64,3 +64,29 @@ def check_namespace_id(value: str) -> str:
 def quote_literal_namespace(value: str) -> str:
     """A validated namespace GUID as an SQL string literal."""
     return "'" + check_namespace_id(value) + "'"
+
+
+# Names the local fleet's PostgreSQL (and Redshift) keep for themselves: a schema named so
+# cannot be created or shared ("Schema names beginning with pg_ are reserved for system
+# purposes", https://www.postgresql.org/docs/current/ddl-schemas.html), and these databases
+# are the server's own (template0/template1 are CREATE DATABASE's templates, postgres is
+# where rsfleet's admin connects).
+RESERVED_SCHEMAS = ("information_schema",)
+RESERVED_SCHEMA_PREFIX = "pg_"
+RESERVED_DATABASES = ("postgres", "template0", "template1")
+
+
+def check_schema(name: str) -> str:
+    check_identifier(name, "schema")
+    if name in RESERVED_SCHEMAS or name.startswith(RESERVED_SCHEMA_PREFIX):
+        raise ValueError(f"schema {name!r} is reserved (pg_* and information_schema are "
+                         "system schemas): share a schema of your own")
+    return name
+
+
+def check_database(name: str, what: str = "database") -> str:
+    check_identifier(name, what)
+    if name in RESERVED_DATABASES:
+        raise ValueError(f"{what} {name!r} is reserved ({', '.join(RESERVED_DATABASES)} "
+                         "belong to the server): pick another name")
+    return name

@@ -58,26 +58,91 @@ def spec_path_for(env: str | None, spec: Path | None) -> Path:
     return path
 
 
+# A spec is a few KiB (100 consumers: ~10 KiB); the HCL parser needs ~20 s per MiB, so a
+# bigger file is a mistake (a data file passed as --spec), refused before parsing.
+MAX_SPEC_BYTES = 128 * 1024
+
+
 def read_tfvars(path: Path) -> dict[str, Any]:
     import hcl2
     from hcl2 import SerializationOptions
 
     try:
-        with path.open(encoding="utf-8") as fh:
-            data = hcl2.load(
-                fh,
-                serialization_options=SerializationOptions(
-                    strip_string_quotes=True, with_comments=False
-                ),
-            )
+        size = path.stat().st_size
+    except OSError as exc:
+        raise UsageError(f"cannot read spec file {path}: {exc.strerror}") from None
+    if size > MAX_SPEC_BYTES:
+        raise SpecError([f"{path}: {size:,} bytes: too big for a fleet spec (the limit is "
+                         f"{MAX_SPEC_BYTES // 1024} KiB)"])
+    try:
+        text = path.read_text(encoding="utf-8")
+        problems = duplicate_keys(text)
+        data = hcl2.loads(
+            text,
+            serialization_options=SerializationOptions(
+                strip_string_quotes=True, with_comments=False
+            ),
+        )
     except UnicodeDecodeError:
         raise SpecError([f"{path}: not a UTF-8 text file"]) from None
+    except IsADirectoryError:
+        raise UsageError(f"spec file {path} is a directory", hint="pass a .tfvars file") from None
     except Exception as exc:  # lark raises many parse error types
         first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         raise SpecError([f"{path}: not valid HCL: {first}"]) from None
+    if problems:
+        # hcl2 keeps the last value silently; Terraform refuses a repeated variable
+        # ("Attribute redefined"): say where, rather than deploy the other value.
+        raise SpecError([f"{path}: {p}" for p in problems])
     if not isinstance(data, dict):
         raise SpecError([f"{path}: expected top-level assignments"])
     return data
+
+
+def duplicate_keys(text: str) -> list[str]:
+    """`key: set twice (lines A and B)` for every key assigned twice in one body/object."""
+    import hcl2
+    from lark import Token, Tree
+
+    problems: list[str] = []
+
+    def text_of(node: Any) -> tuple[str, int | None]:
+        toks = [t for t in node.scan_values(lambda v: isinstance(v, Token))]
+        key = "".join(str(t) for t in toks if str(t) != '"')
+        return key, (getattr(toks[0], "line", None) if toks else None)
+
+    def check(path: str, keys: list[tuple[str, int | None]]) -> None:
+        seen: dict[str, int | None] = {}
+        for key, line in keys:
+            if key in seen:
+                where = f" (lines {seen[key]} and {line})" if line and seen[key] else ""
+                problems.append(f"{path}{key}: set twice{where}: keep one")
+            else:
+                seen[key] = line
+
+    def walk(node: Any, path: str) -> None:
+        if not isinstance(node, Tree):
+            return
+        kind = str(node.data)
+        if kind in ("body", "object"):
+            keys = []
+            for child in node.children:
+                if not isinstance(child, Tree) or str(child.data) not in ("attribute",
+                                                                          "object_elem"):
+                    continue
+                parts = [c for c in child.children if isinstance(c, Tree)]
+                if len(parts) < 2:
+                    continue
+                key, line = text_of(parts[0])
+                keys.append((key, line))
+                walk(parts[-1], f"{path}{key}.")
+            check(path, keys)
+            return
+        for child in node.children:
+            walk(child, path)
+
+    walk(hcl2.parses_to_tree(text), "")
+    return problems
 
 
 def _key(loc: tuple[Any, ...]) -> str:

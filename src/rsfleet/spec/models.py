@@ -9,7 +9,7 @@ from __future__ import annotations
 import ipaddress
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, StrictBool, field_validator, model_validator
 
 from rsfleet.spec.identifiers import (
     CONSUMER_NAME_RE,
@@ -17,7 +17,9 @@ from rsfleet.spec.identifiers import (
     ENVIRONMENT_RE,
     PROJECT_NAME_RE,
     RESERVED_CONSUMER_NAMES,
+    check_database,
     check_identifier,
+    check_schema,
 )
 
 # AWS "Compute capacity for Amazon Redshift Serverless"
@@ -32,6 +34,14 @@ LARGE_CAPACITY_REGIONS = frozenset(
 # max_query_execution_time: "Valid values are 0–86,399" (serverless-usage-considerations).
 MAX_QUERY_TIMEOUT_SECONDS = 86_399
 MAX_CAPACITY_LIMIT = 5632
+
+# AWS tag rules (e.g. https://docs.aws.amazon.com/batch/latest/userguide/tag-restrictions.html,
+# the same for every service rsfleet tags): at most 50 tags per resource, keys 1-128 and
+# values 0-256 characters, no `aws:` prefix (reserved for AWS) on keys or values. rsfleet
+# sets these keys itself (terraform/main.tf locals.tags and the modules' Name/Tier), so they
+# count against the 50 too; mirrored by `variable "tags"` in terraform/variables.tf.
+MAX_TAGS = 50
+RSFLEET_TAG_KEYS = frozenset({"Project", "Environment", "ManagedBy", "Name", "Tier"})
 
 
 def base_capacity_problem(rpu: int, region: str | None) -> str | None:
@@ -162,9 +172,14 @@ class Producer(_Workgroup):
     def _ident(cls, v: str) -> str:
         return check_identifier(v, "name")
 
+    @field_validator("database_name")
+    @classmethod
+    def _database(cls, v: str) -> str:
+        return check_database(v, "database_name")
+
 
 class Consumer(_Workgroup):
-    behind_nlb: bool = True
+    behind_nlb: StrictBool = True  # Terraform's bool: `1` or "yes" are type errors there
     query_timeout_seconds: int = Field(default=3600, ge=60, le=MAX_QUERY_TIMEOUT_SECONDS)
 
 
@@ -178,7 +193,7 @@ class Datashare(_Strict):
     @classmethod
     def _schemas(cls, v: list[str]) -> list[str]:
         for s in v:
-            check_identifier(s, "schema")
+            check_schema(s)
         if len(set(v)) != len(v):
             raise ValueError("schemas must not repeat")
         return v
@@ -190,7 +205,7 @@ class Datashare(_Strict):
             parts = t.split(".") if isinstance(t, str) else []
             if len(parts) != 2:
                 raise ValueError(f"table {t!r} must be written schema.table")
-            check_identifier(parts[0], "schema")
+            check_schema(parts[0])
             check_identifier(parts[1], "table")
         if len(set(v)) != len(v):
             raise ValueError("tables must not repeat")
@@ -199,7 +214,7 @@ class Datashare(_Strict):
     @field_validator("consumer_database")
     @classmethod
     def _db(cls, v: str | None) -> str | None:
-        return None if v is None else check_identifier(v, "consumer_database")
+        return None if v is None else check_database(v, "consumer_database")
 
     @model_validator(mode="after")
     def _not_empty(self) -> Datashare:
@@ -217,10 +232,10 @@ class Nlb(_Strict):
     healthy_threshold: int = Field(default=2, ge=2, le=10)
     unhealthy_threshold: int = Field(default=2, ge=2, le=10)
     deregistration_delay: int = Field(default=30, ge=0, le=3600)
-    cross_zone: bool = True
+    cross_zone: StrictBool = True
     allowed_cidrs: list[str] = Field(default_factory=list)
     allowed_security_group_ids: list[str] = Field(default_factory=list)
-    register_targets_with_terraform: bool = True
+    register_targets_with_terraform: StrictBool = True
 
     @field_validator("allowed_cidrs")
     @classmethod
@@ -257,7 +272,7 @@ class FleetSpec(_Strict):
     environment: str
     aws_region: str = "us-east-1"
     vpc_cidr: str = "10.40.0.0/16"
-    create_vpc: bool = True
+    create_vpc: StrictBool = True
     existing_vpc_id: str | None = None
     existing_subnet_ids: list[str] = Field(default_factory=list)
     availability_zone_ids: list[str] = Field(default_factory=list)
@@ -326,6 +341,27 @@ class FleetSpec(_Strict):
             if name in RESERVED_CONSUMER_NAMES:
                 raise ValueError(f"consumer name {name!r} is reserved for "
                                  f"{RESERVED_CONSUMER_NAMES[name]}: pick another name")
+        return v
+
+    @field_validator("tags")
+    @classmethod
+    def _tags(cls, v: dict[str, str]) -> dict[str, str]:
+        total = len(RSFLEET_TAG_KEYS | set(v))
+        if total > MAX_TAGS:
+            raise ValueError(
+                f"{len(v)} tags: with the {len(RSFLEET_TAG_KEYS - set(v))} rsfleet sets "
+                f"({', '.join(sorted(RSFLEET_TAG_KEYS))}) that is {total}, AWS allows at most "
+                f"{MAX_TAGS} per resource")
+        for key, value in v.items():
+            if not 1 <= len(key) <= 128:
+                raise ValueError(f"tag key {key[:40]!r}: {len(key)} characters, AWS allows "
+                                 "1-128")
+            if len(value) > 256:
+                raise ValueError(f"tag {key!r}: value of {len(value)} characters, AWS allows "
+                                 "at most 256")
+            if key.lower().startswith("aws:") or value.lower().startswith("aws:"):
+                raise ValueError(f"tag {key!r}: the aws: prefix is reserved for AWS (keys "
+                                 "and values)")
         return v
 
     @field_validator("datashares")

@@ -1,0 +1,121 @@
+"""Issue 13 on a running fleet: status exit codes, restart/kill of the LB, the probe's own
+role, the scale bound, and an interrupted scale that `down` still stops entirely."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+
+import psycopg
+import pytest
+
+from rsfleet.local.fleet import PROBE, LocalFleet, wait_until
+from rsfleet.local.postgres import process_alive
+
+
+def rsfleet(fleet, *args: str, timeout: float = 180) -> subprocess.CompletedProcess[str]:
+    env = {k: v for k, v in os.environ.items() if k != "RSFLEET_STATE_DIR"}
+    return subprocess.run([sys.executable, "-m", "rsfleet", *args, "--env", fleet.env,
+                           "--state-dir", str(fleet.state_dir)], capture_output=True,
+                          text=True, timeout=timeout, env={**env, "COLUMNS": "200"})
+
+
+@pytest.fixture(scope="module")
+def fleet(local_fleet):
+    return local_fleet(2, rows=200)
+
+
+def test_status_exits_1_while_a_component_is_down(fleet):
+    ok = rsfleet(fleet, "local", "status")
+    assert ok.returncode == 0, ok.stderr
+    assert rsfleet(fleet, "targets", "status").returncode == 0
+    rsfleet(fleet, "local", "kill", "c2")
+    try:
+        down = rsfleet(fleet, "local", "status")
+        assert down.returncode == 1 and "Traceback" not in down.stderr
+        assert down.stderr.strip() == "error: 1 problem(s): c2: down"
+        rows = {r["name"]: r for r in json.loads(rsfleet(fleet, "local", "status",
+                                                         "--json").stdout)}
+        assert rows["c2"]["problem"] == "down" and rows["c1"]["problem"] == ""
+        targets = rsfleet(fleet, "targets", "status")
+        assert targets.returncode == 1 and "c2: " in targets.stderr
+    finally:
+        assert rsfleet(fleet, "local", "restart", "c2").returncode == 0
+    assert rsfleet(fleet, "local", "status").returncode == 0
+
+
+def test_restart_and_kill_the_lb(fleet):
+    old = fleet.haproxy.pid
+    proc = rsfleet(fleet, "local", "restart", "lb")
+    assert proc.returncode == 0, proc.stderr
+    assert fleet.haproxy.pid != old and fleet.haproxy.is_running()
+    assert rsfleet(fleet, "local", "status").returncode == 0
+    proc = rsfleet(fleet, "local", "kill", "haproxy")
+    assert proc.returncode == 0 and not fleet.haproxy.is_running()
+    status = rsfleet(fleet, "local", "status")
+    assert status.returncode == 1 and "haproxy: down" in status.stderr
+    assert rsfleet(fleet, "local", "restart", "haproxy").returncode == 0
+    with psycopg.connect(**fleet.connect_kwargs("lb", "app_reader", "sales_db")) as c:
+        assert c.execute("SELECT count(*) FROM sales.orders").fetchone()[0] == 200
+
+
+def test_a_client_cannot_take_a_consumer_out_of_rotation(fleet):
+    from rsfleet.local.lifecycle import readiness_probe
+
+    kw = fleet.connect_kwargs("c1", "app_reader", "sales_db")
+    with psycopg.connect(**kw, autocommit=True) as c:
+        # PostgreSQL lets a role change its own password: the probe must not depend on it
+        c.execute("ALTER ROLE app_reader PASSWORD 'taken-over'")
+        with pytest.raises(psycopg.errors.InsufficientPrivilege):
+            c.execute(f"ALTER ROLE {PROBE} PASSWORD 'x'")
+        with pytest.raises(psycopg.errors.InsufficientPrivilege):
+            c.execute(f"GRANT app_reader TO {PROBE}")  # no ADMIN OPTION on its own role
+    try:
+        ready, reason = readiness_probe(fleet)("c1")
+        assert ready, reason
+    finally:
+        with psycopg.connect(**fleet.admin_kwargs("c1"), autocommit=True) as c:
+            c.execute(psycopg.sql.SQL("ALTER ROLE app_reader PASSWORD {}").format(
+                psycopg.sql.Literal(fleet.password("app_reader"))))
+
+
+def test_scale_is_bounded_and_says_by_what(fleet):
+    before = (fleet.state_dir / "fleet.json").read_text()
+    proc = rsfleet(fleet, "local", "scale", "40")
+    assert proc.returncode == 2 and "Traceback" not in proc.stderr
+    assert "40 consumers need 40 replication slots" in proc.stderr
+    assert "at most 30 consumers with 1 datashare(s) each (bound: the producer's " \
+           "replication slots)" in proc.stderr
+    assert (fleet.state_dir / "fleet.json").read_text() == before
+    assert sorted(p.name for p in (fleet.state_dir / "nodes").iterdir()) == [
+        "c1", "c2", "producer"]
+
+
+def test_an_interrupted_scale_leaves_nothing_down_cannot_stop(local_fleet):
+    fleet = local_fleet(1, rows=0)
+    env = {k: v for k, v in os.environ.items() if k != "RSFLEET_STATE_DIR"}
+    scale = subprocess.Popen([sys.executable, "-m", "rsfleet", "local", "scale", "3", "--env",
+                              fleet.env, "--state-dir", str(fleet.state_dir)],
+                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env)
+    pidfile = fleet.state_dir / "nodes" / "c2" / "data" / "postmaster.pid"
+    try:
+        # fleet.json lists c2 and c3 before either starts; kill -9 once c2 is running
+        assert wait_until(pidfile.exists, 120, 0.05)
+        listed = json.loads((fleet.state_dir / "fleet.json").read_text())["ports"]
+        assert {"c2", "c3"} <= set(listed)
+    finally:
+        os.kill(scale.pid, signal.SIGKILL)
+        scale.wait()
+    time.sleep(0.5)  # a pg_ctl the scale started finishes on its own
+    nodes = fleet.state_dir / "nodes"
+    pids = [int((d / "data" / "postmaster.pid").read_text().split()[0])
+            for d in nodes.iterdir() if (d / "data" / "postmaster.pid").exists()]
+    assert len(pids) >= 2
+    down = rsfleet(LocalFleet.open(fleet.env, fleet.state_dir), "local", "down")
+    assert down.returncode == 0, down.stderr
+    assert [p for p in pids if process_alive(p, ("postgres",))] == []
+    assert not fleet.haproxy.is_running()
