@@ -26,13 +26,13 @@ MARKER = ".rsfleet-state"
 LOCK = "lock"
 # Everything rsfleet creates in a state dir; purge removes these and nothing else.
 OWN_PARTS = ("fleet.json", "fleet.json.tmp", "secrets.json", "nodes", "haproxy", "tls",
-             "targets.json", "targets.json.lock", LOCK, MARKER)
+             "targets.json", "targets.json.lock", "targets-pass.json", LOCK, MARKER)
 
 
 def _written_by_rsfleet(name: str) -> bool:
     """Files other rsfleet commands keep in .rsfleet/ENV (a saved Terraform plan, its logs,
     the targets controller's state): they do not make the dir someone else's."""
-    return (name in OWN_PARTS or name == "terraform.tfplan"
+    return (name in OWN_PARTS or name in ("terraform.tfplan", "backup")
             or (name.startswith("terraform-") and name.endswith(".log")))
 
 
