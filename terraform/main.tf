@@ -16,6 +16,8 @@ locals {
       ManagedBy   = "terraform"
     },
     var.tags,
+    # The fleet's cost allocation tag (the budget filters on it); not overridable.
+    { Fleet = "${var.project_name}-${var.environment}" },
   )
 
   az_keys = ["a", "b", "c"]
@@ -83,6 +85,7 @@ module "producer" {
   database_name      = var.producer.database_name
   admin_username     = var.producer.admin_username
   usage_limit        = var.producer.usage_limit
+  log_retention_days = var.monitoring.log_retention_days
   subnet_ids         = module.networking.subnet_ids
   security_group_ids = [module.networking.security_group_ids.producer]
   port               = local.redshift_port
@@ -98,6 +101,7 @@ module "consumer" {
   max_capacity          = each.value.max_capacity
   query_timeout_seconds = each.value.query_timeout_seconds
   usage_limit           = each.value.usage_limit
+  log_retention_days    = var.monitoring.log_retention_days
   admin_username        = var.producer.admin_username
   kms_key_arn           = module.producer.kms_key_arn
   subnet_ids_by_az      = module.networking.subnet_ids_by_az
@@ -147,6 +151,7 @@ module "monitoring" {
   nlb_arn_suffix          = module.nlb.arn_suffix
   target_group_arn_suffix = module.nlb.target_group_arn_suffix
   alarm_email_addresses   = var.monitoring.alarm_email_addresses
+  cost_allocation_tag     = { key = "Fleet", value = local.name }
   monthly_budget_usd      = var.monitoring.monthly_budget_usd
 }
 

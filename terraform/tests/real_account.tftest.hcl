@@ -258,3 +258,59 @@ run "existing_subnets_missing_a_requested_zone_id" {
   }
   expect_failures = [aws_security_group.consumer, aws_security_group.producer, output.subnet_ids_by_az]
 }
+
+run "audit_log_groups_created_with_retention_and_the_fleet_key" {
+  command = plan
+  module {
+    source = "./modules/serverless-workgroup"
+  }
+  variables {
+    name               = "rsfleet-test-c1"
+    kms_key_arn        = "arn:aws:kms:us-east-1:123456789012:key/0b1c2d3e-4f50-6172-8394-a5b6c7d8e9f0"
+    base_capacity      = 8
+    subnet_ids         = ["subnet-000000000000000a1", "subnet-000000000000000b1", "subnet-000000000000000c1"]
+    security_group_ids = ["sg-0123456789abcdef0"]
+    log_retention_days = 90
+  }
+
+  assert {
+    condition     = toset([for g in aws_cloudwatch_log_group.audit : g.name]) == toset(["/aws/redshift/rsfleet-test-c1/userlog", "/aws/redshift/rsfleet-test-c1/connectionlog", "/aws/redshift/rsfleet-test-c1/useractivitylog"])
+    error_message = "one group per exported log, named as Redshift exports (/aws/redshift/<namespace>/<log_type>)"
+  }
+
+  assert {
+    condition     = alltrue([for g in aws_cloudwatch_log_group.audit : g.retention_in_days == 90 && g.kms_key_id == "arn:aws:kms:us-east-1:123456789012:key/0b1c2d3e-4f50-6172-8394-a5b6c7d8e9f0"])
+    error_message = "audit log groups expire and are encrypted with the fleet's key"
+  }
+}
+
+run "budget_counts_the_fleet_tag_and_failed_queries_alarm_reads_a_published_series" {
+  command = plan
+  module {
+    source = "./modules/monitoring"
+  }
+  variables {
+    name                    = "rsfleet-test"
+    workgroups              = { c1 = { name = "rsfleet-test-c1", max_capacity = 16 } }
+    nlb_arn_suffix          = "net/rsfleet-test-consumers/50dc6c495c0c9188"
+    target_group_arn_suffix = "targetgroup/rsfleet-test-rs-5439/6d0ecf831eec9f09"
+    cost_allocation_tag     = { key = "Fleet", value = "rsfleet-test" }
+  }
+
+  assert {
+    condition     = jsonencode([for f in aws_budgets_budget.redshift[0].cost_filter : [f.name, f.values]]) == jsonencode([["TagKeyValue", ["user:Fleet$rsfleet-test"]]])
+    error_message = "the budget counts this fleet's tagged costs only"
+  }
+
+  # QueriesFailed is published with {QueryType, Workgroup} (and with Database), never with
+  # Workgroup alone (serverless-audit-logging.html).
+  assert {
+    condition     = strcontains(one(aws_cloudwatch_metric_alarm.failed_queries["c1"].metric_query).expression, "SUM(QueriesFailed) FROM SCHEMA(\"AWS/Redshift-Serverless\", QueryType, Workgroup) WHERE Workgroup = 'rsfleet-test-c1'")
+    error_message = "the alarm sums the {QueryType, Workgroup} series of QueriesFailed"
+  }
+
+  assert {
+    condition     = aws_cloudwatch_metric_alarm.failed_queries["c1"].treat_missing_data == "notBreaching"
+    error_message = "no data from an idle workgroup is not a failure"
+  }
+}

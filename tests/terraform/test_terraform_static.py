@@ -51,3 +51,16 @@ def test_interface_endpoints_use_private_dns():
     eps = [b for _, t, _, b in _all_resources()
            if t == "aws_vpc_endpoint" and b.get("vpc_endpoint_type") == "Interface"]
     assert eps and all(b.get("private_dns_enabled") is True for b in eps)
+
+
+def test_fleet_key_lets_cloudwatch_logs_encrypt_the_audit_groups():
+    """The audit log groups use the fleet's key (modules/producer); without a key-policy
+    statement for logs.<region>.amazonaws.com, creating an encrypted group fails."""
+    doc = blocks(MODULES / "producer", "data")[("aws_iam_policy_document", "kms")]
+    stmts = doc["statement"]
+    logs = [s for s in stmts if any("logs." in str(p.get("identifiers"))
+                                    for p in s.get("principals", []))]
+    assert logs, stmts
+    cond = logs[0]["condition"][0]
+    assert cond["variable"] == "kms:EncryptionContext:aws:logs:arn"
+    assert "log-group:/aws/redshift/*" in str(cond["values"])

@@ -20,6 +20,7 @@ module "workgroup" {
   port                     = var.port
   max_query_execution_time = var.query_timeout_seconds
   usage_limit              = var.usage_limit
+  log_retention_days       = var.log_retention_days
   tags                     = var.tags
 }
 

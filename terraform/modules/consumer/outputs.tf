@@ -50,3 +50,8 @@ output "endpoint_names" {
   description = "Name of each managed VPC endpoint, per AZ key."
   value       = { for k, ep in aws_redshiftserverless_endpoint_access.this : k => ep.endpoint_name }
 }
+
+output "audit_log_group_names" {
+  description = "Audit log groups by log type."
+  value       = module.workgroup.audit_log_group_names
+}

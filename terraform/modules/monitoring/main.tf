@@ -1,12 +1,14 @@
 # Dashboard, alarms, an encrypted SNS topic and a cost budget for the fleet.
 #
 # Metrics:
-# - AWS/Redshift-Serverless, dimension Workgroup: ComputeCapacity (RPUs allocated),
-#   ComputeSeconds (RPU-seconds used), QueriesFailed. "Monitoring Amazon Redshift
-#   Serverless" / audit logging and metrics:
-#   https://docs.aws.amazon.com/redshift/latest/mgmt/serverless-audit-logging.html
-#   (the failed-queries metric is read with a Metrics Insights query, which matches it
-#   whatever extra dimensions it is published with; its name is a variable).
+# - AWS/Redshift-Serverless, "Amazon Redshift Serverless metrics" in
+#   https://docs.aws.amazon.com/redshift/latest/mgmt/serverless-audit-logging.html :
+#   ComputeCapacity and ComputeSeconds with dimension set {Workgroup}; QueriesFailed ("the
+#   number of queries that failed in the last 5 minutes") only with the dimension sets
+#   {QueryType, Workgroup} and {Database, QueryType, Workgroup} — never {Workgroup} alone, so
+#   an alarm on Workgroup alone would never see data. The alarm sums the {QueryType,
+#   Workgroup} series with a Metrics Insights query over that exact schema (the
+#   {Database, ...} set would count each failure twice).
 # - AWS/NetworkELB, dimensions LoadBalancer + TargetGroup: HealthyHostCount,
 #   UnHealthyHostCount, ActiveFlowCount, NewFlowCount.
 #   https://docs.aws.amazon.com/elasticloadbalancing/latest/network/load-balancer-cloudwatch-metrics.html
@@ -17,6 +19,11 @@ data "aws_partition" "current" {}
 
 locals {
   region = data.aws_region.current.name
+
+  # Failed queries per workgroup: every QueryType series of the {QueryType, Workgroup} set.
+  failed_queries_query = {
+    for k, w in var.workgroups : k => "SELECT SUM(QueriesFailed) FROM SCHEMA(\"AWS/Redshift-Serverless\", QueryType, Workgroup) WHERE Workgroup = '${w.name}'"
+  }
 }
 
 # --- SNS topic, encrypted with a key CloudWatch and Budgets may use ----------------------
@@ -131,16 +138,18 @@ resource "aws_cloudwatch_metric_alarm" "failed_queries" {
   comparison_operator = "GreaterThanThreshold"
   threshold           = var.failed_queries_threshold
   evaluation_periods  = 1
-  treat_missing_data  = "notBreaching"
-  alarm_actions       = [aws_sns_topic.alarms.arn]
-  tags                = var.tags
+  # Deliberate: an idle workgroup publishes no query metrics, and no data means no failed
+  # query; a broken metric path is caught by the dashboard, not by paging on silence.
+  treat_missing_data = "notBreaching"
+  alarm_actions      = [aws_sns_topic.alarms.arn]
+  tags               = var.tags
 
   metric_query {
     id          = "failed"
     return_data = true
     period      = 300
     # Metrics Insights query: https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/cloudwatch-metrics-insights-alarms.html
-    expression = "SELECT SUM(${var.failed_queries_metric_name}) FROM \"AWS/Redshift-Serverless\" WHERE Workgroup = '${each.value.name}'"
+    expression = local.failed_queries_query[each.key]
   }
 }
 
@@ -216,7 +225,7 @@ resource "aws_cloudwatch_dashboard" "this" {
           view   = "timeSeries"
           period = 300
           metrics = [for k, w in var.workgroups : [{
-            expression = "SELECT SUM(${var.failed_queries_metric_name}) FROM \"AWS/Redshift-Serverless\" WHERE Workgroup = '${w.name}'"
+            expression = local.failed_queries_query[k]
             label      = k
             id         = "f${index(keys(var.workgroups), k)}"
           }]]
@@ -242,9 +251,13 @@ resource "aws_cloudwatch_dashboard" "this" {
 }
 
 # --- Budget ---------------------------------------------------------------------------------
-# Alert at 80 % forecast and 100 % actual of the monthly Amazon Redshift spend of the account
-# (Budgets filter by service; filtering by the fleet's tags needs activated cost allocation
-# tags). https://docs.aws.amazon.com/cost-management/latest/userguide/budgets-create.html
+# Alert at 80 % forecast and 100 % actual of this fleet's monthly spend: every cost carrying
+# the fleet's tag (var.cost_allocation_tag, e.g. Fleet = rsfleet-prod), not the whole
+# account's Redshift bill. The tag must be activated once per account as a cost allocation
+# tag (Billing console -> Cost allocation tags), or the filter matches nothing; costs are
+# tagged from activation on. terraform/README.md "Budget".
+# https://docs.aws.amazon.com/awsaccountbilling/latest/aboutv2/activating-tags.html
+# https://docs.aws.amazon.com/cost-management/latest/userguide/budgets-create.html
 resource "aws_budgets_budget" "redshift" {
   count = var.monthly_budget_usd > 0 ? 1 : 0
 
@@ -255,8 +268,9 @@ resource "aws_budgets_budget" "redshift" {
   time_unit    = "MONTHLY"
 
   cost_filter {
-    name   = "Service"
-    values = ["Amazon Redshift"]
+    name = "TagKeyValue"
+    # "user:<key>$<value>" (format(): "$${" would be HCL's escape for a literal "${").
+    values = [format("user:%s$%s", var.cost_allocation_tag.key, var.cost_allocation_tag.value)]
   }
 
   notification {

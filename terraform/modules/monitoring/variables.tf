@@ -48,10 +48,17 @@ variable "failed_queries_threshold" {
   }
 }
 
-variable "failed_queries_metric_name" {
-  description = "Name of the failed-queries metric in the AWS/Redshift-Serverless namespace."
-  type        = string
-  default     = "QueriesFailed"
+variable "cost_allocation_tag" {
+  description = "The tag (key, value) that marks this fleet's resources; the budget counts the costs carrying it. Activate the key as a cost allocation tag in the Billing console."
+  type = object({
+    key   = string
+    value = string
+  })
+
+  validation {
+    condition     = length(var.cost_allocation_tag.key) >= 1 && length(var.cost_allocation_tag.key) <= 128 && !startswith(var.cost_allocation_tag.key, "aws:") && length(var.cost_allocation_tag.value) >= 1 && length(var.cost_allocation_tag.value) <= 256 && !strcontains(var.cost_allocation_tag.value, "$")
+    error_message = "cost_allocation_tag needs a key (1-128 characters, not aws:...) and a value (1-256 characters, no $)."
+  }
 }
 
 variable "alarm_email_addresses" {

@@ -3,6 +3,7 @@
 
 data "aws_caller_identity" "current" {}
 data "aws_partition" "current" {}
+data "aws_region" "current" {}
 
 # Key policy: the default policy (the account owns the key; IAM policies decide who may use
 # it). Redshift Serverless and Secrets Manager use the key through grants they create on
@@ -20,6 +21,23 @@ data "aws_iam_policy_document" "kms" {
     principals {
       type        = "AWS"
       identifiers = ["arn:${data.aws_partition.current.partition}:iam::${data.aws_caller_identity.current.account_id}:root"]
+    }
+  }
+
+  # The audit log groups (/aws/redshift/<namespace>/<log_type>) are encrypted with this key.
+  # https://docs.aws.amazon.com/AmazonCloudWatch/latest/logs/encrypt-log-data-kms.html
+  statement {
+    sid       = "CloudWatchLogsAuditGroups"
+    actions   = ["kms:Encrypt*", "kms:Decrypt*", "kms:ReEncrypt*", "kms:GenerateDataKey*", "kms:Describe*"]
+    resources = ["*"]
+    principals {
+      type        = "Service"
+      identifiers = ["logs.${data.aws_region.current.name}.amazonaws.com"]
+    }
+    condition {
+      test     = "ArnLike"
+      variable = "kms:EncryptionContext:aws:logs:arn"
+      values   = ["arn:${data.aws_partition.current.partition}:logs:${data.aws_region.current.name}:${data.aws_caller_identity.current.account_id}:log-group:/aws/redshift/*"]
     }
   }
 }
@@ -102,5 +120,6 @@ module "workgroup" {
   port                     = var.port
   max_query_execution_time = var.max_query_execution_time
   usage_limit              = var.usage_limit
+  log_retention_days       = var.log_retention_days
   tags                     = var.tags
 }

@@ -52,3 +52,8 @@ output "iam_role_arn" {
   description = "ARN of the IAM role associated with the producer namespace."
   value       = aws_iam_role.redshift.arn
 }
+
+output "audit_log_group_names" {
+  description = "Audit log groups by log type."
+  value       = module.workgroup.audit_log_group_names
+}

@@ -30,6 +30,20 @@ locals {
   )
 }
 
+# Audit log groups, created here with a retention and the fleet's KMS key. Redshift exports to
+# /aws/redshift/<namespace>/<log_type>: "A log group with the specified name exists. Redshift
+# exports log data using the existing log group." Otherwise it creates one with retention
+# "Never Expire" and no key.
+# https://docs.aws.amazon.com/redshift/latest/mgmt/serverless-audit-logging.html
+resource "aws_cloudwatch_log_group" "audit" {
+  for_each = toset(var.log_exports)
+
+  name              = "/aws/redshift/${var.name}/${each.key}"
+  retention_in_days = var.log_retention_days
+  kms_key_id        = var.kms_key_arn
+  tags              = merge(var.tags, { Name = "/aws/redshift/${var.name}/${each.key}" })
+}
+
 resource "aws_redshiftserverless_namespace" "this" {
   namespace_name = var.name
   db_name        = var.database_name
@@ -50,6 +64,9 @@ resource "aws_redshiftserverless_namespace" "this" {
   log_exports = var.log_exports
 
   tags = merge(var.tags, { Name = var.name })
+
+  # The groups must exist before Redshift first exports, or it creates its own.
+  depends_on = [aws_cloudwatch_log_group.audit]
 }
 
 resource "aws_redshiftserverless_workgroup" "this" {

@@ -52,3 +52,8 @@ output "usage_limit_id" {
   description = "ID of the usage limit, or null."
   value       = try(aws_redshiftserverless_usage_limit.this[0].id, null)
 }
+
+output "audit_log_group_names" {
+  description = "Audit log groups by log type (/aws/redshift/<namespace>/<log_type>)."
+  value       = { for k, g in aws_cloudwatch_log_group.audit : k => g.name }
+}
