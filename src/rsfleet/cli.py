@@ -12,6 +12,13 @@ from typing import Annotated
 import typer
 from typer.core import TyperGroup
 
+try:  # typer >= 0.20 vendors click as typer._click; older ones use click itself
+    from typer._click.exceptions import NoArgsIsHelpError
+    from typer._click.exceptions import UsageError as ClickUsageError
+except ImportError:  # pragma: no cover
+    from click.exceptions import NoArgsIsHelpError  # type: ignore[no-redef]
+    from click.exceptions import UsageError as ClickUsageError  # type: ignore[no-redef]
+
 from rsfleet import __version__
 from rsfleet.context import AppContext, Backend
 from rsfleet.errors import RsfleetError
@@ -24,6 +31,14 @@ class _RsfleetGroup(TyperGroup):
     def invoke(self, ctx):  # type: ignore[override]
         try:
             return super().invoke(ctx)
+        except NoArgsIsHelpError:
+            raise  # `rsfleet local` alone: the group's help, as before
+        except ClickUsageError as exc:
+            # An option out of range, unknown or missing: one line and the command's --help,
+            # exit 2 (click's own rendering is a multi-line panel).
+            where = exc.ctx.command_path if exc.ctx is not None else "rsfleet"
+            error(f"{exc.format_message()} (see `{where} --help`)")
+            raise typer.Exit(2) from None
         except RsfleetError as exc:
             for line in str(exc).splitlines() or [type(exc).__name__]:
                 error(line)

@@ -79,3 +79,14 @@ TfOutputsCompatOption = Annotated[
     typer.Option("--tf-outputs", "--outputs",
                  help=_TF_OUTPUTS_HELP + " --outputs is the deprecated old name."),
 ]
+
+
+def check_range(value: float | None, option: str, low: float, high: float) -> None:
+    """Bad input (exit 2, one line) when a numeric option is outside [low, high]; None is
+    "not given". Every numeric option is checked, so none is silently ignored (`--port 0`)."""
+    if value is None:
+        return
+    if not low <= value <= high:
+        from rsfleet.errors import UsageError
+
+        raise UsageError(f"{option} {value:g}: must be between {low:g} and {high:g}")

@@ -40,9 +40,11 @@ def diagnose(
 
     Stops at the first broken link and prints its fix. Exit 1 when anything is broken.
     """
+    from rsfleet.context import check_range
     from rsfleet.diagnose.checks import DiagContext, run_chain
     from rsfleet.output import console, plain, print_json
 
+    check_range(port, "--port", 1, 65535)
     if timeout <= 0 or timeout > 300:
         from rsfleet.errors import UsageError
 

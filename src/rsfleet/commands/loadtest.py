@@ -7,7 +7,14 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from rsfleet.context import EnvOption, SpecOption, StateDirOption, TfOutputsOption, app_context
+from rsfleet.context import (
+    EnvOption,
+    SpecOption,
+    StateDirOption,
+    TfOutputsOption,
+    app_context,
+    check_range,
+)
 from rsfleet.errors import FleetError, UsageError
 
 if TYPE_CHECKING:
@@ -95,6 +102,9 @@ def loadtest(
     backend = app_context(ctx).backend.value
     if sessions < 1 or sessions > 5000:
         raise UsageError(f"--sessions {sessions}: must be 1..5000")
+    check_range(port, "--port", 1, 65535)
+    check_range(seed, "--seed", 0, 2**32 - 1)
+    _check_output_paths(json_path, report)  # before the run: its result must not be lost
     if connect_mode not in ("per-session", "per-query"):
         raise UsageError(f"--connect-mode {connect_mode!r}: choose per-session or per-query")
     if engine not in ENGINES:
@@ -162,6 +172,28 @@ def loadtest(
                          max_error_rate=max_error_rate, progress=progress, on_tick=view.tick,
                          include_raw=raw)
     _finish(result, json_path, report, max_error_rate, quiet)
+
+
+def _check_output_paths(json_path: Path | None, report: Path | None) -> None:
+    """--json FILE and --report DIR must be writable before a run that can take minutes."""
+    import os
+
+    if json_path is not None and str(json_path) != "-":
+        if json_path.is_dir():
+            raise UsageError(f"--json {json_path} is a directory",
+                             hint="pass a file path, e.g. result.json, or - for stdout")
+        parent = json_path.parent if str(json_path.parent) else Path(".")
+        if not parent.is_dir():
+            raise UsageError(f"--json {json_path}: directory {parent} does not exist")
+        if not os.access(parent, os.W_OK) or (json_path.exists()
+                                              and not os.access(json_path, os.W_OK)):
+            raise UsageError(f"--json {json_path}: not writable")
+    if report is not None:
+        if report.exists() and not report.is_dir():
+            raise UsageError(f"--report {report} is a file", hint="pass a directory")
+        existing = next((p for p in (report, *report.parents) if p.exists()), Path("/"))
+        if not os.access(existing, os.W_OK):
+            raise UsageError(f"--report {report}: {existing} is not writable")
 
 
 def _resolve(backend: str, env: str | None, spec: Path | None, state_dir: Path | None,

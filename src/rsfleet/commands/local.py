@@ -123,7 +123,10 @@ def seed(
     env: EnvOption = None, spec: SpecOption = None, state_dir: StateDir = None,
 ) -> None:
     """Load the sample `sales` schema on the producer and share it."""
+    from rsfleet.context import check_range
     from rsfleet.local.lifecycle import seed as do_seed
+
+    check_range(rows, "--rows", 0, 100_000_000)
 
     do_seed(_open(env, spec, state_dir), rows, log=_log)
 
