@@ -163,6 +163,12 @@ variable "producer" {
     error_message = "producer.database_name and producer.admin_username must be 1-63 characters of lowercase letters, digits and underscores, starting with a letter or underscore."
   }
 
+  # Same rule as rsfleet's spec (src/rsfleet/spec/identifiers.py RESERVED_DATABASES).
+  validation {
+    condition     = !contains(["postgres", "template0", "template1"], var.producer.database_name)
+    error_message = "producer.database_name must not be postgres, template0 or template1 (reserved)."
+  }
+
   validation {
     condition = var.producer.usage_limit == null ? true : (
       var.producer.usage_limit.amount >= 1 &&
@@ -312,6 +318,21 @@ variable "datashares" {
     error_message = "datashares.*.consumers must be \"*\" or names of consumers (known: ${join(", ", sort(keys(var.consumers)))}). Unknown: ${join(", ", distinct(flatten([for name, d in var.datashares : [for c in d.consumers : "${name}: ${c}" if c != "*" && !contains(keys(var.consumers), c)]])))}."
   }
 
+  # Same rules as rsfleet's spec (src/rsfleet/spec/identifiers.py): pg_* and
+  # information_schema are system schemas; postgres/template0/template1 are the server's.
+  validation {
+    condition = alltrue(flatten([for name, d in var.datashares : [
+      for s in concat(d.schemas, [for t in d.tables : split(".", t)[0]]) :
+      s != "information_schema" && !startswith(s, "pg_")
+    ]]))
+    error_message = "datashares.*.schemas and the schema of datashares.*.tables must not be pg_* or information_schema (reserved system schemas)."
+  }
+
+  validation {
+    condition     = alltrue([for name, d in var.datashares : !contains(["postgres", "template0", "template1"], coalesce(d.consumer_database, "${name}_db"))])
+    error_message = "datashares.*.consumer_database must not be postgres, template0 or template1 (reserved)."
+  }
+
   validation {
     condition     = length(distinct([for name, d in var.datashares : coalesce(d.consumer_database, "${name}_db")])) == length(var.datashares)
     error_message = "datashares: two datashares use the same consumer_database."
@@ -398,6 +419,24 @@ variable "tags" {
   description = "Extra tags for every resource (merged over Project/Environment/ManagedBy)."
   type        = map(string)
   default     = {}
+
+  # AWS tag rules (https://docs.aws.amazon.com/batch/latest/userguide/tag-restrictions.html):
+  # at most 50 per resource, counting the ones rsfleet sets (Project, Environment,
+  # ManagedBy, Name, Tier); keys 1-128, values at most 256 characters; aws: is reserved.
+  validation {
+    condition     = length(setunion(keys(var.tags), ["Project", "Environment", "ManagedBy", "Name", "Tier"])) <= 50
+    error_message = "tags: at most 50 per resource with the 5 rsfleet sets (Project, Environment, ManagedBy, Name, Tier)."
+  }
+
+  validation {
+    condition     = alltrue([for k, v in var.tags : length(k) >= 1 && length(k) <= 128 && length(v) <= 256])
+    error_message = "tags: keys must be 1-128 characters and values at most 256."
+  }
+
+  validation {
+    condition     = alltrue([for k, v in var.tags : !startswith(lower(k), "aws:") && !startswith(lower(v), "aws:")])
+    error_message = "tags: the aws: prefix is reserved for AWS (keys and values)."
+  }
 }
 
 # Not part of the fleet spec (docs/CONTRACTS.md §1): the VPC endpoint set. The created VPC

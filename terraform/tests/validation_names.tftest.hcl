@@ -131,3 +131,84 @@ run "duplicate_consumer_database" {
   }
   expect_failures = [var.datashares]
 }
+
+# --- reserved names and AWS tag rules (rsfleet's spec rejects the same: issue 13) --------
+
+run "reserved_schema_pg_catalog" {
+  command = plan
+  variables {
+    datashares = { sales_share = { schemas = ["pg_catalog"] } }
+  }
+  expect_failures = [var.datashares]
+}
+
+run "reserved_schema_information_schema" {
+  command = plan
+  variables {
+    datashares = { sales_share = { schemas = ["information_schema"] } }
+  }
+  expect_failures = [var.datashares]
+}
+
+run "reserved_schema_in_a_table" {
+  command = plan
+  variables {
+    datashares = { sales_share = { tables = ["pg_mine.t"] } }
+  }
+  expect_failures = [var.datashares]
+}
+
+run "reserved_consumer_database" {
+  command = plan
+  variables {
+    datashares = { sales_share = { schemas = ["sales"], consumer_database = "template1" } }
+  }
+  expect_failures = [var.datashares]
+}
+
+run "reserved_producer_database" {
+  command = plan
+  variables {
+    producer = { base_capacity = 8, database_name = "postgres" }
+  }
+  expect_failures = [var.producer]
+}
+
+run "too_many_tags" {
+  command = plan
+  variables {
+    tags = { for i in range(46) : "k${i}" => "v" }
+  }
+  expect_failures = [var.tags]
+}
+
+run "tag_key_too_long" {
+  command = plan
+  variables {
+    tags = { (join("", [for i in range(129) : "k"])) = "v" }
+  }
+  expect_failures = [var.tags]
+}
+
+run "tag_value_too_long" {
+  command = plan
+  variables {
+    tags = { team = join("", [for i in range(257) : "v"]) }
+  }
+  expect_failures = [var.tags]
+}
+
+run "tag_aws_prefix" {
+  command = plan
+  variables {
+    tags = { "aws:owner" = "me" }
+  }
+  expect_failures = [var.tags]
+}
+
+run "forty_five_tags_are_fine" {
+  command = plan
+  variables {
+    tags = { for i in range(45) : "k${i}" => "v" }
+  }
+}
