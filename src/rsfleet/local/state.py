@@ -33,6 +33,7 @@ def _written_by_rsfleet(name: str) -> bool:
     """Files other rsfleet commands keep in .rsfleet/ENV (a saved Terraform plan, its logs,
     the targets controller's state): they do not make the dir someone else's."""
     return (name in OWN_PARTS or name in ("terraform.tfplan", "backup")
+            or name.startswith("targets")  # targets-aws.json (+ .lock) of the AWS controller
             or (name.startswith("terraform-") and name.endswith(".log")))
 
 
