@@ -74,7 +74,12 @@ def apply(env: Env, auto_approve: AutoApprove = False, rolling: Rolling = False,
             hint=f"run `rsfleet plan --env {env}` and review it, or pass --auto-approve",
         )
     # Terraform ignores the workgroups' config parameters after creation (provider 5.100.0
-    # cannot manage them, terraform/README.md "Workgroup parameters"): rsfleet sets them.
+    # cannot manage them, terraform/README.md "Workgroup parameters"): rsfleet sets them on
+    # the workgroups this root deployed (none in its outputs: nothing to enforce).
+    if "producer" not in TerraformCli(project, capture=True).outputs():
+        console.print("no fleet workgroups in the Terraform outputs: nothing to enforce",
+                      highlight=False, markup=False)
+        return
     _enforce(env, dry_run=False)
 
 
