@@ -173,10 +173,18 @@ def test_no_env_uses_the_only_fleet_or_lists_them(tmp_path):
     proc = rsfleet("local", "status", env=env)
     assert "using the only local fleet, dev" in proc.stderr
     assert proc.returncode == 2 and "corrupt" in proc.stderr
+    # commands that read the spec take the only fleet's environment too
+    (root / "terraform" / "environments" / "dev").mkdir()
+    (root / "terraform" / "environments" / "dev" / "terraform.tfvars").write_text(
+        SPEC.replace('"xy"', '"dev"'))
+    proc = rsfleet("validate", env=env)
+    assert proc.returncode == 0, proc.stderr
+    assert "using the only local fleet, dev" in proc.stderr and "is valid" in proc.stdout
     # two fleets: listed, exit 2
     state.claim(root / ".rsfleet" / "qa", "qa")
     (root / ".rsfleet" / "qa" / "fleet.json").write_text("{}")
-    for cmd in (["local", "down"], ["local", "status"], ["targets", "status"]):
+    for cmd in (["local", "down"], ["local", "status"], ["targets", "status"], ["validate"],
+                ["local", "up"]):
         proc = rsfleet(*cmd, env=env)
         assert proc.returncode == 2, (cmd, proc.stderr)
         assert "2 local fleets exist: dev, qa" in one_line(proc)

@@ -3,6 +3,7 @@ role, the scale bound, and an interrupted scale that `down` still stops entirely
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import signal
@@ -119,3 +120,39 @@ def test_an_interrupted_scale_leaves_nothing_down_cannot_stop(local_fleet):
     assert down.returncode == 0, down.stderr
     assert [p for p in pids if process_alive(p, ("postgres",))] == []
     assert not fleet.haproxy.is_running()
+
+
+def test_three_concurrent_ups_one_fleet_no_traceback():
+    import shutil
+
+    from conftest import free_port_block, state_root
+
+    from rsfleet.local.lifecycle import down
+
+    root = state_root()
+    spec = root / "spec.tfvars"
+    spec.write_text('environment = "cc"\nproducer = { base_capacity = 8 }\n'
+                    'consumers = { c1 = { base_capacity = 8 } }\n')
+    sdir = root / "state"
+    base = free_port_block(4)
+    env = {k: v for k, v in os.environ.items() if k != "RSFLEET_STATE_DIR"}
+    args = [sys.executable, "-m", "rsfleet", "local", "up", "--spec", str(spec), "--state-dir",
+            str(sdir), "--lb-port", str(base + 3), "--base-port", str(base)]
+    procs = [subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                              env=env) for _ in range(3)]
+    try:
+        outs = [p.communicate(timeout=300) for p in procs]
+        for p, (_, err) in zip(procs, outs, strict=True):
+            assert p.returncode == 0 and "Traceback" not in err, err
+        # the lock: one started the fleet, the others waited and found it running
+        assert sum("started producer" in out for out, _ in outs) == 1
+        fleet = LocalFleet.open("cc", sdir)
+        assert fleet.producer.is_running() and fleet.node("c1").is_running()
+        assert fleet.haproxy.is_running()
+    finally:
+        for p in procs:
+            if p.poll() is None:
+                p.kill()
+        with contextlib.suppress(Exception):
+            down(LocalFleet.open("cc", sdir))
+        shutil.rmtree(root, ignore_errors=True)

@@ -50,7 +50,13 @@ def up(spec: FleetSpec, state_dir: Path, *, lb_port: int, base_port: int,
 
     _binary()
     state.check_state_dir(state_dir, spec.environment)
-    _plan_up(spec, state_dir, lb_port, base_port, _quiet)  # ports, bounds: read-only checks
+    try:
+        _plan_up(spec, state_dir, lb_port, base_port, _quiet)  # ports, bounds: read-only
+    except UsageError:
+        # Another `up` of this fleet holds the lock and is starting it: the ports it binds
+        # are ours once it is done; decide under the lock, where the check runs again.
+        if not state.is_locked(state_dir):
+            raise
     check_reachable_by_server_user(state.nearest_existing(state_dir))
     state.claim(state_dir, spec.environment)
     with state.locked(state_dir, "rsfleet local up", log=log):

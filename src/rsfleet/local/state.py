@@ -190,6 +190,21 @@ def locked(state_dir: Path, command: str, *, timeout: float = 300.0,
         os.close(fd)  # closing releases the flock
 
 
+def is_locked(state_dir: Path) -> bool:
+    """Whether another process holds the state dir's lock right now (creates nothing)."""
+    try:
+        fd = os.open(state_dir / LOCK, os.O_RDWR)
+    except OSError:
+        return False
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        return True
+    finally:
+        os.close(fd)
+    return False
+
+
 # -- which fleet, when no --env is given ---------------------------------------------------
 
 def local_fleets() -> dict[str, Path]:

@@ -43,7 +43,16 @@ def spec_path_for(env: str | None, spec: Path | None) -> Path:
             raise UsageError(f"spec file {spec} does not exist", hint="pass an existing .tfvars")
         return spec
     if env is None:
-        raise UsageError("no environment given", hint="pass --env ENV or --spec PATH")
+        # The rule for every command: no --env means the only local fleet under .rsfleet/
+        # (said on stderr); several are listed (exit 2); none: name the environments.
+        from rsfleet.local.state import only_fleet
+
+        found = only_fleet()
+        if found is None:
+            known = ", ".join(list_environments()) or "none found"
+            raise UsageError("no environment given",
+                             hint=f"pass --env ENV or --spec PATH; environments: {known}")
+        env = found[0]
     if not ENVIRONMENT_RE.fullmatch(env):
         raise UsageError(
             f"environment {env!r} is not a valid name",
