@@ -6,7 +6,7 @@ ENV ?= dev
 BIN := $(VENV)/bin
 PYTEST_ARGS ?=
 
-.PHONY: help venv system-deps demo demo-down test lint bench bench-quick clean artifact
+.PHONY: help venv system-deps demo demo-down test test-fast lint bench bench-quick clean artifact
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -36,6 +36,9 @@ demo-down: venv ## stop the demo fleet
 
 test: venv system-deps $(CHECKOV_VENV)/bin/checkov ## run the test suite (real PostgreSQL, HAProxy, terraform, checkov)
 	RSFLEET_CHECKOV=$(abspath $(CHECKOV_VENV))/bin/checkov $(BIN)/pytest -n auto $(PYTEST_ARGS)
+
+test-fast: venv ## the inner loop: every test that starts no fleet and no terraform (seconds, no system deps)
+	$(BIN)/pytest -n auto -m "not fleet and not terraform" $(PYTEST_ARGS)
 
 lint: venv ## ruff, terraform fmt
 	$(BIN)/ruff check .

@@ -256,3 +256,81 @@ def traversable_tmp() -> Iterator[Path]:
     root = state_root()
     yield root
     shutil.rmtree(root, ignore_errors=True)
+
+
+# ---- markers are the truth `make test-fast` selects by --------------------------------
+# `make test-fast` runs `-m "not fleet and not terraform"`. Two checks keep the markers
+# truthful:
+# 1. at collection: a test that uses a fixture starting PostgreSQL/HAProxy (FLEET_FIXTURES)
+#    or Terraform (TERRAFORM_FIXTURES) gets the marker;
+# 2. while a test without `fleet` runs, `initdb`, `pg_ctl`, `postgres` and `haproxy` on PATH
+#    (and RSFLEET_PG_BIN) are guards that refuse to run and name the missing marker; the
+#    same for `terraform` without `terraform`. The guard only fails; it never stands in for
+#    the program.
+
+FLEET_FIXTURES = frozenset({"pg_server_factory", "fleet_factory", "local_fleet"})
+TERRAFORM_FIXTURES = frozenset({"tf_tree", "tf_project"})
+GUARDED = {"fleet": ("initdb", "pg_ctl", "postgres", "haproxy"), "terraform": ("terraform",)}
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """A test using a fleet or Terraform fixture gets that marker even if its author forgot
+    it, so `-m "not fleet"` never selects it (the fixtures are the usual way to start one)."""
+    for item in items:
+        names = set(getattr(item, "fixturenames", ()))
+        for marker, fixtures in (("fleet", FLEET_FIXTURES), ("terraform", TERRAFORM_FIXTURES)):
+            if names & fixtures and item.get_closest_marker(marker) is None:
+                item.add_marker(getattr(pytest.mark, marker))
+
+
+def _guard_dir(markers: tuple[str, ...]) -> Path:
+    """A dir (traversable by the PostgreSQL user) of scripts named like the programs that
+    `markers` allow, each refusing to run and writing what ran into `$RSFLEET_GUARD_LOG`."""
+    root = Path(tempfile.mkdtemp(prefix="rsfleet-guard-", dir="/var/tmp"))
+    root.chmod(0o755)
+    for marker in markers:
+        for tool in GUARDED[marker]:
+            script = root / tool
+            script.write_text(
+                "#!/bin/sh\n"
+                f"msg='{tool} was run by a test without @pytest.mark.{marker}: mark the test'\n"
+                'echo "$msg" >&2\n'
+                'if [ -n "$RSFLEET_GUARD_LOG" ]; then echo "$msg" >> "$RSFLEET_GUARD_LOG"; fi\n'
+                "exit 97\n", encoding="ascii")
+            script.chmod(0o755)
+    return root
+
+
+_GUARDS: dict[tuple[str, ...], Path] = {}
+
+
+@pytest.fixture(autouse=True)
+def _server_guard(request: pytest.FixtureRequest,
+                  monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    unmarked = tuple(m for m in GUARDED if request.node.get_closest_marker(m) is None)
+    if not unmarked:
+        yield
+        return
+    if unmarked not in _GUARDS:
+        _GUARDS[unmarked] = _guard_dir(unmarked)
+    guard = _GUARDS[unmarked]
+    log_dir = Path(tempfile.mkdtemp(prefix="rsfleet-guard-log-", dir="/var/tmp"))
+    log_dir.chmod(0o1777)  # the PostgreSQL user may be the one writing
+    log = log_dir / "ran"
+    monkeypatch.setenv("PATH", f"{guard}{os.pathsep}{os.environ.get('PATH', '')}")
+    monkeypatch.setenv("RSFLEET_GUARD_LOG", str(log))
+    monkeypatch.delenv("RSFLEET_TERRAFORM", raising=False)
+    if "fleet" in unmarked:
+        monkeypatch.setenv("RSFLEET_PG_BIN", str(guard))
+    try:
+        yield
+    finally:
+        ran = log.read_text() if log.exists() else ""
+        shutil.rmtree(log_dir, ignore_errors=True)
+    if ran:
+        pytest.fail(ran.strip().splitlines()[0], pytrace=False)
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    for guard in _GUARDS.values():
+        shutil.rmtree(guard, ignore_errors=True)

@@ -18,6 +18,8 @@ from rsfleet.cli import app
 
 from .test_cli_basics import SPEC
 
+pytestmark = pytest.mark.terraform
+
 runner = CliRunner()
 
 ROOT_MODULE = textwrap.dedent(

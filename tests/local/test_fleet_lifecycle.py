@@ -15,6 +15,8 @@ from rsfleet.cli import app
 from rsfleet.local import lifecycle
 from rsfleet.sharing.local import apply_local, verify_local
 
+pytestmark = pytest.mark.fleet
+
 runner = CliRunner()
 
 

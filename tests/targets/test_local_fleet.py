@@ -5,15 +5,21 @@ profile), from the shared `fleet_factory` fixture."""
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
 import threading
 import time
 
+import pytest
 from typer.testing import CliRunner
 
 from rsfleet.cli import app
 from rsfleet.targets import api
 
 from .load import Load
+
+pytestmark = pytest.mark.fleet
 
 
 def cli(fleet, *args: str):
@@ -58,6 +64,15 @@ def test_cli_status_drain_undrain_sync(fleet_factory):
 
     res = cli(fleet, "status")  # the human table
     assert res.exit_code == 0 and "c1" in res.output and "c3" in res.output
+    # in a real 80-column terminal (the demo's): the compact layout, no line wider than 80
+    proc = subprocess.run([sys.executable, "-m", "rsfleet", "--backend", "local", "targets",
+                           "status", "--state-dir", str(fleet.state_dir)],
+                          capture_output=True, text=True, timeout=60, check=False,
+                          env={**os.environ, "COLUMNS": "80", "TERM": "dumb"})
+    assert proc.returncode == 0, proc.stderr
+    table = proc.stdout.split("controller:", 1)[0]  # the last-pass line is wrapped by the tty
+    assert max(len(line) for line in table.splitlines()) <= 80, proc.stdout
+    assert "in_rotation UP" in proc.stdout and "…" not in proc.stdout
 
     res = cli(fleet, "drain", "nope")
     assert res.exit_code == 2 and "not a consumer behind the load balancer" in res.output
@@ -116,17 +131,32 @@ def test_watch_command_logs_changes_and_stops_on_sigterm(fleet_factory):
     import sys
 
     fleet = fleet_factory()
-    env = {**os.environ, "RSFLEET_STATE_DIR": str(fleet.state_dir), "COLUMNS": "200"}
+    env = {**os.environ, "RSFLEET_STATE_DIR": str(fleet.state_dir), "COLUMNS": "200",
+           "PYTHONUNBUFFERED": "1"}
     proc = subprocess.Popen([sys.executable, "-m", "rsfleet", "targets", "watch", "--interval",
                              "200ms", "--rise", "1", "--fall", "1"], env=env,
                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    lines: list[str] = []
+    reader = threading.Thread(target=lambda: lines.extend(proc.stdout), daemon=True)
+    reader.start()
+
+    def logged(text: str, timeout: float = 60) -> bool:  # waits for the watcher, not a clock
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline and proc.poll() is None:
+            if any(text in line for line in list(lines)):
+                return True
+            time.sleep(0.05)
+        return False
+
     try:
-        time.sleep(2.0)
+        assert logged("watching every"), "".join(lines)
         fleet.kill("c3")
-        time.sleep(2.0)
+        assert logged("disable c3"), "".join(lines)
     finally:
         proc.send_signal(signal.SIGTERM)
-        out, _ = proc.communicate(timeout=15)
+        proc.wait(timeout=15)
+        reader.join(timeout=5)
+    out = "".join(lines)
     assert proc.returncode == 0, out
     assert "watching every 0.2s" in out
     assert "c3: NOT READY" in out and "drain c3" in out and "disable c3" in out

@@ -5,7 +5,11 @@ from __future__ import annotations
 
 import json
 
+import pytest
+
 from .tfharness import TERRAFORM_DIR, copy_module, explain, run_terraform, terraform_env
+
+pytestmark = pytest.mark.terraform
 
 PRODUCER = "0a0a0a0a-0000-4000-8000-000000000000"
 IDS = {

@@ -105,9 +105,8 @@ def status(ctx: typer.Context, env: EnvOption = None, spec: SpecOption = None,
            target_group_arn: TgOpt = None,
            json: JsonOption = False) -> None:
     """Per target: LB state and health, readiness and its reason, sessions, in rotation."""
-    from rich.table import Table
-
-    from rsfleet.output import console, plain, print_json
+    from rsfleet.commands.targets_view import status_table
+    from rsfleet.output import console, print_json
     from rsfleet.targets import api
 
     target = _context(ctx, env, spec, state_dir, tf_outputs, user, secret_arn,
@@ -121,15 +120,7 @@ def status(ctx: typer.Context, env: EnvOption = None, spec: SpecOption = None,
         print_json([r.to_json() for r in rows])
         _exit_unhealthy(problems)
         return
-    table = Table("target", "in rotation", "LB state", "LB health", "sessions", "ready",
-                  "reason", "drained")
-    for r in rows:
-        ready = "-" if r.ready is None else ("[green]yes[/]" if r.ready else "[red]NO[/]")
-        table.add_row(r.name + ("" if r.member else " (not a member)"),
-                      "[green]yes[/]" if r.in_rotation else "[yellow]no[/]", r.lb_state,
-                      r.lb_health, str(r.sessions), ready, plain(r.reason or ""),
-                      _drain_text(r) if r.drained else "")
-    console.print(table)
+    console.print(status_table(rows, console.width))  # columns chosen for the width
     console.print(_last_pass_text(api.last_pass(target)), highlight=False, soft_wrap=True,
                   markup=False)
     _exit_unhealthy(problems)
@@ -141,18 +132,6 @@ def _exit_unhealthy(problems: list[str]) -> None:
 
         error(f"{len(problems)} target(s) not ready: {'; '.join(problems)}")
         raise typer.Exit(1)
-
-
-def _drain_text(row: Any) -> str:
-    import datetime as dt
-
-    parts = [row.drain_why or "yes"]
-    if row.drain_who:
-        parts.append(f"by {row.drain_who}")
-    if row.drain_since:
-        parts.append("since " + dt.datetime.fromtimestamp(row.drain_since).strftime(
-            "%Y-%m-%d %H:%M:%S"))
-    return " ".join(parts)
 
 
 def _last_pass_text(rec: Any) -> str:

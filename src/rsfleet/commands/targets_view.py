@@ -1,0 +1,77 @@
+"""The `rsfleet targets status` table, laid out for the terminal's width.
+
+When every value fits on one line, one column per field. Otherwise (the demo runs at 80
+columns) a compact layout that keeps every value whole: no box lines between columns, LB
+state and health in one column (`in rotation` is the LB state `in_rotation`), membership
+and the drain beside the reason, and only that last column wraps.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from typing import Any
+
+from rich import box
+from rich.markup import escape
+from rich.table import Table
+
+WIDE_HEADERS = ("target", "in rotation", "LB state", "LB health", "sessions", "ready",
+                "reason", "drained")
+
+
+def drain_text(row: Any) -> str:
+    parts = [row.drain_why or "yes"]
+    if row.drain_who:
+        parts.append(f"by {row.drain_who}")
+    if row.drain_since:
+        parts.append("since " + dt.datetime.fromtimestamp(row.drain_since).strftime(
+            "%Y-%m-%d %H:%M:%S"))
+    return " ".join(parts)
+
+
+def _ready(row: Any) -> str:
+    return "-" if row.ready is None else ("[green]yes[/]" if row.ready else "[red]NO[/]")
+
+
+def _wide_cells(row: Any) -> list[str]:
+    """Plain text of the wide layout's cells."""
+    return [row.name + ("" if row.member else " (not a member)"),
+            "yes" if row.in_rotation else "no", row.lb_state, row.lb_health, str(row.sessions),
+            "-" if row.ready is None else ("yes" if row.ready else "NO"), row.reason or "",
+            drain_text(row) if row.drained else ""]
+
+
+def wide_width(rows: Sequence[Any]) -> int:
+    """Columns the one-column-per-field table needs without wrapping (heavy box: one line
+    between and around columns, one space of padding each side)."""
+    cols = [max([len(h), *(len(_wide_cells(r)[i]) for r in rows)])
+            for i, h in enumerate(WIDE_HEADERS)]
+    return sum(cols) + 3 * len(cols) + 1
+
+
+def status_table(rows: Sequence[Any], width: int) -> Table:
+    """Rows are `TargetStatus` records; every external string is escaped for Rich."""
+    if wide_width(rows) <= width:
+        table = Table(*WIDE_HEADERS)
+        for r in rows:
+            name, _, *rest = (escape(c) for c in _wide_cells(r))
+            table.add_row(name, "[green]yes[/]" if r.in_rotation else "[yellow]no[/]",
+                          *rest[:3], _ready(r), *rest[4:])
+        return table
+    table = Table(box=box.SIMPLE_HEAD, pad_edge=False, show_edge=False)
+    table.add_column("target", no_wrap=True)
+    table.add_column("LB state / health", no_wrap=True)
+    table.add_column("sess", justify="right", no_wrap=True)
+    table.add_column("ready", no_wrap=True)
+    table.add_column("reason / drain", overflow="fold")
+    for r in rows:
+        color = "green" if r.in_rotation else "yellow"
+        notes = [escape(r.reason or "")]
+        if not r.member:
+            notes.insert(0, "[yellow]not a member[/]")
+        if r.drained:
+            notes.append(f"[yellow]drained:[/] {escape(drain_text(r))}")
+        table.add_row(escape(r.name), f"[{color}]{escape(r.lb_state)}[/] {escape(r.lb_health)}",
+                      str(r.sessions), _ready(r), "; ".join(n for n in notes if n))
+    return table
