@@ -153,6 +153,11 @@ module "monitoring" {
   alarm_email_addresses   = var.monitoring.alarm_email_addresses
   cost_allocation_tag     = { key = "Fleet", value = local.name }
   monthly_budget_usd      = var.monitoring.monthly_budget_usd
+  controller = var.controller.enabled ? {
+    function_name = module.controller[0].function_name
+    dlq_name      = module.controller[0].dlq_name
+    fleet         = module.controller[0].fleet
+  } : null
 }
 
 module "datashare_sql" {
@@ -161,4 +166,43 @@ module "datashare_sql" {
   datashares             = var.datashares
   consumer_namespace_ids = { for name, c in module.consumer : name => c.namespace_id }
   producer_namespace_id  = module.producer.namespace_id
+}
+
+module "controller" {
+  source = "./modules/controller"
+  count  = var.controller.enabled ? 1 : 0
+
+  name                       = local.name
+  fleet                      = "${var.project_name}/${var.environment}"
+  artifact_path              = var.artifact_path
+  vpc_id                     = module.networking.vpc_id
+  subnet_ids                 = module.networking.subnet_ids
+  consumer_security_group_id = module.networking.security_group_ids.consumer
+  endpoint_security_group_id = module.networking.endpoint_security_group_id
+  dynamodb_prefix_list_id    = lookup(module.networking.gateway_prefix_list_ids, "dynamodb", null)
+  vpc_endpoint_egress = {
+    interface = length(local.vpc_interface_endpoints) > 0
+    dynamodb  = local.vpc_endpoints_enabled && contains(var.vpc_endpoints.gateway, "dynamodb")
+  }
+  target_group_arn        = module.nlb.target_group_arn
+  consumer_workgroup_arns = [for name in local.nlb_consumers : module.consumer[name].workgroup_arn]
+  probe_secret_arn        = var.controller.probe_secret_arn
+  # What the handler validates as a FleetSpec (src/rsfleet/controller/config.py).
+  spec_json = jsonencode({
+    project_name = var.project_name
+    environment  = var.environment
+    aws_region   = var.aws_region
+    producer     = { base_capacity = var.producer.base_capacity }
+    consumers    = { for n, c in var.consumers : n => { base_capacity = c.base_capacity, behind_nlb = c.behind_nlb } }
+    datashares   = { for n, d in var.datashares : n => { schemas = d.schemas, tables = d.tables, consumers = d.consumers, consumer_database = d.consumer_database } }
+    nlb          = { port = var.nlb.port, deregistration_delay = var.nlb.deregistration_delay, register_targets_with_terraform = var.nlb.register_targets_with_terraform }
+  })
+  settings = {
+    interval_seconds   = var.controller.interval_seconds
+    data_check_seconds = var.controller.data_check_seconds
+    data_retry_seconds = var.controller.data_retry_seconds
+    rise               = var.controller.rise
+    fall               = var.controller.fall
+  }
+  log_retention_days = var.monitoring.log_retention_days
 }

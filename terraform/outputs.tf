@@ -94,3 +94,13 @@ output "test_instance_inputs" {
     kms_key_arn       = module.producer.kms_key_arn
   }
 }
+
+output "controller" {
+  description = "The readiness controller, or null when controller.enabled is false: function_name, state_table (the drain state the CLI shares), dlq_name, fleet (its key in the table)."
+  value = var.controller.enabled ? {
+    function_name = module.controller[0].function_name
+    state_table   = module.controller[0].state_table
+    dlq_name      = module.controller[0].dlq_name
+    fleet         = module.controller[0].fleet
+  } : null
+}

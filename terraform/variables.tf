@@ -502,3 +502,56 @@ variable "monitoring" {
     error_message = "monitoring.alarm_email_addresses must be e-mail addresses."
   }
 }
+
+# The readiness controller as a Lambda singleton (terraform/modules/controller; fleet spec
+# key `controller`, docs/targets.md). Needs the artifact (`make artifact`).
+variable "controller" {
+  description = "Readiness controller on AWS: enabled, interval_seconds between passes (1-60), data_check_seconds between billed data checks per consumer (0 = every pass), data_retry_seconds after a failed one, probe_secret_arn (reader on every consumer; null = no direct probe), rise/fall."
+  type = object({
+    enabled            = optional(bool, false)
+    interval_seconds   = optional(number, 5)
+    data_check_seconds = optional(number, 3600)
+    data_retry_seconds = optional(number, 300)
+    probe_secret_arn   = optional(string)
+    rise               = optional(number, 2)
+    fall               = optional(number, 2)
+  })
+  default = {}
+
+  validation {
+    condition     = var.controller.interval_seconds >= 1 && var.controller.interval_seconds <= 60
+    error_message = "controller.interval_seconds must be 1-60."
+  }
+
+  validation {
+    condition     = var.controller.data_check_seconds >= 0 && var.controller.data_check_seconds <= 86400 && var.controller.data_retry_seconds >= 0 && var.controller.data_retry_seconds <= 86400
+    error_message = "controller.data_check_seconds and controller.data_retry_seconds must be 0-86400."
+  }
+
+  validation {
+    condition     = var.controller.rise >= 1 && var.controller.rise <= 10 && var.controller.fall >= 1 && var.controller.fall <= 10
+    error_message = "controller.rise and controller.fall must be 1-10."
+  }
+
+  validation {
+    condition     = var.controller.probe_secret_arn == null || can(regex("^arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:[0-9]{12}:secret:", var.controller.probe_secret_arn))
+    error_message = "controller.probe_secret_arn must be a Secrets Manager secret ARN (arn:aws:secretsmanager:REGION:ACCOUNT:secret:NAME)."
+  }
+
+  validation {
+    condition     = !var.controller.enabled || var.artifact_path != null
+    error_message = "controller.enabled needs artifact_path: run `make artifact` and pass -var artifact_path=dist/rsfleet-lambda.zip (`rsfleet apply` does)."
+  }
+}
+
+# Not part of the fleet spec: where `make artifact` wrote the zip (dist/rsfleet-lambda.zip).
+variable "artifact_path" {
+  description = "Path of the rsfleet artifact zip (`make artifact`): the controller Lambda's code, installed on the test instance too; null when neither is built."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.artifact_path == null || endswith(coalesce(var.artifact_path, "x.zip"), ".zip")
+    error_message = "artifact_path must be the .zip that `make artifact` writes (dist/rsfleet-lambda.zip)."
+  }
+}

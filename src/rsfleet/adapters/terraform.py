@@ -93,6 +93,14 @@ class TerraformCli:
             return None
         return path
 
+    def _artifact_args(self) -> list[str]:
+        """``-var=artifact_path=...`` when `make artifact` has written dist/rsfleet-lambda.zip
+        (the controller Lambda's code; Terraform refuses controller.enabled without it)."""
+        from rsfleet.controller.artifact import DEFAULT_OUT
+
+        path = self.project.root.parent / DEFAULT_OUT
+        return [f"-var=artifact_path={path}"] if path.is_file() else []
+
     def init(self) -> None:
         args = ["init", "-input=false", "-reconfigure"]
         if self.project.backend_config.is_file():
@@ -104,7 +112,8 @@ class TerraformCli:
     def plan(self, *, destroy: bool = False) -> Path:
         out = self.project.plan_file
         out.parent.mkdir(parents=True, exist_ok=True)
-        args = ["plan", "-input=false", f"-var-file={self.project.var_file}", f"-out={out}"]
+        args = ["plan", "-input=false", f"-var-file={self.project.var_file}", f"-out={out}",
+                *self._artifact_args()]
         if destroy:
             args.append("-destroy")
         self._run(*args)
@@ -116,7 +125,7 @@ class TerraformCli:
             plan_file.unlink(missing_ok=True)  # a saved plan is single-use
         elif auto_approve:
             self._run("apply", "-input=false", "-auto-approve",
-                      f"-var-file={self.project.var_file}")
+                      f"-var-file={self.project.var_file}", *self._artifact_args())
         else:  # pragma: no cover - guarded by the command layer
             raise UsageError("refusing to apply without a plan", hint="run `rsfleet plan` first")
 
@@ -129,7 +138,8 @@ class TerraformCli:
             raise FleetError(f"terraform show -json returned invalid JSON: {exc}") from None
 
     def destroy(self, *, auto_approve: bool) -> None:
-        args = ["destroy", "-input=false", f"-var-file={self.project.var_file}"]
+        args = ["destroy", "-input=false", f"-var-file={self.project.var_file}",
+                *self._artifact_args()]
         if auto_approve:
             args.append("-auto-approve")
         self._run(*args)

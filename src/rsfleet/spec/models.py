@@ -7,6 +7,7 @@ The rules mirror the Terraform variable validations in `terraform/variables.tf`
 from __future__ import annotations
 
 import ipaddress
+import re
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StrictBool, field_validator, model_validator
@@ -267,6 +268,30 @@ def _check_cidr(value: str) -> ipaddress.IPv4Network:
         raise ValueError(f"{value!r} is not a valid IPv4 CIDR ({exc})") from None
 
 
+class Controller(_Strict):
+    """The readiness controller on AWS (terraform/modules/controller, docs/targets.md):
+    a Lambda singleton invoked every minute, passes every ``interval_seconds`` inside it."""
+
+    enabled: bool = False
+    interval_seconds: float = Field(default=5, ge=1, le=60)
+    # the billed data check (SELECT 1 + a row of each shared table) at most this often per
+    # consumer; 0 = every pass (keeps an idle fleet billing: see docs/targets.md)
+    data_check_seconds: float = Field(default=3600, ge=0, le=86400)
+    data_retry_seconds: float = Field(default=300, ge=0, le=86400)
+    probe_secret_arn: str | None = None
+    rise: int = Field(default=2, ge=1, le=10)
+    fall: int = Field(default=2, ge=1, le=10)
+
+    @field_validator("probe_secret_arn")
+    @classmethod
+    def _secret(cls, v: str | None) -> str | None:
+        if v is not None and not re.fullmatch(
+                r"arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:\d{12}:secret:.+", v):
+            raise ValueError(f"{v!r} is not a Secrets Manager secret ARN "
+                             "(arn:aws:secretsmanager:REGION:ACCOUNT:secret:NAME)")
+        return v
+
+
 class FleetSpec(_Strict):
     project_name: str = "rsfleet"
     environment: str
@@ -280,6 +305,7 @@ class FleetSpec(_Strict):
     consumers: dict[str, Consumer]
     datashares: dict[str, Datashare] = Field(default_factory=dict)
     nlb: Nlb = Field(default_factory=Nlb)
+    controller: Controller = Field(default_factory=Controller)
     tags: dict[str, str] = Field(default_factory=dict)
 
     @field_validator("project_name")

@@ -74,6 +74,13 @@ nlb = {
   register_targets_with_terraform = false
 }
 
+# The readiness controller as a Lambda singleton (docs/targets.md); needs `make artifact`.
+controller = {
+  enabled            = true
+  interval_seconds   = 5
+  data_check_seconds = 3600
+}
+
 tags = {
   Owner = "data-platform"
 }

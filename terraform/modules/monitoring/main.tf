@@ -189,6 +189,67 @@ resource "aws_cloudwatch_metric_alarm" "no_healthy_targets" {
   tags                = var.tags
 }
 
+# --- Readiness controller (terraform/modules/controller) ----------------------------------
+# Lambda metrics: https://docs.aws.amazon.com/lambda/latest/dg/monitoring-metrics-types.html
+# SQS metrics: https://docs.aws.amazon.com/AWSSimpleQueueService/latest/SQSDeveloperGuide/sqs-available-cloudwatch-metrics.html
+# SuccessfulPasses: published by the handler (Embedded Metric Format), 1 per finished pass.
+
+resource "aws_cloudwatch_metric_alarm" "controller_errors" {
+  count = var.controller == null ? 0 : 1
+
+  alarm_name          = "${var.name}-controller-errors"
+  alarm_description   = "The readiness controller Lambda failed (every pass of an invocation failed, or it crashed): unready consumers may stay in rotation."
+  namespace           = "AWS/Lambda"
+  metric_name         = "Errors"
+  dimensions          = { FunctionName = var.controller.function_name }
+  statistic           = "Sum"
+  period              = 300
+  evaluation_periods  = 1
+  comparison_operator = "GreaterThanThreshold"
+  threshold           = 0
+  treat_missing_data  = "notBreaching"
+  alarm_actions       = [aws_sns_topic.alarms.arn]
+  ok_actions          = [aws_sns_topic.alarms.arn]
+  tags                = var.tags
+}
+
+resource "aws_cloudwatch_metric_alarm" "controller_dead_letters" {
+  count = var.controller == null ? 0 : 1
+
+  alarm_name          = "${var.name}-controller-dead-letters"
+  alarm_description   = "Invocations of the readiness controller failed or were dropped (dead-letter queue ${var.controller.dlq_name})."
+  namespace           = "AWS/SQS"
+  metric_name         = "ApproximateNumberOfMessagesVisible"
+  dimensions          = { QueueName = var.controller.dlq_name }
+  statistic           = "Maximum"
+  period              = 300
+  evaluation_periods  = 1
+  comparison_operator = "GreaterThanThreshold"
+  threshold           = 0
+  treat_missing_data  = "notBreaching"
+  alarm_actions       = [aws_sns_topic.alarms.arn]
+  tags                = var.tags
+}
+
+resource "aws_cloudwatch_metric_alarm" "controller_no_pass" {
+  count = var.controller == null ? 0 : 1
+
+  alarm_name          = "${var.name}-controller-no-successful-pass"
+  alarm_description   = "No successful reconcile pass of the readiness controller in 5 minutes: nothing keeps unready consumers out of rotation."
+  namespace           = "rsfleet/controller"
+  metric_name         = "SuccessfulPasses"
+  dimensions          = { Fleet = var.controller.fleet }
+  statistic           = "Sum"
+  period              = 300
+  evaluation_periods  = 1
+  comparison_operator = "LessThanThreshold"
+  threshold           = 1
+  treat_missing_data  = "breaching"
+  alarm_actions       = [aws_sns_topic.alarms.arn]
+  ok_actions          = [aws_sns_topic.alarms.arn]
+  tags                = var.tags
+}
+
 # --- Dashboard -----------------------------------------------------------------------------
 
 resource "aws_cloudwatch_dashboard" "this" {

@@ -14,6 +14,7 @@ output "alarm_names" {
     [for a in aws_cloudwatch_metric_alarm.at_max_capacity : a.alarm_name],
     [for a in aws_cloudwatch_metric_alarm.failed_queries : a.alarm_name],
     [aws_cloudwatch_metric_alarm.unhealthy_targets.alarm_name, aws_cloudwatch_metric_alarm.no_healthy_targets.alarm_name],
+    [for a in concat(aws_cloudwatch_metric_alarm.controller_errors, aws_cloudwatch_metric_alarm.controller_dead_letters, aws_cloudwatch_metric_alarm.controller_no_pass) : a.alarm_name],
   )
 }
 

@@ -78,6 +78,16 @@ variable "monthly_budget_usd" {
   }
 }
 
+variable "controller" {
+  description = "The readiness controller to watch (terraform/modules/controller), or null: function_name, dlq_name, fleet (<project>/<env>, the Fleet dimension of its rsfleet/controller metrics)."
+  type = object({
+    function_name = string
+    dlq_name      = string
+    fleet         = string
+  })
+  default = null
+}
+
 variable "tags" {
   description = "Tags for every resource."
   type        = map(string)

@@ -7,6 +7,11 @@ mock_provider "aws" {
   source = "./tests/mocks"
 }
 
+# `rsfleet apply` passes the artifact `make artifact` built; any zip will do for a plan.
+variables {
+  artifact_path = "modules/controller/tests/empty.zip"
+}
+
 run "plan" {
   command = plan
 
@@ -18,5 +23,10 @@ run "plan" {
   assert {
     condition     = length(local.nlb_targets) == 3 * length([for c in var.consumers : c if c.behind_nlb])
     error_message = "three NLB targets per consumer behind the NLB"
+  }
+
+  assert {
+    condition     = length(module.controller) == (var.controller.enabled ? 1 : 0)
+    error_message = "one controller when the spec enables it, none otherwise"
   }
 }

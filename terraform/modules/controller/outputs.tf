@@ -1,0 +1,39 @@
+output "function_name" {
+  description = "Name of the controller Lambda function."
+  value       = aws_lambda_function.this.function_name
+}
+
+output "function_arn" {
+  description = "ARN of the controller Lambda function."
+  value       = aws_lambda_function.this.arn
+}
+
+output "state_table" {
+  description = "DynamoDB table of the drain state (the CLI reads and writes it: `rsfleet --backend aws targets drain`)."
+  value       = aws_dynamodb_table.state.name
+}
+
+output "state_table_arn" {
+  description = "ARN of the drain-state table."
+  value       = aws_dynamodb_table.state.arn
+}
+
+output "dlq_name" {
+  description = "Dead-letter queue of failed or dropped invocations."
+  value       = aws_sqs_queue.dlq.name
+}
+
+output "security_group_id" {
+  description = "The controller's security group."
+  value       = aws_security_group.this.id
+}
+
+output "schedule_name" {
+  description = "EventBridge Scheduler schedule invoking the controller."
+  value       = aws_scheduler_schedule.this.name
+}
+
+output "fleet" {
+  description = "The fleet's key in the state table (<project>/<env>)."
+  value       = var.fleet
+}
