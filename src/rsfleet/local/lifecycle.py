@@ -11,6 +11,7 @@ from pathlib import Path
 import psycopg
 from psycopg import sql
 
+from rsfleet.backup.local import archive_settings
 from rsfleet.errors import FleetError, UsageError
 from rsfleet.local import settings as consumer_settings
 from rsfleet.local.fleet import (
@@ -106,7 +107,9 @@ def _start(fleet: LocalFleet, spec: FleetSpec, log: Log, ready_timeout: float) -
         for name in [PRODUCER, *spec.consumers]:
             node = fleet.node(name)
             if not node.is_running():
-                node.init(superuser=ADMIN, password=pw[ADMIN], settings=COMMON_SETTINGS,
+                settings = COMMON_SETTINGS if name != PRODUCER else {
+                    **COMMON_SETTINGS, **archive_settings(state_dir)}  # rsfleet backup
+                node.init(superuser=ADMIN, password=pw[ADMIN], settings=settings,
                           tls=(tls.server_cert, tls.server_key), hba=HBA)
                 started.append(name)
                 node.start()

@@ -1,0 +1,145 @@
+"""Backups of the local fleet on real PostgreSQL: WAL archive, base backups, PITR into a
+scratch cluster, drills, and the in-place restore of the producer (then `share verify`)."""
+
+from __future__ import annotations
+
+import json
+import time
+from datetime import UTC, datetime, timedelta
+
+import psycopg
+import pytest
+from conftest import fleet_spec
+from typer.testing import CliRunner
+
+from rsfleet.backup import local, records
+from rsfleet.cli import app
+from rsfleet.errors import UsageError
+
+runner = CliRunner()
+
+
+def write_rows(fleet, first: int, last: int) -> None:
+    kw = fleet.connect_kwargs("producer", "etl_writer", fleet.spec.producer.database_name)
+    with psycopg.connect(**kw) as c:
+        c.execute("""INSERT INTO sales.orders SELECT g, 1, 1, 1, 1.0, now()
+                     FROM generate_series(%s::bigint, %s::bigint) g""", (first, last))
+
+
+def producer_count(fleet) -> int:
+    kw = fleet.connect_kwargs("producer", "etl_writer", fleet.spec.producer.database_name)
+    with psycopg.connect(**kw) as c:
+        return c.execute("SELECT count(*) FROM sales.orders").fetchone()[0]
+
+
+def cli(fleet, *args: str):
+    return runner.invoke(app, ["backup", *args, "--state-dir", str(fleet.state_dir)])
+
+
+def test_pitr_between_two_points_and_drill(fleet_factory, tmp_path):
+    fleet = fleet_factory(fleet_spec(1), rows=2000)
+    assert local.archiving_on(fleet)
+    result = cli(fleet, "snapshot", "--name", "first")
+    assert result.exit_code == 0, result.output
+    rec = records.load(fleet.state_dir, "first")
+    orders = {t.table: t for t in rec["tables"]}["sales.orders"]
+    assert orders.rows == 2000
+    time.sleep(1.2)
+    between = datetime.now(UTC)
+    time.sleep(1.2)
+    write_rows(fleet, 2001, 2500)
+    assert producer_count(fleet) == 2500
+
+    # PITR to a time between the two: exactly the first point's rows and checksum
+    scratch = local.restore_scratch(fleet, at=between, point=None, name="pitr")
+    try:
+        found = {t.table: t for t in local.scratch_records(fleet, scratch, ["sales.orders"])}
+        assert found["sales.orders"] == orders
+    finally:
+        local.discard_scratch(fleet, "pitr")
+    assert not local.scratch_root(fleet.state_dir, "pitr").exists()
+
+    # bad input: one line, exit 2, nothing made
+    for args, fragment in [
+        (("restore", "--from", "nope", "--to", "x1"), "unknown snapshot 'nope'"),
+        (("restore", "--at", (datetime.now(UTC) + timedelta(hours=1)).isoformat(), "--to",
+          "x2"), "in the future"),
+        (("restore", "--at", "2000-01-01T00:00:00Z", "--to", "x3"), "before the oldest base"),
+        (("restore", "--in-place", "--from", "first"), "not a terminal"),
+    ]:
+        result = cli(fleet, *args)
+        assert result.exit_code == 2, (args, result.output)
+        lines = [x for x in result.output.splitlines() if x.strip()]
+        assert len(lines) == 1 and fragment in lines[0], result.output
+    assert producer_count(fleet) == 2500  # the refused in-place restore changed nothing
+    scratch = local.restore_scratch(fleet, at=None, point="first", name="taken")
+    try:
+        result = cli(fleet, "restore", "--from", "first", "--to", "taken")
+        assert result.exit_code == 2 and "exists already" in result.output
+    finally:
+        local.discard_scratch(fleet, "taken")
+
+    # drill: newest recorded point, verified, RPO/RTO, scratch gone
+    out = tmp_path / "drill.json"
+    result = cli(fleet, "drill", "--json", str(out))
+    assert result.exit_code == 0, result.output
+    doc = json.loads(out.read_text())
+    assert doc["verified"] is True and doc["point"] == "first" and doc["torn_down"]
+    assert doc["rpo_s"] > 2.0 and doc["rto_s"] > 0
+    assert not (fleet.state_dir / "backup" / "scratch" / doc["scratch"]).exists()
+
+    # a record that does not match: exit 1, verified false, torn down all the same
+    path = records.records_dir(fleet.state_dir) / "first.json"
+    bad = json.loads(path.read_text())
+    for t in bad["tables"]:
+        if t["table"] == "sales.orders":
+            t["rows"] += 1
+    path.write_text(json.dumps(bad))
+    result = cli(fleet, "drill", "--json", str(out))
+    assert result.exit_code == 1
+    doc = json.loads(out.read_text())
+    assert doc["verified"] is False and doc["problems"] == [
+        "sales.orders: 2000 rows, recorded 2001"]
+    assert not (fleet.state_dir / "backup" / "scratch" / doc["scratch"]).exists()
+
+    result = cli(fleet, "status", "--json")
+    assert result.exit_code == 0, result.output
+    status = json.loads(result.output)
+    assert status["wal_archiving"] and status["policy_in_force"]
+    assert status["rpo_s"] is not None and status["rpo_s"] < 120
+    listed = json.loads(cli(fleet, "list", "--json").output)
+    assert [p["kind"] for p in listed if p["id"] == "first"] == ["base-backup"]
+
+
+def test_in_place_restore_rebuilds_consumers_then_share_verify_passes(fleet_factory):
+    from rsfleet.sharing.local import verify_local
+
+    fleet = fleet_factory(fleet_spec(2), rows=1000)
+    local.snapshot(fleet, name="before-mistake")
+    write_rows(fleet, 1001, 1300)  # the "mistake", replicated to both consumers
+    consumer_kw = fleet.connect_kwargs("c1", "app_reader", "sales_db")
+
+    def consumer_count() -> int:
+        with psycopg.connect(**consumer_kw) as c:
+            return c.execute("SELECT count(*) FROM sales.orders").fetchone()[0]
+
+    deadline = time.monotonic() + 30
+    while consumer_count() != 1300 and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert consumer_count() == 1300
+    result = cli(fleet, "restore", "--in-place", "--from", "before-mistake", "--yes-in-place")
+    assert result.exit_code == 0, result.output
+    assert producer_count(fleet) == 1000
+    assert consumer_count() == 1000  # rebuilt from the restored producer, not ahead of it
+    assert verify_local(fleet) == []
+    result = runner.invoke(app, ["share", "verify", "--state-dir", str(fleet.state_dir)])
+    assert result.exit_code == 0, result.output
+    # the producer still archives and can be written to on its new timeline
+    write_rows(fleet, 1001, 1010)
+    assert producer_count(fleet) == 1010
+
+
+def test_snapshot_names_are_checked():
+    with pytest.raises(UsageError):
+        local.restore_scratch(type("F", (), {"state_dir": None})(), at=None, point=None,
+                              name="Bad Name")
