@@ -81,7 +81,7 @@ def test_plan_apply_output_destroy(tf_project):
     # one workspace per environment, configured by the environment's backend-config.hcl
     assert (tf_project / "state" / "workspaces" / "qa" / "terraform.tfstate").is_file()
 
-    result = runner.invoke(app, ["destroy", "--env", "qa", "--auto-approve"])
+    result = runner.invoke(app, ["destroy", "--env", "qa", "--auto-approve", "--skip-final-snapshot"])
     assert result.exit_code == 0, result.output
     result = runner.invoke(app, ["output", "--env", "qa", "--json"])
     assert json.loads(result.stdout) == {}

@@ -169,11 +169,19 @@ class Scratch:
     workgroup: str
 
 
+def _no_credentials() -> UsageError:
+    return UsageError("no AWS credentials for the redshift-serverless API",
+                      hint="configure AWS credentials (or pass --skip-final-snapshot to "
+                      "destroy without a final snapshot)")
+
+
 def namespace_exists(rs: Any, name: str) -> bool:
-    from botocore.exceptions import ClientError
+    from botocore.exceptions import ClientError, NoCredentialsError
 
     try:
         rs.get_namespace(namespaceName=name)
+    except NoCredentialsError:
+        raise _no_credentials() from None
     except ClientError as exc:
         if exc.response.get("Error", {}).get("Code") == "ResourceNotFoundException":
             return False

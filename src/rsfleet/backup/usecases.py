@@ -209,3 +209,19 @@ def status(points: list[RestorePoint], *, policy_in_force: bool, now: datetime
 
 
 _ = FleetError
+
+
+def final_snapshot(spec: FleetSpec, rs: Any, *, now: datetime, retention_days: int,
+                   sleep: Callable[[float], None], timeout: float = 3600) -> str | None:
+    """Before `rsfleet destroy`: a manual snapshot of the producer's namespace, waited for
+    until AVAILABLE (a FAILED one stops the destroy). None when there is no namespace (never
+    applied, or already gone): nothing to lose."""
+    namespace = spec.workgroup_name()
+    if not aws.namespace_exists(rs, namespace):
+        return None
+    name = f"{MARK}-{namespace}-final-{now:%Y%m%d-%H%M%S}"
+    aws.create_snapshot(rs, namespace, name, retention_days)
+    aws.wait_for(f"final snapshot {name}", lambda: aws._status(
+        rs.get_snapshot, "snapshot", snapshotName=name), "AVAILABLE", timeout=timeout,
+        sleep=sleep)
+    return name

@@ -168,9 +168,53 @@ def enforce(env: Env, dry_run: Annotated[bool, typer.Option(
     _enforce(env, dry_run=dry_run)
 
 
-def destroy(env: Env, auto_approve: AutoApprove = False) -> None:
-    """Destroy every resource of ENV (Terraform asks for confirmation unless --auto-approve)."""
-    tf = TerraformCli(_project(env))
+def destroy(
+    env: Env,
+    auto_approve: AutoApprove = False,
+    skip_final_snapshot: Annotated[bool, typer.Option(
+        "--skip-final-snapshot", help="Do not snapshot the producer first (its data is then "
+        "lost).")] = False,
+    final_snapshot_retention_days: Annotated[int, typer.Option(
+        "--final-snapshot-retention-days", min=1, max=3653,
+        help="Keep the final snapshot this many days.")] = 35,
+    yes_destroy_prod: Annotated[bool, typer.Option(
+        "--yes-destroy-prod", help="prod: skip typing the environment name (scripts).")] = False,
+) -> None:
+    """Destroy every resource of ENV (Terraform asks for confirmation unless --auto-approve).
+
+    First a final manual snapshot of the producer (named rsfleet-<producer>-final-<time>,
+    waited for until AVAILABLE), unless --skip-final-snapshot. In prod, the environment name
+    must be typed back (no terminal: refused unless --yes-destroy-prod).
+    """
+    import sys
+    import time
+    from datetime import UTC, datetime
+
+    project = _project(env)
+    spec = load_spec(env)[0]
+    if spec.environment == "prod" and not yes_destroy_prod:
+        if not sys.stdin.isatty():
+            raise UsageError("destroying prod needs the environment name typed back, and stdin "
+                             "is not a terminal", hint="run it in a terminal, or pass "
+                             "--yes-destroy-prod")
+        typed = typer.prompt(f"destroy every resource of {env!r}: type {env!r} to go on")
+        if typed.strip() != env:
+            raise UsageError(f"typed {typed.strip()!r}, not {env!r}: nothing destroyed")
+    if not skip_final_snapshot:
+        from rsfleet.adapters.redshift_serverless import client
+        from rsfleet.backup.usecases import final_snapshot
+
+        name = final_snapshot(spec, client(spec.aws_region), now=datetime.now(UTC),
+                              retention_days=final_snapshot_retention_days, sleep=time.sleep)
+        if name:
+            console.print(f"[green]final snapshot[/] {name} is AVAILABLE (kept "
+                          f"{final_snapshot_retention_days} days; restore with `rsfleet "
+                          f"--backend aws backup restore --from {name} --to NAME`)",
+                          highlight=False)
+        else:
+            console.print(f"no producer namespace {spec.workgroup_name()}: nothing to "
+                          "snapshot", highlight=False)
+    tf = TerraformCli(project)
     tf.init()
     tf.destroy(auto_approve=auto_approve)
 
