@@ -60,6 +60,14 @@ def cost(
     scenario: Annotated[str | None, typer.Option(
         help="A named example: 'seed' (the seed README's, its figure beside the correct "
              "one).")] = None,
+    snapshot_gb: Annotated[str | None, typer.Option(
+        metavar="GB", help="With --env/--spec and producer.backup: GB of unique manual "
+        "snapshot data kept (adds snapshot storage and, with a copy, transfer lines; "
+        "recovery points under 24 h are free).")] = None,
+    snapshot_price: Annotated[str | None, typer.Option(
+        metavar="USD", help="$ per GB-month of snapshot (backup) storage.")] = None,
+    transfer_price: Annotated[str | None, typer.Option(
+        metavar="USD", help="$ per GB of cross-region snapshot copy transfer.")] = None,
     json: JsonOption = False,
 ) -> None:
     """Monthly and yearly cost per workgroup and in total, with the arithmetic and sources.
@@ -87,6 +95,9 @@ def cost(
                                              "--nlb-active-connections"),
         nlb_gb_per_hour=parse_decimal(nlb_gb_per_hour, "--nlb-gb-per-hour"),
         scenario=scenario,
+        snapshot_gb=parse_decimal(snapshot_gb, "--snapshot-gb"),
+        snapshot_price=parse_decimal(snapshot_price, "--snapshot-price"),
+        transfer_price=parse_decimal(transfer_price, "--transfer-price"),
     )
     report = estimate(req, load_prices(prices_file))
     if json:

@@ -38,6 +38,8 @@ class RegionPrices(_Frozen):
     rms_gb_month: Price | None = None
     nlb_hour: Price | None = None
     nlb_lcu_hour: Price | None = None
+    snapshot_gb_month: Price | None = None  # manual snapshots (backup storage)
+    inter_region_gb: Price | None = None  # cross-region snapshot copy transfer
 
 
 class NlcuTcp(_Frozen):

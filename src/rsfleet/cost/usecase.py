@@ -41,6 +41,9 @@ class CostRequest:
     nlb_active_connections: Decimal | None = None
     nlb_gb_per_hour: Decimal | None = None
     scenario: str | None = None
+    snapshot_gb: Decimal | None = None
+    snapshot_price: Decimal | None = None
+    transfer_price: Decimal | None = None
 
 
 @dataclass
@@ -135,6 +138,40 @@ def _nlcus(req: CostRequest, book: PriceBook) -> tuple[Decimal, str]:
     return lcus, "from traffic (TCP: the largest of new connections, active, GB/h)"
 
 
+def _backup_lines(req: CostRequest, book: PriceBook, region: str, backup: Any,
+                  prices: dict[str, dict[str, str]]) -> list[model.Line]:
+    """Manual snapshots (and their cross-region copies) of `producer.backup`. Recovery
+    points (kept 24 h) are not billed, so they add no line (sources.snapshots)."""
+    if backup is None:
+        raise UsageError("--snapshot-gb prices producer.backup, and the spec has none",
+                         hint="add producer.backup to the spec, or drop --snapshot-gb")
+    gb = req.snapshot_gb or Decimal(0)
+
+    def figure(where: str, key: str, given: Decimal | None, option: str) -> Decimal:
+        if given is not None:
+            prices[key] = _override(given, option)
+            return given
+        p = book.figure(where, key, option)
+        prices[key] = _price_entry(p)
+        return p.usd
+
+    lines = [model.Line("snapshots (manual)", model.money(gb * figure(
+        region, "snapshot_gb_month", req.snapshot_price, "--snapshot-price")),
+        f"{model._fmt(gb)} GB of unique snapshot blocks, kept {backup.retention_days} days")]
+    if backup.copy_to is not None:
+        dest = backup.copy_to.region
+        store = figure(dest, "snapshot_gb_month", req.snapshot_price, "--snapshot-price")
+        transfer = figure(region, "inter_region_gb", req.transfer_price, "--transfer-price")
+        lines.append(model.Line(f"snapshot copies ({dest})", model.money(gb * store),
+                                f"{model._fmt(gb)} GB kept {backup.copy_to.retention_days} "
+                                f"days in {dest}"))
+        lines.append(model.Line(f"cross-region transfer ({region} -> {dest})",
+                                model.money(gb * transfer),
+                                f"{model._fmt(gb)} GB copied per month (upper bound: every "
+                                "block once)"))
+    return lines
+
+
 def estimate(
     req: CostRequest, book: PriceBook,
     load_spec: Callable[[str | None, Path | None], Any] | None = None,
@@ -208,6 +245,8 @@ def estimate(
             line = model.nlb_line(days=req.days, nlb_hour=nlb_hour.usd,
                                   lcu_hour=lcu_hour.usd, lcus=lcus)
             other.append(model.Line(line.name, line.monthly, f"{line.detail}; NLCUs {how}"))
+        if req.snapshot_gb is not None:
+            other.extend(_backup_lines(req, book, region, fleet.producer.backup, prices))
         like = next(w for w in wgs if w.name != PRODUCER)
         what_if = {"one_more_consumer": None, "split_vs_single": model.split_vs_single(
             like.rpu, like.billed_hours_per_day, days=req.days, rpu_hour=price, region=region)}
