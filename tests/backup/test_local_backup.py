@@ -143,3 +143,15 @@ def test_snapshot_names_are_checked():
     with pytest.raises(UsageError):
         local.restore_scratch(type("F", (), {"state_dir": None})(), at=None, point=None,
                               name="Bad Name")
+
+
+def test_local_down_stops_a_scratch_cluster_left_running(fleet_factory):
+    from rsfleet.local.lifecycle import down
+
+    fleet = fleet_factory(fleet_spec(1), rows=100)
+    local.snapshot(fleet, name="p1")
+    scratch = local.restore_scratch(fleet, at=None, point="p1", name="left")
+    assert scratch.server.is_running()
+    assert [s.name for s in local.scratch_clusters(fleet.state_dir)] == ["scratch-left"]
+    down(fleet)
+    assert not scratch.server.is_running()

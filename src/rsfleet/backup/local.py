@@ -409,6 +409,16 @@ def _free_port(port_free: Callable[[int], bool]) -> int:
     raise FleetError("no free port on 127.0.0.1 for the scratch cluster")
 
 
+def scratch_clusters(state_dir: Path) -> list[Any]:
+    """Running scratch clusters of this state dir (`local down` stops them)."""
+    from rsfleet.local.postgres import PgServer
+
+    d = backup_dir(state_dir) / "scratch"
+    found = [PgServer(f"scratch-{p.name}", p, 0) for p in sorted(d.iterdir())
+             if p.is_dir()] if d.is_dir() else []
+    return [s for s in found if s.is_running()]
+
+
 def discard_scratch(fleet: Any, name: str) -> None:
     from rsfleet.local.postgres import PgServer
 

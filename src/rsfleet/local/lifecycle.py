@@ -11,7 +11,7 @@ from pathlib import Path
 import psycopg
 from psycopg import sql
 
-from rsfleet.backup.local import archive_settings
+from rsfleet.backup.local import archive_settings, scratch_clusters
 from rsfleet.errors import FleetError, UsageError
 from rsfleet.local import settings as consumer_settings
 from rsfleet.local.fleet import (
@@ -333,6 +333,9 @@ def down(fleet: LocalFleet, *, purge: bool = False, log: Log = _quiet) -> None:
         for node in _stray_nodes(fleet.state_dir, known=set(fleet.ports)):
             node.stop()  # a node dir fleet.json does not list (e.g. a scale that crashed)
             log(f"stopped {node.name} (not in fleet.json)")
+        for node in scratch_clusters(fleet.state_dir):  # `backup restore --to` leftovers
+            node.stop()
+            log(f"stopped scratch cluster {node.name}")
     if purge:
         state.purge(fleet.state_dir, log)
 

@@ -26,7 +26,8 @@ MARKER = ".rsfleet-state"
 LOCK = "lock"
 # Everything rsfleet creates in a state dir; purge removes these and nothing else.
 OWN_PARTS = ("fleet.json", "fleet.json.tmp", "secrets.json", "nodes", "haproxy", "tls",
-             "targets.json", "targets.json.lock", "targets-pass.json", LOCK, MARKER)
+             "targets.json", "targets.json.lock", "targets-pass.json", LOCK, MARKER,
+             "backup")  # WAL archive, base backups, records, scratch clusters
 
 
 def _written_by_rsfleet(name: str) -> bool:
