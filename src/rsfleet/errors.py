@@ -2,6 +2,8 @@
 
 - ``UsageError`` (exit 2): bad input — a spec, an option, a name. Say what, where, how to fix.
 - ``FleetError`` (exit 1): the input was fine but the system is not (a server down, AWS refused).
+  Its subclasses ``TemporaryError`` (retry later) and ``PermanentError`` (do not) are what
+  ``rsfleet.adapters.aws_errors.translate`` makes of every AWS error.
 """
 
 from __future__ import annotations
@@ -37,3 +39,24 @@ class FleetError(RsfleetError):
     """The system is not in the state the command needs: exit code 1."""
 
     exit_code = 1
+
+
+class TemporaryError(FleetError):
+    """Worth retrying unchanged after a while: throttled, a conflicting operation still in
+    progress, a server-side (5xx) error, a dropped connection. A loop (the controller, an
+    ordered workgroup update) retries these; anything else is `PermanentError`."""
+
+    def __init__(self, message: str, *, hint: str | None = None, code: str = "",
+                 retry_after: float = 5.0) -> None:
+        super().__init__(message, hint=hint)
+        self.code = code
+        self.retry_after = retry_after
+
+
+class PermanentError(FleetError):
+    """Retrying the same call fails the same way until something else changes (access
+    denied, not found, invalid parameter, quota)."""
+
+    def __init__(self, message: str, *, hint: str | None = None, code: str = "") -> None:
+        super().__init__(message, hint=hint)
+        self.code = code

@@ -6,9 +6,9 @@ import textwrap
 
 import pytest
 
-from rsfleet.backup.schedule import interval_seconds, to_cron
 from rsfleet.errors import SpecError
 from rsfleet.spec import load_spec
+from rsfleet.spec.schedule import interval_seconds, to_cron
 
 BASE = """
 environment = "dev"

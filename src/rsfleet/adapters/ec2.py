@@ -11,7 +11,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from rsfleet.errors import FleetError, UsageError
+from rsfleet.adapters import aws_errors
+from rsfleet.errors import UsageError
 
 
 def name_tag_of_test_instance(project_name: str, environment: str) -> str:
@@ -23,7 +24,7 @@ def find_instance_by_name(name: str, *, region: str | None = None,
                           client: Any = None) -> str:
     """The id of the one running instance tagged Name=`name`; UsageError (with how to pass
     it) when there is none or more than one."""
-    from botocore.exceptions import BotoCoreError, ClientError, NoCredentialsError
+    from botocore.exceptions import BotoCoreError, ClientError
 
     if client is None:
         import boto3
@@ -35,11 +36,11 @@ def find_instance_by_name(name: str, *, region: str | None = None,
         pages = client.get_paginator("describe_instances").paginate(Filters=filters)
         ids = sorted(inst["InstanceId"] for page in pages
                      for res in page.get("Reservations", []) for inst in res["Instances"])
-    except NoCredentialsError:
-        raise UsageError("no AWS credentials to look up the test instance",
-                         hint="configure AWS credentials, or pass --instance-id") from None
     except (BotoCoreError, ClientError) as exc:
-        raise FleetError(f"cannot look up the test instance {name!r}: {exc}") from None
+        raise aws_errors.translate(
+            exc, f"cannot look up the test instance {name!r}",
+            credentials="to look up the test instance",
+            credentials_hint="configure AWS credentials, or pass --instance-id") from None
     if not ids:
         raise UsageError(f"no running EC2 instance tagged Name={name}",
                          hint="apply terraform/test-instance (see its README) or pass "

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from rsfleet.errors import FleetError
+from rsfleet.adapters import aws_errors
 
 
 def client(region: str | None = None) -> Any:
@@ -21,15 +21,7 @@ def client(region: str | None = None) -> Any:
 
 
 def _call(fn: Any, what: str, **kwargs: Any) -> Any:
-    from botocore.exceptions import BotoCoreError, ClientError
-
-    try:
-        return fn(**kwargs)
-    except ClientError as exc:
-        err = exc.response.get("Error", {})
-        raise FleetError(f"elbv2 {what} failed: {err.get('Code')}: {err.get('Message')}") from None
-    except BotoCoreError as exc:
-        raise FleetError(f"elbv2 {what} failed: {exc}") from None
+    return aws_errors.call(fn, f"elbv2 {what} failed", **kwargs)
 
 
 def _targets(ips: Iterable[str], port: int) -> list[dict[str, Any]]:

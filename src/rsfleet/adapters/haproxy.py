@@ -15,6 +15,10 @@ from typing import Literal
 from rsfleet.errors import FleetError
 
 ServerState = Literal["ready", "drain", "maint"]
+# Server options of rsfleet's HAProxy: written by `rsfleet local up` (local/haproxy.py) and
+# used for servers the targets controller adds at run time (targets/haproxy.py).
+RSFLEET_SERVER_OPTIONS = ("check inter 500ms fastinter 250ms downinter 1s fall 2 rise 2 "
+                          "on-marked-down shutdown-sessions")
 _NAME = re.compile(r"^[A-Za-z0-9_.:-]{1,64}$")
 
 

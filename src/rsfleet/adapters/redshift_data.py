@@ -14,9 +14,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from rsfleet.errors import FleetError
-
-RETRYABLE = {"ThrottlingException", "ActiveStatementsExceededException"}
+from rsfleet.adapters import aws_errors
+from rsfleet.errors import FleetError, TemporaryError
 
 # Redshift error text -> the fix a user needs (first match wins).
 _TRANSLATIONS: tuple[tuple[str, str], ...] = (
@@ -80,16 +79,16 @@ class DataApi:
         self.max_retries = max_retries
 
     def _call(self, name: str, **kwargs: Any) -> dict[str, Any]:
-        from botocore.exceptions import ClientError
+        from botocore.exceptions import BotoCoreError, ClientError
 
         delay = self.poll_first
         for attempt in range(self.max_retries + 1):
             try:
                 return getattr(self.client, name)(**kwargs)
-            except ClientError as exc:
-                code = exc.response.get("Error", {}).get("Code", "")
-                if code not in RETRYABLE or attempt == self.max_retries:
-                    raise FleetError(f"Redshift Data API {name} failed: {exc}") from None
+            except (BotoCoreError, ClientError) as exc:
+                error = aws_errors.translate(exc, f"Redshift Data API {name} failed")
+                if not isinstance(error, TemporaryError) or attempt == self.max_retries:
+                    raise error from None
                 self.sleep(delay)
                 delay = min(delay * 2, self.poll_max * 4)
         raise AssertionError("unreachable")  # pragma: no cover

@@ -18,7 +18,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from rsfleet.errors import FleetError, UsageError
+from rsfleet.adapters import aws_errors
+from rsfleet.errors import FleetError
 
 
 def client(region: str | None = None) -> Any:
@@ -28,23 +29,16 @@ def client(region: str | None = None) -> Any:
 
 
 def _call(fn: Callable[..., Any], what: str, **kwargs: Any) -> Any:
-    from botocore.exceptions import BotoCoreError, ClientError, NoCredentialsError
+    from botocore.exceptions import BotoCoreError, ClientError
 
     try:
         return fn(**kwargs)
-    except NoCredentialsError:
-        raise UsageError("no AWS credentials for the redshift-serverless API",
-                         hint="configure AWS credentials, or pass --tf-outputs FILE") from None
-    except ClientError as exc:
-        err = exc.response.get("Error", {})
-        if err.get("Code") == "ResourceNotFoundException":
-            raise FleetError(f"redshift-serverless {what}: {err.get('Message')}",
-                             hint="build the fleet first (`rsfleet apply`) or check --env"
-                             ) from None
-        raise FleetError(f"redshift-serverless {what} failed: {err.get('Code')}: "
-                         f"{err.get('Message')}") from None
-    except BotoCoreError as exc:
-        raise FleetError(f"redshift-serverless {what} failed: {exc}") from None
+    except (BotoCoreError, ClientError) as exc:
+        raise aws_errors.translate(
+            exc, f"redshift-serverless {what} failed",
+            credentials="for the redshift-serverless API",
+            credentials_hint="configure AWS credentials, or pass --tf-outputs FILE",
+            not_found_hint="build the fleet first (`rsfleet apply`) or check --env") from None
 
 
 @dataclass(frozen=True)

@@ -16,6 +16,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from rsfleet.adapters import aws_errors
 from rsfleet.errors import FleetError, UsageError
 
 ARN_HINT = "arn:aws:secretsmanager:REGION:ACCOUNT:secret:NAME"
@@ -48,21 +49,19 @@ def read_secret(arn: str, *, client: Any = None, user: str | None = None,
     decides whether it can go without one). ``client`` is a boto3 secretsmanager client; by
     default one in the ARN's region, because a secret is only readable in its own region.
     """
-    from botocore.exceptions import BotoCoreError, ClientError, NoCredentialsError
+    from botocore.exceptions import BotoCoreError, ClientError
 
     check_secret_arn(arn, option_name)
     if client is None:
         client = new_client(arn.split(":")[3] or None)
     try:
         text = client.get_secret_value(SecretId=arn).get("SecretString") or ""
-    except NoCredentialsError:
-        raise UsageError(f"no AWS credentials to read the secret of {option_name}",
-                         hint="configure AWS credentials (AWS_PROFILE, SSO login or "
-                         "environment), or pass --user with the password in PGPASSWORD"
-                         ) from None
     except (BotoCoreError, ClientError) as exc:
         # botocore's message names the operation and the ARN, never the secret's value.
-        raise FleetError(f"cannot read secret {arn}: {_oneline(exc)}") from None
+        raise aws_errors.translate(
+            exc, f"cannot read secret {arn}", credentials=f"to read the secret of {option_name}",
+            credentials_hint="configure AWS credentials (AWS_PROFILE, SSO login or "
+            "environment), or pass --user with the password in PGPASSWORD") from None
     if not text:
         raise FleetError(f"secret {arn} has no SecretString",
                          hint="store JSON {\"username\": ..., \"password\": ...}")
@@ -79,6 +78,3 @@ def read_secret(arn: str, *, client: Any = None, user: str | None = None,
     username = data.get("username") or user
     return (str(username) if username else None), str(data["password"])
 
-
-def _oneline(exc: Exception) -> str:
-    return " ".join(str(exc).split())

@@ -9,8 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from rsfleet.backup.schedule import to_cron
 from rsfleet.spec.models import FleetSpec
+from rsfleet.spec.schedule import to_cron
 
 MARK = "rsfleet"  # name prefix of everything rsfleet creates for backups
 DESCRIPTION = "managed by rsfleet (rsfleet backup apply)"

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
@@ -15,6 +15,10 @@ from rsfleet.context import (
     TfOutputsCompatOption,
     app_context,
 )
+
+if TYPE_CHECKING:
+    from rsfleet.fleet import Fleet
+    from rsfleet.targets.api import TargetsContext
 
 app = typer.Typer(no_args_is_help=True, help=(
     "Keep only ready consumers behind the load balancer: probe each consumer directly, "
@@ -39,7 +43,8 @@ TgOpt = Annotated[str | None, typer.Option(
 
 def _context(ctx: typer.Context, env: str | None, spec: Path | None, state_dir: Path | None,
              tf_outputs: Path | None, user: str | None, secret_arn: str | None = None,
-             probe_as_admin: bool = False, target_group_arn: str | None = None) -> Any:
+             probe_as_admin: bool = False, target_group_arn: str | None = None,
+             ) -> Fleet | TargetsContext:
     import os
 
     from rsfleet.spec.loader import load, project_root

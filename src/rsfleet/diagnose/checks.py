@@ -25,6 +25,7 @@ from typing import Any
 
 from rsfleet.diagnose.model import Check, DiagnoseReport
 from rsfleet.errors import RsfleetError
+from rsfleet.fleet import Fleet, Node
 
 SSL_REQUEST = struct.pack("!ii", 8, 80877103)  # PostgreSQL/Redshift SSLRequest packet
 DEFAULT_TIMEOUT = 5.0
@@ -45,7 +46,7 @@ class DiagContext:
     clients: dict[str, Any] = field(default_factory=dict)  # injected boto3 clients
     # filled in by the links
     spec: Any = None
-    fleet: Any = None
+    fleet: Fleet | None = None
     outputs: dict[str, Any] = field(default_factory=dict)
     password: str | None = None
     cafile: str | None = None
@@ -269,7 +270,7 @@ def _tls_aws_unverified(ctx: DiagContext, host: str, port: int, name: str,
                     "ca-certificates) or pass the Redshift CA bundle; " + AWS_SSLMODE_ADVICE)]
 
 
-def _connect_kwargs(ctx: DiagContext, node: Any = "lb") -> dict[str, Any]:
+def _connect_kwargs(ctx: DiagContext, node: str | Node = "lb") -> dict[str, Any]:
     from rsfleet.loadtest.queries import shared_objects
 
     db = ctx.dbname

@@ -16,6 +16,7 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from rsfleet.errors import FleetError, UsageError
+from rsfleet.fleet import KillableFleet
 from rsfleet.loadtest.model import FaultSpec
 from rsfleet.spec.identifiers import CONSUMER_NAME_RE
 
@@ -48,7 +49,7 @@ Injector = Callable[[str, str], str]
 """(kind, consumer name) -> a short description of what was done; raises on failure."""
 
 
-def local_injector(fleet: Any) -> Injector:
+def local_injector(fleet: KillableFleet) -> Injector:
     def inject(kind: str, name: str) -> str:
         if kind == "kill":
             kill = getattr(fleet, "kill", None)
@@ -61,7 +62,7 @@ def local_injector(fleet: Any) -> Injector:
     return inject
 
 
-def _local_drain(fleet: Any, name: str) -> str:
+def _local_drain(fleet: KillableFleet, name: str) -> str:
     try:  # the targets controller, when it has landed
         from rsfleet.targets import api as targets_api  # type: ignore[attr-defined]
 

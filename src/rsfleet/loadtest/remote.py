@@ -20,6 +20,7 @@ import time
 from collections.abc import Callable, Sequence
 from typing import Any
 
+from rsfleet.adapters import aws_errors
 from rsfleet.errors import FleetError, UsageError
 from rsfleet.loadtest.model import LoadTestResult
 
@@ -102,18 +103,19 @@ def run_via_ssm(instance_id: str, script: str, *, region: str | None, timeout_s:
             TimeoutSeconds=60,
         )
     except (BotoCoreError, ClientError) as exc:
-        raise FleetError(f"SSM send_command to {instance_id} failed: {exc}",
-                         hint="is the instance SSM-managed and online? "
-                         "(aws ssm describe-instance-information)") from None
+        raise aws_errors.translate(exc, f"SSM send_command to {instance_id} failed",
+                                   hint="is the instance SSM-managed and online? "
+                                   "(aws ssm describe-instance-information)") from None
     command_id = sent["Command"]["CommandId"]
     deadline = time.monotonic() + timeout_s + 60
     inv: dict[str, Any] = {}
     while True:
         try:
             inv = client.get_command_invocation(CommandId=command_id, InstanceId=instance_id)
-        except ClientError as exc:
-            if exc.response.get("Error", {}).get("Code") != "InvocationDoesNotExist":
-                raise FleetError(f"SSM get_command_invocation failed: {exc}") from None
+        except (BotoCoreError, ClientError) as exc:
+            # Right after send_command the invocation may not exist yet: ask again.
+            if aws_errors.error_code(exc) != "InvocationDoesNotExist":
+                raise aws_errors.translate(exc, "SSM get_command_invocation failed") from None
             inv = {}
         if inv.get("Status") in TERMINAL:
             break

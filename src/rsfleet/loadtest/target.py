@@ -15,6 +15,7 @@ from typing import Any
 
 from rsfleet.adapters.secretsmanager import read_secret
 from rsfleet.errors import FleetError, UsageError
+from rsfleet.fleet import KillableFleet
 from rsfleet.loadtest.faults import Injector, aws_injector, local_injector
 from rsfleet.loadtest.queries import shared_objects
 from rsfleet.loadtest.runner import LOCAL_IDENTIFY_SQL, REDSHIFT_IDENTIFY_SQL, Endpoint
@@ -40,7 +41,7 @@ class Resolved:
     schemas: list[str] = field(default_factory=list)
     tables: list[str] = field(default_factory=list)
     injector: Injector | None = None
-    fleet: Any = None
+    fleet: KillableFleet | None = None
     outputs: dict[str, Any] = field(default_factory=dict)
 
 
@@ -54,7 +55,7 @@ def _password(ov: Overrides, fallback: Any) -> tuple[str | None, str | None]:
 
 
 def resolve_local(env: str | None, state_dir: Path | None, ov: Overrides) -> Resolved:
-    from rsfleet.local.fleet import LocalFleet  # type: ignore[import-not-found]
+    from rsfleet.local.fleet import LocalFleet
 
     fleet = LocalFleet.open(env, state_dir)
     spec = fleet.spec

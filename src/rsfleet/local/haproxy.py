@@ -20,13 +20,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
+from rsfleet.adapters.haproxy import RSFLEET_SERVER_OPTIONS
 from rsfleet.errors import FleetError, UsageError
 
 Profile = Literal["rsfleet", "baseline"]
 BACKEND = "consumers"
-# Server options of the rsfleet profile; also used for servers added at run time.
-RSFLEET_SERVER_OPTIONS = ("check inter 500ms fastinter 250ms downinter 1s fall 2 rise 2 "
-                          "on-marked-down shutdown-sessions")
 
 
 @dataclass(frozen=True)

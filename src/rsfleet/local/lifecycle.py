@@ -18,6 +18,7 @@ from rsfleet.local.fleet import (
     ADMIN,
     COMMON_SETTINGS,
     HBA,
+    LB_NAMES,
     PROBE,
     PRODUCER,
     LocalFleet,
@@ -375,30 +376,9 @@ def down_state_dir(state_dir: Path, *, purge: bool = False, log: Log = _quiet) -
         state.purge(state_dir, log)
 
 
-LB_NAMES = ("lb", "haproxy")
-
-
 def kill(fleet: LocalFleet, name: str) -> int | None:
     """SIGKILL a consumer's postmaster, or HAProxy's process for `lb`/`haproxy`."""
-    import os
-    import signal
-
-    if name in LB_NAMES:
-        hap = fleet.haproxy
-        pid = hap.pid
-        if pid is None or not hap.is_running():
-            raise FleetError("haproxy is not running",
-                             hint=f"start it: rsfleet local restart lb --env {fleet.env}")
-        os.kill(pid, signal.SIGKILL)
-        wait_until(lambda: not hap.is_running(), 5, 0.05)
-        return pid
-    node = fleet.producer if name == PRODUCER else _consumer(fleet, name)
-    pid = node.pid
-    if not node.is_running():
-        raise FleetError(f"{name} is not running")
-    node.kill()
-    wait_until(lambda: not node.is_running(), 5, 0.05)
-    return pid
+    return fleet.kill(name)
 
 
 def restart(fleet: LocalFleet, name: str, *, log: Log = _quiet, ready_timeout: float = 60) -> None:
@@ -413,19 +393,11 @@ def restart(fleet: LocalFleet, name: str, *, log: Log = _quiet, ready_timeout: f
             fleet.haproxy.start()
             log(f"restarted haproxy on 127.0.0.1:{fleet.lb_port} (pid {fleet.haproxy.pid})")
         else:
-            node = _consumer(fleet, name) if name != PRODUCER else fleet.producer
+            node = fleet.consumer(name) if name != PRODUCER else fleet.producer
             node.stop()
             node.start()
             log(f"restarted {name} (pid {node.pid})")
         share_and_gate(fleet, log=log, ready_timeout=ready_timeout)
-
-
-def _consumer(fleet: LocalFleet, name: str):
-    if name not in fleet.spec.consumers:
-        raise UsageError(f"unknown consumer {name!r}",
-                         hint=f"consumers: {', '.join(fleet.spec.consumers)}; "
-                         "or lb (haproxy)")
-    return fleet.node(name)
 
 
 def scale(fleet: LocalFleet, count: int, *, log: Log = _quiet,

@@ -33,20 +33,23 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, replace
-from typing import Any
+from typing import TypeVar
 
 import psycopg
 from psycopg import sql
 
 from rsfleet.errors import FleetError
+from rsfleet.fleet import Fleet
 from rsfleet.sharing import planner as p
 from rsfleet.sharing.model import FleetShareState, ShareState, desired_from_spec
 from rsfleet.spec.identifiers import check_identifier
+from rsfleet.spec.models import FleetSpec
 
 REPLICATOR = "rsfleet_replicator"
 WRITER = "etl_writer"
 READER = "app_reader"
 MAX_READY_LAG_BYTES = 16 * 1024 * 1024
+F = TypeVar("F", bound=Fleet)
 
 
 # -- results ----------------------------------------------------------------------------
@@ -115,11 +118,11 @@ def _ident(*parts: str) -> sql.Composable:
     return sql.SQL(".").join(sql.Identifier(x) for x in parts)
 
 
-def _producer_db(fleet: Any) -> str:
+def _producer_db(fleet: Fleet) -> str:
     return fleet.spec.producer.database_name
 
 
-def _connect(fleet: Any, node: str, dbname: str, timeout: int = 5) -> psycopg.Connection:
+def _connect(fleet: Fleet, node: str, dbname: str, timeout: int = 5) -> psycopg.Connection:
     return psycopg.connect(**{**fleet.admin_kwargs(node, dbname), "connect_timeout": timeout},
                            autocommit=True)
 
@@ -173,7 +176,7 @@ def _observe_producer(cur: psycopg.Cursor, consumers: list[str]) -> tuple[
     return shares, published
 
 
-def _observe(fleet: Any) -> _Observed:
+def _observe(fleet: Fleet) -> _Observed:
     spec = fleet.spec
     consumers = sorted(spec.consumers)
     with _connect(fleet, "producer", _producer_db(fleet)) as prod:
@@ -280,7 +283,7 @@ def _table_exists(cur: psycopg.Cursor, schema: str, table: str) -> bool:
 class _Runner:
     """Runs (or, dry, only records) statements; one autocommit connection per node×db."""
 
-    def __init__(self, fleet: Any, dry_run: bool,
+    def __init__(self, fleet: Fleet, dry_run: bool,
                  on_step: Callable[[Step], None] | None) -> None:
         self.fleet = fleet
         self.dry_run = dry_run
@@ -329,29 +332,26 @@ def _fix_for(exc: psycopg.Error) -> str:
     return "fix the cause and run `rsfleet share apply` again: it resumes where this stopped"
 
 
-def _passfile(fleet: Any, consumer: str) -> tuple[str, str]:
+def _passfile(fleet: Fleet, consumer: str) -> tuple[str, str]:
     """(passfile, CA file) in the consumer's node dir, readable only by the server user."""
-    from rsfleet.local.postgres import give_to_server_user, write_private
-
-    node = fleet.node(consumer)
-    path = node.root / "replication.pgpass"
+    node_dir = fleet.node_dir(consumer)
+    path = node_dir / "replication.pgpass"
     prod = fleet.producer
     # .pgpass escaping: backslash and colon (https://www.postgresql.org/docs/15/libpq-pgpass.html)
     secret = fleet.password(REPLICATOR).replace("\\", "\\\\").replace(":", "\\:")
     line = f"127.0.0.1:{prod.port}:{_producer_db(fleet)}:{REPLICATOR}:{secret}\n"
-    ca = node.root / "ca.crt"
-    write_private(path, line, owner_is_server=True)
-    ca.write_bytes(fleet.ca_file.read_bytes())
-    give_to_server_user(ca)
+    ca = node_dir / "ca.crt"
+    fleet.write_server_file(path, line, private=True)
+    fleet.write_server_file(ca, fleet.ca_file.read_bytes(), private=False)
     return str(path), str(ca)
 
 
-def _conninfo(fleet: Any, consumer: str) -> str:
-    node = fleet.node(consumer)
+def _conninfo(fleet: Fleet, consumer: str) -> str:
+    node_dir = fleet.node_dir(consumer)
     # Values are ours (port number, validated database name, paths under the state dir).
     return (f"host=127.0.0.1 port={fleet.producer.port} dbname={_producer_db(fleet)} "
-            f"user={REPLICATOR} sslmode=verify-full sslrootcert={node.root / 'ca.crt'} "
-            f"passfile={node.root / 'replication.pgpass'}")
+            f"user={REPLICATOR} sslmode=verify-full sslrootcert={node_dir / 'ca.crt'} "
+            f"passfile={node_dir / 'replication.pgpass'}")
 
 
 def _grant_replicator_schema(r: _Runner, schema: str) -> None:
@@ -492,7 +492,7 @@ def _unmount(r: _Runner, a: p.Unmount) -> None:
             sql.Identifier(a.database)), target=f"consumer {a.consumer}")
 
 
-def _run(fleet: Any, *, prune: bool, dry_run: bool,
+def _run(fleet: Fleet, *, prune: bool, dry_run: bool,
          on_step: Callable[[Step], None] | None = None) -> LocalPlan:
     spec = fleet.spec
     obs = _observe(fleet)
@@ -537,7 +537,7 @@ def _run(fleet: Any, *, prune: bool, dry_run: bool,
     return LocalPlan(r.steps, the_plan.would_prune, sorted(obs.unreachable))
 
 
-def _projected(fleet: Any, obs: _Observed, prod: psycopg.Cursor) -> dict[
+def _projected(fleet: Fleet, obs: _Observed, prod: psycopg.Cursor) -> dict[
         str, set[tuple[str, str]]]:
     out = {k: set(v) for k, v in obs.published.items()}
     for name, ds in fleet.spec.datashares.items():
@@ -593,13 +593,12 @@ def _sync(r: _Runner, obs: _Observed, published: dict[str, set[tuple[str, str]]]
 # -- the API the commands and the local fleet use ----------------------------------------
 
 
-def with_datashares_of(fleet: Any, spec: Any) -> Any:
+def with_datashares_of(fleet: F, spec: FleetSpec) -> F:
     """The fleet with `spec`'s datashares (its nodes stay as they are). A share naming a
     consumer the running fleet does not have is bad input."""
     from pydantic import ValidationError
 
     from rsfleet.errors import UsageError
-    from rsfleet.spec.models import FleetSpec
 
     doc = fleet.spec.model_dump(mode="json")
     doc["datashares"] = {k: v.model_dump(mode="json") for k, v in spec.datashares.items()}
@@ -610,15 +609,15 @@ def with_datashares_of(fleet: Any, spec: Any) -> Any:
         raise UsageError(f"datashares do not fit the running local fleet: {first.splitlines()[0]}",
                          hint="add the consumer with `rsfleet local up` (or `local scale`) "
                          "first, or fix the spec") from None
-    return replace(fleet, spec=merged)
+    return fleet.with_spec(merged)
 
 
-def plan_local(fleet: Any, *, prune: bool = False) -> LocalPlan:
+def plan_local(fleet: Fleet, *, prune: bool = False) -> LocalPlan:
     """What `apply_local` would run, changing nothing."""
     return _run(fleet, prune=prune, dry_run=True)
 
 
-def apply_local(fleet: Any, *, prune: bool = False, dry_run: bool = False,
+def apply_local(fleet: Fleet, *, prune: bool = False, dry_run: bool = False,
                 on_step: Callable[[Step], None] | None = None,
                 warn: Callable[[str], None] | None = None) -> list[Step]:
     """Make publications and subscriptions match the spec; returns the statements run (or,
@@ -636,7 +635,7 @@ def apply_local(fleet: Any, *, prune: bool = False, dry_run: bool = False,
     return result.steps
 
 
-def consumer_ready(fleet: Any, consumer: str) -> tuple[bool, str]:
+def consumer_ready(fleet: Fleet, consumer: str) -> tuple[bool, str]:
     """Ready when every subscription of the consumer exists and is enabled, every subscribed
     relation finished its initial copy (srsubstate 'r'), and the slot's lag on the producer
     is under MAX_READY_LAG_BYTES."""
@@ -678,7 +677,7 @@ def consumer_ready(fleet: Any, consumer: str) -> tuple[bool, str]:
     return True, "ready"
 
 
-def verify_local(fleet: Any) -> list[Problem]:
+def verify_local(fleet: Fleet) -> list[Problem]:
     """Each consumer reads each published table as app_reader, and is subscribed and caught
     up; one Problem line per thing missing. Empty list: all good."""
     problems: list[Problem] = []
@@ -733,7 +732,7 @@ def verify_local(fleet: Any) -> list[Problem]:
     return out
 
 
-def drop_consumer(fleet: Any, consumer: str) -> None:
+def drop_consumer(fleet: Fleet, consumer: str) -> None:
     """Drop the consumer's subscriptions (and so their slots); if the consumer is down,
     drop its slots on the producer directly so WAL is not retained for it."""
     spec = fleet.spec

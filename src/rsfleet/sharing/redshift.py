@@ -18,8 +18,9 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from rsfleet.adapters import aws_errors
 from rsfleet.adapters.redshift_data import DataApi, Target
-from rsfleet.errors import FleetError, UsageError
+from rsfleet.errors import UsageError
 from rsfleet.sharing import planner as p
 from rsfleet.sharing.model import FleetShareState, ShareState
 from rsfleet.sharing.sql import statement
@@ -75,7 +76,7 @@ def outputs_from_serverless(spec: Any, client: Any = None) -> dict[str, Any]:
     https://docs.aws.amazon.com/redshift-serverless/latest/APIReference/API_GetWorkgroup.html
     https://docs.aws.amazon.com/redshift-serverless/latest/APIReference/API_GetNamespace.html
     """
-    from botocore.exceptions import ClientError, NoCredentialsError
+    from botocore.exceptions import BotoCoreError, ClientError
 
     if client is None:
         import boto3
@@ -86,16 +87,13 @@ def outputs_from_serverless(spec: Any, client: Any = None) -> dict[str, Any]:
         try:
             wg = client.get_workgroup(workgroupName=workgroup)["workgroup"]
             ns = client.get_namespace(namespaceName=wg["namespaceName"])["namespace"]
-        except ClientError as exc:
-            code = exc.response.get("Error", {}).get("Code", "")
-            if code == "ResourceNotFoundException":
-                raise FleetError(f"workgroup {workgroup} not found in {spec.aws_region}",
-                                 hint="build the fleet first (rsfleet apply --env "
-                                 f"{spec.environment}) or pass --tf-outputs FILE") from None
-            raise FleetError(f"redshift-serverless: {exc}") from None
-        except NoCredentialsError:
-            raise UsageError("no AWS credentials for the redshift-serverless API",
-                             hint="configure AWS credentials, or pass --tf-outputs FILE") from None
+        except (BotoCoreError, ClientError) as exc:
+            raise aws_errors.translate(
+                exc, "redshift-serverless", credentials="for the redshift-serverless API",
+                credentials_hint="configure AWS credentials, or pass --tf-outputs FILE",
+                not_found=f"workgroup {workgroup} not found in {spec.aws_region}",
+                not_found_hint=f"build the fleet first (rsfleet apply --env {spec.environment}) "
+                "or pass --tf-outputs FILE") from None
         secret = ns.get("adminPasswordSecretArn")
         if not secret:
             raise UsageError(f"namespace {ns.get('namespaceName')} has no managed admin secret",

@@ -146,7 +146,7 @@ class Backup(_Strict):
     @field_validator("schedule")
     @classmethod
     def _schedule(cls, v: str) -> str:
-        from rsfleet.backup.schedule import to_cron
+        from rsfleet.spec.schedule import to_cron
 
         to_cron(v)  # ValueError with the rule broken
         return v

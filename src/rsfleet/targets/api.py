@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from rsfleet.errors import UsageError
+from rsfleet.fleet import Fleet
 from rsfleet.targets.controller import Controller, PassResult, TargetStatus
 from rsfleet.targets.protocol import TargetAdapter
 from rsfleet.targets.readiness import Probe
@@ -45,7 +46,7 @@ class TargetsContext:
                           fall=fall, log=log)
 
 
-def local_context(fleet: Any, *, probe_timeout: float = 1.0) -> TargetsContext:
+def local_context(fleet: Fleet, *, probe_timeout: float = 1.0) -> TargetsContext:
     from rsfleet.targets.haproxy import HaproxyTargets
     from rsfleet.targets.readiness import local_probe
 
@@ -130,7 +131,7 @@ def discover_outputs(spec: Any, target_group_arn: str, *, rs_client: Any = None,
             "consumers": rss.consumer_outputs(spec, rs)}
 
 
-def _ctx(fleet: Any) -> TargetsContext:
+def _ctx(fleet: Fleet | TargetsContext) -> TargetsContext:
     return fleet if isinstance(fleet, TargetsContext) else local_context(fleet)
 
 
@@ -140,8 +141,8 @@ def _check_member(ctx: TargetsContext, name: str) -> None:
                          hint=f"choose one of: {', '.join(ctx.members) or '(none)'}")
 
 
-def drain(fleet: Any, name: str, *, wait: bool = False, timeout: float | None = None,
-          log: Log | None = None, why: str = "operator") -> str:
+def drain(fleet: Fleet | TargetsContext, name: str, *, wait: bool = False,
+          timeout: float | None = None, log: Log | None = None, why: str = "operator") -> str:
     """Take ``name`` out of rotation: no new sessions, existing ones finish. Persisted, so
     `targets watch`/`sync` keep it out until `undrain`.
 
@@ -195,7 +196,7 @@ def drain(fleet: Any, name: str, *, wait: bool = False, timeout: float | None = 
     return f"{what}; {reason}; {done}"
 
 
-def undrain(fleet: Any, name: str, *, log: Log | None = None) -> str:
+def undrain(fleet: Fleet | TargetsContext, name: str, *, log: Log | None = None) -> str:
     """Forget the operator drain and put ``name`` back when it is ready (probed now)."""
     ctx = _ctx(fleet)
     _check_member(ctx, name)
@@ -219,23 +220,24 @@ def undrain(fleet: Any, name: str, *, log: Log | None = None) -> str:
     return msg
 
 
-def status(fleet: Any) -> list[TargetStatus]:
+def status(fleet: Fleet | TargetsContext) -> list[TargetStatus]:
     return _ctx(fleet).controller().status()
 
 
-def last_pass(fleet: Any) -> PassRecord | None:
+def last_pass(fleet: Fleet | TargetsContext) -> PassRecord | None:
     """The controller's last recorded pass (Lambda, `local up`'s controller, `watch`)."""
     return _ctx(fleet).store.last_pass()
 
 
-def sync(fleet: Any, dry_run: bool = False, *, log: Log | None = None) -> PassResult:
+def sync(fleet: Fleet | TargetsContext, dry_run: bool = False, *,
+         log: Log | None = None) -> PassResult:
     """One reconcile pass. A single pass decides on one probe (rise = fall = 1); `watch`
     applies the rise/fall thresholds across passes."""
     return _ctx(fleet).controller(rise=1, fall=1, log=log).sync_once(dry_run=dry_run)
 
 
-def watch(fleet: Any, interval: float, *, rise: int = 2, fall: int = 2, log: Log | None = None,
-          stop: Any = None, max_passes: int | None = None) -> int:
+def watch(fleet: Fleet | TargetsContext, interval: float, *, rise: int = 2, fall: int = 2,
+          log: Log | None = None, stop: Any = None, max_passes: int | None = None) -> int:
     if interval <= 0:
         raise UsageError(f"--interval {interval}: must be more than 0 seconds")
     import os

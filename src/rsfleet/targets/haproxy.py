@@ -20,8 +20,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from rsfleet.adapters.haproxy import RSFLEET_SERVER_OPTIONS
 from rsfleet.errors import FleetError
-from rsfleet.local.haproxy import RSFLEET_SERVER_OPTIONS
+from rsfleet.fleet import Fleet
 from rsfleet.targets.reconciler import Action, ActualTarget, LbState
 
 BACKEND = "consumers"
@@ -46,10 +47,10 @@ class HaproxyTargets:
         self.server_options = server_options
 
     @classmethod
-    def for_fleet(cls, fleet: Any) -> HaproxyTargets:
+    def for_fleet(cls, fleet: Fleet) -> HaproxyTargets:
         from rsfleet.adapters.haproxy import HaproxyRuntime
 
-        addresses = {n: (node.host, int(node.port)) for n, node in (fleet.consumers or {}).items()}
+        addresses = {n: (node.host, int(node.port)) for n, node in fleet.consumers.items()}
         return cls(HaproxyRuntime(fleet.haproxy_socket), addresses,
                    deregistration_delay=fleet.spec.nlb.deregistration_delay)
 

@@ -12,6 +12,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from rsfleet.fleet import PROBE, Fleet
 from rsfleet.spec.models import FleetSpec
 
 Probe = Callable[[str], tuple[bool, str]]
@@ -86,15 +87,7 @@ def probe_postgres(connect_kwargs: Callable[[str | None], dict[str, Any]],
     return True, f"SELECT 1 ok, {read} shared table(s) readable"
 
 
-def _probe_role(fleet: Any) -> str:
-    try:
-        from rsfleet.local.fleet import PROBE
-    except ImportError:  # pragma: no cover
-        return "app_reader"
-    return PROBE
-
-
-def local_probe(fleet: Any, timeout: float = 1.0) -> Probe:
+def local_probe(fleet: Fleet, timeout: float = 1.0) -> Probe:
     """The probe for the local fleet: direct connection as rsfleet_probe (reads what
     app_reader reads) + consumer_ready."""
     spec: FleetSpec = fleet.spec
@@ -105,13 +98,13 @@ def local_probe(fleet: Any, timeout: float = 1.0) -> Probe:
         consumer_ready = None
 
     def probe(name: str) -> tuple[bool, str]:
-        node = (fleet.consumers or {}).get(name)
+        node = fleet.consumers.get(name)
         if node is None:
             return False, "no such consumer in the local fleet"
 
         def kwargs(db: str | None) -> dict[str, Any]:
             # the probe's own role (a member of app_reader): clients cannot lock it out
-            return fleet.connect_kwargs(node, role=_probe_role(fleet), dbname=db)
+            return fleet.connect_kwargs(node, role=PROBE, dbname=db)
 
         ok, reason = probe_postgres(kwargs, checks.get(name, []), timeout)
         if ok and consumer_ready is not None:
