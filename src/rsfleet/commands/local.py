@@ -173,7 +173,7 @@ def down(
     from rsfleet.local.fleet import default_state_dir
     from rsfleet.local.lifecycle import down as do_down
     from rsfleet.local.lifecycle import down_state_dir
-    from rsfleet.local.state import only_fleet
+    from rsfleet.workspace import only_fleet
 
     if env is None and spec is None and state_dir is None:
         found = only_fleet()  # the only fleet under .rsfleet/, or exit 2 listing them

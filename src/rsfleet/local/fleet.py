@@ -104,7 +104,7 @@ class LocalFleet:
         """The fleet an earlier `rsfleet local up` created (FleetError when there is none)."""
         if state_dir is None:
             if env is None:
-                from rsfleet.local.state import only_fleet
+                from rsfleet.workspace import only_fleet
 
                 found = only_fleet()
                 if found is None:

@@ -204,33 +204,3 @@ def is_locked(state_dir: Path) -> bool:
     finally:
         os.close(fd)
     return False
-
-
-# -- which fleet, when no --env is given ---------------------------------------------------
-
-def local_fleets() -> dict[str, Path]:
-    """Environment -> state dir of every fleet under <project root>/.rsfleet/."""
-    from rsfleet.spec.loader import project_root
-
-    root = project_root() / ".rsfleet"
-    if not root.is_dir():
-        return {}
-    return {d.name: d for d in sorted(root.iterdir())
-            if d.is_dir() and (d / "fleet.json").is_file()}
-
-
-def only_fleet(purpose: str = "") -> tuple[str, Path] | None:
-    """With no --env: the only local fleet (and say so on stderr), None when there is none,
-    UsageError (exit 2) listing them when there are several."""
-    fleets = local_fleets()
-    if not fleets:
-        return None
-    if len(fleets) > 1:
-        raise UsageError(f"no --env given and {len(fleets)} local fleets exist: "
-                         f"{', '.join(fleets)}", hint="pass --env ENV")
-    env, path = next(iter(fleets.items()))
-    from rsfleet.output import note
-
-    note(f"no --env given: using the only local fleet, {env} ({path})"
-         + (f" {purpose}" if purpose else ""))
-    return env, path

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 from typing import Any
 
@@ -11,18 +10,7 @@ from pydantic import ValidationError
 from rsfleet.errors import SpecError, UsageError
 from rsfleet.spec.identifiers import ENVIRONMENT_RE
 from rsfleet.spec.models import FleetSpec
-
-
-def project_root() -> Path:
-    """The checkout rsfleet runs from: $RSFLEET_ROOT, else the nearest parent with terraform/."""
-    env = os.environ.get("RSFLEET_ROOT")
-    if env:
-        return Path(env).resolve()
-    here = Path.cwd().resolve()
-    for candidate in (here, *here.parents):
-        if (candidate / "terraform" / "environments").is_dir():
-            return candidate
-    return here
+from rsfleet.workspace import only_fleet, project_root
 
 
 def environments_dir() -> Path:
@@ -45,8 +33,6 @@ def spec_path_for(env: str | None, spec: Path | None) -> Path:
     if env is None:
         # The rule for every command: no --env means the only local fleet under .rsfleet/
         # (said on stderr); several are listed (exit 2); none: name the environments.
-        from rsfleet.local.state import only_fleet
-
         found = only_fleet()
         if found is None:
             known = ", ".join(list_environments()) or "none found"
