@@ -163,6 +163,18 @@ def rows() -> list[tuple[str, str, str, str]]:
                 + f" (efficiency {eff})",
                 " / ".join(f"{rsc['baseline'][k]['qps']:.0f}" for k in sizes),
                 f"honest: {rsc['cpus']} cores are the ceiling"))
+    bd = load("backup_drill")["result"]
+    br, bb = bd["rsfleet"], bd["baseline"]
+    out.append((f"backup drill, {bd['rows']:,}-row fact table: RTO / RPO at restore "
+                "(backup took)",
+                f"**{br['rto_s']:.1f} s** / {br['rpo_s']:.1f} s ({br['backup_s']:.1f} s) "
+                f"`backup drill`, verified {ok(br['verified'])}; RPO bound in operation "
+                f"{br['rpo_bound_s']} s (WAL archive)",
+                f"{bb['rto_s']:.1f} s / {bb['rpo_s']:.1f} s ({bb['backup_s']:.1f} s) "
+                f"pg_dump + pg_restore, verified {ok(bb['verified'])}; RPO bound: the dump "
+                "interval",
+                f"verified, RTO below dump/restore "
+                f"{ok(br['verified'] and br['rto_s'] < bb['rto_s'])}"))
     cs = load("cli_start")["result"]
     out.append(("`rsfleet --help` vs `python -c pass`",
                 f"{cs['rsfleet_help_ms']:.0f} ms vs {cs['python_ms']:.0f} ms ({cs['ratio']:.1f}×)",
@@ -173,7 +185,7 @@ def rows() -> list[tuple[str, str, str, str]]:
 def table() -> str:
     docs = [load(n) for n in ("failover", "drain", "lb_overhead", "distribution",
                               "share_freshness", "scale_out", "read_scaling", "cli_start",
-                              "rolling_restart")]
+                              "rolling_restart", "backup_drill")]
     m = docs[0]["machine"]
     dates = sorted(d["date"][:10] for d in docs)
     when = dates[0] if dates[0] == dates[-1] else f"{dates[0]} – {dates[-1]}"
