@@ -188,3 +188,18 @@ def test_no_env_uses_the_only_fleet_or_lists_them(tmp_path):
         proc = rsfleet(*cmd, env=env)
         assert proc.returncode == 2, (cmd, proc.stderr)
         assert "2 local fleets exist: dev, qa" in one_line(proc)
+
+
+def test_up_in_a_dir_that_cannot_be_written(tmp_path):
+    # sysfs refuses mkdir even to root (Operation not permitted): one line, exit 2
+    spec = tmp_path / "x.tfvars"
+    spec.write_text(SPEC)
+    proc = rsfleet("local", "up", "--spec", str(spec), "--state-dir", "/sys/kernel/rsfleet-x")
+    assert proc.returncode == 2
+    line = one_line(proc)
+    assert line.startswith("error: cannot ") and "/sys/kernel" in line
+    if os.geteuid() != 0:
+        ro = tmp_path / "ro"
+        ro.mkdir(mode=0o555)
+        proc = rsfleet("local", "up", "--spec", str(spec), "--state-dir", str(ro / "s"))
+        assert proc.returncode == 2 and "cannot write to" in one_line(proc)

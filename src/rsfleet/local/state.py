@@ -82,16 +82,16 @@ def check_state_dir(state_dir: Path, env: str) -> None:
 def claim(state_dir: Path, env: str) -> str:
     """Create (0711: the server user must traverse it, nothing listable) or adopt the state
     dir and mark it as this fleet's. Returns the fleet id. Call only after the checks."""
-    if not state_dir.exists():
-        state_dir.parent.mkdir(parents=True, exist_ok=True)
-        with contextlib.suppress(FileExistsError):  # a concurrent `up` made it first
-            state_dir.mkdir(mode=0o711)
-            state_dir.chmod(0o711)  # mkdir's mode passes through the umask
-    marker = read_marker(state_dir)
-    if marker is not None:
-        return marker["fleet_id"]
-    doc = {"fleet_id": secrets.token_hex(8), "environment": env}
     try:
+        if not state_dir.exists():
+            state_dir.parent.mkdir(parents=True, exist_ok=True)
+            with contextlib.suppress(FileExistsError):  # a concurrent `up` made it first
+                state_dir.mkdir(mode=0o711)
+                state_dir.chmod(0o711)  # mkdir's mode passes through the umask
+        marker = read_marker(state_dir)
+        if marker is not None:
+            return marker["fleet_id"]
+        doc = {"fleet_id": secrets.token_hex(8), "environment": env}
         fd = os.open(state_dir / MARKER, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
     except FileExistsError:  # another `up` won the race: its id is the fleet's
         time.sleep(0.05)
@@ -100,6 +100,10 @@ def claim(state_dir: Path, env: str) -> str:
             raise FleetError(f"{state_dir / MARKER} is unreadable",
                              hint="another rsfleet is writing it; retry") from None
         return marker["fleet_id"]
+    except OSError as exc:  # read-only file system, no permission: nothing was created
+        raise UsageError(f"cannot create the state dir {state_dir}: "
+                         f"{exc.strerror or type(exc).__name__}",
+                         hint="pass a --state-dir in a directory you can write") from None
     with os.fdopen(fd, "w", encoding="utf-8") as fh:
         json.dump(doc, fh)
     return doc["fleet_id"]
