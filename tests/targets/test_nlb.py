@@ -200,8 +200,10 @@ def test_cli_sync_drain_undrain_status_on_aws(aws, tmp_path, monkeypatch):
     assert all(s == "draining" for s in registered(elbv2, tg).values())
 
     res = run(app, ["--backend", "aws", "targets", "status", "--json", *args])
-    assert res.exit_code == 0, res.output
-    rows = {r["name"]: r for r in json.loads(res.output)}
+    # no credentials: c2 and c3 (members, not drained) cannot be probed: status exits 1
+    assert res.exit_code == 1, res.output
+    assert "2 target(s) not ready: c2: not probed; c3: not probed" in res.stderr
+    rows = {r["name"]: r for r in json.loads(res.stdout)}
     assert rows["c1"]["drained"] is True and rows["c1"]["in_rotation"] is False
     assert rows["c2"]["lb_state"] == "absent"
 
