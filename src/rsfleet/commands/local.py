@@ -43,6 +43,10 @@ def up(
     lb_port: Annotated[int, typer.Option(help="HAProxy port (the Redshift port).")] = 5439,
     base_port: Annotated[int, typer.Option(help="Producer port; consumers use the next ones.")
                          ] = 5440,
+    controller: Annotated[bool, typer.Option(
+        "--controller/--no-controller",
+        help="Run the readiness controller (the AWS Lambda's loop) in the background.")
+    ] = True,
 ) -> None:
     """Start the fleet from the spec (idempotent; recovers from a crashed run)."""
     from rsfleet.local.fleet import default_state_dir
@@ -55,6 +59,10 @@ def up(
     fleet_def, _ = load_spec(env, spec)
     state = state_dir or default_state_dir(fleet_def.environment)
     fleet = do_up(fleet_def, state, lb_port=lb_port, base_port=base_port, log=_log)
+    if controller:
+        from rsfleet.local.lifecycle import start_controller
+
+        start_controller(fleet, _log)
     console.print(f"[green]fleet {fleet.env} is up[/]: connect through HAProxy at "
                   f"127.0.0.1:{fleet.lb_port} (TLS, CA {plain(fleet.ca_file)}); "
                   f"`rsfleet local status --env {fleet.env}`", highlight=False)

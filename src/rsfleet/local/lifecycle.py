@@ -317,12 +317,34 @@ def sync_targets(fleet: LocalFleet, *, log: Log = _quiet) -> None:
         log(f"{name}: {'in rotation' if ready else 'out of rotation'} ({reason})")
 
 
+def start_controller(fleet: LocalFleet, log: Log = _quiet, *, interval: float = 1.0) -> int:
+    """The readiness controller (the Lambda's loop) as a background process of the fleet."""
+    from rsfleet.controller.local import ControllerProcess
+
+    proc = ControllerProcess(fleet.state_dir)
+    running = proc.is_running()
+    pid = proc.start(interval=interval)
+    if not running:
+        log(f"started the readiness controller every {interval:g}s (pid {pid}, log "
+            f"{proc.log_file})")
+    return pid
+
+
+def stop_controller(state_dir: Path, log: Log = _quiet) -> None:
+    from rsfleet.controller.local import ControllerProcess
+
+    pid = ControllerProcess(state_dir).stop()
+    if pid is not None:
+        log(f"stopped the readiness controller (pid {pid})")
+
+
 def down(fleet: LocalFleet, *, purge: bool = False, log: Log = _quiet) -> None:
     from rsfleet.local import state
 
     if purge:  # refused before anything is stopped: no half-applied change
         state.require_marker(fleet.state_dir, "purge")
     with state.locked(fleet.state_dir, "rsfleet local down", log=log):
+        stop_controller(fleet.state_dir, log)
         if fleet.haproxy.is_running():
             fleet.haproxy.stop()
             log("stopped haproxy")
@@ -360,6 +382,7 @@ def down_state_dir(state_dir: Path, *, purge: bool = False, log: Log = _quiet) -
 
     state.require_marker(state_dir, "purge" if purge else "stop the fleet in")
     with state.locked(state_dir, "rsfleet local down", log=log):
+        stop_controller(state_dir, log)
         hap = HaproxyProcess(state_dir / "haproxy")
         stopped = 0
         if hap.is_running():

@@ -1,0 +1,159 @@
+"""The controller beside the local fleet: the Lambda's loop (`ControllerService.one_pass` in
+`run_passes`) as a supervised background process.
+
+`rsfleet local up` starts it (``start``), `rsfleet local down` stops it (``stop``):
+- pid file ``<state dir>/controller.pid``, log ``<state dir>/controller.log`` (the same JSON
+  action lines and EMF lines the Lambda writes to CloudWatch Logs);
+- the drain state is the fleet's ``targets.json`` (`rsfleet targets drain` writes it too),
+  the last pass ``targets-pass.json`` (`rsfleet targets status` shows it);
+- the probe is the local one (direct connection as app_reader, every shared table read,
+  the subscription state): on the local fleet a data check costs nothing, so every pass.
+
+Run in the foreground: ``python -m rsfleet.controller.local --state-dir DIR``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+PID_FILE = "controller.pid"
+LOG_FILE = "controller.log"
+MODULE = "rsfleet.controller.local"
+DEFAULT_INTERVAL = 1.0
+
+
+def _cmdline(pid: int) -> list[str]:
+    try:
+        raw = Path(f"/proc/{pid}/cmdline").read_bytes()
+    except OSError:
+        return []
+    return [p.decode(errors="replace") for p in raw.split(b"\0") if p]
+
+
+class ControllerProcess:
+    def __init__(self, state_dir: Path) -> None:
+        self.state_dir = Path(state_dir)
+
+    @property
+    def pid_file(self) -> Path:
+        return self.state_dir / PID_FILE
+
+    @property
+    def log_file(self) -> Path:
+        return self.state_dir / LOG_FILE
+
+    @property
+    def pid(self) -> int | None:
+        try:
+            return int(self.pid_file.read_text(encoding="utf-8").split()[0])
+        except (OSError, ValueError, IndexError):
+            return None
+
+    def is_running(self) -> bool:
+        """The pid file names a live process that is this module for this state dir (a
+        recycled pid is not ours)."""
+        pid = self.pid
+        if pid is None:
+            return False
+        try:
+            stat = Path(f"/proc/{pid}/stat").read_text()
+        except OSError:
+            return False
+        if stat[stat.rindex(")") + 2:].split(" ", 1)[0] in ("Z", "X"):
+            return False
+        cmd = _cmdline(pid)
+        return MODULE in cmd and str(self.state_dir.resolve()) in cmd
+
+    def start(self, *, interval: float = DEFAULT_INTERVAL) -> int:
+        """Start it in the background unless it runs; returns its pid."""
+        if self.is_running():
+            return self.pid  # type: ignore[return-value]
+        self.state_dir.mkdir(parents=True, exist_ok=True)
+        fd = os.open(self.log_file, os.O_CREAT | os.O_WRONLY | os.O_APPEND, 0o600)
+        try:
+            proc = subprocess.Popen(  # our own interpreter and module
+                [sys.executable, "-m", MODULE, "--state-dir", str(self.state_dir.resolve()),
+                 "--interval", f"{interval:g}"],
+                stdin=subprocess.DEVNULL, stdout=fd, stderr=fd, start_new_session=True,
+                close_fds=True)
+        finally:
+            os.close(fd)
+        tmp = self.pid_file.with_name(f".{PID_FILE}.tmp")
+        tmp.write_text(f"{proc.pid}\n", encoding="utf-8")
+        tmp.replace(self.pid_file)
+        return proc.pid
+
+    def stop(self, timeout: float = 10.0) -> int | None:
+        """SIGTERM (the loop finishes its pass), SIGKILL after ``timeout``; returns the pid
+        it stopped, or None when none ran."""
+        pid = self.pid if self.is_running() else None
+        if pid is not None:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGTERM)
+            deadline = time.monotonic() + timeout
+            while self.is_running() and time.monotonic() < deadline:
+                with contextlib.suppress(ChildProcessError):
+                    os.waitpid(pid, os.WNOHANG)  # our child when started by this process
+                time.sleep(0.05)
+            if self.is_running():
+                with contextlib.suppress(ProcessLookupError):
+                    os.kill(pid, signal.SIGKILL)
+            with contextlib.suppress(ChildProcessError):
+                os.waitpid(pid, 0)
+        self.pid_file.unlink(missing_ok=True)
+        return pid
+
+
+def run(state_dir: Path, interval: float, *, stop: threading.Event | None = None,
+        max_passes: int | None = None) -> int:
+    """The loop, in this process, until SIGTERM/SIGINT (or ``stop``). Returns passes run."""
+    from rsfleet.controller.loop import run_passes
+    from rsfleet.controller.service import ControllerService
+    from rsfleet.local.fleet import LocalFleet
+    from rsfleet.targets.api import local_context
+
+    stop = stop or threading.Event()
+    if threading.current_thread() is threading.main_thread():
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            signal.signal(sig, lambda *_: stop.set())
+    fleet = LocalFleet.open(None, state_dir)
+    ctx = local_context(fleet, probe_timeout=1.0)
+    ctl = ctx.controller(rise=2, fall=2)
+    ctl.resume(ctx.store.last_pass())
+
+    def emit(line: str) -> None:
+        print(line, flush=True)
+
+    service = ControllerService(ctl, f"{fleet.spec.project_name}/{fleet.spec.environment}",
+                                source=f"local pid {os.getpid()}", emit=emit)
+    emit(f'{{"event": "started", "pid": {os.getpid()}, "interval_s": {interval}}}')
+    res = run_passes(service.one_pass, interval=interval,
+                     remaining=lambda: -1.0 if stop.is_set() else float("inf"), margin=0.0,
+                     sleep=stop.wait, max_passes=max_passes)
+    emit(f'{{"event": "stopped", "passes": {res.passes}, '
+         f'"failed_passes": {res.failed_passes}}}')
+    return res.passes
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description="The readiness controller of a local fleet.")
+    parser.add_argument("--state-dir", type=Path, required=True)
+    parser.add_argument("--interval", type=float, default=DEFAULT_INTERVAL)
+    args = parser.parse_args(argv)
+    if not 0.1 <= args.interval <= 60:
+        print("--interval must be 0.1-60 seconds", file=sys.stderr)
+        return 2
+    run(args.state_dir, args.interval)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
