@@ -329,3 +329,55 @@ def split_vs_single(
             "why": "the big one is busy through both periods, at twice the RPU",
         },
     }
+
+
+# --- the readiness controller on AWS (terraform/modules/controller, docs/targets.md) -------
+CONTROLLER_INVOCATION_SECONDS = Decimal(60)  # one invocation a minute, running ~all of it
+CONTROLLER_MEMORY_GB = Decimal("0.25")  # 256 MB (modules/controller memory_mb)
+
+
+def probe_billed_seconds_per_day(data_check_seconds: Decimal, interval_seconds: Decimal
+                                 ) -> Decimal:
+    """Billed seconds per day that the controller's data checks cause on one consumer
+    workgroup that is otherwise at rest. Each data check is a query: billed per second with
+    a 60-second minimum per active period. Checks closer than 60 s apart (0 = every pass)
+    keep the workgroup billing all day. The session-only check of the other passes runs no
+    query, so it is not billed. A workgroup busy anyway pays nothing extra."""
+    every = data_check_seconds if data_check_seconds > 0 else interval_seconds
+    if every <= MINIMUM_BILLED_SECONDS:
+        return SECONDS_PER_DAY
+    checks = (SECONDS_PER_DAY / every).to_integral_value(rounding="ROUND_CEILING")
+    return min(SECONDS_PER_DAY, checks * MINIMUM_BILLED_SECONDS)
+
+
+def controller_lines(*, days: int, consumers: dict[str, int], interval_seconds: Decimal,
+                     data_check_seconds: Decimal, rpu_hour: Decimal,
+                     lambda_gb_second: Decimal | None, lambda_request: Decimal | None,
+                     dynamodb_wru: Decimal | None, dynamodb_rru: Decimal | None) -> list[Line]:
+    """Lambda, DynamoDB and the probes' billed RPU-seconds. ``consumers``: name -> base RPU
+    of the consumers behind the NLB (the ones probed). A price given as None leaves its line
+    out (the caller notes it)."""
+    out: list[Line] = []
+    invocations = Decimal(days) * 1440
+    passes = Decimal(days) * SECONDS_PER_DAY / interval_seconds
+    if lambda_gb_second is not None and lambda_request is not None:
+        gb_s = invocations * CONTROLLER_INVOCATION_SECONDS * CONTROLLER_MEMORY_GB
+        out.append(Line("controller Lambda", money(gb_s * lambda_gb_second
+                                                    + invocations * lambda_request),
+                        f"{_fmt(invocations)} invocations × {CONTROLLER_INVOCATION_SECONDS} s "
+                        f"× {CONTROLLER_MEMORY_GB * 1024:.0f} MB = {_fmt(gb_s)} GB-s "
+                        "(free tier not subtracted)"))
+    if dynamodb_wru is not None and dynamodb_rru is not None:
+        # per pass: one strongly consistent read of the drains (<= 4 KB: 1 RRU) and one
+        # write of the last-pass record (<= 1 KB: 1 WRU); operator drains are a few more
+        out.append(Line("controller DynamoDB", money(passes * (dynamodb_wru + dynamodb_rru)),
+                        f"{_fmt(passes)} passes × (1 write + 1 read), on-demand"))
+    per_day = probe_billed_seconds_per_day(data_check_seconds, interval_seconds)
+    rpu_s = sum((per_day * rpu for rpu in consumers.values()), Decimal(0)) * days
+    every = ("every pass" if data_check_seconds <= 0 else
+             f"every {_fmt(data_check_seconds)} s")
+    out.append(Line("controller probes", money(rpu_s / SECONDS_PER_HOUR * rpu_hour),
+                    f"data check {every} on {len(consumers)} consumer(s): "
+                    f"{_fmt(per_day)} billed s/day each at base RPU = {_fmt(rpu_s)} RPU-s "
+                    "while the fleet is at rest (nothing extra while it is busy)"))
+    return out

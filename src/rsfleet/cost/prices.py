@@ -40,6 +40,10 @@ class RegionPrices(_Frozen):
     nlb_lcu_hour: Price | None = None
     snapshot_gb_month: Price | None = None  # manual snapshots (backup storage)
     inter_region_gb: Price | None = None  # cross-region snapshot copy transfer
+    lambda_gb_second: Price | None = None  # the controller Lambda (x86 duration)
+    lambda_request: Price | None = None
+    dynamodb_wru: Price | None = None  # on-demand, per write request unit
+    dynamodb_rru: Price | None = None  # on-demand, per read request unit
 
 
 class NlcuTcp(_Frozen):

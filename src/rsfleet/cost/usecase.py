@@ -172,6 +172,26 @@ def _backup_lines(req: CostRequest, book: PriceBook, region: str, backup: Any,
     return lines
 
 
+def _controller_lines(req: CostRequest, book: PriceBook, region: str, fleet: Any,
+                      rpu_hour: Decimal, prices: dict[str, dict[str, str]]) -> list[model.Line]:
+    """The readiness controller's Lambda, DynamoDB and probe lines (spec `controller`)."""
+    rp = book.regions.get(region)
+    figures: dict[str, Decimal | None] = {}
+    for key in ("lambda_gb_second", "lambda_request", "dynamodb_wru", "dynamodb_rru"):
+        p = getattr(rp, key, None) if rp is not None else None
+        figures[key] = p.usd if p is not None else None
+        if p is not None:
+            prices[key] = {**_price_entry(p), "usd": f"{p.usd:f}"}  # not 2E-7
+    ctl = fleet.controller
+    return model.controller_lines(
+        days=req.days, consumers={n: fleet.consumers[n].base_capacity
+                                  for n in fleet.lb_consumers},
+        interval_seconds=Decimal(str(ctl.interval_seconds)),
+        data_check_seconds=Decimal(str(ctl.data_check_seconds)), rpu_hour=rpu_hour,
+        lambda_gb_second=figures["lambda_gb_second"], lambda_request=figures["lambda_request"],
+        dynamodb_wru=figures["dynamodb_wru"], dynamodb_rru=figures["dynamodb_rru"])
+
+
 def estimate(
     req: CostRequest, book: PriceBook,
     load_spec: Callable[[str | None, Path | None], Any] | None = None,
@@ -245,6 +265,8 @@ def estimate(
             line = model.nlb_line(days=req.days, nlb_hour=nlb_hour.usd,
                                   lcu_hour=lcu_hour.usd, lcus=lcus)
             other.append(model.Line(line.name, line.monthly, f"{line.detail}; NLCUs {how}"))
+        if getattr(fleet, "controller", None) is not None and fleet.controller.enabled:
+            other.extend(_controller_lines(req, book, region, fleet, price, prices))
         if req.snapshot_gb is not None:
             other.extend(_backup_lines(req, book, region, fleet.producer.backup, prices))
         like = next(w for w in wgs if w.name != PRODUCER)
