@@ -11,6 +11,9 @@ from pathlib import Path
 
 from rsfleet.errors import UsageError
 
+LAMBDA_ARTIFACT = Path("dist/rsfleet-lambda.zip")
+"""`make artifact`'s output, relative to the project root (rsfleet.controller.artifact)."""
+
 
 def project_root() -> Path:
     """The checkout rsfleet runs from: $RSFLEET_ROOT, else the nearest parent with terraform/."""

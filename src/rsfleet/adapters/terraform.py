@@ -96,9 +96,9 @@ class TerraformCli:
     def _artifact_args(self) -> list[str]:
         """``-var=artifact_path=...`` when `make artifact` has written dist/rsfleet-lambda.zip
         (the controller Lambda's code; Terraform refuses controller.enabled without it)."""
-        from rsfleet.controller.artifact import DEFAULT_OUT
+        from rsfleet.workspace import LAMBDA_ARTIFACT
 
-        path = self.project.root.parent / DEFAULT_OUT
+        path = self.project.root.parent / LAMBDA_ARTIFACT
         return [f"-var=artifact_path={path}"] if path.is_file() else []
 
     def init(self) -> None:

@@ -31,6 +31,8 @@ from typing import Any
 from rsfleet.backup import records
 from rsfleet.backup.model import MARK, RestorePoint, TableRecord, compare
 from rsfleet.errors import FleetError, UsageError
+from rsfleet.local.archive import backup_dir, wal_dir
+from rsfleet.local.archive import scratch_clusters as scratch_clusters
 
 Log = Callable[[str], None]
 NAME_RE = re.compile(r"[a-z][a-z0-9-]{0,47}")
@@ -40,34 +42,7 @@ def _quiet(_: str) -> None:
     pass
 
 
-# -- archiving (producer settings, applied by `local up`) ---------------------------------
-
-
-def backup_dir(state_dir: Path) -> Path:
-    return state_dir / "backup"
-
-
-def wal_dir(state_dir: Path) -> Path:
-    return backup_dir(state_dir) / "wal"
-
-
-def archive_settings(state_dir: Path) -> dict[str, str]:
-    """postgresql.conf settings that archive every WAL segment of the producer into the
-    state dir (at least once a minute when there were writes: archive_timeout)."""
-    from rsfleet.local.postgres import give_to_server_user
-
-    wal = wal_dir(state_dir)
-    if "'" in str(wal) or "%" in str(wal):
-        raise UsageError(f"state dir {state_dir} contains ' or %: WAL archiving cannot use it",
-                         hint="pick another --state-dir")
-    wal.mkdir(parents=True, exist_ok=True)
-    for d in (backup_dir(state_dir), wal):
-        os.chmod(d, 0o700)
-        give_to_server_user(d)
-    # test ! -f: an archived segment is never overwritten (PostgreSQL's documented example)
-    return {"archive_mode": "on",
-            "archive_command": f"'test ! -f \"{wal}/%f\" && cp \"%p\" \"{wal}/%f\"'",
-            "archive_timeout": "'60s'"}
+# -- archiving: rsfleet.local.archive (producer settings, applied by `local up`) ----------
 
 
 def _admin(fleet: Any, node: str = "producer", dbname: str | None = None):
@@ -407,16 +382,6 @@ def _free_port(port_free: Callable[[int], bool]) -> int:
         if port_free(port):
             return port
     raise FleetError("no free port on 127.0.0.1 for the scratch cluster")
-
-
-def scratch_clusters(state_dir: Path) -> list[Any]:
-    """Running scratch clusters of this state dir (`local down` stops them)."""
-    from rsfleet.local.postgres import PgServer
-
-    d = backup_dir(state_dir) / "scratch"
-    found = [PgServer(f"scratch-{p.name}", p, 0) for p in sorted(d.iterdir())
-             if p.is_dir()] if d.is_dir() else []
-    return [s for s in found if s.is_running()]
 
 
 def discard_scratch(fleet: Any, name: str) -> None:

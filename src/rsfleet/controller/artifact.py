@@ -33,10 +33,12 @@ import tempfile
 import zipfile
 from pathlib import Path
 
+from rsfleet.workspace import LAMBDA_ARTIFACT
+
 PYTHON_VERSION = "3.12"
 LAMBDA_RUNTIME = f"python{PYTHON_VERSION}"
 PLATFORM = "manylinux2014_x86_64"
-DEFAULT_OUT = Path("dist/rsfleet-lambda.zip")
+DEFAULT_OUT = LAMBDA_ARTIFACT  # (rsfleet.workspace: adapters/terraform.py passes it on)
 ZIP_EPOCH = (1980, 1, 1, 0, 0, 0)
 HANDLER = "rsfleet.controller.handler.handler"
 SKIP_DIRS = {"__pycache__", "bin"}

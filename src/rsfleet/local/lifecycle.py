@@ -11,9 +11,9 @@ from pathlib import Path
 import psycopg
 from psycopg import sql
 
-from rsfleet.backup.local import archive_settings, scratch_clusters
 from rsfleet.errors import FleetError, UsageError
 from rsfleet.local import settings as consumer_settings
+from rsfleet.local.archive import archive_settings, scratch_clusters
 from rsfleet.local.fleet import (
     ADMIN,
     COMMON_SETTINGS,
