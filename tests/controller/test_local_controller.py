@@ -12,7 +12,7 @@ import pytest
 from psycopg import sql
 from targets.load import Load  # the targets tests' load generator
 
-from rsfleet.controller.local import ControllerProcess
+from rsfleet.local.controller import ControllerProcess
 from rsfleet.local.lifecycle import in_rotation, stop_controller
 from rsfleet.sharing.local import subscription_name
 from rsfleet.targets.api import local_context

@@ -319,7 +319,7 @@ def sync_targets(fleet: LocalFleet, *, log: Log = _quiet) -> None:
 
 def start_controller(fleet: LocalFleet, log: Log = _quiet, *, interval: float = 1.0) -> int:
     """The readiness controller (the Lambda's loop) as a background process of the fleet."""
-    from rsfleet.controller.local import ControllerProcess
+    from rsfleet.local.controller import ControllerProcess
 
     proc = ControllerProcess(fleet.state_dir)
     running = proc.is_running()
@@ -331,7 +331,7 @@ def start_controller(fleet: LocalFleet, log: Log = _quiet, *, interval: float = 
 
 
 def stop_controller(state_dir: Path, log: Log = _quiet) -> None:
-    from rsfleet.controller.local import ControllerProcess
+    from rsfleet.local.controller import ControllerProcess
 
     pid = ControllerProcess(state_dir).stop()
     if pid is not None:
