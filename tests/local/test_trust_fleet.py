@@ -17,6 +17,8 @@ import pytest
 from rsfleet.local.fleet import PROBE, LocalFleet, wait_until
 from rsfleet.local.postgres import process_alive
 
+pytestmark = pytest.mark.fleet  # every test here starts or uses a fleet
+
 
 def rsfleet(fleet, *args: str, timeout: float = 180) -> subprocess.CompletedProcess[str]:
     env = {k: v for k, v in os.environ.items() if k != "RSFLEET_STATE_DIR"}
@@ -76,6 +78,11 @@ def test_a_client_cannot_take_a_consumer_out_of_rotation(fleet):
         with pytest.raises(psycopg.errors.InsufficientPrivilege):
             c.execute(f"GRANT app_reader TO {PROBE}")  # no ADMIN OPTION on its own role
     try:
+        ready, reason = readiness_probe(fleet)("c1")
+        assert ready, reason
+        # a fleet started before the probe role existed: the probe creates it on first use
+        with psycopg.connect(**fleet.admin_kwargs("c1"), autocommit=True) as c:
+            c.execute(f"DROP ROLE {PROBE}")
         ready, reason = readiness_probe(fleet)("c1")
         assert ready, reason
     finally:

@@ -287,6 +287,15 @@ class LocalFleet:
             path.write_text(content, encoding="utf-8")
         give_to_server_user(path)
 
+    def ensure_probe_role(self, name: str) -> None:
+        """The readiness probe's role on consumer `name` (idempotent; see PROBE)."""
+        import psycopg
+
+        from rsfleet.local.lifecycle import probe_role
+
+        with psycopg.connect(**self.admin_kwargs(name), autocommit=True) as conn:
+            probe_role(conn, self.password(PROBE))
+
     def admin_kwargs(self, name: str, dbname: str = "postgres") -> dict[str, Any]:
         return self.node(name).connect_kwargs(ADMIN, self.password(ADMIN), dbname)
 

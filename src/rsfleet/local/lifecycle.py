@@ -217,10 +217,7 @@ def _roles_and_databases(fleet: LocalFleet) -> None:
                 # running one is applied by `local rollout` (drained, one at a time)
                 consumer_settings.apply(c, consumer_settings.consumer_settings(
                     spec.consumers[name]))
-            _role(c, PROBE, pw[PROBE], "LOGIN")
-            if not c.execute("SELECT pg_has_role(%s, 'app_reader', 'MEMBER')",
-                             (PROBE,)).fetchone()[0]:
-                c.execute(sql.SQL("GRANT app_reader TO {}").format(sql.Identifier(PROBE)))
+            probe_role(c, pw[PROBE])
             for share in spec.shares_of(name):
                 _database(c, spec.database_for(share), owner=ADMIN)
                 c.execute(sql.SQL("GRANT CONNECT ON DATABASE {} TO app_reader").format(
@@ -231,6 +228,15 @@ def _roles_and_databases(fleet: LocalFleet) -> None:
                 # Read-only for app_reader: no CREATE anywhere, SELECT granted per table,
                 # so a write fails with "permission denied".
                 c.execute("REVOKE CREATE ON SCHEMA public FROM PUBLIC")
+
+
+def probe_role(conn: psycopg.Connection, password: str) -> None:
+    """The readiness probe's login on a consumer: a member of app_reader (reads what clients
+    read), its own password, which no client has."""
+    _role(conn, PROBE, password, "LOGIN")
+    if not conn.execute("SELECT pg_has_role(%s, 'app_reader', 'MEMBER')",
+                        (PROBE,)).fetchone()[0]:
+        conn.execute(sql.SQL("GRANT app_reader TO {}").format(sql.Identifier(PROBE)))
 
 
 def _role(conn: psycopg.Connection, role: str, password: str, attrs: str) -> None:

@@ -107,6 +107,13 @@ def local_probe(fleet: Fleet, timeout: float = 1.0) -> Probe:
             return fleet.connect_kwargs(node, role=PROBE, dbname=db)
 
         ok, reason = probe_postgres(kwargs, checks.get(name, []), timeout)
+        if not ok and PROBE in reason and hasattr(fleet, "ensure_probe_role"):
+            # a fleet started before the probe role existed: create it, probe again
+            try:
+                fleet.ensure_probe_role(name)
+            except Exception as exc:  # a probe reports, never raises
+                return False, f"{reason}; creating {PROBE} failed: {_short(exc)}"
+            ok, reason = probe_postgres(kwargs, checks.get(name, []), timeout)
         if ok and consumer_ready is not None:
             try:
                 ok2, why = consumer_ready(fleet, name)
