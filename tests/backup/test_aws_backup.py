@@ -432,3 +432,15 @@ def test_drill_without_a_recorded_snapshot_is_usage_error(tmp_path):
         with pytest.raises(UsageError, match="nothing recorded"):
             aws_drill(spec(POLICY), rs, lambda wg: None, tmp_path, at=None, now=lambda: NOW,
                       clock=lambda: 0.0, sleep=lambda s: None)
+
+
+def test_status_rpo_is_the_age_of_the_newest_available_point():
+    from rsfleet.backup.usecases import status
+
+    rs = rs_client()
+    with Stubber(rs) as st:
+        points_responses(st, snapshots=[snap("s1", NOW - timedelta(hours=2)),
+                                        snap("s2", NOW - timedelta(minutes=1), "CREATING")],
+                         recovery=[rp("rp-1", NOW - timedelta(minutes=25))])
+        doc = status(aws.restore_points(rs, NS), policy_in_force=True, now=NOW)
+    assert doc["newest_point"] == "rp-1" and doc["rpo_s"] == 1500.0

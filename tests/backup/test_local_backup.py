@@ -155,3 +155,27 @@ def test_local_down_stops_a_scratch_cluster_left_running(fleet_factory):
     assert [s.name for s in local.scratch_clusters(fleet.state_dir)] == ["scratch-left"]
     down(fleet)
     assert not scratch.server.is_running()
+
+
+def test_local_plan_apply_takes_a_snapshot_expires_old_ones_and_converges(fleet_factory):
+    fleet = fleet_factory(fleet_spec(1), rows=100)
+    plan = json.loads(cli(fleet, "plan", "--json").output)
+    assert plan["changes"] and "none yet" in plan["steps"][0]
+    assert cli(fleet, "apply", "--dry-run").exit_code == 0
+    assert records.all_records(fleet.state_dir) == []  # --dry-run changed nothing
+    assert cli(fleet, "apply").exit_code == 0
+    assert len(records.all_records(fleet.state_dir)) == 1
+    assert json.loads(cli(fleet, "plan", "--json").output)["changes"] is False
+    # a snapshot older than retention_days (7 by default) expires; the newest never does
+    local.snapshot(fleet, name="second")
+    first = records.all_records(fleet.state_dir)[0]["point"]
+    path = records.records_dir(fleet.state_dir) / f"{first}.json"
+    doc = json.loads(path.read_text())
+    doc["created"] = (datetime.now(UTC) - timedelta(days=8)).isoformat()
+    path.write_text(json.dumps(doc))
+    plan = json.loads(cli(fleet, "plan", "--json").output)
+    assert plan["steps"] == [f"expire snapshot {first} (older than 7 days)"]
+    assert cli(fleet, "apply").exit_code == 0
+    assert [r["point"] for r in records.all_records(fleet.state_dir)] == ["second"]
+    assert not (local.base_dir(fleet.state_dir) / first).exists()
+    assert json.loads(cli(fleet, "plan", "--json").output)["changes"] is False

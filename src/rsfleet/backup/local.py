@@ -31,8 +31,13 @@ from typing import Any
 from rsfleet.backup import records
 from rsfleet.backup.model import MARK, RestorePoint, TableRecord, compare
 from rsfleet.errors import FleetError, UsageError
-from rsfleet.local.archive import backup_dir, wal_dir
-from rsfleet.local.archive import scratch_clusters as scratch_clusters
+from rsfleet.local.archive import (  # noqa: F401 (re-exported for callers and tests)
+    archive_settings,
+    backup_dir,
+    scratch_clusters,
+    scratch_dir,
+    wal_dir,
+)
 
 Log = Callable[[str], None]
 NAME_RE = re.compile(r"[a-z][a-z0-9-]{0,47}")
@@ -42,7 +47,7 @@ def _quiet(_: str) -> None:
     pass
 
 
-# -- archiving: rsfleet.local.archive (producer settings, applied by `local up`) ----------
+# -- archiving: the producer's settings are applied by `local up` (rsfleet.local.archive)
 
 
 def _admin(fleet: Any, node: str = "producer", dbname: str | None = None):
@@ -238,7 +243,7 @@ class Scratch:
 
 
 def scratch_root(state_dir: Path, name: str) -> Path:
-    return backup_dir(state_dir) / "scratch" / name
+    return scratch_dir(state_dir) / name
 
 
 def _choose(fleet: Any, *, at: datetime | None, point: str | None, now: datetime
@@ -538,7 +543,7 @@ class _Described:
 
 
 def _policy(fleet: Any) -> tuple[int, int | None]:
-    from rsfleet.backup.schedule import interval_seconds
+    from rsfleet.spec.schedule import interval_seconds
 
     b = fleet.spec.producer.backup
     if b is None:

@@ -1,8 +1,9 @@
-"""The local fleet's WAL archive and backup dirs: what `local up` configures and `local
-down` cleans up for `rsfleet backup` (rsfleet.backup.local builds on these; local/ does not
-import backup/).
+"""Where the producer's backups live in the state dir, and its WAL archiving settings.
 
-https://www.postgresql.org/docs/current/continuous-archiving.html
+`local up` gives the producer these settings; rsfleet.backup.local takes base backups,
+restores and drills on top of them (see docs/backup.md).
+  backup/wal/       archived WAL segments        backup/base/<name>/  base backups
+  backup/records/   rows + checksums per point   backup/scratch/<name>/  restored clusters
 """
 
 from __future__ import annotations
@@ -22,18 +23,23 @@ def wal_dir(state_dir: Path) -> Path:
     return backup_dir(state_dir) / "wal"
 
 
+def scratch_dir(state_dir: Path) -> Path:
+    return backup_dir(state_dir) / "scratch"
+
+
 def archive_settings(state_dir: Path) -> dict[str, str]:
     """postgresql.conf settings that archive every WAL segment of the producer into the
     state dir (at least once a minute when there were writes: archive_timeout)."""
     wal = wal_dir(state_dir)
-    if "'" in str(wal) or "%" in str(wal):
-        raise UsageError(f"state dir {state_dir} contains ' or %: WAL archiving cannot use it",
-                         hint="pick another --state-dir")
+    if "'" in str(wal) or "%" in str(wal) or '"' in str(wal):
+        raise UsageError(f"state dir {state_dir} contains ', \" or %: WAL archiving cannot "
+                         "use it", hint="pick another --state-dir")
     wal.mkdir(parents=True, exist_ok=True)
     for d in (backup_dir(state_dir), wal):
         os.chmod(d, 0o700)
         give_to_server_user(d)
-    # test ! -f: an archived segment is never overwritten (PostgreSQL's documented example)
+    # test ! -f: an archived segment is never overwritten (PostgreSQL's documented example,
+    # https://www.postgresql.org/docs/current/continuous-archiving.html)
     return {"archive_mode": "on",
             "archive_command": f"'test ! -f \"{wal}/%f\" && cp \"%p\" \"{wal}/%f\"'",
             "archive_timeout": "'60s'"}
@@ -41,7 +47,7 @@ def archive_settings(state_dir: Path) -> dict[str, str]:
 
 def scratch_clusters(state_dir: Path) -> list[PgServer]:
     """Running scratch clusters of this state dir (`local down` stops them)."""
-    d = backup_dir(state_dir) / "scratch"
+    d = scratch_dir(state_dir)
     found = [PgServer(f"scratch-{p.name}", p, 0) for p in sorted(d.iterdir())
              if p.is_dir()] if d.is_dir() else []
     return [s for s in found if s.is_running()]
