@@ -444,3 +444,22 @@ def test_status_rpo_is_the_age_of_the_newest_available_point():
                          recovery=[rp("rp-1", NOW - timedelta(minutes=25))])
         doc = status(aws.restore_points(rs, NS), policy_in_force=True, now=NOW)
     assert doc["newest_point"] == "rp-1" and doc["rpo_s"] == 1500.0
+
+
+def test_drill_says_both_when_the_teardown_fails_too(tmp_path):
+    records.save(tmp_path, "rsfleet-snap-1", NOW - timedelta(hours=1),
+                 [TableRecord("sales.orders", 1000, "123")])
+    rs = rs_client()
+    with Stubber(rs) as st:
+        points_responses(st, snapshots=[snap("rsfleet-snap-1", NOW - timedelta(hours=1))])
+        stub_scratch(st, "drill-1")
+        st.add_client_error("restore_from_snapshot", "ValidationException", "bad snapshot")
+        st.add_client_error("delete_workgroup", "AccessDeniedException", "not allowed")
+        with pytest.raises(FleetError) as info:
+            aws_drill(spec(POLICY), rs, lambda wg: None, tmp_path, at=None, now=lambda: NOW,
+                      clock=lambda: 0.0, sleep=lambda s: None, scratch_name="drill-1")
+        st.assert_no_pending_responses()
+    text = str(info.value)
+    assert "RestoreFromSnapshot" in text and "bad snapshot" in text
+    assert "tearing down drill-1 failed" in text and "AccessDeniedException" in text
+    assert "by hand" in text

@@ -169,24 +169,27 @@ class Scratch:
     workgroup: str
 
 
-def _no_credentials() -> UsageError:
-    return UsageError("no AWS credentials for the redshift-serverless API",
-                      hint="configure AWS credentials (or pass --skip-final-snapshot to "
-                      "destroy without a final snapshot)")
+def _absent(fn: Callable[..., Any], what: str, **kwargs: Any) -> dict[str, Any] | None:
+    """`fn(**kwargs)`, or None when the resource does not exist; any other botocore error
+    goes through the one translation (rsfleet.adapters.aws_errors)."""
+    from botocore.exceptions import BotoCoreError, ClientError
+
+    from rsfleet.adapters import aws_errors
+
+    try:
+        return fn(**kwargs)
+    except (BotoCoreError, ClientError) as exc:
+        if aws_errors.error_code(exc) == "ResourceNotFoundException":
+            return None
+        raise aws_errors.translate(
+            exc, f"redshift-serverless {what} failed",
+            credentials="for the redshift-serverless API",
+            credentials_hint="configure AWS credentials (destroy: or pass "
+            "--skip-final-snapshot)") from None
 
 
 def namespace_exists(rs: Any, name: str) -> bool:
-    from botocore.exceptions import ClientError, NoCredentialsError
-
-    try:
-        rs.get_namespace(namespaceName=name)
-    except NoCredentialsError:
-        raise _no_credentials() from None
-    except ClientError as exc:
-        if exc.response.get("Error", {}).get("Code") == "ResourceNotFoundException":
-            return False
-        raise FleetError(f"redshift-serverless GetNamespace failed: {exc}") from None
-    return True
+    return _absent(rs.get_namespace, "GetNamespace", namespaceName=name) is not None
 
 
 def wait_for(what: str, probe: Callable[[], str | None], want: str | None, *,
@@ -205,14 +208,9 @@ def wait_for(what: str, probe: Callable[[], str | None], want: str | None, *,
 
 
 def _status(fn: Callable[..., Any], key: str, **kwargs: Any) -> str | None:
-    from botocore.exceptions import ClientError
-
-    try:
-        return fn(**kwargs)[key].get("status")
-    except ClientError as exc:
-        if exc.response.get("Error", {}).get("Code") == "ResourceNotFoundException":
-            return None
-        raise FleetError(f"redshift-serverless: {exc}") from None
+    """The resource's status, None when it does not exist."""
+    got = _absent(fn, fn.__name__, **kwargs)
+    return None if got is None else got[key].get("status")
 
 
 def create_scratch(rs: Any, name: str, producer_workgroup: str, *, sleep: Callable[[float], None],
@@ -259,22 +257,11 @@ def teardown(rs: Any, scratch: Scratch, *, sleep: Callable[[float], None],
              timeout: float = 1800) -> None:
     """Delete the scratch workgroup, wait until it is gone, then its namespace (no final
     snapshot: it is a copy). Only names rsfleet created in this run reach here."""
-    from botocore.exceptions import ClientError
-
-    for fn, kw in ((rs.delete_workgroup, {"workgroupName": scratch.workgroup}),):
-        try:
-            fn(**kw)
-        except ClientError as exc:
-            if exc.response.get("Error", {}).get("Code") != "ResourceNotFoundException":
-                raise FleetError(f"deleting workgroup {scratch.workgroup}: {exc}") from None
+    _absent(rs.delete_workgroup, "DeleteWorkgroup", workgroupName=scratch.workgroup)
     wait_for(f"workgroup {scratch.workgroup}", lambda: _status(
         rs.get_workgroup, "workgroup", workgroupName=scratch.workgroup), None,
         timeout=timeout, sleep=sleep)
-    try:
-        rs.delete_namespace(namespaceName=scratch.namespace)
-    except ClientError as exc:
-        if exc.response.get("Error", {}).get("Code") != "ResourceNotFoundException":
-            raise FleetError(f"deleting namespace {scratch.namespace}: {exc}") from None
+    _absent(rs.delete_namespace, "DeleteNamespace", namespaceName=scratch.namespace)
 
 
 def now_utc() -> datetime:

@@ -158,10 +158,25 @@ def aws_drill(spec: FleetSpec, rs: Any, api_for: Callable[[str], Any], state_dir
         check = compare(rec["tables"], found)
         result.verified, result.problems = check.ok, list(check.problems)
         result.rto_s = clock() - start
-    finally:
-        aws.teardown(rs, scratch, sleep=sleep)
-        result.torn_down = True
+    except BaseException as exc:
+        _teardown_after(rs, scratch, sleep, exc)
+        raise
+    aws.teardown(rs, scratch, sleep=sleep)
+    result.torn_down = True
     return result
+
+
+def _teardown_after(rs: Any, scratch: Any, sleep: Callable[[float], None],
+                    exc: BaseException) -> None:
+    """Tear the scratch down after `exc`; if that fails too, say both (and what is left)."""
+    from rsfleet.errors import RsfleetError
+
+    try:
+        aws.teardown(rs, scratch, sleep=sleep)
+    except RsfleetError as failed:
+        raise FleetError(f"{exc}; tearing down {scratch.namespace} failed as well: {failed}",
+                         hint=f"delete workgroup and namespace {scratch.namespace} by hand "
+                         "(tag managed-by=rsfleet)") from None
 
 
 def aws_restore(spec: FleetSpec, rs: Any, *, snapshot: str | None, at: datetime | None,
@@ -192,8 +207,8 @@ def aws_restore(spec: FleetSpec, rs: Any, *, snapshot: str | None, at: datetime 
     try:
         aws.restore(rs, point, namespace=scratch.namespace, workgroup=scratch.workgroup,
                     sleep=sleep)
-    except BaseException:
-        aws.teardown(rs, scratch, sleep=sleep)
+    except BaseException as exc:
+        _teardown_after(rs, scratch, sleep, exc)
         raise
     return point
 
