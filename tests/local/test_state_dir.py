@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from rsfleet.errors import FleetError
+from rsfleet.errors import FleetError, UsageError
 from rsfleet.local import state
 
 SPEC = ('environment = "xy"\nproducer = { base_capacity = 8 }\n'
@@ -203,3 +203,13 @@ def test_up_in_a_dir_that_cannot_be_written(tmp_path):
         ro.mkdir(mode=0o555)
         proc = rsfleet("local", "up", "--spec", str(spec), "--state-dir", str(ro / "s"))
         assert proc.returncode == 2 and "cannot write to" in one_line(proc)
+
+
+def test_purge_refuses_when_marker_and_fleet_json_disagree(tmp_path):
+    sdir = tmp_path / "s"
+    state.claim(sdir, "xy")
+    (sdir / "fleet.json").write_text('{"fleet_id": "someone-else"}')
+    (sdir / "nodes").mkdir()
+    with pytest.raises(UsageError, match="belongs to fleet someone-else"):
+        state.purge(sdir, print)
+    assert (sdir / "nodes").is_dir() and (sdir / "fleet.json").is_file()

@@ -348,7 +348,7 @@ def down(fleet: LocalFleet, *, purge: bool = False, log: Log = _quiet) -> None:
     from rsfleet.local import state
 
     if purge:  # refused before anything is stopped: no half-applied change
-        state.require_marker(fleet.state_dir, "purge")
+        state.check_purge(fleet.state_dir)
     with state.locked(fleet.state_dir, "rsfleet local down", log=log):
         stop_controller(fleet.state_dir, log)
         if fleet.haproxy.is_running():
@@ -387,6 +387,8 @@ def down_state_dir(state_dir: Path, *, purge: bool = False, log: Log = _quiet) -
     from rsfleet.local.haproxy import HaproxyProcess
 
     state.require_marker(state_dir, "purge" if purge else "stop the fleet in")
+    if purge:
+        state.check_purge(state_dir)
     with state.locked(state_dir, "rsfleet local down", log=log):
         stop_controller(state_dir, log)
         hap = HaproxyProcess(state_dir / "haproxy")

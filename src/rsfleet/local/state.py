@@ -114,7 +114,7 @@ def purge(state_dir: Path, log: Callable[[str], None]) -> None:
     it. A dir without the marker is refused (exit 2) and left exactly as it was."""
     import shutil
 
-    require_marker(state_dir, "purge")
+    check_purge(state_dir)
     for part in OWN_PARTS:
         path = state_dir / part
         if path.is_dir() and not path.is_symlink():
@@ -128,6 +128,20 @@ def purge(state_dir: Path, log: Callable[[str], None]) -> None:
         return
     state_dir.rmdir()
     log(f"removed {state_dir}")
+
+
+def check_purge(state_dir: Path) -> None:
+    """UsageError unless `state_dir` is marked and its fleet.json (if any) is that fleet's."""
+    marker = require_marker(state_dir, "purge")
+    try:
+        recorded = json.loads((state_dir / "fleet.json").read_text(encoding="utf-8"))
+        recorded_id = recorded.get("fleet_id") if isinstance(recorded, dict) else None
+    except (OSError, ValueError):
+        recorded_id = None
+    if recorded_id and recorded_id != marker["fleet_id"]:
+        raise UsageError(f"refusing to purge {state_dir}: its fleet.json belongs to fleet "
+                         f"{recorded_id}, the marker to {marker['fleet_id']}",
+                         hint="check --state-dir; remove the directory by hand if it is yours")
 
 
 def require_marker(state_dir: Path, what: str) -> dict[str, str]:
