@@ -171,3 +171,26 @@ def test_config_errors_are_one_line(monkeypatch):
         ControllerConfig.from_env({"RSFLEET_SPEC": "{}", "RSFLEET_STATE_TABLE": "t1x"})
     with pytest.raises(UsageError, match="RSFLEET_SPEC is not JSON"):
         ControllerConfig.from_env({"RSFLEET_SPEC": "{"})
+
+
+def test_the_spec_terraform_passes_is_a_valid_fleet_spec():
+    """The shape of RSFLEET_SPEC that terraform/main.tf jsonencode()s (nulls included)."""
+    from rsfleet.controller.config import ControllerConfig
+
+    spec = {"project_name": "rsfleet", "environment": "prod", "aws_region": "us-east-1",
+            "producer": {"base_capacity": 16},
+            "consumers": {"c1": {"base_capacity": 8, "behind_nlb": True},
+                          "c9": {"base_capacity": 8, "behind_nlb": False}},
+            "datashares": {"sales_share": {"schemas": ["sales"], "tables": [],
+                                           "consumers": ["*"], "consumer_database": None}},
+            "nlb": {"port": 5439, "deregistration_delay": 30,
+                    "register_targets_with_terraform": True}}
+    cfg = ControllerConfig.from_env({
+        "RSFLEET_SPEC": json.dumps(spec), "RSFLEET_STATE_TABLE": "rsfleet-prod-controller",
+        "RSFLEET_TARGET_GROUP_ARN": "arn:aws:elasticloadbalancing:us-east-1:123456789012:"
+                                    "targetgroup/rsfleet-prod/0123456789abcdef",
+        "RSFLEET_INTERVAL_SECONDS": "5", "RSFLEET_DATA_CHECK_SECONDS": "3600"})
+    fleet = cfg.fleet_spec()
+    assert fleet.lb_consumers == ["c1"] and fleet.database_for("sales_share") == "sales_share_db"
+    assert cfg.interval_seconds == 5 and cfg.data_check_seconds == 3600
+    assert len(json.dumps(spec)) < 3000  # the module's limit (Lambda environment: 4 KB)
