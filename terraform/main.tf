@@ -206,3 +206,41 @@ module "controller" {
   }
   log_retention_days = var.monitoring.log_retention_days
 }
+
+# --- rsfleet artifact and the test instance installed from it ------------------------------
+
+module "artifacts" {
+  source = "./modules/artifacts"
+  count  = var.artifact_path == null ? 0 : 1
+
+  name          = local.name
+  artifact_path = var.artifact_path
+  kms_key_arn   = module.producer.kms_key_arn
+}
+
+locals {
+  test_instance_enabled = coalesce(var.test_instance.enabled, var.artifact_path != null)
+  artifact = var.artifact_path == null ? null : {
+    bucket = module.artifacts[0].bucket
+    key    = module.artifacts[0].key
+    sha256 = module.artifacts[0].sha256
+  }
+}
+
+module "test_instance" {
+  source = "./modules/test-instance"
+  count  = local.test_instance_enabled ? 1 : 0
+
+  # rsfleet finds it by this Name tag too (rsfleet.adapters.ec2.name_tag_of_test_instance).
+  name                     = "${local.name}-test"
+  aws_region               = var.aws_region
+  subnet_id                = module.networking.subnet_ids_by_az["a"]
+  client_security_group_id = module.networking.security_group_ids.client
+  artifact                 = local.artifact
+  readable_secret_arns     = concat([module.producer.admin_secret_arn], [for c in module.consumer : c.admin_secret_arn])
+  kms_key_arn              = module.producer.kms_key_arn
+  instance_type            = var.test_instance.instance_type
+
+  # SSM registration and the artifact download need the endpoints in place first.
+  depends_on = [module.networking]
+}

@@ -92,6 +92,7 @@ output "test_instance_inputs" {
     security_group_id = module.networking.security_group_ids.client
     secret_arns       = concat([module.producer.admin_secret_arn], [for c in module.consumer : c.admin_secret_arn])
     kms_key_arn       = module.producer.kms_key_arn
+    artifact          = local.artifact
   }
 }
 
@@ -103,4 +104,14 @@ output "controller" {
     dlq_name      = module.controller[0].dlq_name
     fleet         = module.controller[0].fleet
   } : null
+}
+
+output "test_instance_id" {
+  description = "The fleet's test instance (null without one): `rsfleet loadtest --via-test-instance` uses it."
+  value       = try(module.test_instance[0].instance_id, null)
+}
+
+output "artifact" {
+  description = "The rsfleet artifact in the fleet's bucket: bucket, key (rsfleet-lambda/<sha256>.zip), sha256; null without artifact_path."
+  value       = local.artifact
 }

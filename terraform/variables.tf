@@ -475,6 +475,22 @@ variable "vpc_endpoints" {
   }
 }
 
+# Not part of the fleet spec (docs/CONTRACTS.md §1): the test instance, installed from the
+# artifact (variable artifact_path, below).
+variable "test_instance" {
+  description = "The SSM-managed test instance in subnet a, with rsfleet installed from the artifact (`rsfleet loadtest --via-test-instance`): enabled (null = when artifact_path is set), instance_type."
+  type = object({
+    enabled       = optional(bool)
+    instance_type = optional(string, "t3.small")
+  })
+  default = {}
+
+  validation {
+    condition     = var.test_instance.enabled != true || var.artifact_path != null
+    error_message = "test_instance.enabled needs artifact_path (run `make artifact`): the instance installs rsfleet from it, with no internet."
+  }
+}
+
 # Not part of the fleet spec (docs/CONTRACTS.md §1): monitoring knobs with safe defaults.
 # Leave it out of environments/*/terraform.tfvars (rsfleet's spec model forbids extra keys)
 # unless the contract is extended; override with -var or a *.auto.tfvars file instead.

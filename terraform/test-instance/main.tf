@@ -1,167 +1,20 @@
-# A small SSM-managed EC2 instance inside the fleet's VPC that runs `rsfleet loadtest` and
-# `rsfleet diagnose` against the internal NLB. No SSH key, no public IP, IMDSv2 only,
-# encrypted root volume. Connect with Session Manager or drive it with SSM Run Command.
-# https://docs.aws.amazon.com/systems-manager/latest/userguide/setup-instance-permissions.html
-# https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/configuring-instance-metadata-service.html
+# Standalone root for a test instance next to a fleet whose root does not create one (for
+# example an existing VPC with a NAT). The fleet root creates the same instance itself
+# (variable test_instance, on when artifact_path is set): prefer that. The resources live in
+# ../modules/test-instance.
 
-data "aws_partition" "current" {}
-data "aws_caller_identity" "current" {}
+module "test_instance" {
+  source = "../modules/test-instance"
 
-data "aws_subnet" "this" {
-  id = var.subnet_id
-}
-
-data "aws_ssm_parameter" "al2023" {
-  count = var.ami_id == null ? 1 : 0
-  name  = "/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-x86_64"
-}
-
-locals {
-  # rsfleet finds the instance by this Name tag (loadtest --via-test-instance without
-  # --instance-id): keep it in step with rsfleet.adapters.ec2.name_tag_of_test_instance.
-  name = "${var.project_name}-${var.environment}-test"
-  ami  = var.ami_id != null ? var.ami_id : nonsensitive(data.aws_ssm_parameter.al2023[0].value)
-
-  user_data = <<-EOT
-    #!/bin/bash
-    set -euxo pipefail
-    dnf install -y python3.11 python3.11-pip postgresql15
-    python3.11 -m venv /opt/rsfleet
-    /opt/rsfleet/bin/pip install --upgrade pip
-    /opt/rsfleet/bin/pip install '${var.rsfleet_package_source}'
-    ln -sf /opt/rsfleet/bin/rsfleet /usr/local/bin/rsfleet
-    echo 'export AWS_DEFAULT_REGION=${var.aws_region}' > /etc/profile.d/rsfleet.sh
-  EOT
-}
-
-# --- IAM -------------------------------------------------------------------------------------
-
-data "aws_iam_policy_document" "assume" {
-  statement {
-    actions = ["sts:AssumeRole"]
-    principals {
-      type        = "Service"
-      identifiers = ["ec2.amazonaws.com"]
-    }
-  }
-}
-
-resource "aws_iam_role" "this" {
-  name_prefix        = "${substr(local.name, 0, 30)}-"
-  assume_role_policy = data.aws_iam_policy_document.assume.json
-  tags               = var.tags
-}
-
-resource "aws_iam_role_policy_attachment" "ssm" {
-  role       = aws_iam_role.this.name
-  policy_arn = "arn:${data.aws_partition.current.partition}:iam::aws:policy/AmazonSSMManagedInstanceCore"
-}
-
-data "aws_iam_policy_document" "rsfleet" {
-  # Read-only views used by `rsfleet diagnose` and `rsfleet targets status`. These Describe/
-  # Get/List actions do not support resource-level permissions.
-  statement {
-    sid = "ReadFleetState"
-    actions = [
-      "elasticloadbalancing:DescribeLoadBalancers",
-      "elasticloadbalancing:DescribeTargetGroups",
-      "elasticloadbalancing:DescribeTargetHealth",
-      "elasticloadbalancing:DescribeTargetGroupAttributes",
-      "ec2:DescribeSecurityGroups",
-      "redshift-serverless:ListWorkgroups",
-    ]
-    resources = ["*"]
-  }
-
-  statement {
-    sid     = "ReadFleetWorkgroups"
-    actions = ["redshift-serverless:GetWorkgroup", "redshift-serverless:GetNamespace", "redshift-serverless:ListEndpointAccess"]
-    resources = [
-      "arn:${data.aws_partition.current.partition}:redshift-serverless:${var.aws_region}:${data.aws_caller_identity.current.account_id}:workgroup/*",
-      "arn:${data.aws_partition.current.partition}:redshift-serverless:${var.aws_region}:${data.aws_caller_identity.current.account_id}:namespace/*",
-    ]
-  }
-
-  dynamic "statement" {
-    for_each = length(var.readable_secret_arns) > 0 ? [1] : []
-    content {
-      sid       = "ReadFleetSecrets"
-      actions   = ["secretsmanager:GetSecretValue", "secretsmanager:DescribeSecret"]
-      resources = var.readable_secret_arns
-    }
-  }
-
-  dynamic "statement" {
-    for_each = var.kms_key_arn == null ? [] : [var.kms_key_arn]
-    content {
-      sid       = "DecryptFleetSecrets"
-      actions   = ["kms:Decrypt"]
-      resources = [statement.value]
-      condition {
-        test     = "StringEquals"
-        variable = "kms:ViaService"
-        values   = ["secretsmanager.${var.aws_region}.amazonaws.com"]
-      }
-    }
-  }
-}
-
-resource "aws_iam_role_policy" "rsfleet" {
-  name   = "rsfleet-read"
-  role   = aws_iam_role.this.id
-  policy = data.aws_iam_policy_document.rsfleet.json
-}
-
-resource "aws_iam_instance_profile" "this" {
-  name_prefix = "${substr(local.name, 0, 30)}-"
-  role        = aws_iam_role.this.name
-  tags        = var.tags
-}
-
-# --- Network: HTTPS out for SSM and pip; Redshift ports through the client group ----------
-
-resource "aws_security_group" "egress_https" {
-  name        = "${local.name}-https-out"
-  description = "rsfleet test instance: outbound HTTPS (SSM, Secrets Manager, PyPI)"
-  vpc_id      = data.aws_subnet.this.vpc_id
-  tags        = merge(var.tags, { Name = "${local.name}-https-out" })
-}
-
-resource "aws_vpc_security_group_egress_rule" "https" {
-  security_group_id = aws_security_group.egress_https.id
-  description       = "HTTPS to AWS APIs (SSM, Secrets Manager, ELB, Redshift Serverless) and PyPI"
-  ip_protocol       = "tcp"
-  from_port         = 443
-  to_port           = 443
-  cidr_ipv4         = "0.0.0.0/0"
-}
-
-# --- Instance --------------------------------------------------------------------------------
-
-resource "aws_instance" "this" {
-  ami                         = local.ami
-  instance_type               = var.instance_type
-  subnet_id                   = var.subnet_id
-  vpc_security_group_ids      = [var.client_security_group_id, aws_security_group.egress_https.id]
-  iam_instance_profile        = aws_iam_instance_profile.this.name
-  associate_public_ip_address = false
-  monitoring                  = true
-  ebs_optimized               = true
-  user_data                   = local.user_data
-  user_data_replace_on_change = true
-
-  metadata_options {
-    http_endpoint               = "enabled"
-    http_tokens                 = "required"
-    http_put_response_hop_limit = 1
-    instance_metadata_tags      = "disabled"
-  }
-
-  root_block_device {
-    encrypted   = true
-    volume_type = "gp3"
-    volume_size = 20
-  }
-
-  tags = merge(var.tags, { Name = local.name })
+  name                     = "${var.project_name}-${var.environment}-test"
+  aws_region               = var.aws_region
+  subnet_id                = var.subnet_id
+  client_security_group_id = var.client_security_group_id
+  artifact                 = var.artifact
+  rsfleet_package_source   = var.rsfleet_package_source
+  readable_secret_arns     = var.readable_secret_arns
+  kms_key_arn              = var.kms_key_arn
+  instance_type            = var.instance_type
+  ami_id                   = var.ami_id
+  tags                     = var.tags
 }

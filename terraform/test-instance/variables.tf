@@ -31,7 +31,7 @@ variable "aws_region" {
 }
 
 variable "subnet_id" {
-  description = "Private subnet of the instance (root output test_instance_inputs.subnet_id). It needs outbound HTTPS (NAT or VPC endpoints) for SSM and pip."
+  description = "Private subnet of the instance (root output test_instance_inputs.subnet_id). It needs outbound HTTPS to SSM and S3 (the fleet's VPC endpoints, or a NAT)."
   type        = string
 
   validation {
@@ -50,12 +50,23 @@ variable "client_security_group_id" {
   }
 }
 
+variable "artifact" {
+  description = "The rsfleet artifact in S3 (root output test_instance_inputs.artifact: bucket, key, sha256); null = pip-install rsfleet_package_source instead."
+  type = object({
+    bucket = string
+    key    = string
+    sha256 = string
+  })
+  default = null
+}
+
 variable "rsfleet_package_source" {
-  description = "pip requirement that installs rsfleet, e.g. \"rsfleet[aws,report]==0.1.0\" or \"git+https://github.com/<org>/rsfleet@v0.1.0#egg=rsfleet[aws,report]\"."
+  description = "pip requirement that installs rsfleet when there is no artifact (needs a NAT), e.g. \"rsfleet[aws,report]==0.1.0\"; null = use artifact."
   type        = string
+  default     = null
 
   validation {
-    condition     = can(regex("^[A-Za-z0-9@:/._+#=<>!~,\\[\\]-]+$", var.rsfleet_package_source))
+    condition     = var.rsfleet_package_source == null || can(regex("^[A-Za-z0-9@:/._+#=<>!~,\\[\\]-]+$", var.rsfleet_package_source))
     error_message = "rsfleet_package_source must be a single pip requirement without spaces or quotes (letters, digits and @:/._+#=<>!~,[]-)."
   }
 }

@@ -314,3 +314,76 @@ run "budget_counts_the_fleet_tag_and_failed_queries_alarm_reads_a_published_seri
     error_message = "no data from an idle workgroup is not a failure"
   }
 }
+
+# --- the test instance installs rsfleet from the artifact, with no internet -----------------
+
+run "no_artifact_no_test_instance" {
+  command = plan
+
+  assert {
+    condition     = output.test_instance_id == null && output.artifact == null
+    error_message = "without artifact_path there is nothing to install: no instance, no bucket"
+  }
+}
+
+run "artifact_uploaded_and_test_instance_installs_from_it" {
+  command = apply
+
+  variables {
+    artifact_path = "tests/fixtures/rsfleet-lambda.zip"
+  }
+
+  assert {
+    condition     = output.artifact.key == "rsfleet-lambda/${filesha256("tests/fixtures/rsfleet-lambda.zip")}.zip" && output.artifact.sha256 == filesha256("tests/fixtures/rsfleet-lambda.zip")
+    error_message = "the object key names the artifact's SHA-256"
+  }
+
+  assert {
+    condition     = output.test_instance_id != null && output.test_instance_inputs.artifact == output.artifact
+    error_message = "the fleet root creates the test instance when the artifact is there (loadtest --via-test-instance reads test_instance_id)"
+  }
+
+  assert {
+    condition     = strcontains(module.test_instance[0].user_data, "aws s3 cp --region us-east-1 --only-show-errors 's3://${output.artifact.bucket}/${output.artifact.key}'") && strcontains(module.test_instance[0].user_data, "${output.artifact.sha256}  /tmp/rsfleet-lambda.zip' | sha256sum -c -")
+    error_message = "user data downloads the artifact from S3 and checks its hash"
+  }
+
+  assert {
+    condition     = strcontains(module.test_instance[0].user_data, "PYTHONPATH=/opt/rsfleet exec /usr/bin/python3.12 -m rsfleet") && !strcontains(module.test_instance[0].user_data, "pip install")
+    error_message = "rsfleet runs from the unzipped artifact with python3.12; no pip (no internet)"
+  }
+}
+
+run "test_instance_found_by_name_private_imdsv2" {
+  command = plan
+  module {
+    source = "./modules/test-instance"
+  }
+  variables {
+    name                     = "rsfleet-test-test"
+    aws_region               = "us-east-1"
+    subnet_id                = "subnet-000000000000000a1"
+    client_security_group_id = "sg-0123456789abcdef0"
+    artifact                 = { bucket = "rsfleet-test-artifacts-x", key = "rsfleet-lambda/${filesha256("tests/fixtures/rsfleet-lambda.zip")}.zip", sha256 = filesha256("tests/fixtures/rsfleet-lambda.zip") }
+    kms_key_arn              = "arn:aws:kms:us-east-1:123456789012:key/0b1c2d3e-4f50-6172-8394-a5b6c7d8e9f0"
+  }
+
+  assert {
+    condition     = aws_instance.this.tags["Name"] == "rsfleet-test-test" && aws_instance.this.associate_public_ip_address == false && aws_instance.this.metadata_options[0].http_tokens == "required"
+    error_message = "found by its Name tag; private; IMDSv2"
+  }
+}
+
+run "test_instance_needs_exactly_one_install_source" {
+  command = plan
+  module {
+    source = "./modules/test-instance"
+  }
+  variables {
+    name                     = "rsfleet-test-test"
+    aws_region               = "us-east-1"
+    subnet_id                = "subnet-000000000000000a1"
+    client_security_group_id = "sg-0123456789abcdef0"
+  }
+  expect_failures = [aws_instance.this]
+}

@@ -60,6 +60,15 @@ def test_script_round_trip_through_bash(tmp_path: Path):
     assert not list(tmp_path.glob("tmp.*"))  # the temp dir was removed
 
 
+def test_script_waits_for_a_fresh_instance_to_finish_installing_rsfleet():
+    """The fleet's test instance installs rsfleet in its user data; a load test sent right
+    after `rsfleet apply` must wait for cloud-init instead of finding no rsfleet."""
+    lines = remote.build_script(["--sessions", "4"], SPEC, {}).splitlines()
+    wait = next(i for i, line in enumerate(lines) if "cloud-init status --wait" in line)
+    run = next(i for i, line in enumerate(lines) if "--backend aws loadtest" in line)
+    assert wait < run
+
+
 def test_parse_output_errors():
     with pytest.raises(FleetError, match="printed no load test result: boom"):
         remote.parse_output("", "x\nboom\n")

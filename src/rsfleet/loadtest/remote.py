@@ -48,6 +48,10 @@ def build_script(loadtest_args: Sequence[str], spec_text: str, outputs: dict[str
     args = " ".join(shlex.quote(a) for a in loadtest_args)
     return "\n".join([
         "set -u",
+        # A fresh test instance may still be installing rsfleet from the artifact (its user
+        # data): wait for cloud-init to finish first (no-op where cloud-init is absent).
+        "if command -v cloud-init >/dev/null 2>&1; then "
+        "cloud-init status --wait >/dev/null 2>&1 || true; fi",
         'd=$(mktemp -d)',
         "trap 'rm -rf \"$d\"' EXIT",
         f"printf %s {shlex.quote(spec_b64)} | base64 -d > \"$d/spec.tfvars\"",
