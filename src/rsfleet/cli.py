@@ -115,6 +115,10 @@ def _register() -> None:
     loadtest.register(app)
     diagnose.register(app)
     cost.register(app)
+    from rsfleet.commands import connect, iam
+
+    connect.register(app)
+    iam.register(app)
 
 
 _register()

@@ -75,7 +75,7 @@ def test_bursts_through_the_cli_bill_the_minimum():
 
 def test_fleet_from_spec_with_per_workgroup_hours(spec_file):
     doc = run_json("--spec", str(spec_file), "--price", "0.36", "--hours", "c1=4",
-                   "--hours-per-day", "2", "--no-nlb")
+                   "--hours-per-day", "2", "--no-nlb", "--no-endpoints")
     monthly = {w["name"]: w["monthly"] for w in doc["workgroups"]}
     assert monthly == {"producer": "691.20", "c1": "1382.40", "c2": "345.60"}
     assert doc["total_monthly"] == "2419.20"
@@ -89,7 +89,7 @@ def test_fleet_from_spec_with_per_workgroup_hours(spec_file):
 
 def test_fleet_what_if(spec_file):
     doc = run_json("--spec", str(spec_file), "--price", "0.36", "--hours", "c1=4",
-                   "--hours-per-day", "2", "--no-nlb")
+                   "--hours-per-day", "2", "--no-nlb", "--no-endpoints")
     more = doc["what_if"]["one_more_consumer"]
     assert more["like"] == "c1" and more["monthly"] == "1382.40"
     assert more["new_total_monthly"] == "3801.60"
@@ -110,7 +110,7 @@ def test_fleet_usage_limit_from_the_spec(spec_file):
 
 
 def test_fleet_includes_nlb_from_price_data(spec_file):
-    doc = run_json("--spec", str(spec_file))
+    doc = run_json("--spec", str(spec_file), "--no-endpoints")
     nlb = next(o for o in doc["other"] if o["name"] == "nlb")
     # 720 h x ($0.0225 + 1 NLCU x $0.006) from the packaged us-east-1 price data
     assert nlb["monthly"] == "20.52"
@@ -118,6 +118,45 @@ def test_fleet_includes_nlb_from_price_data(spec_file):
     assert set(doc["prices"]) == {"rpu_hour", "nlb_hour", "nlb_lcu_hour"}
     compute = sum(Decimal(w["monthly"]) for w in doc["workgroups"])
     assert Decimal(doc["total_monthly"]) == compute + Decimal("20.52")
+
+
+def test_fleet_in_a_created_vpc_includes_the_interface_endpoints(spec_file):
+    """The created VPC gets terraform's default endpoint set (vpc_endpoints): 6 interface
+    endpoints in 3 AZs, hourly all month, plus data processed (PrivateLink pricing)."""
+    doc = run_json("--spec", str(spec_file), "--endpoint-gb", "50")
+    ep = next(o for o in doc["other"] if o["name"] == "vpc endpoints")
+    # 6 x 3 x 720 h x $0.01 = 129.60; 50 GB x $0.01 = 0.50
+    assert ep["monthly"] == "130.10"
+    assert "6 interface endpoints × 3 AZ" in ep["detail"] and "gateway" in ep["detail"]
+    assert doc["prices"]["vpce_hour"]["source"].startswith("https://aws.amazon.com/privatelink")
+    assert doc["prices"]["vpce_hour"]["as_of"] and doc["prices"]["vpce_gb"]["usd"] == "0.01"
+    others = sum(Decimal(o["monthly"]) for o in doc["other"])
+    compute = sum(Decimal(w["monthly"]) for w in doc["workgroups"])
+    assert Decimal(doc["total_monthly"]) == compute + others
+
+
+def test_existing_vpc_has_no_endpoint_line(spec_in):
+    spec = spec_in('create_vpc          = true\nexisting_vpc_id     = null\n'
+                   'existing_subnet_ids = []',
+                   'create_vpc = false\nexisting_vpc_id = "vpc-0123456789abcdef0"\n'
+                   'existing_subnet_ids = ["subnet-0a", "subnet-0b", "subnet-0c"]')
+    doc = run_json("--spec", str(spec))
+    assert [o["name"] for o in doc["other"]] == ["nlb"]
+
+
+def test_default_endpoint_set_matches_terraform():
+    from pathlib import Path
+
+    import hcl2
+
+    from rsfleet.cost.usecase import DEFAULT_INTERFACE_ENDPOINTS
+
+    root = Path(__file__).resolve().parents[2] / "terraform" / "variables.tf"
+    text = root.read_text(encoding="utf-8")
+    block = text[text.index('variable "vpc_endpoints"'):]
+    line = next(ln for ln in block.splitlines() if ln.strip().startswith("interface "))
+    listed = hcl2.loads("x = " + line.split("optional(list(string),", 1)[1].rsplit(")", 1)[0])
+    assert tuple(v.strip('"') for v in listed["x"]) == DEFAULT_INTERFACE_ENDPOINTS
 
 
 def test_nlb_sized_from_traffic(spec_file):
@@ -129,7 +168,8 @@ def test_nlb_sized_from_traffic(spec_file):
 
 
 def test_storage_line(spec_file):
-    doc = run_json("--spec", str(spec_file), "--no-nlb", "--storage-gb", "1000")
+    doc = run_json("--spec", str(spec_file), "--no-nlb", "--no-endpoints", "--storage-gb",
+                   "1000")
     assert doc["other"] == [{"name": "storage (RMS)", "monthly": "24.00", "yearly": "288.00",
                              "detail": "1000 GB × $0.024/GB-month"}]
     doc = run_json("--rpu", "8", "--storage-gb", "1000", "--storage-price", "0.05")
@@ -142,7 +182,11 @@ def test_region_without_nlb_figures_needs_no_nlb_or_a_price(spec_in):
     result = run("--spec", str(spec))
     assert result.exit_code == 2
     assert "no nlb_hour figure for region 'eu-west-1'" in result.stderr
-    doc = run_json("--spec", str(spec), "--no-nlb")
+    result = run("--spec", str(spec), "--no-nlb")
+    assert result.exit_code == 2
+    assert "no vpce_hour figure for region 'eu-west-1'" in result.stderr
+    assert "--no-endpoints" in result.stderr
+    doc = run_json("--spec", str(spec), "--no-nlb", "--no-endpoints")
     assert doc["workgroups"][0]["rpu_hour"] == "0.387"
 
 

@@ -57,6 +57,11 @@ def cost(
         metavar="N", help="NLB traffic: concurrent connections (sizes NLCUs).")] = None,
     nlb_gb_per_hour: Annotated[str | None, typer.Option(
         metavar="GB", help="NLB traffic: GB processed per hour (sizes NLCUs).")] = None,
+    endpoints: Annotated[bool, typer.Option(
+        help="With --env/--spec and create_vpc: include the interface VPC endpoints line "
+             "(terraform vpc_endpoints default: 6 services x 3 AZs, hourly + per GB).")] = True,
+    endpoint_gb: Annotated[str | None, typer.Option(
+        metavar="GB", help="GB a month through the interface endpoints (default 0).")] = None,
     scenario: Annotated[str | None, typer.Option(
         help="A named example: 'seed' (the seed README's, its figure beside the correct "
              "one).")] = None,
@@ -94,6 +99,7 @@ def cost(
         nlb_active_connections=parse_decimal(nlb_active_connections,
                                              "--nlb-active-connections"),
         nlb_gb_per_hour=parse_decimal(nlb_gb_per_hour, "--nlb-gb-per-hour"),
+        endpoints=endpoints, endpoint_gb=parse_decimal(endpoint_gb, "--endpoint-gb"),
         scenario=scenario,
         snapshot_gb=parse_decimal(snapshot_gb, "--snapshot-gb"),
         snapshot_price=parse_decimal(snapshot_price, "--snapshot-price"),

@@ -238,6 +238,17 @@ def nlb_line(*, days: int, nlb_hour: Decimal, lcu_hour: Decimal, lcus: Decimal) 
                 f"{hours} h × (${nlb_hour}/h + {_fmt(lcus)} NLCU × ${lcu_hour}/NLCU-h)")
 
 
+def endpoints_line(*, days: int, endpoints: int, azs: int, hour: Decimal, gb_price: Decimal,
+                   gb: Decimal) -> Line:
+    """Interface VPC endpoints: every endpoint in every AZ all day, plus data processed
+    (https://aws.amazon.com/privatelink/pricing/); gateway endpoints (S3, DynamoDB) are free."""
+    hours = Decimal(24 * days)
+    monthly = money(Decimal(endpoints * azs) * hours * hour + gb * gb_price)
+    return Line("vpc endpoints", monthly,
+                f"{endpoints} interface endpoints × {azs} AZ × {hours} h × ${hour}/h + "
+                f"{_fmt(gb)} GB × ${gb_price}/GB; gateway endpoints (s3, dynamodb) free")
+
+
 def storage_line(gb: Decimal, price: Decimal) -> Line:
     return Line("storage (RMS)", money(gb * price), f"{_fmt(gb)} GB × ${price}/GB-month")
 

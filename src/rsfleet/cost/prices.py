@@ -44,6 +44,8 @@ class RegionPrices(_Frozen):
     lambda_request: Price | None = None
     dynamodb_wru: Price | None = None  # on-demand, per write request unit
     dynamodb_rru: Price | None = None  # on-demand, per read request unit
+    vpce_hour: Price | None = None  # interface VPC endpoint, per endpoint per AZ-hour
+    vpce_gb: Price | None = None  # interface VPC endpoint data processed, per GB
 
 
 class NlcuTcp(_Frozen):

@@ -14,6 +14,11 @@ from rsfleet.cost.prices import Price, PriceBook
 from rsfleet.errors import UsageError
 
 DEFAULT_REGION = "us-east-1"
+# The root variable vpc_endpoints' default (terraform/variables.tf; a test keeps them in
+# step): created for a created VPC, each in the three AZs.
+DEFAULT_INTERFACE_ENDPOINTS = ("ssm", "ssmmessages", "ec2messages", "elasticloadbalancing",
+                               "redshift-serverless", "secretsmanager")
+ENDPOINT_AZS = 3
 DEFAULT_HOURS = Decimal(8)
 PRODUCER = "producer"
 
@@ -40,6 +45,8 @@ class CostRequest:
     nlb_new_connections: Decimal | None = None
     nlb_active_connections: Decimal | None = None
     nlb_gb_per_hour: Decimal | None = None
+    endpoints: bool = True
+    endpoint_gb: Decimal | None = None
     scenario: str | None = None
     snapshot_gb: Decimal | None = None
     snapshot_price: Decimal | None = None
@@ -269,6 +276,14 @@ def estimate(
             other.extend(_controller_lines(req, book, region, fleet, price, prices))
         if req.snapshot_gb is not None:
             other.extend(_backup_lines(req, book, region, fleet.producer.backup, prices))
+        if req.endpoints and fleet.create_vpc:
+            hour = book.figure(region, "vpce_hour", "--no-endpoints")
+            per_gb = book.figure(region, "vpce_gb", "--no-endpoints")
+            prices["vpce_hour"] = _price_entry(hour)
+            prices["vpce_gb"] = _price_entry(per_gb)
+            other.append(model.endpoints_line(
+                days=req.days, endpoints=len(DEFAULT_INTERFACE_ENDPOINTS), azs=ENDPOINT_AZS,
+                hour=hour.usd, gb_price=per_gb.usd, gb=req.endpoint_gb or Decimal(0)))
         like = next(w for w in wgs if w.name != PRODUCER)
         what_if = {"one_more_consumer": None, "split_vs_single": model.split_vs_single(
             like.rpu, like.billed_hours_per_day, days=req.days, rpu_hour=price, region=region)}
