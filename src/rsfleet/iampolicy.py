@@ -118,6 +118,23 @@ RESOURCE_ACTIONS: dict[str, tuple[str, ...]] = {
     "aws_s3_bucket_policy": ("s3:PutBucketPolicy", "s3:DeleteBucketPolicy"),
     "aws_s3_object": ("s3:PutObject", "s3:DeleteObject", "s3:DeleteObjectVersion",
                       "s3:PutObjectTagging"),
+    # modules/controller (the readiness controller's Lambda, its state table, DLQ, schedule)
+    "aws_lambda_function": ("lambda:CreateFunction", "lambda:DeleteFunction",
+                            "lambda:UpdateFunctionCode", "lambda:UpdateFunctionConfiguration",
+                            "lambda:PutFunctionConcurrency", "lambda:DeleteFunctionConcurrency",
+                            "lambda:TagResource", "lambda:UntagResource",
+                            "ec2:CreateNetworkInterface", "ec2:DeleteNetworkInterface"),
+    "aws_lambda_function_event_invoke_config": ("lambda:PutFunctionEventInvokeConfig",
+                                                "lambda:UpdateFunctionEventInvokeConfig",
+                                                "lambda:DeleteFunctionEventInvokeConfig"),
+    "aws_dynamodb_table": ("dynamodb:CreateTable", "dynamodb:DeleteTable",
+                           "dynamodb:UpdateTable", "dynamodb:UpdateContinuousBackups",
+                           "dynamodb:UpdateTimeToLive", "dynamodb:TagResource",
+                           "dynamodb:UntagResource"),
+    "aws_sqs_queue": ("sqs:CreateQueue", "sqs:DeleteQueue", "sqs:SetQueueAttributes",
+                      "sqs:TagQueue", "sqs:UntagQueue"),
+    "aws_scheduler_schedule": ("scheduler:CreateSchedule", "scheduler:DeleteSchedule",
+                               "scheduler:UpdateSchedule"),
 }
 
 # Data sources -> actions to read them (aws_iam_policy_document, aws_region and
@@ -151,6 +168,11 @@ READ_ACTIONS = (
     "s3:GetReplicationConfiguration", "s3:GetAccelerateConfiguration",
     "s3:GetObject", "s3:GetObjectTagging", "s3:ListBucket", "s3:ListBucketVersions",
     "secretsmanager:DescribeSecret", "route53:GetHostedZone", "route53:ListHostedZonesByVPC",
+    "lambda:GetFunction", "lambda:GetFunctionConcurrency", "lambda:GetFunctionCodeSigningConfig",
+    "lambda:GetFunctionEventInvokeConfig", "lambda:ListVersionsByFunction", "lambda:ListTags",
+    "dynamodb:DescribeTable", "dynamodb:DescribeContinuousBackups",
+    "dynamodb:DescribeTimeToLive", "dynamodb:ListTagsOfResource", "sqs:GetQueueAttributes",
+    "sqs:ListQueueTags", "scheduler:GetSchedule",
 )
 
 # Services whose mutating actions can be scoped to the fleet's names in their ARNs.
@@ -158,8 +180,10 @@ _SCOPED = {
     "iam": ["arn:{p}:iam::{a}:role/{n}-*", "arn:{p}:iam::{a}:instance-profile/{n}-*"],
     "logs": ["arn:{p}:logs:{r}:{a}:log-group:/aws/redshift/{n}-*",
              "arn:{p}:logs:{r}:{a}:log-group:/aws/vpc-flow-logs/{n}*",
+             "arn:{p}:logs:{r}:{a}:log-group:/aws/lambda/{n}-*",
              "arn:{p}:logs:{r}:{a}:log-group:/aws/redshift/{n}-*:*",
-             "arn:{p}:logs:{r}:{a}:log-group:/aws/vpc-flow-logs/{n}*:*"],
+             "arn:{p}:logs:{r}:{a}:log-group:/aws/vpc-flow-logs/{n}*:*",
+             "arn:{p}:logs:{r}:{a}:log-group:/aws/lambda/{n}-*:*"],
     "sns": ["arn:{p}:sns:{r}:{a}:{n}-*"],
     "s3": ["arn:{p}:s3:::{n}-artifacts-*", "arn:{p}:s3:::{n}-artifacts-*/*"],
     "cloudwatch": ["arn:{p}:cloudwatch:{r}:{a}:alarm:{n}-*",
@@ -170,6 +194,10 @@ _SCOPED = {
                             "arn:{p}:redshift-serverless:{r}:{a}:managed-vpc-endpoint/*",
                             "arn:{p}:redshift-serverless:{r}:{a}:usagelimit/*"],
     "secretsmanager": ["arn:{p}:secretsmanager:{r}:{a}:secret:redshift!{n}-*"],
+    "lambda": ["arn:{p}:lambda:{r}:{a}:function:{n}-*"],
+    "dynamodb": ["arn:{p}:dynamodb:{r}:{a}:table/{n}-*"],
+    "sqs": ["arn:{p}:sqs:{r}:{a}:{n}-*"],
+    "scheduler": ["arn:{p}:scheduler:{r}:{a}:schedule/default/{n}-*"],
 }
 
 
@@ -217,7 +245,8 @@ def apply_policy(*, name: str, region: str, account: str = "*",
         if service == "iam":
             st["Condition"] = {"StringEqualsIfExists": {"iam:PassedToService": [
                 "redshift.amazonaws.com", "redshift-serverless.amazonaws.com",
-                "ec2.amazonaws.com", "vpc-flow-logs.amazonaws.com"]}}
+                "ec2.amazonaws.com", "vpc-flow-logs.amazonaws.com", "lambda.amazonaws.com",
+                "scheduler.amazonaws.com"]}}
         statements.append(st)
     return {"Version": "2012-10-17", "Statement": statements}
 
