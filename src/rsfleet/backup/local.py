@@ -178,7 +178,15 @@ def take_base_backup(fleet: Any, name: str) -> BaseBackup:
 
 def snapshot(fleet: Any, *, name: str | None = None, log: Log = _quiet) -> RestorePoint:
     """A base backup, then a named restore point with the shared tables' rows + checksums
-    recorded at exactly that point (writers wait on a SHARE lock meanwhile)."""
+    recorded at exactly that point (writers wait on a SHARE lock meanwhile). Holds the state
+    dir's lock: no `local down/restart` meanwhile."""
+    from rsfleet.local import state
+
+    with state.locked(fleet.state_dir, "rsfleet backup snapshot", log=log):
+        return _snapshot(fleet, name=name, log=log)
+
+
+def _snapshot(fleet: Any, *, name: str | None, log: Log) -> RestorePoint:
     from psycopg import sql
 
     now = datetime.now(UTC)
@@ -458,6 +466,14 @@ def restore_in_place(fleet: Any, *, at: datetime | None, point: str | None,
     """Restore the producer itself; its old data dir is kept beside (data.before-<time>).
     The consumers' copies are then ahead of the producer and their slots are gone: their
     subscriptions are dropped and made again, which copies every shared row afresh."""
+    from rsfleet.local import state
+
+    with state.locked(fleet.state_dir, "rsfleet backup restore --in-place", log=log):
+        return _restore_in_place(fleet, at=at, point=point, log=log)
+
+
+def _restore_in_place(fleet: Any, *, at: datetime | None, point: str | None,
+                      log: Log) -> str:
     import psycopg
     from psycopg import sql
 
@@ -588,13 +604,20 @@ def apply_local(fleet: Any, *, dry_run: bool = False, log: Log = _quiet) -> bool
         log(("would " if dry_run else "") + step)
     if dry_run or the_plan.empty:
         return not the_plan.empty
+    from rsfleet.local import state
+
+    with state.locked(fleet.state_dir, "rsfleet backup apply", log=log):
+        _apply(fleet, the_plan, log)
+    return True
+
+
+def _apply(fleet: Any, the_plan: LocalPlan, log: Log) -> None:
     for point in the_plan.expire:
         shutil.rmtree(base_dir(fleet.state_dir) / point, ignore_errors=True)
         (records.records_dir(fleet.state_dir) / f"{point}.json").unlink(missing_ok=True)
     if the_plan.take:
         snapshot(fleet, log=log)
     _prune_wal(fleet)
-    return True
 
 
 def _prune_wal(fleet: Any) -> None:
