@@ -21,6 +21,10 @@ def rsfleet(*args: str, cwd=None) -> subprocess.CompletedProcess[str]:
     (["loadtest", "--port", "0"], "error: --port 0: must be between 1 and 65535"),
     (["loadtest", "--port", "70000"], "error: --port 70000: must be between 1 and 65535"),
     (["loadtest", "--seed", "-1"], "error: --seed -1: must be between 0 and 4.29497e+09"),
+    (["loadtest", "--duration", "25h"], "error: --duration 25h: must be more than 0 and at "
+     "most 24h"),
+    (["loadtest", "--fault-window", "2h"], "error: --fault-window 2h: must be between 0 and 1h"),
+    (["loadtest", "--queries", "0"], "error: --queries 0: must be at least 1"),
     (["diagnose", "--port", "0"], "error: --port 0: must be between 1 and 65535"),
     (["local", "seed", "--rows", "-5"], "error: --rows -5: must be between 0 and 1e+08"),
     (["targets", "watch", "--rise", "0"],

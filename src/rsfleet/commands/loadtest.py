@@ -118,10 +118,13 @@ def loadtest(
     duration_s = faults_mod.parse_duration(duration) if duration else None
     if duration_s is None and queries is None:
         duration_s = 30.0
-    if duration_s is not None and duration_s <= 0:
-        raise UsageError(f"--duration {duration}: must be more than 0")
+    if duration_s is not None and not 0 < duration_s <= 86400:
+        raise UsageError(f"--duration {duration}: must be more than 0 and at most 24h")
+    check_range(queries, "--queries", 1, 1_000_000_000)
     window_s = (faults_mod.parse_duration(fault_window, "--fault-window") if fault_window
                 else (60.0 if backend == "aws" else 15.0))
+    if not 0 <= window_s <= 3600:
+        raise UsageError(f"--fault-window {fault_window}: must be between 0 and 1h")
     if kill and backend == "aws":
         raise UsageError("--kill works only on the local backend",
                          hint="on AWS use --drain NAME@TIME")
