@@ -37,7 +37,7 @@ demo-down: venv ## stop the demo fleet
 test: venv system-deps $(CHECKOV_VENV)/bin/checkov ## run the test suite (real PostgreSQL, HAProxy, terraform, checkov)
 	RSFLEET_CHECKOV=$(abspath $(CHECKOV_VENV))/bin/checkov $(BIN)/pytest -n auto $(PYTEST_ARGS)
 
-test-fast: venv ## the inner loop: every test that starts no fleet and no terraform (seconds, no system deps)
+test-fast: venv ## the inner loop: every test that starts no PostgreSQL, HAProxy or terraform
 	$(BIN)/pytest -n auto -m "not fleet and not terraform" $(PYTEST_ARGS)
 
 lint: venv ## ruff, terraform fmt
