@@ -103,6 +103,12 @@ def test_up_state_dir_is_a_file(tmp_path):
     proc = rsfleet("local", "up", "--spec", str(spec), "--state-dir", str(target))
     assert proc.returncode == 2 and "is a file, not a directory" in one_line(proc)
     assert target.read_text() == "x"
+    for cmd in (["local", "status"], ["targets", "status"]):
+        proc = rsfleet(*cmd, "--state-dir", str(target))
+        assert proc.returncode == 2 and "is a file, not a directory" in one_line(proc), cmd
+    proc = rsfleet("local", "down", "--purge", "--state-dir", str(target))
+    assert proc.returncode == 2 and "not an rsfleet state dir" in one_line(proc)
+    assert target.read_text() == "x"
 
 
 def test_up_same_lb_and_base_port(tmp_path):

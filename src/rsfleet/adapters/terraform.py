@@ -159,13 +159,13 @@ _BOX = "│╷╵ \t"
 
 # Terraform error text -> the fix (only errors whose cause is unambiguous).
 _FIXES: list[tuple[str, Any]] = [
-    ("Backend initialization required", lambda e: f"run `rsfleet plan --env {e}` (it runs "
-     "terraform init with the environment's backend config)"),
-    ("Required plugins are not installed", lambda e: f"run `rsfleet plan --env {e}` (it runs "
-     "terraform init)"),
-    ("Module not installed", lambda e: f"run `rsfleet plan --env {e}` (it runs terraform init)"),
-    ("No valid credential sources found", lambda e: "configure AWS credentials (AWS_PROFILE, "
-     "`aws sso login`, or AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY)"),
+    ("Backend initialization required", lambda e: f"run `rsfleet plan --env {e}`: it runs "
+     "terraform init with the environment's backend config"),
+    ("Required plugins are not installed", lambda e: f"run `rsfleet plan --env {e}`: it runs "
+     "terraform init"),
+    ("Module not installed", lambda e: f"run `rsfleet plan --env {e}`: it runs terraform init"),
+    ("No valid credential sources found", lambda e: "configure AWS credentials: AWS_PROFILE, "
+     "`aws sso login`, or AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY"),
     ("ExpiredToken", lambda e: "AWS credentials expired: log in again (`aws sso login`)"),
     ("InvalidClientTokenId", lambda e: "the AWS access key is not valid: check your "
      "credentials"),

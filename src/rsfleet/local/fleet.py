@@ -114,6 +114,9 @@ class LocalFleet:
                 env, state_dir = found
             else:
                 state_dir = default_state_dir(env)
+        if state_dir.exists() and not state_dir.is_dir():
+            raise UsageError(f"--state-dir {state_dir} is a file, not a directory",
+                             hint="pass the fleet's state dir (default .rsfleet/ENV)")
         path = state_dir / "fleet.json"
         if not path.is_file():
             raise FleetError(f"no local fleet in {state_dir}",

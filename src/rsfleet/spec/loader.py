@@ -27,6 +27,8 @@ def list_environments() -> list[str]:
 def spec_path_for(env: str | None, spec: Path | None) -> Path:
     """Resolve `--env`/`--spec` to a tfvars path, or raise UsageError with the fix."""
     if spec is not None:
+        if spec.exists() and not spec.is_file():
+            raise UsageError(f"spec file {spec} is not a regular file", hint="pass a .tfvars file")
         if not spec.is_file():
             raise UsageError(f"spec file {spec} does not exist", hint="pass an existing .tfvars")
         return spec
