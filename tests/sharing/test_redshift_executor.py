@@ -9,6 +9,7 @@ from botocore.stub import ANY, Stubber
 
 from rsfleet.adapters.redshift_data import DataApi, StatementFailed, Target
 from rsfleet.errors import FleetError, UsageError
+from rsfleet.fleet.outputs import FleetOutputs
 from rsfleet.sharing import planner as p
 from rsfleet.sharing import redshift
 from rsfleet.sharing.model import DesiredShare, FleetShareState
@@ -227,7 +228,7 @@ def test_fleet_discovered_through_the_serverless_api(monkeypatch, tmp_path):
             stub.add_response("get_namespace", {"namespace": {
                 "namespaceName": ns, "namespaceId": guid, "adminPasswordSecretArn": SECRET,
                 "dbName": "dev"}}, {"namespaceName": ns})
-        outputs = redshift.outputs_from_serverless(spec, client)
+        outputs = FleetOutputs.from_api(spec, client)
         stub.assert_no_pending_responses()
     fleet = redshift.fleet_from_outputs(outputs)
     assert fleet.producer == redshift.Workgroup("rsfleet-qa-producer", PROD, SECRET, "dev")
@@ -237,4 +238,4 @@ def test_fleet_discovered_through_the_serverless_api(monkeypatch, tmp_path):
     with Stubber(missing) as stub:
         stub.add_client_error("get_workgroup", "ResourceNotFoundException", "not found")
         with pytest.raises(FleetError, match="rsfleet-qa-producer not found"):
-            redshift.outputs_from_serverless(spec, missing)
+            FleetOutputs.from_api(spec, missing)

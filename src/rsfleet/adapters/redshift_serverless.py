@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from rsfleet.adapters import aws_errors
-from rsfleet.errors import FleetError
+from rsfleet.errors import FleetError, UsageError
 
 
 def client(region: str | None = None) -> Any:
@@ -28,9 +28,11 @@ def client(region: str | None = None) -> Any:
     return boto3.client("redshift-serverless", region_name=region)
 
 
-def _call(fn: Callable[..., Any], what: str, **kwargs: Any) -> Any:
+def _call(fn: Callable[..., Any], what: str, *, not_found: tuple[str, str] | None = None,
+          **kwargs: Any) -> Any:
     from botocore.exceptions import BotoCoreError, ClientError
 
+    message, hint = not_found or (None, "build the fleet first (`rsfleet apply`) or check --env")
     try:
         return fn(**kwargs)
     except (BotoCoreError, ClientError) as exc:
@@ -38,7 +40,7 @@ def _call(fn: Callable[..., Any], what: str, **kwargs: Any) -> Any:
             exc, f"redshift-serverless {what} failed",
             credentials="for the redshift-serverless API",
             credentials_hint="configure AWS credentials, or pass --tf-outputs FILE",
-            not_found_hint="build the fleet first (`rsfleet apply`) or check --env") from None
+            not_found=message, not_found_hint=hint) from None
 
 
 @dataclass(frozen=True)
@@ -91,12 +93,30 @@ def workgroup_endpoint(rs: Any, workgroup: str) -> WorkgroupEndpoint:
     return WorkgroupEndpoint(workgroup, ep["address"], int(ep.get("port") or 5439), ips)
 
 
-def consumer_outputs(spec: Any, rs: Any) -> dict[str, dict[str, Any]]:
-    """``consumers`` in the shape of the Terraform output (CONTRACTS.md §3), for the
-    consumers behind the LB, asked of the API (workgroups named per CONTRACTS.md §2)."""
-    out: dict[str, dict[str, Any]] = {}
-    for name in spec.lb_consumers:
-        ep = workgroup_endpoint(rs, spec.workgroup_name(name))
-        out[name] = {"workgroup_name": ep.workgroup, "endpoint_address": ep.address,
-                     "port": ep.port, "endpoint_ips": ep.endpoint_ips, "behind_nlb": True}
-    return out
+def endpoint_outputs(rs: Any, workgroup: str) -> dict[str, Any]:
+    """One consumer's part of the outputs (CONTRACTS.md §3) from its endpoint."""
+    ep = workgroup_endpoint(rs, workgroup)
+    return {"workgroup_name": ep.workgroup, "endpoint_address": ep.address,
+            "port": ep.port, "endpoint_ips": ep.endpoint_ips, "behind_nlb": True}
+
+
+def workgroup_outputs(rs: Any, workgroup: str, spec: Any) -> dict[str, Any]:
+    """A workgroup's part of the outputs (CONTRACTS.md §3) from it and its namespace:
+    namespace id, managed admin secret, database.
+    https://docs.aws.amazon.com/redshift-serverless/latest/APIReference/API_GetWorkgroup.html
+    https://docs.aws.amazon.com/redshift-serverless/latest/APIReference/API_GetNamespace.html
+    """
+    not_found = (f"workgroup {workgroup} not found in {spec.aws_region}",
+                 f"build the fleet first (rsfleet apply --env {spec.environment}) or pass "
+                 "--tf-outputs FILE")
+    wg = _call(rs.get_workgroup, "GetWorkgroup", not_found=not_found,
+               workgroupName=workgroup)["workgroup"]
+    ns = _call(rs.get_namespace, "GetNamespace", not_found=not_found,
+               namespaceName=wg["namespaceName"])["namespace"]
+    secret = ns.get("adminPasswordSecretArn")
+    if not secret:
+        raise UsageError(f"namespace {ns.get('namespaceName')} has no managed admin secret",
+                         hint="set manage_admin_password on the namespace (Terraform does)")
+    return {"workgroup_name": wg["workgroupName"], "namespace_name": ns["namespaceName"],
+            "namespace_id": ns["namespaceId"], "admin_secret_arn": secret,
+            "database_name": ns.get("dbName") or "dev"}

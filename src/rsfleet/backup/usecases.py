@@ -3,7 +3,7 @@ restore and drill. Clients are passed in (tests hand in Stubber-wrapped ones).""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -13,6 +13,7 @@ from rsfleet.backup import aws, records
 from rsfleet.backup import planner as p
 from rsfleet.backup.model import MARK, RestorePoint, TableRecord, compare, policy_from_spec
 from rsfleet.errors import FleetError, UsageError
+from rsfleet.fleet.outputs import FleetOutputs, WorkgroupOutputs
 from rsfleet.spec.identifiers import check_identifier
 from rsfleet.spec.models import FleetSpec
 
@@ -66,12 +67,12 @@ def table_records(api: Any, target: Any, tables: list[str]) -> list[TableRecord]
     return out
 
 
-def producer_target(spec: FleetSpec, outputs: dict[str, Any]):
+def producer_target(spec: FleetSpec, outputs: FleetOutputs | Mapping[str, Any]):
     from rsfleet.adapters.redshift_data import Target
 
-    prod = outputs.get("producer") or {}
-    return Target(prod.get("workgroup_name") or spec.workgroup_name(),
-                  spec.producer.database_name, prod.get("admin_secret_arn") or "")
+    prod = FleetOutputs.of(outputs).producer or WorkgroupOutputs()
+    return Target(prod.workgroup_name or spec.workgroup_name(),
+                  spec.producer.database_name, prod.admin_secret_arn or "")
 
 
 def snapshot_name(spec: FleetSpec, now: datetime, name: str | None) -> str:

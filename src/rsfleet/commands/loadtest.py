@@ -20,6 +20,7 @@ from rsfleet.errors import FleetError, UsageError
 if TYPE_CHECKING:
     from rich.console import Console
 
+    from rsfleet.fleet.outputs import FleetOutputs
     from rsfleet.loadtest.model import LoadTestResult
     from rsfleet.loadtest.target import Overrides, Resolved
     from rsfleet.spec.models import FleetSpec
@@ -218,10 +219,12 @@ def _resolve(backend: str, env: str | None, spec: Path | None, state_dir: Path |
         return tgt.resolve_direct(ov, parsed)
 
 
-def _outputs(env: str | None, fleet: FleetSpec, spec_path: Path, tf_outputs: Path | None) -> dict:
+def _outputs(env: str | None, fleet: FleetSpec, spec_path: Path,
+             tf_outputs: Path | None) -> FleetOutputs:
     from rsfleet.adapters.terraform import outputs_for_spec
+    from rsfleet.fleet.outputs import FleetOutputs
 
-    return outputs_for_spec(spec_path, env or fleet.environment, tf_outputs)
+    return FleetOutputs.of(outputs_for_spec(spec_path, env or fleet.environment, tf_outputs))
 
 
 def _check_out_paths(json_path: Path | None, report: Path | None) -> None:
@@ -315,15 +318,16 @@ def _via_test_instance(ctx: typer.Context, env: str | None, spec: Path | None,
                          "is never sent over SSM")
     fleet, path = fleet_spec.load(env, spec)
     outputs = _outputs(env, fleet, path, tf_outputs)
-    region = outputs.get("aws_region") or fleet.aws_region
-    instance = instance_id or outputs.get("test_instance_id")
+    region = outputs.region(fleet)
+    instance = instance_id or outputs.test_instance_id
     if not instance:  # the test instance is its own Terraform root: find it by its Name tag
         from rsfleet.adapters.ec2 import find_instance_by_name, name_tag_of_test_instance
 
         instance = find_instance_by_name(
             name_tag_of_test_instance(fleet.project_name, fleet.environment), region=region)
     instance = remote.check_instance_id(str(instance))
-    script = remote.build_script(forwarded, path.read_text(encoding="utf-8"), outputs)
+    script = remote.build_script(forwarded, path.read_text(encoding="utf-8"),
+                                 outputs.to_values())
     result, code = remote.run_via_ssm(instance, script, timeout_s=3600.0, region=region)
     _finish(result, json_path, report, max_error_rate, quiet=False)
     if code not in (0, 1):

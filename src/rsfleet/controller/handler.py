@@ -53,14 +53,15 @@ class Runtime:
 
     def controller_for_invocation(self) -> Controller:
         """Endpoints from the API (fresh every invocation), the NLB adapter, the probe."""
-        from rsfleet.adapters import redshift_serverless as rss
+        from rsfleet.fleet.outputs import FleetOutputs
         from rsfleet.targets.nlb import NlbTargets
         from rsfleet.targets.readiness import endpoint_probe
 
         cfg, spec = self.config, self.spec
-        outputs = {"aws_region": self.region,
-                   "nlb": {"target_group_arn": cfg.target_group_arn, "port": spec.nlb.port},
-                   "consumers": rss.consumer_outputs(spec, self.client("redshift-serverless"))}
+        outputs = FleetOutputs.from_api(
+            spec, self.client("redshift-serverless"), consumers=spec.lb_consumers,
+            producer=False, endpoints=True, target_group_arn=cfg.target_group_arn,
+            region=self.region).to_values()
         adapter = NlbTargets.from_outputs(
             outputs, register_with_terraform=spec.nlb.register_targets_with_terraform,
             deregistration_delay=spec.nlb.deregistration_delay, client=self.client("elbv2"))

@@ -18,7 +18,7 @@ import socket
 import ssl
 import struct
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -26,6 +26,7 @@ from typing import Any
 from rsfleet.diagnose.model import Check, DiagnoseReport
 from rsfleet.errors import RsfleetError
 from rsfleet.fleet import Fleet, Node
+from rsfleet.fleet.outputs import FleetOutputs, NlbOutputs
 
 SSL_REQUEST = struct.pack("!ii", 8, 80877103)  # PostgreSQL/Redshift SSLRequest packet
 DEFAULT_TIMEOUT = 5.0
@@ -47,7 +48,7 @@ class DiagContext:
     # filled in by the links
     spec: Any = None
     fleet: Fleet | None = None
-    outputs: dict[str, Any] = field(default_factory=dict)
+    outputs: FleetOutputs | Mapping[str, Any] = field(default_factory=FleetOutputs)
     password: str | None = None
     cafile: str | None = None
     dbname: str | None = None
@@ -56,7 +57,7 @@ class DiagContext:
         if name not in self.clients:
             import boto3
 
-            region = self.outputs.get("aws_region") or getattr(self.spec, "aws_region", None)
+            region = _out(self).region(self.spec)
             self.clients[name] = boto3.client(name, region_name=region)
         return self.clients[name]
 
@@ -111,20 +112,29 @@ def check_outputs(ctx: DiagContext) -> list[Check]:
 
     try:
         # check_spec has set spec_path; the Path("") fallback only serves --tf-outputs.
-        ctx.outputs = outputs_for_spec(ctx.spec_path or Path(""),
-                                       ctx.env or ctx.spec.environment, ctx.tf_outputs)
+        out = FleetOutputs.of(outputs_for_spec(ctx.spec_path or Path(""),
+                                               ctx.env or ctx.spec.environment, ctx.tf_outputs))
     except RsfleetError as exc:
         return [_broken("outputs", "terraform outputs", _oneline(exc),
                         f"run `rsfleet apply {ctx.fix_env}`, or pass --tf-outputs FILE")]
-    missing = [k for k in ("nlb", "consumers", "producer") if not ctx.outputs.get(k)]
-    nlb = ctx.outputs.get("nlb") or {}
-    if not missing and not nlb.get("dns_name"):
+    ctx.outputs = out
+    missing = [k for k, v in (("nlb", out.nlb), ("consumers", out.consumers),
+                              ("producer", out.producer)) if not v]
+    if not missing and out.nlb is not None and not out.nlb.dns_name:
         missing.append("nlb.dns_name")
-    if missing:
+    if missing or out.nlb is None:
         return [_broken("outputs", "terraform outputs", f"missing: {', '.join(missing)}",
                         f"run `rsfleet apply {ctx.fix_env}` (the fleet is not fully built)")]
     return [_ok("outputs", "terraform outputs",
-                f"nlb {nlb['dns_name']}, {len(ctx.outputs['consumers'])} consumers")]
+                f"nlb {out.nlb.dns_name}, {len(out.consumers)} consumers")]
+
+
+def _out(ctx: DiagContext) -> FleetOutputs:
+    return FleetOutputs.of(ctx.outputs)
+
+
+def _nlb(ctx: DiagContext) -> NlbOutputs:
+    return _out(ctx).nlb or NlbOutputs()
 
 
 def _lb(ctx: DiagContext) -> tuple[str, int]:
@@ -133,13 +143,13 @@ def _lb(ctx: DiagContext) -> tuple[str, int]:
     elif ctx.backend == "local":
         host = str(ctx.fleet.lb_host)
     else:
-        host = str((ctx.outputs.get("nlb") or {}).get("dns_name"))
+        host = str(_nlb(ctx).dns_name)
     if ctx.port:
         port = ctx.port
     elif ctx.backend == "local":
         port = int(ctx.fleet.lb_port)
     else:
-        port = int((ctx.outputs.get("nlb") or {}).get("port") or ctx.spec.nlb.port)
+        port = int(_nlb(ctx).port or ctx.spec.nlb.port)
     return host, port
 
 
@@ -395,10 +405,10 @@ def _targets_local(ctx: DiagContext) -> list[Check]:
 def _targets_aws(ctx: DiagContext) -> list[Check]:
     from botocore.exceptions import BotoCoreError, ClientError
 
-    tg = (ctx.outputs.get("nlb") or {}).get("target_group_arn")
+    tg = _nlb(ctx).target_group_arn
     by_ip: dict[str, str] = {}
-    for name, c in (ctx.outputs.get("consumers") or {}).items():
-        for ip in (c.get("endpoint_ips") or {}).values():
+    for name, c in _out(ctx).consumers.items():
+        for ip in c.endpoint_ips.values():
             by_ip[ip] = name
     try:
         desc = ctx.client("elbv2").describe_target_health(TargetGroupArn=tg)
@@ -446,17 +456,21 @@ def check_security_groups(ctx: DiagContext) -> list[Check]:
     the NLB SG admits 5439 from clients and may send 5439 to the consumers."""
     from botocore.exceptions import BotoCoreError, ClientError
 
-    port = int((ctx.outputs.get("nlb") or {}).get("port") or ctx.spec.nlb.port)
+    port = int(_nlb(ctx).port or ctx.spec.nlb.port)
     vpc = ipaddress.ip_network(ctx.spec.vpc_cidr)
     checks: list[Check] = []
     try:
+        if not _nlb(ctx).arn:
+            raise KeyError("nlb.arn")
         lbs = ctx.client("elbv2").describe_load_balancers(
-            LoadBalancerArns=[ctx.outputs["nlb"]["arn"]])["LoadBalancers"]
+            LoadBalancerArns=[_nlb(ctx).arn])["LoadBalancers"]
         nlb_sgs = list(lbs[0].get("SecurityGroups") or [])
         consumer_sgs: dict[str, list[str]] = {}
         rs = ctx.client("redshift-serverless")
-        for name, c in (ctx.outputs.get("consumers") or {}).items():
-            wg = rs.get_workgroup(workgroupName=c["workgroup_name"])["workgroup"]
+        for name, c in _out(ctx).consumers.items():
+            if not c.workgroup_name:
+                raise KeyError(f"consumers.{name}.workgroup_name")
+            wg = rs.get_workgroup(workgroupName=c.workgroup_name)["workgroup"]
             consumer_sgs[name] = list(wg.get("securityGroupIds") or [])
         ids = sorted({*nlb_sgs, *(g for v in consumer_sgs.values() for g in v)})
         groups = {g["GroupId"]: g for g in ctx.client("ec2").describe_security_groups(
@@ -597,10 +611,11 @@ AWS_SHARE_SQL = ("SELECT schema_name, table_name FROM svv_all_tables "
 
 def _datashare_aws(ctx: DiagContext) -> list[Check]:
     checks: list[Check] = []
-    consumers = ctx.outputs.get("consumers") or {}
+    consumers = _out(ctx).consumers
     for name, db, schemas, tables in _share_targets(ctx):
         label = f"{name}: {db} mounted"
-        wg = (consumers.get(name) or {}).get("workgroup_name")
+        c = consumers.get(name)
+        wg = c.workgroup_name if c is not None else None
         if not wg:
             checks.append(_broken("datashare", label, "consumer missing from the outputs",
                                   f"rsfleet apply {ctx.fix_env}"))

@@ -17,6 +17,7 @@ from typing import Any
 
 from rsfleet.errors import FleetError, UsageError
 from rsfleet.fleet import KillableFleet
+from rsfleet.fleet.outputs import FleetOutputs
 from rsfleet.loadtest.model import FaultSpec
 from rsfleet.spec.identifiers import CONSUMER_NAME_RE
 
@@ -77,7 +78,7 @@ def _local_drain(fleet: KillableFleet, name: str) -> str:
     return f"set server consumers/{name} state drain (HAProxy runtime API)"
 
 
-def aws_injector(spec: Any, outputs: dict[str, Any], state_dir: Any = None) -> Injector:
+def aws_injector(spec: Any, outputs: FleetOutputs, state_dir: Any = None) -> Injector:
     def inject(kind: str, name: str) -> str:
         if kind != "drain":
             raise FleetError("--kill works only on the local backend",
@@ -87,7 +88,7 @@ def aws_injector(spec: Any, outputs: dict[str, Any], state_dir: Any = None) -> I
     return inject
 
 
-def aws_drain(spec: Any, outputs: dict[str, Any], name: str, state_dir: Any = None) -> str:
+def aws_drain(spec: Any, outputs: FleetOutputs, name: str, state_dir: Any = None) -> str:
     """An operator drain through the shared drain state (the controller's DynamoDB table,
     or the local targets-aws.json without one), so the controller keeps the consumer out
     until `rsfleet --backend aws targets undrain NAME`, then deregisters its endpoint IPs.
@@ -104,7 +105,7 @@ def aws_drain(spec: Any, outputs: dict[str, Any], name: str, state_dir: Any = No
         from rsfleet.spec.loader import project_root
 
         state_dir = project_root() / ".rsfleet" / spec.environment
-    ctx = targets_api.aws_context(spec, outputs, Path(state_dir))
+    ctx = targets_api.aws_context(spec, outputs.to_values(), Path(state_dir))
     what = targets_api.drain(ctx, name, why="loadtest --drain")
     return (f"drained {name} in {ctx.store.where}: {what} "
             f"(undo: rsfleet --backend aws targets undrain {name})")

@@ -9,6 +9,7 @@ into argv, logs or results.
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -16,6 +17,7 @@ from typing import Any
 from rsfleet.adapters.secretsmanager import read_secret
 from rsfleet.errors import FleetError, UsageError
 from rsfleet.fleet import KillableFleet
+from rsfleet.fleet.outputs import FleetOutputs, NlbOutputs, WorkgroupOutputs
 from rsfleet.loadtest.faults import Injector, aws_injector, local_injector
 from rsfleet.loadtest.queries import shared_objects
 from rsfleet.loadtest.runner import LOCAL_IDENTIFY_SQL, REDSHIFT_IDENTIFY_SQL, Endpoint
@@ -42,7 +44,7 @@ class Resolved:
     tables: list[str] = field(default_factory=list)
     injector: Injector | None = None
     fleet: KillableFleet | None = None
-    outputs: dict[str, Any] = field(default_factory=dict)
+    outputs: FleetOutputs = field(default_factory=FleetOutputs)
 
 
 def _password(ov: Overrides, fallback: Any) -> tuple[str | None, str | None]:
@@ -103,32 +105,32 @@ def resolve_direct(ov: Overrides, spec: Any | None) -> Resolved:
                     database=ov.database, schemas=schemas, tables=tables)
 
 
-def resolve_aws(spec: Any, outputs: dict[str, Any], ov: Overrides) -> Resolved:
+def resolve_aws(spec: Any, outputs: FleetOutputs | Mapping[str, Any], ov: Overrides) -> Resolved:
     """The NLB from Terraform outputs (CONTRACTS.md §3); consumers mapped by namespace id."""
-    nlb = outputs.get("nlb") or {}
-    consumers_out: dict[str, Any] = outputs.get("consumers") or {}
-    if not (ov.host or nlb.get("dns_name")):
+    outputs = FleetOutputs.of(outputs)
+    nlb = outputs.nlb or NlbOutputs()
+    if not (ov.host or nlb.dns_name):
         raise FleetError("the Terraform outputs have no nlb.dns_name",
                          hint="run `rsfleet apply --env ENV`, or pass --host")
     shared_db, schemas, tables = shared_objects(spec, None)
-    producer = outputs.get("producer") or {}
-    database = ov.database or producer.get("database_name") or spec.producer.database_name
+    producer = outputs.producer or WorkgroupOutputs()
+    database = ov.database or producer.database_name or spec.producer.database_name
     secret_user, password = _password(ov, None)
     user = ov.user or secret_user
     if not user or not password:
         raise UsageError("no credentials for the Redshift consumers",
                          hint="pass --password-secret-arn ARN, or --user and PGPASSWORD")
     kwargs: dict[str, Any] = {
-        "host": ov.host or nlb["dns_name"],
-        "port": ov.port or int(nlb.get("port") or spec.nlb.port),
+        "host": ov.host or nlb.dns_name,
+        "port": ov.port or int(nlb.port or spec.nlb.port),
         "user": user, "password": password, "dbname": database,
         # The NLB's DNS name is not in the workgroup certificate: encrypt, do not verify the
         # name (verify-full needs a custom domain, see docs/loadtest.md).
         "sslmode": ov.sslmode or "require",
         "connect_timeout": ov.connect_timeout,
     }
-    ns_map = {str(v.get("namespace_id")): name for name, v in consumers_out.items()
-              if isinstance(v, dict) and v.get("namespace_id")}
+    ns_map = {str(c.namespace_id): name for name, c in outputs.consumers.items()
+              if c.namespace_id}
     behind = [n for n, c in spec.consumers.items() if c.behind_nlb]
     endpoint = Endpoint(backend="aws", kwargs=kwargs, consumers=behind,
                         identify_sql=REDSHIFT_IDENTIFY_SQL, namespace_map=ns_map)

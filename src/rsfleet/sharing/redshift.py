@@ -14,13 +14,13 @@ Observed state (column names from the AWS docs):
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from rsfleet.adapters import aws_errors
 from rsfleet.adapters.redshift_data import DataApi, Target
 from rsfleet.errors import UsageError
+from rsfleet.fleet.outputs import MISSING_HINT, FleetOutputs, WorkgroupOutputs
 from rsfleet.sharing import planner as p
 from rsfleet.sharing.model import FleetShareState, ShareState
 from rsfleet.sharing.sql import statement
@@ -45,68 +45,25 @@ class RedshiftFleet:
         return {name: wg.namespace_id for name, wg in self.consumers.items()}
 
 
-def fleet_from_outputs(outputs: dict[str, Any], database: str = "dev") -> RedshiftFleet:
-    """Build the fleet from `terraform output -json` values (docs/CONTRACTS.md §3)."""
-    try:
-        prod = outputs["producer"]
-        consumers = outputs["consumers"]
-        producer = Workgroup(prod["workgroup_name"], prod["namespace_id"],
-                             prod["admin_secret_arn"], prod.get("database_name") or database)
-        fleet = RedshiftFleet(
-            producer,
-            {name: Workgroup(c["workgroup_name"], c["namespace_id"], c["admin_secret_arn"],
-                             c.get("database_name") or "dev")
-             for name, c in consumers.items()},
-        )
-    except (KeyError, TypeError) as exc:
-        raise UsageError(
-            f"Terraform outputs lack {exc}", hint="run `rsfleet apply --env ENV` first, or pass "
-            "--tf-outputs FILE saved with `terraform output -json`",
-        ) from None
+def fleet_from_outputs(outputs: FleetOutputs | Mapping[str, Any],
+                       database: str = "dev") -> RedshiftFleet:
+    """The fleet's workgroups from its outputs (docs/CONTRACTS.md §3)."""
+    doc = FleetOutputs.of(outputs)
+
+    def workgroup(name: str, wg: WorkgroupOutputs | None, db: str) -> Workgroup:
+        if wg is None or not (wg.workgroup_name and wg.namespace_id and wg.admin_secret_arn):
+            missing = "workgroup_name, namespace_id, admin_secret_arn"
+            raise UsageError(f"Terraform outputs lack {name} ({missing})", hint=MISSING_HINT)
+        return Workgroup(wg.workgroup_name, wg.namespace_id, wg.admin_secret_arn,
+                         wg.database_name or db)
+
+    fleet = RedshiftFleet(workgroup("'producer'", doc.producer, database),
+                          {name: workgroup(f"consumer {name}", c, "dev")
+                           for name, c in doc.consumers.items()})
     for wg in (fleet.producer, *fleet.consumers.values()):
         if not NAMESPACE_ID_RE.fullmatch(str(wg.namespace_id)):
             raise UsageError(f"namespace id of {wg.name} is not a GUID: {wg.namespace_id!r}")
     return fleet
-
-
-def outputs_from_serverless(spec: Any, client: Any = None) -> dict[str, Any]:
-    """The Terraform outputs rsfleet needs (docs/CONTRACTS.md §3 shape), asked of the
-    redshift-serverless API instead: workgroups named `<project>-<env>-producer` and
-    `<project>-<env>-<consumer>` (§2), their namespace's id and managed admin secret.
-    https://docs.aws.amazon.com/redshift-serverless/latest/APIReference/API_GetWorkgroup.html
-    https://docs.aws.amazon.com/redshift-serverless/latest/APIReference/API_GetNamespace.html
-    """
-    from botocore.exceptions import BotoCoreError, ClientError
-
-    if client is None:
-        import boto3
-
-        client = boto3.client("redshift-serverless", region_name=spec.aws_region)
-
-    def describe(workgroup: str) -> dict[str, Any]:
-        try:
-            wg = client.get_workgroup(workgroupName=workgroup)["workgroup"]
-            ns = client.get_namespace(namespaceName=wg["namespaceName"])["namespace"]
-        except (BotoCoreError, ClientError) as exc:
-            raise aws_errors.translate(
-                exc, "redshift-serverless", credentials="for the redshift-serverless API",
-                credentials_hint="configure AWS credentials, or pass --tf-outputs FILE",
-                not_found=f"workgroup {workgroup} not found in {spec.aws_region}",
-                not_found_hint=f"build the fleet first (rsfleet apply --env {spec.environment}) "
-                "or pass --tf-outputs FILE") from None
-        secret = ns.get("adminPasswordSecretArn")
-        if not secret:
-            raise UsageError(f"namespace {ns.get('namespaceName')} has no managed admin secret",
-                             hint="set manage_admin_password on the namespace (Terraform does)")
-        return {"workgroup_name": wg["workgroupName"], "namespace_name": ns["namespaceName"],
-                "namespace_id": ns["namespaceId"], "admin_secret_arn": secret,
-                "database_name": ns.get("dbName") or "dev"}
-
-    return {
-        "aws_region": spec.aws_region,
-        "producer": describe(spec.workgroup_name()),
-        "consumers": {name: describe(spec.workgroup_name(name)) for name in sorted(spec.consumers)},
-    }
 
 
 def _target(wg: Workgroup) -> Target:

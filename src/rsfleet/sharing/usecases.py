@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
 from rsfleet.errors import UsageError
+from rsfleet.fleet.outputs import FleetOutputs
 from rsfleet.sharing import planner as p
 from rsfleet.sharing.model import desired_from_spec
 from rsfleet.sharing.sql import render, render_fresh_fleet_sql
@@ -23,20 +25,22 @@ def _terraform_initialised(spec_path: Path, env: str) -> bool:
 
 
 def fleet_outputs(spec_path: Path, spec: FleetSpec, outputs_file: Path | None,
-                  *, serverless_client: Any = None) -> dict[str, Any]:
+                  *, serverless_client: Any = None) -> FleetOutputs:
     """Where the AWS fleet is: --tf-outputs FILE; else `terraform output -json` when this
     environment's Terraform is initialised here; else the redshift-serverless API (the
     workgroups' names follow docs/CONTRACTS.md §2)."""
     from rsfleet.adapters.terraform import outputs_for_spec
 
     if outputs_file is not None or _terraform_initialised(spec_path, spec.environment):
-        return outputs_for_spec(spec_path, spec.environment, outputs_file)
-    from rsfleet.sharing.redshift import outputs_from_serverless
+        return FleetOutputs.of(outputs_for_spec(spec_path, spec.environment, outputs_file))
+    if serverless_client is None:
+        from rsfleet.adapters import redshift_serverless as rss
 
-    return outputs_from_serverless(spec, serverless_client)
+        serverless_client = rss.client(spec.aws_region)
+    return FleetOutputs.from_api(spec, serverless_client)
 
 
-def _aws_fleet(spec: FleetSpec, outputs: dict[str, Any]):
+def _aws_fleet(spec: FleetSpec, outputs: FleetOutputs | Mapping[str, Any]):
     from rsfleet.sharing import redshift
 
     fleet = redshift.fleet_from_outputs(outputs, database=spec.producer.database_name)
@@ -74,9 +78,10 @@ def known_namespace_ids(
             data = None
     if not data:
         return None, {}, None
-    producer = (data.get("producer") or {}).get("namespace_id")
-    consumers = {name: c.get("namespace_id") for name, c in (data.get("consumers") or {}).items()
-                 if isinstance(c, dict) and c.get("namespace_id") and name in spec.consumers}
+    doc = FleetOutputs.of(data)
+    producer = doc.producer.namespace_id if doc.producer else None
+    consumers = {name: c.namespace_id for name, c in doc.consumers.items()
+                 if c.namespace_id and name in spec.consumers}
     if not producer and not consumers:
         return None, {}, None
     return producer, consumers, source
@@ -118,12 +123,13 @@ def parse_consumer_ids(items: list[str], spec: FleetSpec) -> dict[str, str]:
     return ids
 
 
-def aws_plan(spec: FleetSpec, outputs: dict[str, Any], *, prune: bool, api: Any = None):
+def aws_plan(spec: FleetSpec, outputs: FleetOutputs | Mapping[str, Any], *, prune: bool,
+             api: Any = None):
     from rsfleet.adapters.redshift_data import DataApi
     from rsfleet.sharing import redshift
 
     fleet = _aws_fleet(spec, outputs)
-    api = api or DataApi(region=outputs.get("aws_region") or spec.aws_region)
+    api = api or DataApi(region=FleetOutputs.of(outputs).region(spec))
     desired = desired_from_spec(spec)
     observed = redshift.observe(api, fleet)
     the_plan = p.plan(desired, observed, prune=prune)
@@ -132,13 +138,14 @@ def aws_plan(spec: FleetSpec, outputs: dict[str, Any], *, prune: bool, api: Any 
     return api, fleet, the_plan, text
 
 
-def aws_verify(spec: FleetSpec, outputs: dict[str, Any], *, api: Any = None) -> list[str]:
+def aws_verify(spec: FleetSpec, outputs: FleetOutputs | Mapping[str, Any], *,
+               api: Any = None) -> list[str]:
     """Every consumer reads every shared object (cross-database SELECT ... LIMIT 1)."""
     from rsfleet.adapters.redshift_data import DataApi, StatementFailed, Target
     from rsfleet.spec.identifiers import check_identifier, quote_ident
 
     fleet = _aws_fleet(spec, outputs)
-    api = api or DataApi(region=outputs.get("aws_region") or spec.aws_region)
+    api = api or DataApi(region=FleetOutputs.of(outputs).region(spec))
     problems: list[str] = []
     for share in desired_from_spec(spec):
         db = check_identifier(share.database)

@@ -15,6 +15,7 @@ from typing import Any
 
 from rsfleet.errors import UsageError
 from rsfleet.fleet import Fleet
+from rsfleet.fleet.outputs import FleetOutputs
 from rsfleet.targets.controller import Controller, PassResult, TargetStatus
 from rsfleet.targets.protocol import TargetAdapter
 from rsfleet.targets.readiness import Probe
@@ -126,9 +127,9 @@ def discover_outputs(spec: Any, target_group_arn: str, *, rs_client: Any = None,
                          hint="arn:aws:elasticloadbalancing:REGION:ACCOUNT:targetgroup/NAME/ID")
     region = region or spec.aws_region
     rs = rs_client or rss.client(region)
-    return {"aws_region": region,
-            "nlb": {"target_group_arn": target_group_arn, "port": spec.nlb.port},
-            "consumers": rss.consumer_outputs(spec, rs)}
+    return FleetOutputs.from_api(spec, rs, consumers=spec.lb_consumers, producer=False,
+                                 endpoints=True, target_group_arn=target_group_arn,
+                                 region=region).to_values()
 
 
 def _ctx(fleet: Fleet | TargetsContext) -> TargetsContext:
