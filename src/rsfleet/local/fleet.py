@@ -19,6 +19,9 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
+import psycopg
+from psycopg import sql
+
 from rsfleet.errors import FleetError, UsageError
 from rsfleet.fleet import LB, PROBE, PRODUCER, KillableFleet, Node
 from rsfleet.local.haproxy import BACKEND, HaproxyProcess, HaproxyServer, render_config
@@ -294,8 +297,6 @@ class LocalFleet:
         """The readiness probe's role on consumer `name` (idempotent; see PROBE)."""
         import psycopg
 
-        from rsfleet.local.lifecycle import probe_role
-
         with psycopg.connect(**self.admin_kwargs(name), autocommit=True) as conn:
             probe_role(conn, self.password(PROBE))
 
@@ -305,6 +306,23 @@ class LocalFleet:
 
 def _implements_the_protocol(fleet: LocalFleet) -> KillableFleet:
     return fleet  # mypy checks here that LocalFleet implements rsfleet.fleet.KillableFleet
+
+
+def probe_role(conn: psycopg.Connection, password: str) -> None:
+    """The readiness probe's login on a consumer: a member of app_reader (reads what clients
+    read), its own password, which no client has."""
+    ensure_role(conn, PROBE, password, "LOGIN")
+    if not conn.execute("SELECT pg_has_role(%s, 'app_reader', 'MEMBER')",
+                        (PROBE,)).fetchone()[0]:
+        conn.execute(sql.SQL("GRANT app_reader TO {}").format(sql.Identifier(PROBE)))
+
+
+def ensure_role(conn: psycopg.Connection, role: str, password: str, attrs: str) -> None:
+    exists = conn.execute("SELECT 1 FROM pg_roles WHERE rolname = %s", (role,)).fetchone()
+    verb = "ALTER" if exists else "CREATE"
+    # attrs are constants of rsfleet.local; the password travels as a literal, not in logs.
+    conn.execute(sql.SQL(f"{verb} ROLE {{}} WITH {attrs} PASSWORD {{}}").format(
+        sql.Identifier(role), sql.Literal(password)))
 
 
 def check_reachable_by_server_user(path: Path) -> None:

@@ -27,6 +27,8 @@ from rsfleet.local.fleet import (
     wait_until,
     write_haproxy,
 )
+from rsfleet.local.fleet import ensure_role as _role
+from rsfleet.local.fleet import probe_role as probe_role
 from rsfleet.local.postgres import PgServer, pg_bin_dir, server_user
 from rsfleet.local.tls import ensure_certificates
 from rsfleet.spec.models import FleetSpec
@@ -228,23 +230,6 @@ def _roles_and_databases(fleet: LocalFleet) -> None:
                 # Read-only for app_reader: no CREATE anywhere, SELECT granted per table,
                 # so a write fails with "permission denied".
                 c.execute("REVOKE CREATE ON SCHEMA public FROM PUBLIC")
-
-
-def probe_role(conn: psycopg.Connection, password: str) -> None:
-    """The readiness probe's login on a consumer: a member of app_reader (reads what clients
-    read), its own password, which no client has."""
-    _role(conn, PROBE, password, "LOGIN")
-    if not conn.execute("SELECT pg_has_role(%s, 'app_reader', 'MEMBER')",
-                        (PROBE,)).fetchone()[0]:
-        conn.execute(sql.SQL("GRANT app_reader TO {}").format(sql.Identifier(PROBE)))
-
-
-def _role(conn: psycopg.Connection, role: str, password: str, attrs: str) -> None:
-    exists = conn.execute("SELECT 1 FROM pg_roles WHERE rolname = %s", (role,)).fetchone()
-    verb = "ALTER" if exists else "CREATE"
-    # attrs are constants from this module; the password travels as a literal, not in logs.
-    conn.execute(sql.SQL(f"{verb} ROLE {{}} WITH {attrs} PASSWORD {{}}").format(
-        sql.Identifier(role), sql.Literal(password)))
 
 
 def _database(conn: psycopg.Connection, name: str, owner: str) -> None:
