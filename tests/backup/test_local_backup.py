@@ -159,12 +159,16 @@ def test_local_down_stops_a_scratch_cluster_left_running(fleet_factory):
 
 def test_local_plan_apply_takes_a_snapshot_expires_old_ones_and_converges(fleet_factory):
     fleet = fleet_factory(fleet_spec(1), rows=100)
+    # before the first base backup no restore can use WAL: none is kept
+    local.switch_and_wait_archived(fleet)
+    assert [p.name for p in local.wal_dir(fleet.state_dir).iterdir()] == []
     plan = json.loads(cli(fleet, "plan", "--json").output)
     assert plan["changes"] and "none yet" in plan["steps"][0]
     assert cli(fleet, "apply", "--dry-run").exit_code == 0
     assert records.all_records(fleet.state_dir) == []  # --dry-run changed nothing
     assert cli(fleet, "apply").exit_code == 0
     assert len(records.all_records(fleet.state_dir)) == 1
+    assert any(len(p.name) == 24 for p in local.wal_dir(fleet.state_dir).iterdir())
     assert json.loads(cli(fleet, "plan", "--json").output)["changes"] is False
     # a snapshot older than retention_days (7 by default) expires; the newest never does
     local.snapshot(fleet, name="second")

@@ -34,6 +34,7 @@ from rsfleet.errors import FleetError, UsageError
 from rsfleet.local.archive import (  # noqa: F401 (re-exported for callers and tests)
     archive_settings,
     backup_dir,
+    base_dir,
     scratch_clusters,
     scratch_dir,
     wal_dir,
@@ -105,10 +106,6 @@ def table_records(cur: Any, tables: list[str]) -> list[TableRecord]:
 
 
 # -- base backups and snapshots ------------------------------------------------------------
-
-
-def base_dir(state_dir: Path) -> Path:
-    return backup_dir(state_dir) / "base"
 
 
 @dataclass(frozen=True)

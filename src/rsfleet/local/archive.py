@@ -23,6 +23,10 @@ def wal_dir(state_dir: Path) -> Path:
     return backup_dir(state_dir) / "wal"
 
 
+def base_dir(state_dir: Path) -> Path:
+    return backup_dir(state_dir) / "base"
+
+
 def scratch_dir(state_dir: Path) -> Path:
     return backup_dir(state_dir) / "scratch"
 
@@ -39,9 +43,12 @@ def archive_settings(state_dir: Path) -> dict[str, str]:
         os.chmod(d, 0o700)
         give_to_server_user(d)
     # test ! -f: an archived segment is never overwritten (PostgreSQL's documented example,
-    # https://www.postgresql.org/docs/current/continuous-archiving.html)
+    # https://www.postgresql.org/docs/current/continuous-archiving.html). Before the first
+    # base backup no restore can use WAL: it is let go (exit 0) instead of filling the disk.
+    base = base_dir(state_dir)
     return {"archive_mode": "on",
-            "archive_command": f"'test ! -f \"{wal}/%f\" && cp \"%p\" \"{wal}/%f\"'",
+            "archive_command": (f"'test -z \"$(ls -A \"{base}\" 2>/dev/null)\" || "
+                                f"{{ test ! -f \"{wal}/%f\" && cp \"%p\" \"{wal}/%f\"; }}'"),
             "archive_timeout": "'60s'"}
 
 
