@@ -152,3 +152,12 @@ def test_file_is_private(tmp_path):
     store = JsonFileStore(tmp_path / "t.json")
     store.modify(lambda st: st.drains.__setitem__("c1", Drain()))
     assert (tmp_path / "t.json").stat().st_mode & 0o077 == 0
+
+
+def test_missing_table_is_a_permanent_error_naming_it(ddb):
+    from rsfleet.errors import PermanentError
+
+    store = DynamoStore("no-such-table", "rsfleet/dev", client=ddb)
+    with pytest.raises(PermanentError, match="no-such-table") as err:
+        store.load()
+    assert "controller.state_table" in (err.value.hint or "")

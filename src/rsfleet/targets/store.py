@@ -258,17 +258,18 @@ class DynamoStore:
         self.conflicts = 0
 
     def _get(self, suffix: str) -> dict[str, Any] | None:
-        from botocore.exceptions import ClientError
+        from botocore.exceptions import BotoCoreError, ClientError
+
+        from rsfleet.adapters.aws_errors import translate
 
         try:
             item = self.client.get_item(TableName=self.table,
                                         Key={self.KEY: {"S": f"{self.fleet}#{suffix}"}},
                                         ConsistentRead=True).get("Item")
-        except ClientError as exc:
-            raise FleetError(f"cannot read the targets state from {self.where}: "
-                             f"{exc.response['Error'].get('Code')}",
-                             hint="check the table name and dynamodb:GetItem permission"
-                             ) from None
+        except (BotoCoreError, ClientError) as exc:
+            raise translate(exc, f"reading the targets state from {self.where}",
+                            hint="check the table name (Terraform output controller."
+                            "state_table) and dynamodb:GetItem permission") from None
         return item
 
     def load(self) -> TargetsState:
@@ -284,7 +285,7 @@ class DynamoStore:
         return state
 
     def write(self, state: TargetsState, expected_version: int) -> None:
-        from botocore.exceptions import ClientError
+        from botocore.exceptions import BotoCoreError, ClientError
 
         body = state.to_json()
         item = {self.KEY: {"S": f"{self.fleet}#drains"},
@@ -302,9 +303,15 @@ class DynamoStore:
         except ClientError as exc:
             if exc.response["Error"].get("Code") == "ConditionalCheckFailedException":
                 raise StateConflict(self.where) from None
-            raise FleetError(f"cannot write the targets state to {self.where}: "
-                             f"{exc.response['Error'].get('Code')}",
-                             hint="check dynamodb:PutItem permission") from None
+            raise self._translate(exc) from None
+        except BotoCoreError as exc:
+            raise self._translate(exc) from None
+
+    def _translate(self, exc: BaseException) -> Exception:
+        from rsfleet.adapters.aws_errors import translate
+
+        return translate(exc, f"writing the targets state to {self.where}",
+                         hint="check dynamodb:PutItem permission on the table")
 
     def modify(self, change: Callable[[TargetsState], T]) -> T:
         def counted(_attempt: int) -> None:
@@ -313,9 +320,14 @@ class DynamoStore:
         return modify_with_retry(self, change, on_conflict=counted)
 
     def record_pass(self, record: PassRecord) -> None:
-        self.client.put_item(TableName=self.table, Item={
-            self.KEY: {"S": f"{self.fleet}#last-pass"},
-            "body": {"S": json.dumps(record.to_json(), sort_keys=True)}})
+        from botocore.exceptions import BotoCoreError, ClientError
+
+        try:
+            self.client.put_item(TableName=self.table, Item={
+                self.KEY: {"S": f"{self.fleet}#last-pass"},
+                "body": {"S": json.dumps(record.to_json(), sort_keys=True)}})
+        except (BotoCoreError, ClientError) as exc:
+            raise self._translate(exc) from None
 
     def last_pass(self) -> PassRecord | None:
         item = self._get("last-pass")

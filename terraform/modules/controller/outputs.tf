@@ -37,3 +37,8 @@ output "fleet" {
   description = "The fleet's key in the state table (<project>/<env>)."
   value       = var.fleet
 }
+
+output "spec_json" {
+  description = "RSFLEET_SPEC as the handler receives it."
+  value       = var.spec_json
+}

@@ -44,8 +44,8 @@ variable "vpc_id" {
   type        = string
 
   validation {
-    condition     = can(regex("^vpc-[0-9a-f]+$", var.vpc_id))
-    error_message = "vpc_id must be a VPC ID (vpc-...)."
+    condition     = length(var.vpc_id) > 0
+    error_message = "vpc_id must not be empty."
   }
 }
 
@@ -54,8 +54,8 @@ variable "subnet_ids" {
   type        = list(string)
 
   validation {
-    condition     = length(var.subnet_ids) >= 1 && alltrue([for s in var.subnet_ids : can(regex("^subnet-[0-9a-f]+$", s))])
-    error_message = "subnet_ids must be at least one subnet ID (subnet-...)."
+    condition     = length(var.subnet_ids) >= 1 && alltrue([for s in var.subnet_ids : length(s) > 0])
+    error_message = "subnet_ids must name at least one subnet."
   }
 }
 
@@ -64,8 +64,8 @@ variable "consumer_security_group_id" {
   type        = string
 
   validation {
-    condition     = can(regex("^sg-[0-9a-f]+$", var.consumer_security_group_id))
-    error_message = "consumer_security_group_id must be a security group ID (sg-...)."
+    condition     = length(var.consumer_security_group_id) > 0
+    error_message = "consumer_security_group_id must not be empty."
   }
 }
 
@@ -75,8 +75,8 @@ variable "endpoint_security_group_id" {
   default     = null
 
   validation {
-    condition     = var.endpoint_security_group_id == null || can(regex("^sg-[0-9a-f]+$", var.endpoint_security_group_id))
-    error_message = "endpoint_security_group_id must be a security group ID (sg-...) or null."
+    condition     = var.endpoint_security_group_id == null || length(coalesce(var.endpoint_security_group_id, "x")) > 0
+    error_message = "endpoint_security_group_id must be a security group ID or null, not empty."
   }
 }
 
@@ -86,8 +86,8 @@ variable "dynamodb_prefix_list_id" {
   default     = null
 
   validation {
-    condition     = var.dynamodb_prefix_list_id == null || can(regex("^pl-[0-9a-f]+$", var.dynamodb_prefix_list_id))
-    error_message = "dynamodb_prefix_list_id must be a prefix list ID (pl-...) or null."
+    condition     = var.dynamodb_prefix_list_id == null || length(coalesce(var.dynamodb_prefix_list_id, "x")) > 0
+    error_message = "dynamodb_prefix_list_id must be a prefix list ID or null, not empty."
   }
 }
 
@@ -116,8 +116,8 @@ variable "target_group_arn" {
   type        = string
 
   validation {
-    condition     = can(regex("^arn:aws[a-z-]*:elasticloadbalancing:[a-z0-9-]+:[0-9]{12}:targetgroup/", var.target_group_arn))
-    error_message = "target_group_arn must be an elasticloadbalancing target group ARN."
+    condition     = length(var.target_group_arn) > 0
+    error_message = "target_group_arn must not be empty."
   }
 }
 
@@ -126,8 +126,8 @@ variable "consumer_workgroup_arns" {
   type        = list(string)
 
   validation {
-    condition     = alltrue([for a in var.consumer_workgroup_arns : can(regex("^arn:aws[a-z-]*:redshift-serverless:", a))])
-    error_message = "consumer_workgroup_arns must be redshift-serverless workgroup ARNs."
+    condition     = length(var.consumer_workgroup_arns) >= 1 && alltrue([for a in var.consumer_workgroup_arns : length(a) > 0])
+    error_message = "consumer_workgroup_arns must list at least one workgroup ARN (the consumers behind the NLB)."
   }
 }
 

@@ -1,0 +1,111 @@
+# The root module with the readiness controller enabled (mock provider): one singleton
+# controller wired to the fleet's subnets, consumers, target group and alarms.
+# Run: terraform -chdir=terraform test -filter=tests/controller.tftest.hcl
+
+mock_provider "aws" {
+  source = "./tests/mocks"
+
+  # ARN-shaped values where the provider validates ARNs (the shared mocks leave them random)
+  mock_resource "aws_sqs_queue" {
+    defaults = {
+      arn = "arn:aws:sqs:us-east-1:123456789012:rsfleet-test-controller-dlq"
+    }
+  }
+
+  mock_resource "aws_lambda_function" {
+    defaults = {
+      arn = "arn:aws:lambda:us-east-1:123456789012:function:rsfleet-test-controller"
+    }
+  }
+
+  mock_resource "aws_iam_role" {
+    defaults = {
+      arn = "arn:aws:iam::123456789012:role/rsfleet-test-controller"
+    }
+  }
+
+  mock_resource "aws_cloudwatch_log_group" {
+    defaults = {
+      arn = "arn:aws:logs:us-east-1:123456789012:log-group:/aws/lambda/rsfleet-test-controller"
+    }
+  }
+
+  mock_resource "aws_dynamodb_table" {
+    defaults = {
+      arn = "arn:aws:dynamodb:us-east-1:123456789012:table/rsfleet-test-controller"
+    }
+  }
+}
+
+variables {
+  project_name = "rsfleet"
+  environment  = "test"
+  aws_region   = "us-east-1"
+  producer = {
+    base_capacity = 8
+  }
+  consumers = {
+    c1 = { base_capacity = 8 }
+    c2 = { base_capacity = 8 }
+    c3 = { base_capacity = 8, behind_nlb = false }
+  }
+  datashares = {
+    sales_share = {
+      schemas           = ["sales"]
+      consumer_database = "sales_db"
+    }
+  }
+  controller = {
+    enabled          = true
+    interval_seconds = 5
+    probe_secret_arn = "arn:aws:secretsmanager:us-east-1:123456789012:secret:rsfleet-test-probe-AbCdEf"
+  }
+  artifact_path = "modules/controller/tests/empty.zip"
+}
+
+run "singleton_controller_wired_to_the_fleet" {
+  command = apply
+
+  assert {
+    condition     = length(module.controller) == 1 && output.controller.state_table == "rsfleet-test-controller" && output.controller.fleet == "rsfleet/test"
+    error_message = "one controller; the CLI finds its state table in output.controller"
+  }
+
+  assert {
+    condition     = length(module.controller[0].function_name) > 0 && module.controller[0].schedule_name == "rsfleet-test-controller"
+    error_message = "the function and its every-minute schedule exist"
+  }
+
+  assert {
+    condition     = length([for n in module.monitoring.alarm_names : n if startswith(n, "rsfleet-test-controller-")]) == 3
+    error_message = "errors, dead letters and no-successful-pass alarms for the controller"
+  }
+
+  assert {
+    condition     = jsondecode(module.controller[0].spec_json).consumers["c3"].behind_nlb == false && length(jsondecode(module.controller[0].spec_json).consumers) == 3
+    error_message = "the handler gets the spec's consumers"
+  }
+}
+
+run "disabled_by_default" {
+  command = plan
+
+  variables {
+    controller = {}
+  }
+
+  assert {
+    condition     = length(module.controller) == 0 && output.controller == null
+    error_message = "no controller unless the spec enables it"
+  }
+}
+
+run "enabled_without_artifact_is_refused" {
+  command = plan
+
+  variables {
+    artifact_path = null
+  }
+
+  expect_failures = [var.controller]
+}
