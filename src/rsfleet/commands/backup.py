@@ -137,8 +137,9 @@ def plan_cmd(ctx: typer.Context, env: EnvOption = None, spec: SpecOption = None,
 @app.command("apply")
 def apply_cmd(ctx: typer.Context, env: EnvOption = None, spec: SpecOption = None,
               state_dir: StateDirOption = None, dry_run: DryRunOption = False) -> None:
-    """Make the backup policy of the spec (producer.backup) the one in force. Safe to run
-    twice: the second run does nothing."""
+    """Make the spec's backup policy (producer.backup) the one in force.
+
+    Safe to run twice: the second run does nothing."""
     if app_context(ctx).backend is Backend.aws:
         from rsfleet.backup import aws
         from rsfleet.backup.usecases import aws_plan
@@ -170,8 +171,10 @@ def _age(created: datetime, now: datetime) -> str:
 @app.command("list")
 def list_cmd(ctx: typer.Context, env: EnvOption = None, spec: SpecOption = None,
              state_dir: StateDirOption = None, json: JsonOption = False) -> None:
-    """Recovery points and snapshots (AWS) / base backups and restore points (local), with
-    age and size, newest first."""
+    """Restore points with age and size, newest first.
+
+    AWS: recovery points and snapshots. Local: recorded snapshots and the end of the WAL
+    archive."""
     now = datetime.now(UTC)
     if app_context(ctx).backend is Backend.aws:
         from rsfleet.backup import aws
@@ -207,7 +210,7 @@ def snapshot_cmd(ctx: typer.Context, env: EnvOption = None, spec: SpecOption = N
                      "--retention-days", min=1, max=3653,
                      help="AWS: keep it this many days (default: the policy's).")] = None,
                  ) -> None:
-    """Take a snapshot now, and record rows + a checksum per shared table at that point."""
+    """Take a snapshot now, recording rows + a checksum per shared table at that point."""
     now = datetime.now(UTC)
     if app_context(ctx).backend is Backend.aws:
         from rsfleet.backup.usecases import aws_snapshot
@@ -228,7 +231,7 @@ def snapshot_cmd(ctx: typer.Context, env: EnvOption = None, spec: SpecOption = N
 @app.command("status")
 def status_cmd(ctx: typer.Context, env: EnvOption = None, spec: SpecOption = None,
                state_dir: StateDirOption = None, json: JsonOption = False) -> None:
-    """Is the policy in force, and how old is the newest restore point (the current RPO)?"""
+    """Is the policy in force? The newest restore point's age is the current RPO."""
     from rsfleet.backup.usecases import status
 
     now = datetime.now(UTC)
@@ -290,8 +293,10 @@ def restore_cmd(
     yes_in_place: Annotated[bool, typer.Option(
         "--yes-in-place", help="Skip the typed confirmation of --in-place (scripts).")] = False,
 ) -> None:
-    """Restore a snapshot (--from) or a point in time (--at) into a new namespace /
-    scratch cluster (--to), or over the producer (--in-place, confirmed)."""
+    """Restore a snapshot (--from) or a time (--at) into a new copy (--to) or in place.
+
+    AWS: --to is a new namespace + workgroup. Local: --to is a scratch cluster. --in-place
+    restores over the producer after its name is typed back."""
     if from_snapshot and at:
         raise UsageError("--from and --at exclude each other", hint="pass one of them")
     when = parse_time(at)
@@ -346,9 +351,11 @@ def discard_cmd(env: EnvOption = None, spec: SpecOption = None,
 def drill_cmd(ctx: typer.Context, env: EnvOption = None, spec: SpecOption = None,
               state_dir: StateDirOption = None, at: AtOption = None,
               json_path: JsonPathOption = None) -> None:
-    """Restore the newest (or --at) recorded point into a scratch namespace / cluster,
-    verify rows + checksums against what rsfleet recorded, report RPO and RTO, tear the
-    scratch down (also on failure). Exit 1 when verification fails."""
+    """Prove recovery: restore, verify rows + checksums, report RPO/RTO, tear down.
+
+    Restores the newest (or --at) point rsfleet recorded into a scratch namespace / cluster,
+    compares every recorded table, and deletes the scratch also on failure. Exit 1 when
+    verification fails."""
     when = parse_time(at)
     if app_context(ctx).backend is Backend.aws:
         from rsfleet.backup.usecases import aws_drill
