@@ -129,6 +129,7 @@ def test_in_place_restore_rebuilds_consumers_then_share_verify_passes(fleet_fact
     assert consumer_count() == 1300
     result = cli(fleet, "restore", "--in-place", "--from", "before-mistake", "--yes-in-place")
     assert result.exit_code == 0, result.output
+    assert "every consumer reads every shared object" in result.output
     assert producer_count(fleet) == 1000
     assert consumer_count() == 1000  # rebuilt from the restored producer, not ahead of it
     assert verify_local(fleet) == []

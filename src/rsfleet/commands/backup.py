@@ -326,6 +326,14 @@ def restore_cmd(
                                         log=lambda m: console.print(m, highlight=False,
                                                                     markup=False))
         console.print(f"[green]restored[/] the producer to {result}", highlight=False)
+        from rsfleet.sharing.local import verify_local
+
+        problems = verify_local(fleet)  # = `share verify`: consumers rebuilt and readable
+        if problems:
+            raise FleetError(f"after the restore, {len(problems)} datashare problem(s): "
+                             f"{problems[0]}", hint="run `rsfleet share apply`, then "
+                             "`rsfleet share verify`")
+        console.print("[green]✓[/] every consumer reads every shared object (share verify)")
         return
     if to is None:
         raise UsageError("--to NAME is required", hint="or --in-place")
