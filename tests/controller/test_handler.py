@@ -163,6 +163,26 @@ def test_two_passes_unready_out_operator_drain_kept_conflict_retried(world):
     assert rows["c3"].drained and rows["c3"].drain_why == "kernel patch"
 
 
+def test_a_consumer_the_api_cannot_describe_is_skipped_not_removed(world):
+    w = world
+    lines: list[str] = []
+    assert invoke_once(w, lines).failed_passes == 0
+    assert set(health(w["elbv2"], w["tg"])) == set(IPS.values())
+    servers = w["servers"]
+    stub_endpoints(w["rs_stub"], {n: servers[n] for n in ("c1", "c2")})
+    w["rs_stub"].add_client_error("get_workgroup", "ResourceNotFoundException",
+                                  "workgroup rsfleet-dev-c3 not found",
+                                  expected_params={"workgroupName": "rsfleet-dev-c3"})
+    lines.clear()
+    res = lambda_handler.invoke(w["rt"], lambda: 60.0, emit=lines.append, max_passes=1,
+                                sleep=lambda _s: None)
+    assert res.failed_passes == 0, res.errors
+    warned = [json.loads(x) for x in lines if '"event": "warning"' in x]
+    assert any(x["target"] == "c3" and "skipped" in x["reason"] for x in warned)
+    assert [x for x in lines if '"event": "action"' in x] == []  # c3's IP is not removed
+    assert set(health(w["elbv2"], w["tg"])) == set(IPS.values())
+
+
 def test_config_errors_are_one_line(monkeypatch):
     from rsfleet.controller.config import ControllerConfig
     from rsfleet.errors import UsageError

@@ -42,6 +42,7 @@ class Runtime:
     store: DynamoStore
     credentials: Any = None
     controller: Controller | None = None
+    emit: Emit = print
     data_checks: dict[str, tuple[float, bool, str]] = field(default_factory=dict)
 
     def client(self, service: str) -> Any:
@@ -51,19 +52,45 @@ class Runtime:
             self.clients[service] = boto3.client(service, region_name=self.region)
         return self.clients[service]
 
+    def _endpoints(self) -> dict[str, dict[str, Any]]:
+        """Each consumer's endpoint and managed-endpoint IPs from the API. A consumer whose
+        workgroup has no endpoint or no IP yet (being created or replaced) is left out of
+        this invocation with a warning line, so the others are still reconciled."""
+        from rsfleet.adapters import redshift_serverless as rss
+        from rsfleet.errors import RsfleetError
+
+        rs = self.client("redshift-serverless")
+        out: dict[str, dict[str, Any]] = {}
+        for name in self.spec.lb_consumers:
+            try:
+                ep = rss.workgroup_endpoint(rs, self.spec.workgroup_name(name))
+            except RsfleetError as exc:  # temporary or permanent: retried next minute
+                self.emit(event_line(self.fleet, "warning", target=name,
+                                     reason=f"skipped this invocation: {exc}"))
+                continue
+            if not ep.endpoint_ips:
+                self.emit(event_line(self.fleet, "warning", target=name,
+                                     reason="skipped this invocation: no endpoint IPs yet"))
+                continue
+            out[name] = {"workgroup_name": ep.workgroup, "endpoint_address": ep.address,
+                         "port": ep.port, "endpoint_ips": ep.endpoint_ips, "behind_nlb": True}
+        return out
+
     def controller_for_invocation(self) -> Controller:
         """Endpoints from the API (fresh every invocation), the NLB adapter, the probe."""
-        from rsfleet.fleet.outputs import FleetOutputs
         from rsfleet.targets.nlb import NlbTargets
         from rsfleet.targets.readiness import endpoint_probe
 
         cfg, spec = self.config, self.spec
-        outputs = FleetOutputs.from_api(
-            spec, self.client("redshift-serverless"), consumers=spec.lb_consumers,
-            producer=False, endpoints=True, target_group_arn=cfg.target_group_arn,
-            region=self.region).to_values()
+        outputs = {"aws_region": self.region,
+                   "nlb": {"target_group_arn": cfg.target_group_arn, "port": spec.nlb.port},
+                   "consumers": self._endpoints()}
+        # A consumer left out this invocation has IPs we cannot name: never remove unknown
+        # targets then (warn only), as when Terraform owns the attachments.
+        partial = set(outputs["consumers"]) != set(spec.lb_consumers)
         adapter = NlbTargets.from_outputs(
-            outputs, register_with_terraform=spec.nlb.register_targets_with_terraform,
+            outputs,
+            register_with_terraform=spec.nlb.register_targets_with_terraform or partial,
             deregistration_delay=spec.nlb.deregistration_delay, client=self.client("elbv2"))
         probe = None
         if self.credentials is not None:
@@ -112,6 +139,7 @@ def invoke(rt: Runtime, remaining: Any, *, request_id: str = "", emit: Emit = pr
     import time
 
     cfg = rt.config
+    rt.emit = emit
     ctl = rt.controller_for_invocation()
     service = ControllerService(ctl, rt.fleet, source=f"lambda {request_id}".strip(), emit=emit)
     res = run_passes(service.one_pass, interval=cfg.interval_seconds, remaining=remaining,
