@@ -50,6 +50,7 @@ def test_purge_removes_only_what_rsfleet_created(tmp_path):
     for part in ("nodes/c1", "haproxy", "tls"):
         (sdir / part).mkdir(parents=True)
     (sdir / "fleet.json").write_text("{corrupt")  # down falls back to the pid files
+    (sdir / "controller.log").write_text("{}\n")
     (sdir / "mine.txt").write_text("keep me")
     proc = rsfleet("local", "down", "--purge", "--state-dir", str(sdir))
     assert proc.returncode == 0, proc.stderr
