@@ -100,3 +100,27 @@ def test_local_down_stops_it(fleet_factory):
     down(f)
     assert not proc.is_running() and proc.pid is None
     assert not Path(f"/proc/{pid}").exists()  # stopped and reaped
+
+
+def test_cli_local_up_starts_it_and_no_controller_does_not(fleet_factory):
+    from typer.testing import CliRunner
+
+    from rsfleet.cli import app
+
+    f = fleet_factory(rows=0)
+    proc = ControllerProcess(f.state_dir)
+    spec = f.state_dir.parent / "spec.tfvars"
+    args = ["local", "up", "--spec", str(spec), "--state-dir", str(f.state_dir)]
+    res = CliRunner().invoke(app, [*args, "--no-controller"])
+    assert res.exit_code == 0, res.output
+    assert not proc.is_running()
+    res = CliRunner().invoke(app, args)
+    assert res.exit_code == 0, res.output
+    assert proc.is_running() and "started the readiness controller" in res.output
+    pid = proc.pid
+    res = CliRunner().invoke(app, args)  # idempotent: the same controller
+    assert res.exit_code == 0 and proc.pid == pid
+    res = CliRunner().invoke(app, ["local", "down", "--state-dir", str(f.state_dir),
+                                   "--env", f.env])
+    assert res.exit_code == 0, res.output
+    assert "stopped the readiness controller" in res.output and not proc.is_running()
