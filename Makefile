@@ -40,8 +40,9 @@ test: venv system-deps $(CHECKOV_VENV)/bin/checkov ## run the test suite (real P
 test-fast: venv ## the inner loop: every test that starts no PostgreSQL, HAProxy or terraform
 	$(BIN)/pytest -n auto -m "not fleet and not terraform" $(PYTEST_ARGS)
 
-lint: venv ## ruff, terraform fmt
+lint: venv ## ruff, mypy (strict on spec, planners, reconciler, cost, fleet), terraform fmt
 	$(BIN)/ruff check .
+	$(BIN)/mypy
 	@if command -v terraform >/dev/null; then terraform fmt -check -recursive terraform; fi
 
 bench: venv system-deps ## run the benchmarks (writes bench/results/*.json)

@@ -16,6 +16,7 @@ try:  # typer >= 0.20 vendors click as typer._click; older ones use click itself
     from typer._click.exceptions import NoArgsIsHelpError
     from typer._click.exceptions import UsageError as ClickUsageError
 except ImportError:  # pragma: no cover
+    # the same classes under their old home: mypy sees both definitions
     from click.exceptions import NoArgsIsHelpError  # type: ignore[no-redef]
     from click.exceptions import UsageError as ClickUsageError  # type: ignore[no-redef]
 
@@ -28,7 +29,7 @@ from rsfleet.output import error
 class _RsfleetGroup(TyperGroup):
     """Turns rsfleet errors into one line on stderr and the documented exit code."""
 
-    def invoke(self, ctx):  # type: ignore[override]
+    def invoke(self, ctx):
         try:
             return super().invoke(ctx)
         except NoArgsIsHelpError:

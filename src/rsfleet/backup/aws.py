@@ -85,7 +85,7 @@ def apply(rs: Any, action: p.Action) -> None:
                                      "retentionPeriod": action.retention_days,
                                      "snapshotNamePrefix": action.snapshot_prefix,
                                      "tags": TAGS}}
-        common = dict(scheduledActionName=action.name, roleArn=action.role_arn,
+        common: dict[str, Any] = dict(scheduledActionName=action.name, roleArn=action.role_arn,
                       schedule={"cron": action.cron}, targetAction=target, enabled=True,
                       scheduledActionDescription=DESCRIPTION)
         if isinstance(action, p.CreateSchedule):

@@ -315,7 +315,8 @@ def _wait_promoted(fleet: Any, server: Any, timeout: float = 600) -> None:
             raise FleetError(f"restored cluster {server.name} stopped during recovery: "
                              f"{tail[0][:200]}", hint=f"see {server.log_file}")
         with contextlib.suppress(psycopg.Error), psycopg.connect(**kw, autocommit=True) as c:
-            if not c.execute("SELECT pg_is_in_recovery()").fetchone()[0]:
+            row = c.execute("SELECT pg_is_in_recovery()").fetchone()
+            if row is not None and not row[0]:
                 return
         time.sleep(0.1)
     raise FleetError(f"restored cluster {server.name} still in recovery after {timeout:.0f}s")

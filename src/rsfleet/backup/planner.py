@@ -102,11 +102,11 @@ def plan(policy: Policy | None, observed: Observed, *, action_name: str | None =
     have = observed.schedules.get(policy.action_name)
     if policy.role_arn is None:
         raise ValueError("producer.backup.role_arn is needed for a snapshot schedule")
-    fields = dict(name=policy.action_name, namespace=policy.namespace, cron=policy.cron,
-                  retention_days=policy.retention_days, snapshot_prefix=policy.snapshot_prefix,
-                  role_arn=policy.role_arn)
+    fields = CreateSchedule(name=policy.action_name, namespace=policy.namespace,
+                            cron=policy.cron, retention_days=policy.retention_days,
+                            snapshot_prefix=policy.snapshot_prefix, role_arn=policy.role_arn)
     if have is None:
-        actions.append(CreateSchedule(**fields))
+        actions.append(fields)
     else:
         changes = []
         if have.cron != policy.cron:
@@ -120,7 +120,7 @@ def plan(policy: Policy | None, observed: Observed, *, action_name: str | None =
         if not have.enabled:
             changes.append("enable")
         if changes:
-            actions.append(UpdateSchedule(**fields, changes=tuple(changes)))
+            actions.append(UpdateSchedule(**vars(fields), changes=tuple(changes)))
     want = policy.copy
     for copy in observed.copies:
         if want is not None and copy.region == want.region:

@@ -119,7 +119,7 @@ def plan_cmd(ctx: typer.Context, env: EnvOption = None, spec: SpecOption = None,
         from rsfleet.backup.usecases import aws_plan
 
         spec_obj = _spec(env, spec)
-        the_plan = aws_plan(spec_obj, _rs(spec_obj))
+        the_plan: Any = aws_plan(spec_obj, _rs(spec_obj))  # or the local plan: one _show_plan
         steps = [a.describe() for a in the_plan.actions]
         notes = list(the_plan.notes)
     else:

@@ -167,7 +167,8 @@ def _render(report: Report) -> None:
     if show_max:
         total.append(_usd(est.monthly_at_max))
     if claimed:
-        total.append(f"[red]{_usd(report.seed['claimed_total_monthly'])}[/]")  # type: ignore[index]
+        seed = report.seed or {}  # `claimed` comes from the seed
+        total.append(f"[red]{_usd(seed['claimed_total_monthly'])}[/]")
     table.add_row(*total)
     console.print(table)
     for o in est.other:

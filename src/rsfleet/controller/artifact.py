@@ -72,7 +72,7 @@ def copy_package(src: Path, target: Path) -> None:
 
 
 def _entries(tree: Path) -> list[Path]:
-    out = []
+    out: list[Path] = []
     for root, dirs, files in os.walk(tree):
         dirs[:] = sorted(d for d in dirs if d not in SKIP_DIRS)
         rel = Path(root).relative_to(tree)

@@ -125,7 +125,7 @@ def build(env: Mapping[str, str], *, clients: Mapping[str, Any] | None = None) -
     spec = cfg.fleet_spec()
     region = env.get("AWS_REGION") or spec.aws_region
     rt = Runtime(cfg, spec, f"{spec.project_name}/{spec.environment}", region,
-                 dict(clients or {}), store=None)  # type: ignore[arg-type]
+                 dict(clients or {}), store=None)  # type: ignore[arg-type]  # set below: needs rt
     rt.store = DynamoStore(cfg.state_table, rt.fleet, client=rt.client("dynamodb"))
     if cfg.probe_secret_arn:
         rt.credentials = ProbeCredentials(secret_arn=cfg.probe_secret_arn,

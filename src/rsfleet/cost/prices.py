@@ -93,7 +93,7 @@ class PriceBook(_Frozen):
 
     def figure(self, region: str, key: str, option: str) -> Price:
         """A region's price for `key` ('rms_gb_month', 'nlb_hour', ...) or bad input."""
-        value = getattr(self.region(region), key)
+        value: Price | None = getattr(self.region(region), key)
         if value is None:
             raise UsageError(
                 f"the price data has no {key} figure for region {region!r}",

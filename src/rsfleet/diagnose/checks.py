@@ -89,10 +89,10 @@ def check_spec(ctx: DiagContext) -> list[Check]:
 
     if ctx.backend == "local":
         try:
-            from rsfleet.local.fleet import LocalFleet  # type: ignore[import-not-found]
+            from rsfleet.local.fleet import LocalFleet
 
             ctx.fleet = LocalFleet.open(ctx.env, ctx.state_dir)
-        except (RsfleetError, ImportError) as exc:
+        except RsfleetError as exc:
             return [_broken("spec", "local fleet state", _oneline(exc),
                             f"start the local fleet: rsfleet local up {ctx.fix_env}")]
         ctx.spec = ctx.fleet.spec
@@ -129,6 +129,12 @@ def check_outputs(ctx: DiagContext) -> list[Check]:
                 f"nlb {out.nlb.dns_name}, {len(out.consumers)} consumers")]
 
 
+def _fleet(ctx: DiagContext) -> Fleet:
+    """The local fleet (check_spec opened it; the local links run after it)."""
+    assert ctx.fleet is not None, "check_spec opens the local fleet first"
+    return ctx.fleet
+
+
 def _out(ctx: DiagContext) -> FleetOutputs:
     return FleetOutputs.of(ctx.outputs)
 
@@ -141,13 +147,13 @@ def _lb(ctx: DiagContext) -> tuple[str, int]:
     if ctx.host:
         host = ctx.host
     elif ctx.backend == "local":
-        host = str(ctx.fleet.lb_host)
+        host = str(_fleet(ctx).lb_host)
     else:
         host = str(_nlb(ctx).dns_name)
     if ctx.port:
         port = ctx.port
     elif ctx.backend == "local":
-        port = int(ctx.fleet.lb_port)
+        port = int(_fleet(ctx).lb_port)
     else:
         port = int(_nlb(ctx).port or ctx.spec.nlb.port)
     return host, port
@@ -162,7 +168,7 @@ def check_dns(ctx: DiagContext) -> list[Check]:
                "names: run from inside the VPC (rsfleet loadtest --via-test-instance)"
                if ctx.backend == "aws" else "check --host")
         return [_broken("dns", f"resolve {host}", _oneline(exc), fix)]
-    addrs = sorted({i[4][0] for i in infos})
+    addrs = sorted({str(i[4][0]) for i in infos})
     return [_ok("dns", f"resolve {host}", ", ".join(addrs))]
 
 
@@ -290,7 +296,7 @@ def _connect_kwargs(ctx: DiagContext, node: str | Node = "lb") -> dict[str, Any]
         except RsfleetError:
             db = ctx.spec.producer.database_name
     if ctx.backend == "local":
-        kw = dict(ctx.fleet.connect_kwargs(node, role="app_reader", dbname=db))
+        kw = dict(_fleet(ctx).connect_kwargs(node, role="app_reader", dbname=db))
         if os.environ.get("PGPASSWORD"):
             kw["password"] = os.environ["PGPASSWORD"]
     else:
@@ -352,7 +358,7 @@ def _haproxy_states(ctx: DiagContext) -> dict[str, str]:
     """{server: status} of backend `consumers` from HAProxy's runtime API (show stat)."""
     from rsfleet.adapters.haproxy import HaproxyRuntime
 
-    client = HaproxyRuntime(ctx.fleet.haproxy_socket, timeout=ctx.timeout)
+    client = HaproxyRuntime(_fleet(ctx).haproxy_socket, timeout=ctx.timeout)
     try:
         return {s.name: s.status for s in client.servers("consumers")}
     except RsfleetError as exc:
@@ -387,7 +393,7 @@ def _targets_local(ctx: DiagContext) -> list[Check]:
             checks.append(_broken("targets", f"{name} LB health", st,
                                   f"the consumer is down: rsfleet local restart {name} "
                                   f"{ctx.fix_env}"))
-        node = (ctx.fleet.consumers or {}).get(name)
+        node = _fleet(ctx).consumers.get(name)
         if node is None:
             checks.append(_broken("targets", f"{name} readiness", "no such node in the fleet",
                                   f"rsfleet local scale {ctx.fix_env}"))
@@ -554,7 +560,7 @@ def _datashare_local(ctx: DiagContext) -> list[Check]:
 
     checks: list[Check] = []
     for name, db, schemas, tables in _share_targets(ctx):
-        node = (ctx.fleet.consumers or {}).get(name)
+        node = _fleet(ctx).consumers.get(name)
         label = f"{name}: {db} mounted and readable"
         if node is None:
             continue
@@ -712,5 +718,5 @@ def run_chain(ctx: DiagContext, keep_going: bool = False) -> DiagnoseReport:
             stopped = name
     ok = not any(c.status == "broken" for c in checks)
     first = next((c.link for c in checks if c.status == "broken"), None)
-    return DiagnoseReport(backend=ctx.backend, ok=ok,  # type: ignore[arg-type]
+    return DiagnoseReport(backend=ctx.backend, ok=ok,
                           stopped_at=stopped or (None if keep_going else first), checks=checks)

@@ -43,7 +43,7 @@ def parse_fault(kind: str, text: str, consumers: Sequence[str]) -> FaultSpec:
     if consumers and name not in consumers:
         raise UsageError(f"--{kind} {text!r}: no consumer {name!r} behind the load balancer",
                          hint=f"consumers: {', '.join(consumers)}")
-    return FaultSpec(kind=kind, target=name, at_s=parse_duration(when, f"--{kind} time"))  # type: ignore[arg-type]
+    return FaultSpec(kind=kind, target=name, at_s=parse_duration(when, f"--{kind} time"))
 
 
 Injector = Callable[[str, str], str]
@@ -53,10 +53,7 @@ Injector = Callable[[str, str], str]
 def local_injector(fleet: KillableFleet) -> Injector:
     def inject(kind: str, name: str) -> str:
         if kind == "kill":
-            kill = getattr(fleet, "kill", None)
-            if kill is None:
-                raise FleetError("this local fleet has no kill operation")
-            kill(name)
+            fleet.kill(name)
             return f"killed consumer {name} (LocalFleet.kill)"
         return _local_drain(fleet, name)
 
@@ -64,18 +61,10 @@ def local_injector(fleet: KillableFleet) -> Injector:
 
 
 def _local_drain(fleet: KillableFleet, name: str) -> str:
-    try:  # the targets controller, when it has landed
-        from rsfleet.targets import api as targets_api  # type: ignore[attr-defined]
+    from rsfleet.targets import api as targets_api
 
-        targets_api.drain(fleet, name)  # type: ignore[attr-defined]
-        return f"drained {name} (rsfleet.targets)"
-    except (ImportError, AttributeError):
-        pass
-    from rsfleet.adapters import haproxy  # type: ignore[attr-defined]
-
-    client = haproxy.HaproxyRuntime(fleet.haproxy_socket)  # type: ignore[attr-defined]
-    client.set_server_state("consumers", name, "drain")
-    return f"set server consumers/{name} state drain (HAProxy runtime API)"
+    targets_api.drain(fleet, name)
+    return f"drained {name} (rsfleet.targets)"
 
 
 def aws_injector(spec: Any, outputs: FleetOutputs, state_dir: Any = None) -> Injector:

@@ -12,7 +12,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION: Literal[1] = 1
 
 ErrorKind = Literal["connect_refused", "connection_lost", "timeout", "permission", "other"]
 ERROR_KINDS: tuple[str, ...] = (

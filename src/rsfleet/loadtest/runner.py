@@ -26,6 +26,7 @@ from typing import Any
 from rsfleet.loadtest.faults import Injector
 from rsfleet.loadtest.model import (
     ConnectionRecord,
+    ErrorKind,
     FaultEvent,
     FaultSpec,
     QueryRecord,
@@ -96,7 +97,7 @@ class RunOutput:
     duration_s: float
 
 
-def classify(exc: BaseException, phase: str) -> str:
+def classify(exc: BaseException, phase: str) -> ErrorKind:
     """Error kind of an exception raised while connecting (`connect`) or querying (`query`)."""
     import psycopg
     from psycopg import errors as e

@@ -72,7 +72,7 @@ def chi_square(what: str, consumers: Sequence[str], counts: dict[str | None, int
         res = chisquare(observed)
         statistic = round(float(res.statistic), 6)
         p_value = float(res.pvalue)
-    return ChiSquare(what=what, consumers=list(consumers), observed=observed,  # type: ignore[arg-type]
+    return ChiSquare(what=what, consumers=list(consumers), observed=observed,
                      statistic=statistic, p_value=p_value, window=window)
 
 
@@ -116,8 +116,8 @@ def series(*, consumers: Sequence[str], queries: Sequence[QueryRecord],
         return min(max(int(t // width), 0), n - 1)
 
     names = list(consumers) + sorted(
-        {x.consumer for x in (*queries, *connections)
-         if x.consumer is not None and x.consumer not in consumers})
+        {c for c in (*(q.consumer for q in queries), *(x.consumer for x in connections))
+         if c is not None and c not in consumers})
     ok = {name: [0] * n for name in names}
     sessions = {name: [0] * n for name in names}
     failed = [0] * n

@@ -44,12 +44,12 @@ def execute(resolved: Resolved, mix: Sequence[Query], settings: RunSettings, *,
                               connections=out.connections, faults=out.faults,
                               duration_s=out.duration_s, fault_window_s=fault_window_s)
     config = LoadTestConfig(
-        backend=ep.backend,  # type: ignore[arg-type]
+        backend=ep.backend,
         host=str(ep.kwargs.get("host")), port=int(ep.kwargs.get("port") or 0),
         user=str(ep.kwargs.get("user")), database=str(ep.kwargs.get("dbname")),
-        sessions=settings.sessions, connect_mode=settings.connect_mode,  # type: ignore[arg-type]
+        sessions=settings.sessions, connect_mode=settings.connect_mode,
         duration_s=settings.duration_s, queries=settings.queries,
-        query_mix=[q.name for q in mix], engine=settings.engine,  # type: ignore[arg-type]
+        query_mix=[q.name for q in mix], engine=settings.engine,
         consumers=consumers, faults=list(settings.faults), fault_window_s=fault_window_s,
         max_error_rate=max_error_rate,
     )

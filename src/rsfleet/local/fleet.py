@@ -312,8 +312,9 @@ def probe_role(conn: psycopg.Connection, password: str) -> None:
     """The readiness probe's login on a consumer: a member of app_reader (reads what clients
     read), its own password, which no client has."""
     ensure_role(conn, PROBE, password, "LOGIN")
-    if not conn.execute("SELECT pg_has_role(%s, 'app_reader', 'MEMBER')",
-                        (PROBE,)).fetchone()[0]:
+    member = conn.execute("SELECT pg_has_role(%s, 'app_reader', 'MEMBER')",
+                          (PROBE,)).fetchone()
+    if not (member and member[0]):
         conn.execute(sql.SQL("GRANT app_reader TO {}").format(sql.Identifier(PROBE)))
 
 

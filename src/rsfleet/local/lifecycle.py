@@ -594,7 +594,8 @@ def seed(fleet: LocalFleet, rows: int, *, log: Log = _quiet) -> int:
         c.execute("SELECT pg_advisory_xact_lock(4242)")
         for stmt in SEED_SQL:
             c.execute(stmt)
-        have = c.execute("SELECT coalesce(max(order_id), 0) FROM sales.orders").fetchone()[0]
+        row = c.execute("SELECT coalesce(max(order_id), 0) FROM sales.orders").fetchone()
+        have = row[0] if row else 0
         if rows > have:
             c.execute(
                 """INSERT INTO sales.orders SELECT g, 1 + g %% 1000, 1 + g %% 200, 1 + g %% 5,

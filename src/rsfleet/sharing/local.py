@@ -41,7 +41,7 @@ from psycopg import sql
 from rsfleet.errors import FleetError
 from rsfleet.fleet import Fleet
 from rsfleet.sharing import planner as p
-from rsfleet.sharing.model import FleetShareState, ShareState, desired_from_spec
+from rsfleet.sharing.model import FleetShareState, Problem, ShareState, desired_from_spec
 from rsfleet.spec.identifiers import check_identifier
 from rsfleet.spec.models import FleetSpec
 
@@ -70,20 +70,6 @@ class Step(str):
 
     def to_json(self) -> dict[str, str]:
         return {"target": self.target, "sql": self.sql}
-
-
-class Problem(str):
-    """A verify finding, as one line naming the consumer and what is wrong."""
-
-    consumer: str | None
-    object: str | None
-
-    def __new__(cls, text: str, *, consumer: str | None = None,
-                obj: str | None = None) -> Problem:
-        out = super().__new__(cls, text)
-        out.consumer = consumer
-        out.object = obj
-        return out
 
 
 @dataclass
@@ -297,7 +283,8 @@ class _Runner:
             self._conns[key] = _connect(self.fleet, node, db)
         return self._conns[key]
 
-    def run(self, node: str, db: str, stmt: sql.Composable, target: str | None = None) -> None:
+    def run(self, node: str, db: str, stmt: sql.Composed | sql.SQL,
+            target: str | None = None) -> None:
         step = Step(target or (node if node == "producer" else f"consumer {node} ({db})"),
                     stmt.as_string(None))  # identifiers and literals rendered by psycopg
         self.steps.append(step)
@@ -700,12 +687,12 @@ def verify_local(fleet: Fleet) -> list[Problem]:
     for consumer in sorted(spec.consumers):
         for share in spec.shares_of(consumer):
             db = spec.database_for(share)
-            tables = sorted(published.get(share) or ())
-            if not tables:
+            readable = sorted(published.get(share) or ())
+            if not readable:
                 continue
             try:
                 with psycopg.connect(**fleet.connect_kwargs(consumer, READER, db)) as c:
-                    for s, t in tables:
+                    for s, t in readable:
                         try:
                             c.execute(sql.SQL("SELECT 1 FROM {} LIMIT 1").format(_ident(s, t)))
                         except psycopg.Error as exc:

@@ -47,3 +47,18 @@ def desired_from_spec(spec: FleetSpec) -> list[DesiredShare]:
         )
         for name, ds in sorted(spec.datashares.items())
     ]
+
+
+class Problem(str):
+    """A verify finding (both backends): one line naming the consumer and what is wrong,
+    with `.consumer` and `.object` for programs."""
+
+    consumer: str | None
+    object: str | None
+
+    def __new__(cls, text: str, *, consumer: str | None = None,
+                obj: str | None = None) -> Problem:
+        out = super().__new__(cls, text)
+        out.consumer = consumer
+        out.object = obj
+        return out

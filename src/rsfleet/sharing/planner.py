@@ -116,7 +116,7 @@ def plan(
 ) -> Plan:
     desired = list(desired)
     producer: list[Action] = []
-    mounts: list[Action] = []
+    mounts: list[Mount] = []
     for share in sorted(desired, key=lambda s: s.name):
         have = observed.shares.get(share.name)
         if have is None:
@@ -148,7 +148,7 @@ def plan(
             if observed.mounts.get(consumer, {}).get(share.database) != share.name:
                 mounts.append(Mount(share.name, consumer, share.database))
     # Consumers' blocks in consumer order (the fresh-fleet SQL groups by consumer).
-    mounts.sort(key=lambda a: (a.consumer, a.share))  # type: ignore[attr-defined]
+    mounts.sort(key=lambda a: (a.consumer, a.share))
 
     removals, leftovers = _removals(desired, observed)
     actions = [*producer, *mounts]

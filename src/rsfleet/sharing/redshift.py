@@ -140,8 +140,8 @@ def apply(
     for action in actions:
         sql = statement(action, producer_namespace_id=fleet.producer.namespace_id,
                         consumer_namespace_ids=fleet.consumer_namespace_ids)
-        wg = fleet.producer if action.target == "producer" else fleet.consumers[
-            action.consumer]  # type: ignore[attr-defined]
+        wg = (fleet.consumers[action.consumer] if isinstance(action, p.Mount | p.Unmount)
+              else fleet.producer)  # the only actions that run on a consumer
         if on_statement:
             on_statement(wg.name, sql)
         api.execute(sql, _target(wg))

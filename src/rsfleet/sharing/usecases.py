@@ -10,7 +10,7 @@ from typing import Any
 from rsfleet.errors import UsageError
 from rsfleet.fleet.outputs import FleetOutputs
 from rsfleet.sharing import planner as p
-from rsfleet.sharing.model import desired_from_spec
+from rsfleet.sharing.model import Problem, desired_from_spec
 from rsfleet.sharing.sql import render, render_fresh_fleet_sql
 from rsfleet.spec.models import FleetSpec
 
@@ -139,14 +139,14 @@ def aws_plan(spec: FleetSpec, outputs: FleetOutputs | Mapping[str, Any], *, prun
 
 
 def aws_verify(spec: FleetSpec, outputs: FleetOutputs | Mapping[str, Any], *,
-               api: Any = None) -> list[str]:
+               api: Any = None) -> list[Problem]:
     """Every consumer reads every shared object (cross-database SELECT ... LIMIT 1)."""
     from rsfleet.adapters.redshift_data import DataApi, StatementFailed, Target
     from rsfleet.spec.identifiers import check_identifier, quote_ident
 
     fleet = _aws_fleet(spec, outputs)
     api = api or DataApi(region=FleetOutputs.of(outputs).region(spec))
-    problems: list[str] = []
+    problems: list[Problem] = []
     for share in desired_from_spec(spec):
         db = check_identifier(share.database)
         for consumer in share.consumers:
@@ -157,19 +157,23 @@ def aws_verify(spec: FleetSpec, outputs: FleetOutputs | Mapping[str, Any], *,
                     "SELECT schema_name, table_name FROM svv_redshift_tables "
                     f"WHERE database_name = '{db}';", target)  # db: validated identifier
             except StatementFailed as exc:
-                problems.append(f"consumer {consumer}: database {db} not readable: {exc.error}")
+                problems.append(Problem(f"consumer {consumer}: database {db} not readable: "
+                                        f"{exc.error}", consumer=consumer, obj=db))
                 continue
             present = {f"{r['schema_name'].strip()}.{r['table_name'].strip()}" for r in rows}
             wanted = set(share.tables)
             for schema in share.schemas:
                 tables = {t for t in present if t.startswith(schema + ".")}
                 if not tables:
-                    problems.append(f"consumer {consumer}: {db}.{schema} has no tables "
-                                    f"(share {share.name} not mounted or schema empty)")
+                    problems.append(Problem(
+                        f"consumer {consumer}: {db}.{schema} has no tables "
+                        f"(share {share.name} not mounted or schema empty)",
+                        consumer=consumer, obj=f"{db}.{schema}"))
                 wanted |= tables
             for qualified in sorted(wanted):
                 if qualified not in present:
-                    problems.append(f"consumer {consumer}: {db}.{qualified} missing")
+                    problems.append(Problem(f"consumer {consumer}: {db}.{qualified} missing",
+                                            consumer=consumer, obj=f"{db}.{qualified}"))
                     continue
                 schema, table = qualified.split(".", 1)
                 probe = (f"SELECT 1 FROM {quote_ident(db)}.{quote_ident(schema)}."
@@ -177,5 +181,6 @@ def aws_verify(spec: FleetSpec, outputs: FleetOutputs | Mapping[str, Any], *,
                 try:
                     api.execute(probe, target)
                 except StatementFailed as exc:
-                    problems.append(f"consumer {consumer}: {db}.{qualified}: {exc.error}")
+                    problems.append(Problem(f"consumer {consumer}: {db}.{qualified}: {exc.error}",
+                                            consumer=consumer, obj=f"{db}.{qualified}"))
     return problems

@@ -10,7 +10,8 @@ from pydantic import ValidationError
 from rsfleet.errors import SpecError, UsageError
 from rsfleet.spec.identifiers import ENVIRONMENT_RE
 from rsfleet.spec.models import FleetSpec
-from rsfleet.workspace import only_fleet, project_root
+from rsfleet.workspace import only_fleet
+from rsfleet.workspace import project_root as project_root  # re-exported: many callers
 
 
 def environments_dir() -> Path:

@@ -407,10 +407,10 @@ class FleetSpec(_Strict):
         if not any(c.behind_nlb for c in self.consumers.values()):
             problems.append("at least one consumer must have behind_nlb = true")
         for share, ds in self.datashares.items():
-            for c in ds.consumers:
-                if c != "*" and c not in self.consumers:
+            for wanted in ds.consumers:
+                if wanted != "*" and wanted not in self.consumers:
                     problems.append(
-                        f"datashares.{share}.consumers: {c!r} is not a consumer "
+                        f"datashares.{share}.consumers: {wanted!r} is not a consumer "
                         f"(known: {', '.join(sorted(self.consumers))})"
                     )
         dbs = [self.database_for(s) for s in self.datashares]

@@ -246,7 +246,7 @@ class Controller:
                     break
                 stop.wait(max(0.0, interval - (time.monotonic() - start)))
         finally:
-            for sig, handler in restore.items():
-                signal.signal(sig, handler)
+            for signum, handler in restore.items():
+                signal.signal(signum, handler)
         self.log("stopped")
         return passes

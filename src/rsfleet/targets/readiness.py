@@ -92,10 +92,7 @@ def local_probe(fleet: Fleet, timeout: float = 1.0) -> Probe:
     app_reader reads) + consumer_ready."""
     spec: FleetSpec = fleet.spec
     checks = {n: share_checks(spec, n) for n in spec.lb_consumers}
-    try:
-        from rsfleet.sharing.local import consumer_ready  # type: ignore[attr-defined]
-    except ImportError:  # the local sharing executor has not landed
-        consumer_ready = None
+    from rsfleet.sharing.local import consumer_ready
 
     def probe(name: str) -> tuple[bool, str]:
         node = fleet.consumers.get(name)
@@ -114,7 +111,7 @@ def local_probe(fleet: Fleet, timeout: float = 1.0) -> Probe:
             except Exception as exc:  # a probe reports, never raises
                 return False, f"{reason}; creating {PROBE} failed: {_short(exc)}"
             ok, reason = probe_postgres(kwargs, checks.get(name, []), timeout)
-        if ok and consumer_ready is not None:
+        if ok:
             try:
                 ok2, why = consumer_ready(fleet, name)
             except Exception as exc:  # a probe reports, never raises
