@@ -13,7 +13,7 @@ from rsfleet.adapters.redshift_data import DataApi
 from rsfleet.backup import aws, records
 from rsfleet.backup import planner as p
 from rsfleet.backup.model import Observed, TableRecord, policy_from_spec
-from rsfleet.backup.usecases import (
+from rsfleet.backup.service import (
     action_name,
     aws_apply,
     aws_drill,
@@ -435,7 +435,7 @@ def test_drill_without_a_recorded_snapshot_is_usage_error(tmp_path):
 
 
 def test_status_rpo_is_the_age_of_the_newest_available_point():
-    from rsfleet.backup.usecases import status
+    from rsfleet.backup.service import status
 
     rs = rs_client()
     with Stubber(rs) as st:

@@ -10,7 +10,7 @@ import pytest
 from botocore.stub import Stubber
 from typer.testing import CliRunner
 
-from rsfleet.backup.usecases import final_snapshot
+from rsfleet.backup.service import final_snapshot
 from rsfleet.cli import app
 from rsfleet.errors import FleetError
 from rsfleet.spec.models import FleetSpec

@@ -149,7 +149,7 @@ def test_default_endpoint_set_matches_terraform():
 
     import hcl2
 
-    from rsfleet.cost.usecase import DEFAULT_INTERFACE_ENDPOINTS
+    from rsfleet.cost.service import DEFAULT_INTERFACE_ENDPOINTS
 
     root = Path(__file__).resolve().parents[2] / "terraform" / "variables.tf"
     text = root.read_text(encoding="utf-8")

@@ -169,3 +169,26 @@ def test_outputs_is_still_accepted_as_the_old_name_of_tf_outputs(files):
     # --tf-outputs is the documented name; the old one is marked as such.
     doc = runner.invoke(app, ["share", "sql", "--help"], env={"COLUMNS": "200"}).stdout
     assert "--tf-outputs" in doc and "deprecated old name" in doc
+
+
+def test_one_sync_for_the_redshift_backend(client, files, tmp_path):
+    """The backend protocol directly: dry sync runs nothing (the Stubber has only the
+    observation), sync runs the plan's statements in order."""
+    from rsfleet.fleet.outputs import FleetOutputs
+    from rsfleet.sharing.service import RedshiftShares
+    from rsfleet.sharing.sync import ShareBackend, sync
+    from rsfleet.spec import load_spec
+
+    spec = load_spec(tmp_path / "qa.tfvars")
+    backend: ShareBackend = RedshiftShares(spec, FleetOutputs.from_file(tmp_path / "outputs.json"))
+    observe(client, converged=False)
+    the_plan = backend.plan(prune=False)
+    shown: list[str] = []
+    dry = sync(the_plan, backend, dry_run=True, on_step=lambda s: shown.append(s.where))
+    assert (dry.dry_run, dry.exit_code) == (True, 0)
+    assert shown == [wg for _, wg in FRESH]
+    client.stub.assert_no_pending_responses()  # the dry run called nothing
+    for i, (sql, wg) in enumerate(FRESH):
+        expect_statement(client, sql, wg, f"s{i}")
+    done = sync(the_plan, backend, dry_run=False)
+    assert [s.statement for s in done.done] == [sql for sql, _ in FRESH]

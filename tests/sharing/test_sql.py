@@ -7,8 +7,8 @@ import textwrap
 import pytest
 
 from rsfleet.sharing import planner as p
+from rsfleet.sharing.service import fresh_sql
 from rsfleet.sharing.sql import render_fresh_fleet_sql, statement
-from rsfleet.sharing.usecases import fresh_sql
 from rsfleet.spec import load_spec
 
 PROD = "11111111-1111-1111-1111-111111111111"

@@ -160,7 +160,7 @@ def test_missing_workgroup_is_a_usage_error(rs):
 
 def test_fleet_dry_run_plans_every_workgroup_producer_first(rs):
     from rsfleet.spec.models import FleetSpec
-    from rsfleet.workgroups.usecase import enforce_fleet
+    from rsfleet.workgroups.service import enforce_fleet
 
     client, stub = rs
     spec = FleetSpec.model_validate({

@@ -425,7 +425,7 @@ def drill(fleet: Any, *, at: datetime | None, clock: Callable[[], float] = time.
           keep: bool = False) -> Any:
     """Restore the newest recorded snapshot at or before `at` into a scratch cluster, verify
     rows + checksums, tear it down (also on failure). RTO = start to verified."""
-    from rsfleet.backup.usecases import DrillResult
+    from rsfleet.backup.service import DrillResult
 
     start, now = clock(), datetime.now(UTC)
     if at is not None and at > now:

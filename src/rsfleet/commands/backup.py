@@ -77,7 +77,7 @@ def _data_api(spec_obj: Any) -> Any:
 
 
 def _producer_target(spec_obj: Any, rs: Any, tf_outputs: Path | None) -> Any:
-    from rsfleet.backup.usecases import producer_target
+    from rsfleet.backup.service import producer_target
 
     if tf_outputs is not None:
         from rsfleet.adapters.terraform import read_outputs_file
@@ -116,7 +116,7 @@ def plan_cmd(ctx: typer.Context, env: EnvOption = None, spec: SpecOption = None,
              state_dir: StateDirOption = None, json: JsonOption = False) -> None:
     """Show what `backup apply` would change. Changes nothing."""
     if app_context(ctx).backend is Backend.aws:
-        from rsfleet.backup.usecases import aws_plan
+        from rsfleet.backup.service import aws_plan
 
         spec_obj = _spec(env, spec)
         the_plan: Any = aws_plan(spec_obj, _rs(spec_obj))  # or the local plan: one _show_plan
@@ -142,7 +142,7 @@ def apply_cmd(ctx: typer.Context, env: EnvOption = None, spec: SpecOption = None
     Safe to run twice: the second run does nothing."""
     if app_context(ctx).backend is Backend.aws:
         from rsfleet.backup import aws
-        from rsfleet.backup.usecases import aws_plan
+        from rsfleet.backup.service import aws_plan
 
         spec_obj = _spec(env, spec)
         rs = _rs(spec_obj)
@@ -213,7 +213,7 @@ def snapshot_cmd(ctx: typer.Context, env: EnvOption = None, spec: SpecOption = N
     """Take a snapshot now, recording rows + a checksum per shared table at that point."""
     now = datetime.now(UTC)
     if app_context(ctx).backend is Backend.aws:
-        from rsfleet.backup.usecases import aws_snapshot
+        from rsfleet.backup.service import aws_snapshot
 
         spec_obj = _spec(env, spec)
         rs = _rs(spec_obj)
@@ -232,12 +232,12 @@ def snapshot_cmd(ctx: typer.Context, env: EnvOption = None, spec: SpecOption = N
 def status_cmd(ctx: typer.Context, env: EnvOption = None, spec: SpecOption = None,
                state_dir: StateDirOption = None, json: JsonOption = False) -> None:
     """Is the policy in force? The newest restore point's age is the current RPO."""
-    from rsfleet.backup.usecases import status
+    from rsfleet.backup.service import status
 
     now = datetime.now(UTC)
     if app_context(ctx).backend is Backend.aws:
         from rsfleet.backup import aws
-        from rsfleet.backup.usecases import aws_plan
+        from rsfleet.backup.service import aws_plan
 
         spec_obj = _spec(env, spec)
         rs = _rs(spec_obj)
@@ -304,7 +304,7 @@ def restore_cmd(
     if when is not None and when > now:
         raise UsageError(f"--at {at} is in the future", hint="give a time in the past")
     if app_context(ctx).backend is Backend.aws:
-        from rsfleet.backup.usecases import aws_restore
+        from rsfleet.backup.service import aws_restore
 
         spec_obj = _spec(env, spec)
         target = spec_obj.workgroup_name() if in_place and to is None else to
@@ -366,7 +366,7 @@ def drill_cmd(ctx: typer.Context, env: EnvOption = None, spec: SpecOption = None
     verification fails."""
     when = parse_time(at)
     if app_context(ctx).backend is Backend.aws:
-        from rsfleet.backup.usecases import aws_drill
+        from rsfleet.backup.service import aws_drill
 
         spec_obj = _spec(env, spec)
         rs = _rs(spec_obj)

@@ -13,7 +13,7 @@ from rsfleet.context import EnvOption, JsonOption, SpecOption
 from rsfleet.output import console, print_json
 
 if TYPE_CHECKING:
-    from rsfleet.cost.usecase import Report
+    from rsfleet.cost.service import Report
 
 def cost(
     env: EnvOption = None,
@@ -83,7 +83,7 @@ def cost(
     `rsfleet cost --scenario seed`.
     """
     from rsfleet.cost.prices import load_prices, parse_decimal
-    from rsfleet.cost.usecase import CostRequest, estimate, to_json
+    from rsfleet.cost.service import CostRequest, estimate, to_json
 
     hpd = parse_decimal(hours_per_day, "--hours-per-day", high=Decimal(24))
     req = CostRequest(

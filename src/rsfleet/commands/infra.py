@@ -151,7 +151,7 @@ def _apply_rolling(env: str, *, max_unavailable: int, dry_run: bool, secret_arn:
 def _enforce(env: str, *, dry_run: bool) -> None:
     from rsfleet.adapters.redshift_serverless import client
     from rsfleet.workgroups.enforce import WorkgroupUpdater
-    from rsfleet.workgroups.usecase import enforce_fleet
+    from rsfleet.workgroups.service import enforce_fleet
 
     spec, _ = load_spec(env)
     updater = WorkgroupUpdater(client(spec.aws_region))
@@ -202,7 +202,7 @@ def destroy(
             raise UsageError(f"typed {typed.strip()!r}, not {env!r}: nothing destroyed")
     if not skip_final_snapshot:
         from rsfleet.adapters.redshift_serverless import client
-        from rsfleet.backup.usecases import final_snapshot
+        from rsfleet.backup.service import final_snapshot
 
         name = final_snapshot(spec, client(spec.aws_region), now=datetime.now(UTC),
                               retention_days=final_snapshot_retention_days, sleep=time.sleep)

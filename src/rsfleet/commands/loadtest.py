@@ -164,7 +164,7 @@ def loadtest(
     _check_out_paths(json_path, report)
 
     from rsfleet.loadtest.live import LiveView
-    from rsfleet.loadtest.usecase import build_mix, execute
+    from rsfleet.loadtest.service import build_mix, execute
     from rsfleet.output import err_console
 
     mix = build_mix(resolved, query_file)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
@@ -19,6 +19,9 @@ from rsfleet.context import (
 )
 from rsfleet.errors import FleetError
 from rsfleet.output import console, plain, print_json, warn
+
+if TYPE_CHECKING:
+    from rsfleet.sharing.sync import ShareBackend, ShareStep
 
 app = typer.Typer(
     no_args_is_help=True,
@@ -52,24 +55,21 @@ def _local_fleet(env: str | None, spec_path: Path | None, state_dir: Path | None
     return with_datashares_of(fleet, file_spec) if file_spec is not None else fleet
 
 
-def _aws_plan(env: str | None, spec: Path | None, outputs: Path | None, prune: bool):
-    from rsfleet.sharing.usecases import aws_plan, fleet_outputs
+def _backend(ctx: typer.Context, env: str | None, spec: Path | None, tf_outputs: Path | None,
+             state_dir: Path | None) -> ShareBackend:
+    """The fleet's datashares: Redshift (AWS) or publications/subscriptions (local)."""
+    if app_context(ctx).backend is Backend.aws:
+        from rsfleet.sharing.service import RedshiftShares, fleet_outputs
 
-    fleet, path = load_spec(env, spec)
-    return aws_plan(fleet, fleet_outputs(path, fleet, outputs), prune=prune)
+        fleet, path = load_spec(env, spec)
+        return RedshiftShares(fleet, fleet_outputs(path, fleet, tf_outputs))
+    from rsfleet.sharing.local import LocalShares
+
+    return LocalShares(_local_fleet(env, spec, state_dir))
 
 
-def _aws_steps(the_plan: Any, rs_fleet: Any) -> list[dict[str, str]]:
-    from rsfleet.sharing.sql import statement
-
-    out = []
-    for action in the_plan.actions:
-        wg = rs_fleet.producer if action.target == "producer" else rs_fleet.consumers[
-            action.consumer]
-        out.append({"target": action.target, "workgroup": wg.name, "sql": statement(
-            action, producer_namespace_id=rs_fleet.producer.namespace_id,
-            consumer_namespace_ids=rs_fleet.consumer_namespace_ids)})
-    return out
+def _show(step: ShareStep) -> None:
+    console.print(f"[dim]{plain(step.where)}:[/] {plain(step.statement)}", highlight=False)
 
 
 @app.command("plan")
@@ -83,28 +83,19 @@ def plan_cmd(
     json: JsonOption = False,
 ) -> None:
     """Show what `share apply` would change, as SQL per target. Changes nothing."""
-    if app_context(ctx).backend is Backend.aws:
-        _, rs_fleet, the_plan, text = _aws_plan(env, spec, tf_outputs, prune)
-        leftovers = list(the_plan.would_prune)
-        steps = _aws_steps(the_plan, rs_fleet)
-    else:
-        from rsfleet.sharing.local import plan_local
-
-        local = plan_local(_local_fleet(env, spec, state_dir), prune=prune)
-        text = "".join(f"{s}\n" for s in local.steps)
-        leftovers = list(local.would_prune)
-        steps = [s.to_json() for s in local.steps]
-        for consumer in local.skipped:
-            warn(f"consumer {consumer} not reachable: left out of this plan")
+    the_plan = _backend(ctx, env, spec, tf_outputs, state_dir).plan(prune=prune)
+    for consumer in the_plan.skipped:
+        warn(f"consumer {consumer} not reachable: left out of this plan")
     if json:
-        print_json({"changes": bool(steps), "steps": steps, "sql": text,
-                    "would_prune": leftovers})
+        print_json({"changes": not the_plan.empty,
+                    "steps": [s.to_json() for s in the_plan.steps], "sql": the_plan.text,
+                    "would_prune": list(the_plan.would_prune)})
         return
-    if text:
-        console.print(text.rstrip(), highlight=False, markup=False)
+    if the_plan.text:
+        console.print(the_plan.text.rstrip(), highlight=False, markup=False)
     else:
         console.print(NOTHING)
-    for item in leftovers:
+    for item in the_plan.would_prune:
         console.print(f"[yellow]would prune (pass --prune):[/] {item}", highlight=False)
 
 
@@ -122,37 +113,23 @@ def apply_cmd(
 
     Statements run in plan order and stop at the first failure; the next run resumes.
     """
-    if app_context(ctx).backend is Backend.aws:
-        from rsfleet.sharing import redshift
+    from rsfleet.sharing.sync import sync
 
-        api, rs_fleet, the_plan, text = _aws_plan(env, spec, tf_outputs, prune)
-        for item in the_plan.would_prune:
-            console.print(f"[yellow]would prune (pass --prune):[/] {item}", highlight=False)
-        if the_plan.empty:
-            console.print(NOTHING)
-            return
-        if dry_run:
-            console.print(text.rstrip(), highlight=False, markup=False)
-            return
-        done = redshift.apply(api, rs_fleet, the_plan.actions,
-                              on_statement=lambda wg, sql: console.print(
-                                  f"[dim]{wg}:[/] {sql}", highlight=False))
-        console.print(f"[green]applied {len(done)} statement(s)[/]")
-        return
-    from rsfleet.sharing.local import apply_local
-
-    def show(step) -> None:
-        console.print(f"[dim]{plain(step.target)}:[/] {plain(step.sql)};", highlight=False)
-
-    fleet = _local_fleet(env, spec, state_dir)
-    steps = apply_local(fleet, prune=prune, dry_run=dry_run, on_step=show, warn=warn)
-    if not dry_run:
-        fleet.save()  # the local fleet remembers its datashares (restarts re-apply them)
-    if not steps:
+    backend = _backend(ctx, env, spec, tf_outputs, state_dir)
+    the_plan = backend.plan(prune=prune)
+    for item in the_plan.would_prune:
+        console.print(f"[yellow]would prune (pass --prune):[/] {item}", highlight=False)
+    result = sync(the_plan, backend, dry_run, prune=prune, on_step=_show)
+    for consumer in the_plan.skipped:
+        warn(f"consumer {consumer} not reachable: its datashares were left as they are "
+             f"(start it: rsfleet local restart {consumer}; then share apply)")
+    if not result.done:
         console.print(NOTHING)
-        return
-    verb = "would apply" if dry_run else "applied"
-    console.print(f"[green]{verb} {len(steps)} statement(s)[/]")
+    else:
+        verb = "would apply" if dry_run else "applied"
+        console.print(f"[green]{verb} {len(result.done)} statement(s)[/]")
+    if result.exit_code:
+        raise typer.Exit(result.exit_code)
 
 
 @app.command("verify")
@@ -165,20 +142,15 @@ def verify_cmd(
     json: JsonOption = False,
 ) -> None:
     """Check that every consumer can read every shared object; exit 1 naming what is missing."""
-    if app_context(ctx).backend is Backend.aws:
-        fleet, path = load_spec(env, spec)
-        from rsfleet.sharing.usecases import aws_verify, fleet_outputs
+    from rsfleet.sharing.sync import verify
 
-        problems = aws_verify(fleet, fleet_outputs(path, fleet, tf_outputs))
-    else:
-        from rsfleet.sharing.local import verify_local
-
-        problems = verify_local(_local_fleet(env, spec, state_dir))
+    result = verify(_backend(ctx, env, spec, tf_outputs, state_dir))
+    problems = result.problems
     if json:
-        print_json({"ok": not problems, "problems": [str(p) for p in problems]})
-    elif not problems:
+        print_json({"ok": result.ok, "problems": [str(p) for p in problems]})
+    elif result.ok:
         console.print("[green]✓[/] every consumer reads every shared object")
-    if problems:
+    if result.exit_code:
         if not json:
             for problem in problems:
                 console.print(f"[red]✗[/] {plain(problem)}", highlight=False)
@@ -208,7 +180,7 @@ def sql_cmd(
     Namespace ids: the options; else --tf-outputs; else `terraform output`; else placeholders.
     """
     fleet, path = load_spec(env, spec)
-    from rsfleet.sharing.usecases import fresh_sql, known_namespace_ids, parse_consumer_ids
+    from rsfleet.sharing.service import fresh_sql, known_namespace_ids, parse_consumer_ids
 
     consumer_ids = parse_consumer_ids(consumer_namespace_id or [], fleet)
     found_producer, found_consumers, source = known_namespace_ids(

@@ -654,7 +654,7 @@ def check_workgroups(ctx: DiagContext) -> list[Check]:
     (Terraform ignores the config parameters after creation: terraform/README.md,
     "Workgroup parameters"). Parameters rsfleet does not manage are not compared."""
     from rsfleet.workgroups.plan import WorkgroupState, desired_for, drift
-    from rsfleet.workgroups.usecase import fleet_workgroups
+    from rsfleet.workgroups.service import fleet_workgroups
 
     checks: list[Check] = []
     rs = ctx.client("redshift-serverless")

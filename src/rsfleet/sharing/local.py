@@ -42,6 +42,7 @@ from rsfleet.errors import FleetError
 from rsfleet.fleet import Fleet
 from rsfleet.sharing import planner as p
 from rsfleet.sharing.model import FleetShareState, Problem, ShareState, desired_from_spec
+from rsfleet.sharing.sync import SharePlan
 from rsfleet.spec.identifiers import check_identifier
 from rsfleet.spec.models import FleetSpec
 
@@ -67,6 +68,14 @@ class Step(str):
         obj.target = target
         obj.sql = statement
         return obj
+
+    @property
+    def where(self) -> str:
+        return self.target
+
+    @property
+    def statement(self) -> str:
+        return f"{self.sql};"
 
     def to_json(self) -> dict[str, str]:
         return {"target": self.target, "sql": self.sql}
@@ -597,6 +606,30 @@ def with_datashares_of(fleet: F, spec: FleetSpec) -> F:
                          hint="add the consumer with `rsfleet local up` (or `local scale`) "
                          "first, or fix the spec") from None
     return fleet.with_spec(merged)
+
+
+class LocalShares:
+    """The local fleet's datashares (publications and subscriptions): a ShareBackend."""
+
+    def __init__(self, fleet: Fleet) -> None:
+        self.fleet = fleet
+
+    def plan(self, *, prune: bool) -> SharePlan:
+        local = plan_local(self.fleet, prune=prune)
+        return SharePlan(local.steps, "".join(f"{s}\n" for s in local.steps),
+                         local.would_prune, tuple(local.skipped))
+
+    def execute(self, plan: SharePlan, *, prune: bool,
+                on_step: Callable[[Step], None] | None) -> list[Step]:
+        # The local executor observes again as it goes (what a share publishes after the
+        # producer's steps decides the consumers' tables): the steps run are the plan's
+        # unless the fleet changed in between.
+        steps = _run(self.fleet, prune=prune, dry_run=False, on_step=on_step).steps
+        self.fleet.save()  # the local fleet remembers its datashares (restarts re-apply them)
+        return steps
+
+    def verify(self) -> list[Problem]:
+        return verify_local(self.fleet)
 
 
 def plan_local(fleet: Fleet, *, prune: bool = False) -> LocalPlan:

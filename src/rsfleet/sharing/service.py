@@ -1,9 +1,11 @@
-"""Datashare use cases shared by `rsfleet share ...`: load everything a backend needs."""
+"""The service layer of `rsfleet share`: load what a backend needs (outputs, the Data API),
+the Redshift ShareBackend, and the SQL for a fresh fleet."""
 
 from __future__ import annotations
 
 import uuid
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -12,6 +14,7 @@ from rsfleet.fleet.outputs import FleetOutputs
 from rsfleet.sharing import planner as p
 from rsfleet.sharing.model import Problem, desired_from_spec
 from rsfleet.sharing.sql import render, render_fresh_fleet_sql
+from rsfleet.sharing.sync import SharePlan
 from rsfleet.spec.models import FleetSpec
 
 
@@ -136,6 +139,59 @@ def aws_plan(spec: FleetSpec, outputs: FleetOutputs | Mapping[str, Any], *, prun
     text = render(the_plan.actions, producer_namespace_id=fleet.producer.namespace_id,
                   consumer_namespace_ids=fleet.consumer_namespace_ids)
     return api, fleet, the_plan, text
+
+
+@dataclass(frozen=True)
+class RedshiftStep:
+    """One Data API statement of a plan."""
+
+    target: str  # "producer" | "consumer c1"
+    where: str  # the workgroup it runs on
+    sql: str
+    action: p.Action
+
+    @property
+    def statement(self) -> str:
+        return self.sql
+
+    def to_json(self) -> dict[str, str]:
+        return {"target": self.target, "workgroup": self.where, "sql": self.sql}
+
+
+class RedshiftShares:
+    """The AWS fleet's datashares through the Redshift Data API: a ShareBackend."""
+
+    def __init__(self, spec: FleetSpec, outputs: FleetOutputs | Mapping[str, Any], *,
+                 api: Any = None) -> None:
+        self.spec, self.outputs, self.api = spec, FleetOutputs.of(outputs), api
+
+    def plan(self, *, prune: bool) -> SharePlan:
+        from rsfleet.sharing.sql import statement
+
+        self.api, fleet, the_plan, text = aws_plan(self.spec, self.outputs, prune=prune,
+                                                   api=self.api)
+        self.fleet = fleet
+        steps = []
+        for action in the_plan.actions:
+            wg = (fleet.consumers[action.consumer] if isinstance(action, p.Mount | p.Unmount)
+                  else fleet.producer)  # the only actions that run on a consumer
+            steps.append(RedshiftStep(action.target, wg.name, statement(
+                action, producer_namespace_id=fleet.producer.namespace_id,
+                consumer_namespace_ids=fleet.consumer_namespace_ids), action))
+        return SharePlan(steps, text, the_plan.would_prune)
+
+    def execute(self, plan: SharePlan, *, prune: bool,
+                on_step: Callable[[RedshiftStep], None] | None) -> list[RedshiftStep]:
+        from rsfleet.sharing import redshift
+
+        steps = [s for s in plan.steps if isinstance(s, RedshiftStep)]
+        shown = iter(steps)
+        redshift.apply(self.api, self.fleet, tuple(s.action for s in steps),
+                       on_statement=lambda _wg, _sql: on_step(next(shown)) if on_step else None)
+        return steps
+
+    def verify(self) -> list[Problem]:
+        return aws_verify(self.spec, self.outputs, api=self.api)
 
 
 def aws_verify(spec: FleetSpec, outputs: FleetOutputs | Mapping[str, Any], *,

@@ -1,0 +1,109 @@
+"""One shape for datashares, whatever the backend: observe -> plan (pure) -> execute -> verify.
+
+`ShareBackend` is what a backend provides (Redshift datashares through the Data API in
+`redshift.py`, logical replication on the local fleet in `local.py`); `sync(plan, backend,
+dry_run)` is the one way a plan is carried out, and `verify(backend)` the one check. Both
+return a result with its exit code; `commands/share.py` only parses options and renders.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Protocol
+
+from rsfleet.sharing.model import Problem
+
+
+class ShareStep(Protocol):
+    """One statement of a plan: where it runs and what."""
+
+    @property
+    def target(self) -> str:
+        """"producer" | "consumer c1 (sales_db)" | ..."""
+        ...
+
+    @property
+    def where(self) -> str:
+        """What the output names it by (the local target, or the AWS workgroup)."""
+        ...
+
+    @property
+    def statement(self) -> str:
+        """The SQL as shown (with its final `;`)."""
+        ...
+
+    def to_json(self) -> dict[str, str]: ...
+
+
+OnStep = Callable[[ShareStep], None]
+
+
+@dataclass(frozen=True)
+class SharePlan:
+    steps: Sequence[ShareStep]
+    text: str  # the plan as SQL per target, as `share plan` prints it
+    would_prune: tuple[str, ...] = ()
+    skipped: tuple[str, ...] = ()  # consumers left out (unreachable)
+
+    @property
+    def empty(self) -> bool:
+        return not self.steps
+
+
+class ShareBackend(Protocol):
+    """Datashares on one kind of fleet."""
+
+    def plan(self, *, prune: bool) -> SharePlan:
+        """Observe the fleet and plan (pure core: `planner.plan`). Changes nothing."""
+        ...
+
+    def execute(self, plan: SharePlan, *, prune: bool,
+                on_step: OnStep | None) -> Sequence[ShareStep]:
+        """Carry `plan` out in order, stopping at the first failure (the next plan resumes);
+        returns the statements run. Called with an empty plan too (a backend may record
+        the spec it now runs)."""
+        ...
+
+    def verify(self) -> list[Problem]:
+        """Every consumer reads every shared object; one Problem per thing that is wrong."""
+        ...
+
+
+@dataclass(frozen=True)
+class SyncResult:
+    plan: SharePlan
+    done: Sequence[ShareStep] = field(default_factory=list)  # run (or, dry, would run)
+    dry_run: bool = False
+
+    @property
+    def exit_code(self) -> int:
+        return 0  # a failing statement raises FleetError (exit 1) and stops the run
+
+
+@dataclass(frozen=True)
+class VerifyResult:
+    problems: list[Problem]
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+    @property
+    def exit_code(self) -> int:
+        return 0 if self.ok else 1
+
+
+def sync(plan: SharePlan, backend: ShareBackend, dry_run: bool, *, prune: bool = False,
+         on_step: OnStep | None = None) -> SyncResult:
+    """Carry out `plan` (dry: only show it, step by step)."""
+    if dry_run:
+        for step in plan.steps:
+            if on_step is not None:
+                on_step(step)
+        return SyncResult(plan, list(plan.steps), dry_run=True)
+    return SyncResult(plan, backend.execute(plan, prune=prune, on_step=on_step))
+
+
+def verify(backend: ShareBackend) -> VerifyResult:
+    return VerifyResult(backend.verify())
