@@ -46,6 +46,14 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
+# rsfleet's configuration is rsfleet.local.haproxy's default; `baseline` is what a user would
+# configure by hand (inter 3s fall 3 rise 2, no redispatch, servers in rotation from the start).
+LB_PROFILES: dict[str, dict[str, Any]] = {
+    "rsfleet": {},
+    "baseline": {"server_options": "check inter 3s fall 3 rise 2", "redispatch": False},
+}
+
+
 def start_lb(directory: Path, servers: dict[str, int], profile: str = "baseline", *,
              edit: Callable[[str], str] | None = None) -> tuple[Any, int]:
     """An HAProxy of `profile` in front of `servers` ({name: port}) on a free port; `edit`
@@ -56,7 +64,7 @@ def start_lb(directory: Path, servers: dict[str, int], profile: str = "baseline"
     port = free_port()
     text = render_config([HaproxyServer(n, p) for n, p in servers.items()], lb_port=port,
                          socket_path=proc.socket, pid_file=proc.pid_file,
-                         profile=profile)  # type: ignore[arg-type]
+                         **LB_PROFILES[profile])
     proc.write(edit(text) if edit else text)
     proc.start()
     return proc, port

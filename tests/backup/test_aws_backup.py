@@ -24,6 +24,8 @@ from rsfleet.backup.service import (
 from rsfleet.errors import FleetError, UsageError
 from rsfleet.spec.models import FleetSpec
 
+from ._state import apply_to_state
+
 REGION = "us-east-1"
 ROLE = "arn:aws:iam::123456789012:role/rsfleet-scheduler"
 NS = "rsfleet-dev-producer"
@@ -78,13 +80,13 @@ def test_plan_creates_schedule_and_copy_then_nothing():
     create = first.actions[0]
     assert create.cron == "cron(0 0/6 * * ? *)" and create.retention_days == 14
     assert create.name == action_name(spec(POLICY))
-    again = p.plan(policy, p.apply_to_state(Observed(), first.actions))
+    again = p.plan(policy, apply_to_state(Observed(), first.actions))
     assert again.empty
 
 
 def test_plan_updates_only_what_differs_and_reports_foreign_copies():
     policy = policy_from_spec(spec({**POLICY, "schedule": "rate(1 day)"}))
-    after = p.apply_to_state(Observed(), p.plan(policy_from_spec(spec(POLICY)),
+    after = apply_to_state(Observed(), p.plan(policy_from_spec(spec(POLICY)),
                                                 Observed()).actions)
     from rsfleet.backup.model import CopyState
 
@@ -97,7 +99,7 @@ def test_plan_updates_only_what_differs_and_reports_foreign_copies():
 
 def test_removing_the_policy_deletes_only_rsfleets_schedule():
     s = spec(POLICY)
-    after = p.apply_to_state(Observed(), p.plan(policy_from_spec(s), Observed()).actions)
+    after = apply_to_state(Observed(), p.plan(policy_from_spec(s), Observed()).actions)
     the_plan = p.plan(None, after, action_name=action_name(s))
     assert the_plan.actions == (p.DeleteSchedule(action_name(s)),)
     assert any("us-west-2" in n for n in the_plan.notes)  # the copy: never deleted

@@ -32,13 +32,18 @@ def same_password(a, b) -> None:
             sql.Identifier(b.superuser), sql.Literal(a.password)))
 
 
+# the benchmarks' hand-written baseline (bench/_fleet.py) beside rsfleet's default
+PROFILES = {"rsfleet": {}, "baseline": {"server_options": "check inter 3s fall 3 rise 2",
+                                        "redispatch": False}}
+
+
 def start(tmp, servers, profile):
     proc = HaproxyProcess(tmp / f"haproxy-{profile}")
     lb_port = free_port()
     proc.directory.mkdir(parents=True)
     proc.write(render_config([HaproxyServer(s.name, s.port) for s in servers], lb_port=lb_port,
                              socket_path=proc.socket, pid_file=proc.pid_file,
-                             state_file=proc.state_file, profile=profile))
+                             state_file=proc.state_file, **PROFILES[profile]))
     proc.start()
     return proc, lb_port
 

@@ -8,6 +8,8 @@ from hypothesis import strategies as st
 from rsfleet.sharing import planner as p
 from rsfleet.sharing.model import DesiredShare, FleetShareState, ShareState
 
+from ._state import apply_to_state
+
 
 def share(name="s", schemas=("sales",), tables=(), consumers=("c1", "c2"), database=None):
     return DesiredShare(name, tuple(schemas), tuple(tables), tuple(consumers),
@@ -176,7 +178,7 @@ def _exact(state: FleetShareState, desired: list[DesiredShare]) -> bool:
 @given(desired_shares(), observed_states(), st.booleans())
 def test_applying_the_plan_reaches_the_desired_state(desired, observed, prune):
     result = p.plan(desired, observed, prune=prune)
-    after = p.apply_to_state(observed, result.actions, desired)
+    after = apply_to_state(observed, result.actions, desired)
     assert _covers(after, desired)
     # and once there, the next plan is empty (idempotent apply)
     assert p.plan(desired, after, prune=prune).empty

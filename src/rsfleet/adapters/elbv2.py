@@ -53,9 +53,3 @@ def describe_target_health(elbv2: Any, target_group_arn: str) -> list[dict[str, 
                     "state": th.get("State", "unknown"), "reason": th.get("Reason", ""),
                     "description": th.get("Description", "")})
     return out
-
-
-def target_group_attributes(elbv2: Any, target_group_arn: str) -> dict[str, str]:
-    resp = _call(elbv2.describe_target_group_attributes, "DescribeTargetGroupAttributes",
-                 TargetGroupArn=target_group_arn)
-    return {a["Key"]: a["Value"] for a in resp.get("Attributes", [])}

@@ -141,24 +141,3 @@ def plan(policy: Policy | None, observed: Observed, *, action_name: str | None =
                              f"says {want.kms_key_id}: the key cannot be changed in place "
                              "(delete the copy configuration, then `backup apply`)")
     return Plan(tuple(actions), tuple(notes))
-
-
-def apply_to_state(observed: Observed, actions: tuple[Action, ...]) -> Observed:
-    """What the observation becomes after `actions` (tests prove idempotence with it)."""
-    from rsfleet.backup.model import CopyState, ScheduleState
-
-    schedules = dict(observed.schedules)
-    copies = list(observed.copies)
-    for a in actions:
-        if isinstance(a, CreateSchedule | UpdateSchedule):
-            schedules[a.name] = ScheduleState(a.name, a.namespace, a.cron, a.retention_days,
-                                              a.snapshot_prefix, a.role_arn, True)
-        elif isinstance(a, DeleteSchedule):
-            schedules.pop(a.name, None)
-        elif isinstance(a, CreateCopy):
-            copies.append(CopyState(f"new-{a.region}", a.region, a.retention_days,
-                                    a.kms_key_id))
-        elif isinstance(a, UpdateCopy):
-            copies = [CopyState(c.id, c.region, a.retention_days, c.kms_key_id)
-                      if c.id == a.id else c for c in copies]
-    return Observed(schedules, tuple(copies))

@@ -356,7 +356,7 @@ def write_haproxy(fleet: LocalFleet) -> HaproxyProcess:
     proc = fleet.haproxy
     proc.write(render_config(haproxy_servers(fleet), lb_port=fleet.lb_port,
                              socket_path=proc.socket, pid_file=proc.pid_file,
-                             state_file=proc.state_file, profile="rsfleet"))
+                             state_file=proc.state_file))
     return proc
 
 

@@ -31,7 +31,7 @@ Every identifier goes through psycopg.sql.Identifier / Literal.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from typing import TypeVar
 
@@ -767,8 +767,3 @@ def drop_consumer(fleet: Fleet, consumer: str) -> None:
         with _connect(fleet, "producer", _producer_db(fleet)) as prod:
             prod.execute("""SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots
                             WHERE slot_name = %s AND NOT active""", (sub,))
-
-
-def iter_steps_json(steps: list[Step]) -> Iterator[dict[str, str]]:
-    for step in steps:
-        yield step.to_json()

@@ -1,4 +1,4 @@
-"""Readiness-gated load-balancer targets (DESIGN.md §5).
+"""Readiness-gated load-balancer targets (docs/targets.md: readiness, drains, the controller).
 
 - reconciler.py  pure core: desired members + readiness + drains + LB state -> actions
 - readiness.py   direct probe of a consumer (connect, SELECT 1, read each shared table)
