@@ -34,6 +34,7 @@ class Out:
 
     def __init__(self, res) -> None:
         self.exit_code = res.exit_code
+        self.stdout = res.stdout  # alone: JSON is parsed from it (problems go to stderr)
         self.output = " ".join(res.output.split())
         self.lines = res.output.splitlines()
 
@@ -139,7 +140,7 @@ def test_a_failed_restart_stops_the_rollout_with_the_rest_in_rotation(fleet_fact
     assert "c1 stays out of rotation, drained by the rollout" in res.output
     # c2 and c3 untouched and serving
     assert pids(fleet)["c2"] == before["c2"] and pids(fleet)["c3"] == before["c3"]
-    st = json.loads(cli(fleet, "status", "--json").output)
+    st = json.loads(cli(fleet, "status", "--json").stdout)
     rot = {r["name"]: r["in_rotation"] for r in st if r["name"].startswith("c")}
     assert rot == {"c1": False, "c2": True, "c3": True}
     assert (fleet.state_dir / RECORD).exists()
@@ -152,7 +153,7 @@ def test_a_failed_restart_stops_the_rollout_with_the_rest_in_rotation(fleet_fact
     assert "resuming the rolling restart" in res.output
     after = pids(fleet)
     assert after["c2"] != before["c2"] and after["c3"] != before["c3"]
-    rot = {r["name"]: r["in_rotation"] for r in json.loads(cli(fleet, "status", "--json").output)
+    rot = {r["name"]: r["in_rotation"] for r in json.loads(cli(fleet, "status", "--json").stdout)
            if r["name"].startswith("c")}
     assert rot == {"c1": True, "c2": True, "c3": True}
 
