@@ -39,6 +39,7 @@ from rsfleet.local.archive import (  # noqa: F401 (re-exported for callers and t
     scratch_dir,
     wal_dir,
 )
+from rsfleet.local.fleet import LocalFleet
 
 Log = Callable[[str], None]
 NAME_RE = re.compile(r"[a-z][a-z0-9-]{0,47}")
@@ -51,19 +52,19 @@ def _quiet(_: str) -> None:
 # -- archiving: the producer's settings are applied by `local up` (rsfleet.local.archive)
 
 
-def _admin(fleet: Any, node: str = "producer", dbname: str | None = None):
+def _admin(fleet: LocalFleet, node: str = "producer", dbname: str | None = None):
     import psycopg
 
     return psycopg.connect(**fleet.admin_kwargs(node, dbname or fleet.spec.producer.database_name),
                            autocommit=True)
 
 
-def archiving_on(fleet: Any) -> bool:
+def archiving_on(fleet: LocalFleet) -> bool:
     with _admin(fleet, dbname="postgres") as c:
         return c.execute("SHOW archive_mode").fetchone()[0] == "on"
 
 
-def switch_and_wait_archived(fleet: Any, timeout: float = 60) -> None:
+def switch_and_wait_archived(fleet: LocalFleet, timeout: float = 60) -> None:
     """Close the current WAL segment and wait until the archive has it (so a restore can
     replay everything written up to now)."""
     with _admin(fleet, dbname="postgres") as c:
@@ -142,7 +143,7 @@ def _run_pg(tool: str, *args: str, env: dict[str, str] | None = None) -> None:
         raise FleetError(f"{tool} failed: {detail[0]}")
 
 
-def take_base_backup(fleet: Any, name: str) -> BaseBackup:
+def take_base_backup(fleet: LocalFleet, name: str) -> BaseBackup:
     from rsfleet.local.postgres import give_to_server_user
 
     if not archiving_on(fleet):
@@ -173,7 +174,7 @@ def take_base_backup(fleet: Any, name: str) -> BaseBackup:
     return BaseBackup(name, path, start, end)
 
 
-def snapshot(fleet: Any, *, name: str | None = None, log: Log = _quiet) -> RestorePoint:
+def snapshot(fleet: LocalFleet, *, name: str | None = None, log: Log = _quiet) -> RestorePoint:
     """A base backup, then a named restore point with the shared tables' rows + checksums
     recorded at exactly that point (writers wait on a SHARE lock meanwhile). Holds the state
     dir's lock: no `local down/restart` meanwhile."""
@@ -183,7 +184,7 @@ def snapshot(fleet: Any, *, name: str | None = None, log: Log = _quiet) -> Resto
         return _snapshot(fleet, name=name, log=log)
 
 
-def _snapshot(fleet: Any, *, name: str | None, log: Log) -> RestorePoint:
+def _snapshot(fleet: LocalFleet, *, name: str | None, log: Log) -> RestorePoint:
     from psycopg import sql
 
     now = datetime.now(UTC)
@@ -217,7 +218,7 @@ def _size_mb(path: Path) -> float:
     return round(total / 1e6, 1)
 
 
-def restore_points(fleet: Any) -> list[RestorePoint]:
+def restore_points(fleet: LocalFleet) -> list[RestorePoint]:
     """Recorded snapshots, newest first, and the end of the WAL archive (the newest time a
     point-in-time restore can reach)."""
     points = [RestorePoint(r["point"], "base-backup", r["created"],
@@ -230,7 +231,7 @@ def restore_points(fleet: Any) -> list[RestorePoint]:
     return sorted(points, key=lambda p: p.created, reverse=True)
 
 
-def _last_archived(fleet: Any) -> datetime | None:
+def _last_archived(fleet: LocalFleet) -> datetime | None:
     with contextlib.suppress(Exception), _admin(fleet, dbname="postgres") as c:
         return c.execute("SELECT last_archived_time FROM pg_stat_archiver").fetchone()[0]
     return None
@@ -251,7 +252,7 @@ def scratch_root(state_dir: Path, name: str) -> Path:
     return scratch_dir(state_dir) / name
 
 
-def _choose(fleet: Any, *, at: datetime | None, point: str | None, now: datetime
+def _choose(fleet: LocalFleet, *, at: datetime | None, point: str | None, now: datetime
             ) -> tuple[BaseBackup, dict[str, str]]:
     """The base backup to start from and the recovery target settings."""
     bases = base_backups(fleet.state_dir)
@@ -275,7 +276,7 @@ def _choose(fleet: Any, *, at: datetime | None, point: str | None, now: datetime
     return bases[-1], {}  # replay the whole archive
 
 
-def _recovery_conf(fleet: Any, target: dict[str, str]) -> dict[str, str]:
+def _recovery_conf(fleet: LocalFleet, target: dict[str, str]) -> dict[str, str]:
     wal = wal_dir(fleet.state_dir)
     conf = {"restore_command": f"'cp \"{wal}/%f\" \"%p\"'",
             "recovery_target_timeline": "'latest'", **target}
@@ -303,7 +304,7 @@ def _append_conf(path: Path, conf: dict[str, str]) -> None:
     give_to_server_user(path)
 
 
-def _wait_promoted(fleet: Any, server: Any, timeout: float = 600) -> None:
+def _wait_promoted(fleet: LocalFleet, server: Any, timeout: float = 600) -> None:
     import psycopg
 
     deadline = time.monotonic() + timeout
@@ -322,7 +323,7 @@ def _wait_promoted(fleet: Any, server: Any, timeout: float = 600) -> None:
     raise FleetError(f"restored cluster {server.name} still in recovery after {timeout:.0f}s")
 
 
-def restore_scratch(fleet: Any, *, at: datetime | None, point: str | None, name: str,
+def restore_scratch(fleet: LocalFleet, *, at: datetime | None, point: str | None, name: str,
                     now: datetime | None = None) -> Scratch:
     """A new cluster `name` in backup/scratch/, restored from the chosen base backup and the
     WAL archive up to the target, promoted, on a free 127.0.0.1 port (no archiving)."""
@@ -395,7 +396,7 @@ def _free_port(port_free: Callable[[int], bool]) -> int:
     raise FleetError("no free port on 127.0.0.1 for the scratch cluster")
 
 
-def discard_scratch(fleet: Any, name: str) -> None:
+def discard_scratch(fleet: LocalFleet, name: str) -> None:
     from rsfleet.local.postgres import PgServer
 
     if not NAME_RE.fullmatch(name or ""):
@@ -407,7 +408,7 @@ def discard_scratch(fleet: Any, name: str) -> None:
     shutil.rmtree(root)
 
 
-def scratch_records(fleet: Any, scratch: Scratch, tables: list[str]) -> list[TableRecord]:
+def scratch_records(fleet: LocalFleet, scratch: Scratch, tables: list[str]) -> list[TableRecord]:
     import psycopg
 
     kw = scratch.server.connect_kwargs("rsfleet_admin", fleet.password("rsfleet_admin"),
@@ -421,7 +422,7 @@ def scratch_records(fleet: Any, scratch: Scratch, tables: list[str]) -> list[Tab
 # -- drill ------------------------------------------------------------------------------------
 
 
-def drill(fleet: Any, *, at: datetime | None, clock: Callable[[], float] = time.monotonic,
+def drill(fleet: LocalFleet, *, at: datetime | None, clock: Callable[[], float] = time.monotonic,
           keep: bool = False) -> Any:
     """Restore the newest recorded snapshot at or before `at` into a scratch cluster, verify
     rows + checksums, tear it down (also on failure). RTO = start to verified."""
@@ -459,7 +460,7 @@ def drill(fleet: Any, *, at: datetime | None, clock: Callable[[], float] = time.
 # -- in-place restore of the producer -----------------------------------------------------------
 
 
-def restore_in_place(fleet: Any, *, at: datetime | None, point: str | None,
+def restore_in_place(fleet: LocalFleet, *, at: datetime | None, point: str | None,
                      log: Log = _quiet) -> str:
     """Restore the producer itself; its old data dir is kept beside (data.before-<time>).
     The consumers' copies are then ahead of the producer and their slots are gone: their
@@ -470,7 +471,7 @@ def restore_in_place(fleet: Any, *, at: datetime | None, point: str | None,
         return _restore_in_place(fleet, at=at, point=point, log=log)
 
 
-def _restore_in_place(fleet: Any, *, at: datetime | None, point: str | None,
+def _restore_in_place(fleet: LocalFleet, *, at: datetime | None, point: str | None,
                       log: Log) -> str:
     import psycopg
     from psycopg import sql
@@ -556,7 +557,7 @@ class _Described:
         return self.text
 
 
-def _policy(fleet: Any) -> tuple[int, int | None]:
+def _policy(fleet: LocalFleet) -> tuple[int, int | None]:
     from rsfleet.spec.schedule import interval_seconds
 
     b = fleet.spec.producer.backup
@@ -565,7 +566,7 @@ def _policy(fleet: Any) -> tuple[int, int | None]:
     return b.retention_days, interval_seconds(b.schedule)
 
 
-def plan_local(fleet: Any, *, now: datetime | None = None) -> LocalPlan:
+def plan_local(fleet: LocalFleet, *, now: datetime | None = None) -> LocalPlan:
     """Expire rsfleet's snapshots older than retention_days; take one when the newest is
     older than the schedule's interval (a rate schedule; there is no scheduler locally)."""
     now = now or datetime.now(UTC)
@@ -594,7 +595,7 @@ def plan_local(fleet: Any, *, now: datetime | None = None) -> LocalPlan:
     return LocalPlan(steps, notes, expire, take)
 
 
-def apply_local(fleet: Any, *, dry_run: bool = False, log: Log = _quiet) -> bool:
+def apply_local(fleet: LocalFleet, *, dry_run: bool = False, log: Log = _quiet) -> bool:
     the_plan = plan_local(fleet)
     for note in the_plan.notes:
         log(f"note: {note}")
@@ -609,7 +610,7 @@ def apply_local(fleet: Any, *, dry_run: bool = False, log: Log = _quiet) -> bool
     return True
 
 
-def _apply(fleet: Any, the_plan: LocalPlan, log: Log) -> None:
+def _apply(fleet: LocalFleet, the_plan: LocalPlan, log: Log) -> None:
     for point in the_plan.expire:
         shutil.rmtree(base_dir(fleet.state_dir) / point, ignore_errors=True)
         (records.records_dir(fleet.state_dir) / f"{point}.json").unlink(missing_ok=True)
@@ -618,7 +619,7 @@ def _apply(fleet: Any, the_plan: LocalPlan, log: Log) -> None:
     _prune_wal(fleet)
 
 
-def _prune_wal(fleet: Any) -> None:
+def _prune_wal(fleet: LocalFleet) -> None:
     """WAL older than the oldest base backup's start is of no use to any restore."""
     bases = base_backups(fleet.state_dir)
     if not bases:
@@ -635,7 +636,7 @@ def _prune_wal(fleet: Any) -> None:
             f.unlink()
 
 
-def local_status(fleet: Any, *, now: datetime) -> dict[str, Any]:
+def local_status(fleet: LocalFleet, *, now: datetime) -> dict[str, Any]:
     on = archiving_on(fleet)
     recs = records.all_records(fleet.state_dir)
     last_wal = _last_archived(fleet)

@@ -28,9 +28,9 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 from rsfleet.errors import FleetError
+from rsfleet.local.fleet import LocalFleet
 from rsfleet.rollout import engine
 from rsfleet.rollout.lb import LbSteps
 from rsfleet.rollout.planner import Change, ConsumerState, Plan, Step
@@ -64,7 +64,7 @@ class RolloutRecord:
         self.path.unlink(missing_ok=True)
 
 
-def postmaster_started(fleet: Any, name: str) -> float:
+def postmaster_started(fleet: LocalFleet, name: str) -> float:
     """Epoch seconds at which consumer ``name``'s running postmaster started."""
     import psycopg
 
@@ -76,7 +76,7 @@ def postmaster_started(fleet: Any, name: str) -> float:
 
 
 class LocalExecutor:
-    def __init__(self, fleet: Any, *, restart_since: float | None = None,
+    def __init__(self, fleet: LocalFleet, *, restart_since: float | None = None,
                  drain_timeout: float | None = None, ready_timeout: float = 60.0,
                  log: Log | None = None) -> None:
         from rsfleet.targets.api import local_context
@@ -171,7 +171,7 @@ class LocalRollout:
     restart_since: float | None
 
 
-def rollout(fleet: Any, *, restart: bool = False, max_unavailable: int = 1,
+def rollout(fleet: LocalFleet, *, restart: bool = False, max_unavailable: int = 1,
             dry_run: bool = False, drain_timeout: float | None = None,
             ready_timeout: float = 60.0, log: Log | None = None) -> LocalRollout:
     """Apply the spec's consumer settings (and with ``restart`` restart every consumer)
