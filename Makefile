@@ -6,7 +6,7 @@ ENV ?= dev
 BIN := $(VENV)/bin
 PYTEST_ARGS ?=
 
-.PHONY: help venv system-deps demo demo-down test test-fast lint bench bench-quick clean artifact
+.PHONY: tfdocs help venv system-deps demo demo-down test test-fast lint bench bench-quick clean artifact
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -44,6 +44,9 @@ lint: venv ## ruff, mypy (strict on spec, planners, reconciler, cost, fleet), te
 	$(BIN)/ruff check .
 	$(BIN)/mypy
 	@if command -v terraform >/dev/null; then terraform fmt -check -recursive terraform; fi
+
+tfdocs: venv ## regenerate the input/output tables of the Terraform READMEs (scripts/tfdocs.py)
+	$(BIN)/python scripts/tfdocs.py
 
 bench: venv system-deps ## run the benchmarks (writes bench/results/*.json)
 	$(BIN)/python -m bench --all
