@@ -88,7 +88,10 @@ def test_validate_bad_spec_exit_2_one_line_each(tmp_path):
         (["apply", "--env", "../../x"], "not a valid name"),
     ],
 )
-def test_bad_input_exit_2(args, fragment):
+def test_bad_input_exit_2(args, fragment, tmp_path, monkeypatch):
+    # An empty project root: with no --env, a fleet in the checkout's .rsfleet/ (after
+    # `make demo`) would otherwise be taken as the environment.
+    monkeypatch.setenv("RSFLEET_ROOT", str(tmp_path))
     result = runner.invoke(app, args)
     assert result.exit_code == 2, result.output
     assert fragment in result.stderr
