@@ -1,5 +1,7 @@
 terraform {
-  # 1.11: cross-variable references in validation blocks, S3 native locking (use_lockfile).
+  # 1.11: S3 native state locking (use_lockfile) generally available
+  # (https://developer.hashicorp.com/terraform/language/v1.11.x/upgrade-guides); cross-variable
+  # references in validation blocks need 1.9.
   required_version = ">= 1.11.0"
 
   required_providers {

@@ -41,7 +41,7 @@ def require_terraform() -> str:
     """The terraform binary; pytest.skip when missing (pytest.fail under CI=true)."""
     found = shutil.which("terraform")
     if found is None:
-        reason = "terraform binary not found on PATH (install Terraform >= 1.10 to run these tests)"
+        reason = "terraform binary not found on PATH (install Terraform >= 1.11 to run these tests)"
         if os.environ.get("CI", "").lower() == "true":
             pytest.fail(f"{reason}; CI=true, so this is a failure, not a skip")
         pytest.skip(reason)

@@ -46,7 +46,7 @@ def terraform_binary() -> str:
     if not found:
         raise UsageError(
             "terraform is not installed or not on PATH",
-            hint="install Terraform >= 1.10 (https://developer.hashicorp.com/terraform/install)"
+            hint="install Terraform >= 1.11 (https://developer.hashicorp.com/terraform/install)"
             " or set RSFLEET_TERRAFORM",
         )
     return found

@@ -1,5 +1,6 @@
 terraform {
-  required_version = ">= 1.11.0"
+  # Only what this module uses: optional() object attributes.
+  required_version = ">= 1.3.0"
 
   required_providers {
     aws = {

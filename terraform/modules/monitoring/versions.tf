@@ -1,5 +1,6 @@
 terraform {
-  required_version = ">= 1.11.0"
+  # Only what this module uses: no feature newer than 1.0.
+  required_version = ">= 1.0.0"
 
   required_providers {
     aws = {

@@ -1,5 +1,6 @@
 terraform {
-  required_version = ">= 1.11.0"
+  # Only what this module uses: precondition/postcondition blocks.
+  required_version = ">= 1.2.0"
 
   required_providers {
     aws = {
