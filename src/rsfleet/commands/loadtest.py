@@ -13,7 +13,6 @@ from rsfleet.context import (
     StateDirOption,
     TfOutputsOption,
     app_context,
-    check_range,
 )
 from rsfleet.errors import FleetError, UsageError
 
@@ -98,106 +97,56 @@ def loadtest(
     Reports throughput, latency p50/p95/p99/max, errors by kind, each consumer's share of sessions and queries (chi-square test of evenness) and, with --kill/--drain, what happened around the fault. Exit 1 when the error rule (--max-error-rate) fails.
     """  # noqa: E501 - one paragraph, wrapped by the terminal
     from rsfleet.loadtest import faults as faults_mod
-    from rsfleet.loadtest.runner import ENGINES, Progress, RunSettings
+    from rsfleet.loadtest.request import LoadTestRequest
+    from rsfleet.loadtest.runner import Progress, RunSettings
 
-    backend = app_context(ctx).backend.value
-    if sessions < 1 or sessions > 5000:
-        raise UsageError(f"--sessions {sessions}: must be 1..5000")
-    check_range(port, "--port", 1, 65535)
-    check_range(seed, "--seed", 0, 2**32 - 1)
-    _check_output_paths(json_path, report)  # before the run: its result must not be lost
-    if connect_mode not in ("per-session", "per-query"):
-        raise UsageError(f"--connect-mode {connect_mode!r}: choose per-session or per-query")
-    if engine not in ENGINES:
-        raise UsageError(f"--engine {engine!r}: choose one of {', '.join(ENGINES)}")
-    if queries is not None and queries < 1:
-        raise UsageError(f"--queries {queries}: must be at least 1")
-    if max_error_rate is not None and not 0 <= max_error_rate <= 1:
-        raise UsageError(f"--max-error-rate {max_error_rate}: must be between 0 and 1")
-    if query_file is not None and not query_file.is_file():
-        raise UsageError(f"--query-file {query_file} does not exist")
-    duration_s = faults_mod.parse_duration(duration) if duration else None
-    if duration_s is None and queries is None:
-        duration_s = 30.0
-    if duration_s is not None and not 0 < duration_s <= 86400:
-        raise UsageError(f"--duration {duration}: must be more than 0 and at most 24h")
-    check_range(queries, "--queries", 1, 1_000_000_000)
-    window_s = (faults_mod.parse_duration(fault_window, "--fault-window") if fault_window
-                else (60.0 if backend == "aws" else 15.0))
-    if not 0 <= window_s <= 3600:
-        raise UsageError(f"--fault-window {fault_window}: must be between 0 and 1h")
-    if kill and backend == "aws":
-        raise UsageError("--kill works only on the local backend",
-                         hint="on AWS use --drain NAME@TIME")
-    if password_secret_arn:
-        from rsfleet.adapters.secretsmanager import check_secret_arn
-
-        # Before any fleet or AWS call, and before forwarding it to the test instance.
-        check_secret_arn(password_secret_arn, "--password-secret-arn")
-
-    if via_test_instance:
-        if query_file is not None:
-            raise UsageError("--query-file cannot be used with --via-test-instance",
-                             hint="the built-in mix runs on the instance")
-        fwd = forwarded_args(sessions=sessions, connect_mode=connect_mode, duration=duration,
-                             queries=queries, drain=drain or [], fault_window=fault_window,
-                             max_error_rate=max_error_rate, host=host, port=port, user=user,
-                             database=database, password_secret_arn=password_secret_arn,
-                             sslmode=sslmode, engine=engine, seed=seed)
-        _via_test_instance(ctx, env, spec, tf_outputs, instance_id, fwd, json_path, report,
-                           max_error_rate)
+    req = LoadTestRequest.parse(
+        backend=app_context(ctx).backend.value, sessions=sessions, connect_mode=connect_mode,
+        duration=duration, queries=queries, query_file=query_file, kill=tuple(kill or ()),
+        drain=tuple(drain or ()), fault_window=fault_window, max_error_rate=max_error_rate,
+        json_path=json_path, report=report, host=host, port=port, user=user, database=database,
+        password_secret_arn=password_secret_arn, sslmode=sslmode, engine=engine, seed=seed,
+        raw=raw, quiet=quiet, via_test_instance=via_test_instance, instance_id=instance_id)
+    if req.via_test_instance:
+        fwd = forwarded_args(sessions=req.sessions, connect_mode=req.connect_mode,
+                             duration=req.duration, queries=req.queries, drain=list(req.drain),
+                             fault_window=req.fault_window, max_error_rate=req.max_error_rate,
+                             host=req.host, port=req.port, user=req.user, database=req.database,
+                             password_secret_arn=req.password_secret_arn, sslmode=req.sslmode,
+                             engine=req.engine, seed=req.seed)
+        _via_test_instance(ctx, env, spec, tf_outputs, req.instance_id, fwd, req.json_path,
+                           req.report, req.max_error_rate)
         return
 
     from rsfleet.loadtest import target as tgt
 
-    ov = tgt.Overrides(host=host, port=port, user=user, database=database,
-                       password_secret_arn=password_secret_arn, sslmode=sslmode)
-    resolved = _resolve(backend, env, spec, state_dir, tf_outputs, ov)
+    ov = tgt.Overrides(host=req.host, port=req.port, user=req.user, database=req.database,
+                       password_secret_arn=req.password_secret_arn, sslmode=req.sslmode)
+    resolved = _resolve(req.backend, env, spec, state_dir, tf_outputs, ov)
     consumers = resolved.endpoint.consumers
-    fault_specs = [faults_mod.parse_fault("kill", k, consumers) for k in kill or []]
-    fault_specs += [faults_mod.parse_fault("drain", d, consumers) for d in drain or []]
-    if duration_s is not None:
-        late = [f for f in fault_specs if f.at_s >= duration_s]
+    fault_specs = [faults_mod.parse_fault("kill", k, consumers) for k in req.kill]
+    fault_specs += [faults_mod.parse_fault("drain", d, consumers) for d in req.drain]
+    if req.duration_s is not None:
+        late = [f for f in fault_specs if f.at_s >= req.duration_s]
         if late:
             raise UsageError(f"--{late[0].kind} {late[0].target}@{late[0].at_s:g}s is not "
-                             f"before the end of the run ({duration_s:g}s)")
-    _check_out_paths(json_path, report)
+                             f"before the end of the run ({req.duration_s:g}s)")
 
     from rsfleet.loadtest.live import LiveView
     from rsfleet.loadtest.service import build_mix, execute
     from rsfleet.output import err_console
 
-    mix = build_mix(resolved, query_file)
-    settings = RunSettings(sessions=sessions, connect_mode=connect_mode, duration_s=duration_s,
-                           queries=queries, faults=fault_specs, engine=engine, seed=seed)
+    mix = build_mix(resolved, req.query_file)
+    settings = RunSettings(sessions=req.sessions, connect_mode=req.connect_mode,
+                           duration_s=req.duration_s, queries=req.queries, faults=fault_specs,
+                           engine=req.engine, seed=req.seed)
     progress = Progress()
-    with LiveView(progress, consumers, duration_s, queries, err_console, quiet=quiet) as view:
-        result = execute(resolved, mix, settings, fault_window_s=window_s,
-                         max_error_rate=max_error_rate, progress=progress, on_tick=view.tick,
-                         include_raw=raw)
-    _finish(result, json_path, report, max_error_rate, quiet)
-
-
-def _check_output_paths(json_path: Path | None, report: Path | None) -> None:
-    """--json FILE and --report DIR must be writable before a run that can take minutes."""
-    import os
-
-    if json_path is not None and str(json_path) != "-":
-        if json_path.is_dir():
-            raise UsageError(f"--json {json_path} is a directory",
-                             hint="pass a file path, e.g. result.json, or - for stdout")
-        parent = json_path.parent if str(json_path.parent) else Path(".")
-        if not parent.is_dir():
-            raise UsageError(f"--json {json_path}: directory {parent} does not exist")
-        if not os.access(parent, os.W_OK) or (json_path.exists()
-                                              and not os.access(json_path, os.W_OK)):
-            raise UsageError(f"--json {json_path}: not writable")
-    if report is not None:
-        if report.exists() and not report.is_dir():
-            raise UsageError(f"--report {report} is a file", hint="pass a directory")
-        existing = next((p for p in (report, *report.parents) if p.exists()), Path("/"))
-        if not os.access(existing, os.W_OK):
-            raise UsageError(f"--report {report}: {existing} is not writable")
+    with LiveView(progress, consumers, req.duration_s, req.queries, err_console,
+                  quiet=req.quiet) as view:
+        result = execute(resolved, mix, settings, fault_window_s=req.window_s,
+                         max_error_rate=req.max_error_rate, progress=progress,
+                         on_tick=view.tick, include_raw=req.raw)
+    _finish(result, req.json_path, req.report, req.max_error_rate, req.quiet)
 
 
 def _resolve(backend: str, env: str | None, spec: Path | None, state_dir: Path | None,
@@ -225,13 +174,6 @@ def _outputs(env: str | None, fleet: FleetSpec, spec_path: Path,
     from rsfleet.fleet.outputs import FleetOutputs
 
     return FleetOutputs.of(outputs_for_spec(spec_path, env or fleet.environment, tf_outputs))
-
-
-def _check_out_paths(json_path: Path | None, report: Path | None) -> None:
-    if json_path is not None and str(json_path) != "-" and not json_path.parent.is_dir():
-        raise UsageError(f"--json {json_path}: directory {json_path.parent} does not exist")
-    if report is not None and report.exists() and not report.is_dir():
-        raise UsageError(f"--report {report}: exists and is not a directory")
 
 
 def _finish(result: LoadTestResult, json_path: Path | None, report: Path | None,

@@ -1,0 +1,47 @@
+"""LoadTestRequest: every option rule that needs no fleet, before anything runs."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from rsfleet.errors import UsageError
+from rsfleet.loadtest.request import LoadTestRequest
+
+
+def test_defaults_and_derived_values() -> None:
+    local = LoadTestRequest.parse(backend="local")
+    assert (local.duration_s, local.window_s, local.sessions) == (30.0, 15.0, 64)
+    aws = LoadTestRequest.parse(backend="aws", queries=100)
+    assert (aws.duration_s, aws.window_s) == (None, 60.0)  # --queries alone: no time limit
+    timed = LoadTestRequest.parse(backend="local", duration="2m", fault_window="5s")
+    assert (timed.duration_s, timed.window_s) == (120.0, 5.0)
+
+
+@pytest.mark.parametrize(("options", "message"), [
+    ({"sessions": 0}, "--sessions 0: must be 1..5000"),
+    ({"port": 0}, "--port 0: must be between 1 and 65535"),
+    ({"connect_mode": "sometimes"}, "--connect-mode 'sometimes'"),
+    ({"engine": "fibers"}, "--engine 'fibers'"),
+    ({"max_error_rate": 1.5}, "--max-error-rate 1.5"),
+    ({"duration": "25h"}, "--duration 25h: must be more than 0 and at most 24h"),
+    ({"fault_window": "2h"}, "--fault-window 2h"),
+    ({"backend": "aws", "kill": ("c1@5s",)}, "--kill works only on the local backend"),
+    ({"via_test_instance": True, "query_file": Path(__file__)}, "--query-file cannot be used"),
+])
+def test_one_line_per_broken_rule(options: dict[str, object], message: str) -> None:
+    with pytest.raises(UsageError) as err:
+        LoadTestRequest.parse(**{"backend": "local", **options})
+    assert err.value.exit_code == 2
+    assert message in err.value.message and "\n" not in err.value.message
+
+
+def test_output_paths_are_checked_before_the_run(tmp_path: Path) -> None:
+    with pytest.raises(UsageError, match="is a directory"):
+        LoadTestRequest.parse(backend="local", json_path=tmp_path)
+    with pytest.raises(UsageError, match="does not exist"):
+        LoadTestRequest.parse(backend="local", json_path=tmp_path / "no" / "r.json")
+    (tmp_path / "file").write_text("x")
+    with pytest.raises(UsageError, match="is a file"):
+        LoadTestRequest.parse(backend="local", report=tmp_path / "file")
