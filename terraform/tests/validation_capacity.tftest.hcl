@@ -1,3 +1,5 @@
+# The rules Python shares are ONE table: tests/spec/rule_cases.py generates
+# validation_cases.tftest.hcl; this file keeps the Terraform-only cases.
 # Each validation rule rejects bad input (expect_failures), offline with a mocked provider:
 # capacity, usage limits, query timeout.
 # Run: terraform -chdir=terraform test
@@ -25,22 +27,6 @@ run "baseline_is_valid" {
 }
 
 # --- capacity -----------------------------------------------------------------------------
-
-run "base_capacity_not_a_step_of_8" {
-  command = plan
-  variables {
-    consumers = { c1 = { base_capacity = 12 } }
-  }
-  expect_failures = [var.consumers]
-}
-
-run "producer_base_capacity_below_minimum" {
-  command = plan
-  variables {
-    producer = { base_capacity = 2 }
-  }
-  expect_failures = [var.producer]
-}
 
 run "base_capacity_above_512_not_step_of_32" {
   command = plan
@@ -84,22 +70,6 @@ run "max_not_a_multiple_of_8" {
   expect_failures = [var.consumers]
 }
 
-run "max_above_5632" {
-  command = plan
-  variables {
-    producer = { base_capacity = 8, max_capacity = 5640 }
-  }
-  expect_failures = [var.producer]
-}
-
-run "usage_limit_bad_period" {
-  command = plan
-  variables {
-    producer = { base_capacity = 8, usage_limit = { amount = 10, period = "hourly" } }
-  }
-  expect_failures = [var.producer]
-}
-
 run "query_timeout_out_of_range" {
   command = plan
   variables {
@@ -109,13 +79,6 @@ run "query_timeout_out_of_range" {
 }
 
 # AWS allows max_query_execution_time 0-86,399; 86,400 was accepted here and refused by AWS.
-run "query_timeout_one_day_rejected" {
-  command = plan
-  variables {
-    consumers = { c1 = { base_capacity = 8, query_timeout_seconds = 86400 } }
-  }
-  expect_failures = [var.consumers]
-}
 
 run "query_timeout_aws_maximum_accepted" {
   command = plan

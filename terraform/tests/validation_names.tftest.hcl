@@ -1,3 +1,5 @@
+# The rules Python shares are ONE table: tests/spec/rule_cases.py generates
+# validation_cases.tftest.hcl; this file keeps the Terraform-only cases.
 # Each validation rule rejects bad input (expect_failures), offline with a mocked provider:
 # names, identifiers, datashares.
 # Run: terraform -chdir=terraform test
@@ -21,48 +23,6 @@ variables {
 }
 
 # --- names --------------------------------------------------------------------------------
-
-run "bad_project_name" {
-  command = plan
-  variables {
-    project_name = "RS_Fleet"
-  }
-  expect_failures = [var.project_name]
-}
-
-run "bad_environment" {
-  command = plan
-  variables {
-    environment = "dev-"
-  }
-  expect_failures = [var.environment]
-}
-
-run "bad_region" {
-  command = plan
-  variables {
-    aws_region = "useast1"
-  }
-  expect_failures = [var.aws_region]
-}
-
-run "bad_consumer_name" {
-  command = plan
-  variables {
-    consumers  = { "1st_consumer" = { base_capacity = 8 } }
-    datashares = {}
-  }
-  expect_failures = [var.consumers]
-}
-
-run "reserved_consumer_name" {
-  command = plan
-  variables {
-    consumers  = { producer = { base_capacity = 8 } }
-    datashares = {}
-  }
-  expect_failures = [var.consumers]
-}
 
 run "reserved_consumer_name_lb" {
   command = plan

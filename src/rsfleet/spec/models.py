@@ -1,7 +1,8 @@
 """The fleet spec: pydantic models of `terraform/environments/<env>/terraform.tfvars`.
 
 The rules mirror the Terraform variable validations in `terraform/variables.tf`
-(see docs/CONTRACTS.md §1); both sides are tested against the same good and bad inputs.
+(see docs/CONTRACTS.md §1). The cases both sides reject are ONE table, tests/spec/rule_cases.py:
+it drives the pydantic tests and generates terraform/tests/validation_cases.tftest.hcl.
 """
 
 from __future__ import annotations
