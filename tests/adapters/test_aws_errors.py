@@ -35,6 +35,7 @@ def _error_from(code: str, status: int = 400, message: str = "m"):
     ("InternalServerException", 500),
     ("SomethingNew", 503),  # any 5xx
     ("TooManyRequestsException", 429),
+    ("InsufficientCapacityException", 400),  # UpdateWorkgroup: no capacity right now
 ])
 def test_temporary(code: str, status: int) -> None:
     err = aws_errors.translate(_error_from(code, status, "try later"), "get it")

@@ -37,7 +37,10 @@ TRANSIENT = frozenset({
     "InternalServerException", "InternalFailure", "InternalError", "ServiceUnavailable",
     "ServiceUnavailableException",
 })
-CONFLICT = frozenset({"ConflictException", "ActiveStatementsExceededException"})
+# InsufficientCapacityException: redshift-serverless has no capacity for the change right now
+# (an error of UpdateWorkgroup/CreateWorkgroup, same page as ConflictException).
+CONFLICT = frozenset({"ConflictException", "ActiveStatementsExceededException",
+                      "InsufficientCapacityException"})
 NOT_FOUND_SUFFIXES = ("NotFoundException", "NotFound", "DoesNotExist")
 DEFAULT_CREDENTIALS_HINT = ("configure AWS credentials (AWS_PROFILE, SSO login or "
                             "environment variables)")

@@ -21,7 +21,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from rsfleet.errors import FleetError, UsageError
+from rsfleet.adapters import aws_errors
+from rsfleet.errors import FleetError, TemporaryError, UsageError
 from rsfleet.workgroups.plan import (
     UpdateCall,
     WorkgroupSettings,
@@ -29,8 +30,6 @@ from rsfleet.workgroups.plan import (
     plan_updates,
 )
 
-RETRYABLE_CODES = frozenset({"ConflictException", "ThrottlingException",
-                             "InsufficientCapacityException"})
 SNAPSHOT_WAIT = "wait until at least one snapshot exists"
 
 
@@ -48,9 +47,11 @@ def _error(exc: Exception) -> tuple[str, str]:
 
 
 def is_retryable(exc: Exception) -> bool:
-    code, message = _error(exc)
-    if code in RETRYABLE_CODES:
+    """Temporary by the one AWS error translation (ConflictException, throttling,
+    InsufficientCapacityException, 5xx), or the workgroup waiting for its first snapshot."""
+    if isinstance(aws_errors.translate(exc, "UpdateWorkgroup"), TemporaryError):
         return True
+    code, message = _error(exc)
     return code == "ValidationException" and SNAPSHOT_WAIT in message.lower()
 
 
