@@ -56,7 +56,9 @@ def check_duration(seconds: int) -> int:
 def iam_session(rs: Any, workgroup: str, dbname: str, duration: int = MIN_DURATION
                 ) -> IamSession:
     """GetWorkgroup (its endpoint) + GetCredentials (user and token) for one workgroup."""
-    from botocore.exceptions import BotoCoreError, ClientError, NoCredentialsError
+    from botocore.exceptions import BotoCoreError, ClientError
+
+    from rsfleet.adapters import aws_errors
 
     try:
         wg = rs.get_workgroup(workgroupName=workgroup)["workgroup"]
@@ -66,18 +68,14 @@ def iam_session(rs: Any, workgroup: str, dbname: str, duration: int = MIN_DURATI
                              f"{wg.get('status', '?')})", hint="wait until it is AVAILABLE")
         creds = rs.get_credentials(workgroupName=workgroup, dbName=dbname,
                                    durationSeconds=check_duration(duration))
-    except NoCredentialsError:
-        raise UsageError("no AWS credentials to ask for an IAM token",
-                         hint="configure AWS credentials (AWS_PROFILE, ...)") from None
-    except ClientError as exc:
-        err = exc.response.get("Error", {})
-        code = err.get("Code")
+    except (BotoCoreError, ClientError) as exc:
+        code = aws_errors.error_code(exc)
         hint = ("your principal needs redshift-serverless:GetCredentials on this workgroup "
                 "(rsfleet iam-policy --for app)" if code == "AccessDeniedException" else
                 "check the name and --env" if code == "ResourceNotFoundException" else None)
-        raise FleetError(f"{workgroup}: {code}: {err.get('Message')}", hint=hint) from None
-    except BotoCoreError as exc:
-        raise FleetError(f"{workgroup}: {exc}") from None
+        raise aws_errors.translate(exc, workgroup, hint=hint, credentials="to ask for an IAM token",
+                                   credentials_hint="configure AWS credentials (AWS_PROFILE, ...)"
+                                   ) from None
     return IamSession(workgroup, str(ep["address"]), int(ep.get("port") or 5439), dbname,
                       str(creds["dbUser"]), str(creds["dbPassword"]), creds.get("expiration"))
 
