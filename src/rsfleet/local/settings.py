@@ -19,9 +19,12 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rsfleet.spec.models import Consumer
+
+if TYPE_CHECKING:
+    from rsfleet.local.fleet import LocalFleet
 
 READER_ROLES: tuple[str, ...] = ("app_reader",)
 # https://docs.aws.amazon.com/redshift/latest/mgmt/amazon-redshift-limits.html#serverless-limits-account
@@ -121,7 +124,8 @@ def apply(conn: Any, desired: Mapping[str, RoleSettings]) -> list[str]:
 
 # -- the local fleet ------------------------------------------------------------------------
 
-def fleet_drift(fleet: Any, names: list[str] | None = None) -> dict[str, list[SettingChange]]:
+def fleet_drift(fleet: LocalFleet, names: list[str] | None = None,
+                ) -> dict[str, list[SettingChange]]:
     """Consumer -> what differs from the spec (running consumers only; empty lists left out)."""
     import psycopg
 
@@ -136,7 +140,7 @@ def fleet_drift(fleet: Any, names: list[str] | None = None) -> dict[str, list[Se
     return out
 
 
-def apply_to_consumer(fleet: Any, name: str) -> list[str]:
+def apply_to_consumer(fleet: LocalFleet, name: str) -> list[str]:
     """Give consumer ``name`` the settings of the fleet's spec (sessions opened afterwards
     get them)."""
     import psycopg
