@@ -42,7 +42,7 @@ from rsfleet.errors import FleetError
 from rsfleet.fleet import Fleet
 from rsfleet.sharing import planner as p
 from rsfleet.sharing.model import FleetShareState, Problem, ShareState, desired_from_spec
-from rsfleet.sharing.sync import SharePlan
+from rsfleet.sharing.sync import OnStep, SharePlan
 from rsfleet.spec.identifiers import check_identifier
 from rsfleet.spec.models import FleetSpec
 
@@ -611,8 +611,9 @@ def with_datashares_of(fleet: F, spec: FleetSpec) -> F:
 class LocalShares:
     """The local fleet's datashares (publications and subscriptions): a ShareBackend."""
 
-    def __init__(self, fleet: Fleet) -> None:
+    def __init__(self, fleet: Fleet, *, save: bool = True) -> None:
         self.fleet = fleet
+        self.save = save  # remember the spec's datashares in fleet.json after execute
 
     def plan(self, *, prune: bool) -> SharePlan:
         local = plan_local(self.fleet, prune=prune)
@@ -625,7 +626,8 @@ class LocalShares:
         # producer's steps decides the consumers' tables): the steps run are the plan's
         # unless the fleet changed in between.
         steps = _run(self.fleet, prune=prune, dry_run=False, on_step=on_step).steps
-        self.fleet.save()  # the local fleet remembers its datashares (restarts re-apply them)
+        if self.save:  # the local fleet remembers its datashares (restarts re-apply them)
+            self.fleet.save()
         return steps
 
     def verify(self) -> list[Problem]:
@@ -638,21 +640,28 @@ def plan_local(fleet: Fleet, *, prune: bool = False) -> LocalPlan:
 
 
 def apply_local(fleet: Fleet, *, prune: bool = False, dry_run: bool = False,
-                on_step: Callable[[Step], None] | None = None,
+                on_step: OnStep | None = None,
                 warn: Callable[[str], None] | None = None) -> list[Step]:
-    """Make publications and subscriptions match the spec; returns the statements run (or,
-    with dry_run, that would run). An empty list means nothing to do. Unreachable consumers
-    are skipped with a warning (their share is completed by the next apply)."""
-    result = _run(fleet, prune=prune, dry_run=dry_run, on_step=on_step)
-    if result.skipped:
+    """Make publications and subscriptions match the spec (plan, then `sync`); returns the
+    statements run (or, with dry_run, that would run). An empty list means nothing to do.
+    Unreachable consumers are skipped with a warning (their share is completed by the next
+    apply). fleet.json is not rewritten (`share apply` does that through LocalShares)."""
+    from rsfleet.sharing.sync import sync
+
+    shares = LocalShares(fleet, save=False)
+    the_plan = shares.plan(prune=prune)
+    if the_plan.skipped:
         if warn is None:
             from rsfleet.output import warn as _warn
 
             warn = _warn
-        for consumer in result.skipped:
+        for consumer in the_plan.skipped:
             warn(f"consumer {consumer} not reachable: its datashares were left as they are "
                  f"(start it: rsfleet local restart {consumer}; then share apply)")
-    return result.steps
+    if the_plan.empty and not dry_run:
+        return []
+    done = sync(the_plan, shares, dry_run, prune=prune, on_step=on_step).done
+    return [s for s in done if isinstance(s, Step)]
 
 
 def consumer_ready(fleet: Fleet, consumer: str) -> tuple[bool, str]:
