@@ -8,13 +8,12 @@ import json
 import time
 
 import psycopg
+from targets.load import Load
 from typer.testing import CliRunner
 
 from rsfleet.cli import app
 from rsfleet.rollout.local import RECORD, rollout
 from rsfleet.targets.store import Drain, JsonFileStore
-
-from .pooled import PooledLoad
 
 SPEC = """
 environment = "test"
@@ -57,8 +56,8 @@ def timeout_of(fleet, name: str) -> str:
 def test_rolling_restart_under_load_loses_no_query(fleet_factory):
     fleet = fleet_factory(SPEC, rows=2000)
     before = pids(fleet)
-    load = PooledLoad(lambda: {**fleet.connect_kwargs("lb"), "connect_timeout": 5},
-                      new_per_s=20, persistent=4, persistent_for=1.5).start(workers=2)
+    load = Load(lambda: {**fleet.connect_kwargs("lb"), "connect_timeout": 5},
+                new_per_s=20, persistent=4, persistent_for=1.5, reconnect=True).start(workers=2)
     logs: list[str] = []
     try:
         time.sleep(1.5)

@@ -1,6 +1,7 @@
 """A small steady load through the LB for the targets tests and benchmarks: new sessions at a
 steady rate (connect, ask which consumer answers, close) plus persistent sessions running
-queries in a loop. Records per session: start time, consumer, ok/error."""
+queries in a loop (with `reconnect`, reopened when they end, as a client pool does).
+Records per session: start time, consumer, ok/error."""
 
 from __future__ import annotations
 
@@ -31,6 +32,9 @@ class Load:
     new_per_s: float = 50.0
     persistent: int = 0
     persistent_for: float | None = None  # a persistent session closes after this long
+    # when a persistent session ends (closed after persistent_for, or a failed query), the
+    # client opens a new one through the LB, as a client pool does
+    reconnect: bool = False
     query: str = "SELECT count(*) FROM sales.orders"
     events: list[Event] = field(default_factory=list)
     _stop: threading.Event = field(default_factory=threading.Event)
@@ -57,29 +61,40 @@ class Load:
             self._stop.wait(max(0.0, nxt - time.monotonic()))
 
     def _persistent(self) -> None:
-        try:
-            conn = psycopg.connect(**self.connect(), autocommit=True)
-        except psycopg.Error as exc:
-            now = time.monotonic()
-            self._record(Event(now, now, None, False, str(exc)[:160], persistent=True))
-            return
+        while not self._stop.is_set():
+            t0 = time.monotonic()
+            try:
+                conn = psycopg.connect(**self.connect(), autocommit=True)
+            except psycopg.Error as exc:
+                self._record(Event(t0, time.monotonic(), None, False, str(exc)[:160],
+                                   persistent=True))
+                if not self.reconnect:
+                    return
+                self._stop.wait(0.1)
+                continue
+            with conn:
+                self._session(conn)
+            if not self.reconnect:
+                return
+
+    def _session(self, conn: psycopg.Connection[Any]) -> None:
+        """Queries in a loop until stopped, a query fails or `persistent_for` has passed."""
         began = time.monotonic()
-        with conn:
-            who = None
-            while not self._stop.is_set():
-                if self.persistent_for is not None and time.monotonic() - began > \
-                        self.persistent_for:
-                    return
-                t0 = time.monotonic()
-                try:
-                    who = who or conn.execute(WHO).fetchone()[0]
-                    conn.execute(self.query).fetchone()
-                    self._record(Event(t0, time.monotonic(), who, True, persistent=True))
-                except psycopg.Error as exc:
-                    self._record(Event(t0, time.monotonic(), who, False, str(exc)[:160],
-                                       persistent=True))
-                    return
-                self._stop.wait(0.02)
+        who = None
+        while not self._stop.is_set():
+            if self.persistent_for is not None and time.monotonic() - began > \
+                    self.persistent_for:
+                return  # a pool retires this session
+            t0 = time.monotonic()
+            try:
+                who = who or conn.execute(WHO).fetchone()[0]
+                conn.execute(self.query).fetchone()
+                self._record(Event(t0, time.monotonic(), who, True, persistent=True))
+            except psycopg.Error as exc:
+                self._record(Event(t0, time.monotonic(), who, False, str(exc)[:160],
+                                   persistent=True))
+                return
+            self._stop.wait(0.02)
 
     def start(self, workers: int = 4) -> Load:
         for i in range(workers):
