@@ -90,24 +90,15 @@ class AwsExecutor:
         return out
 
     def run_step(self, step: Step) -> str:
-        name = step.consumer
-        if step.kind == "drain":
-            return self.lb.drain(name)
-        if step.kind == "wait_drained":
-            return self.lb.wait_drained(name)
-        if step.kind == "change":
-            wg = self.spec.workgroup_name(name)
-            res = self.updater.enforce(wg, self._desired(name))
-            calls = ", ".join(c.describe() for c in res.applied) or "none needed"
-            retried = f"; {res.retries} busy answer(s) retried" if res.retries else ""
-            return f"UpdateWorkgroup {wg}: {calls}{retried}"
-        if step.kind == "wait_available":
-            return self._wait_available(self.spec.workgroup_name(name))
-        if step.kind == "wait_ready":
-            return self.lb.wait_ready(name)
-        if step.kind == "undrain":
-            return self.lb.undrain(name)
-        raise FleetError(f"unknown step {step.kind}")
+        return self.lb.run_step(step, change=self._change, wait_available=lambda name:
+                                self._wait_available(self.spec.workgroup_name(name)))
+
+    def _change(self, step: Step) -> str:
+        wg = self.spec.workgroup_name(step.consumer)
+        res = self.updater.enforce(wg, self._desired(step.consumer))
+        calls = ", ".join(c.describe() for c in res.applied) or "none needed"
+        retried = f"; {res.retries} busy answer(s) retried" if res.retries else ""
+        return f"UpdateWorkgroup {wg}: {calls}{retried}"
 
     def _wait_available(self, wg: str) -> str:
         t0 = self.clock()

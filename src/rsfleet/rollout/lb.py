@@ -14,7 +14,7 @@ from collections.abc import Callable
 from typing import Any
 
 from rsfleet.errors import FleetError
-from rsfleet.rollout.planner import ROLLOUT
+from rsfleet.rollout.planner import ROLLOUT, Step
 from rsfleet.targets.reconciler import Action
 from rsfleet.targets.store import Drain, TargetsState, operator
 
@@ -35,6 +35,25 @@ class LbSteps:
         self.in_rotation = in_rotation
         self.sleep = sleep
         self.clock = clock
+
+    def run_step(self, step: Step, *, change: Callable[[Step], str],
+                 wait_available: Callable[[str], str]) -> str:
+        """One engine step: the load-balancer ones here, the executor's own ``change`` (the
+        step) and ``wait_available`` (the consumer's name) given by it."""
+        name = step.consumer
+        if step.kind == "drain":
+            return self.drain(name)
+        if step.kind == "wait_drained":
+            return self.wait_drained(name)
+        if step.kind == "change":
+            return change(step)
+        if step.kind == "wait_available":
+            return wait_available(name)
+        if step.kind == "wait_ready":
+            return self.wait_ready(name)
+        if step.kind == "undrain":
+            return self.undrain(name)
+        raise FleetError(f"unknown step {step.kind}")
 
     def drained_by(self) -> dict[str, str]:
         return self.ctx.store.load().drained

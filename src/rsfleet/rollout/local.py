@@ -127,20 +127,8 @@ class LocalExecutor:
         return out
 
     def run_step(self, step: Step) -> str:
-        name = step.consumer
-        if step.kind == "drain":
-            return self.lb.drain(name)
-        if step.kind == "wait_drained":
-            return self.lb.wait_drained(name)
-        if step.kind == "change":
-            return self._change(step)
-        if step.kind == "wait_available":
-            return "nothing to wait for locally"
-        if step.kind == "wait_ready":
-            return self.lb.wait_ready(name)
-        if step.kind == "undrain":
-            return self.lb.undrain(name)
-        raise FleetError(f"unknown step {step.kind}")
+        return self.lb.run_step(step, change=self._change,
+                                wait_available=lambda _name: "nothing to wait for locally")
 
     def _change(self, step: Step) -> str:
         from rsfleet.local.settings import apply_to_consumer
