@@ -115,11 +115,7 @@ class BackupCopy(_Strict):
     @field_validator("region")
     @classmethod
     def _region(cls, v: str) -> str:
-        import re
-
-        if not re.fullmatch(r"[a-z]{2}(-gov)?-[a-z]+-[0-9]", v):
-            raise ValueError(f"copy.region {v!r} is not an AWS region name such as us-west-2")
-        return v
+        return _check_region(v, "copy.region ", "us-west-2")
 
     @field_validator("kms_key_id")
     @classmethod
@@ -262,6 +258,13 @@ class Nlb(_Strict):
         return self
 
 
+def _check_region(value: str, where: str, example: str) -> str:
+    """An AWS region name (us-east-1, us-gov-west-1); ``where`` prefixes the message."""
+    if not re.fullmatch(r"[a-z]{2}(-gov)?-[a-z]+-[0-9]", value):
+        raise ValueError(f"{where}{value!r} is not an AWS region name such as {example}")
+    return value
+
+
 def _check_cidr(value: str) -> ipaddress.IPv4Network:
     try:
         return ipaddress.IPv4Network(value, strict=True)
@@ -329,11 +332,7 @@ class FleetSpec(_Strict):
     @field_validator("aws_region")
     @classmethod
     def _region(cls, v: str) -> str:
-        import re
-
-        if not re.fullmatch(r"[a-z]{2}(-gov)?-[a-z]+-[0-9]", v):
-            raise ValueError(f"{v!r} is not an AWS region name such as us-east-1")
-        return v
+        return _check_region(v, "", "us-east-1")
 
     @field_validator("vpc_cidr")
     @classmethod
