@@ -17,6 +17,7 @@ import secrets
 import shutil
 import socket
 import tempfile
+import threading
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -217,3 +218,101 @@ def local_fleet(consumers: int = 2, rows: int = 10_000) -> Iterator[Any]:
             fleet = LocalFleet.open(spec.environment, root / "state")
         down(fleet)
         shutil.rmtree(root, ignore_errors=True)
+
+
+# ---- load: new sessions at a steady rate + persistent sessions (reconnect on failure) ----
+
+WHO = "SELECT current_setting('cluster_name')"
+
+
+@dataclass
+class Ev:
+    """One new session (connect, which consumer, the query, close) or one query on a
+    persistent session."""
+
+    t: float  # when the session (new) or the query (persistent) started
+    ok: bool
+    consumer: str | None
+    persistent: bool
+    error: str = ""
+    end: float = 0.0  # when it succeeded or failed
+
+    def __post_init__(self) -> None:
+        self.end = self.end or time.monotonic()
+
+    @property
+    def ms(self) -> float:
+        return (self.end - self.t) * 1000
+
+
+class Load:
+    """New sessions at a steady rate + persistent sessions that reconnect through the LB when
+    a query fails or, with ``persistent_for``, when they have lived that long (a pool's
+    maximum connection lifetime); ``pause`` between the queries of a persistent session."""
+
+    def __init__(self, kwargs: dict[str, Any], new_per_s: float, persistent: int,
+                 persistent_for: float | None = None, *, query: str,
+                 pause: float = 0.02) -> None:
+        self.kwargs = kwargs
+        self.query = query
+        self.pause = pause
+        self.new_per_s = new_per_s
+        self.persistent = persistent
+        self.persistent_for = persistent_for
+        self.events: list[Ev] = []
+        self.stop_flag = threading.Event()
+        self.threads: list[threading.Thread] = []
+
+    def _new(self, i: int, workers: int) -> None:
+        period = workers / self.new_per_s
+        nxt = time.monotonic() + i * period / workers
+        while not self.stop_flag.is_set():
+            t0 = time.monotonic()
+            try:
+                with psycopg.connect(**self.kwargs, autocommit=True) as c:
+                    who = c.execute(WHO).fetchone()[0]
+                    c.execute(self.query).fetchone()
+                self.events.append(Ev(t0, True, who, False))
+            except psycopg.Error as exc:
+                self.events.append(Ev(t0, False, None, False, str(exc).strip()[:120]))
+            nxt += period
+            self.stop_flag.wait(max(0.0, nxt - time.monotonic()))
+
+    def _persistent(self) -> None:
+        while not self.stop_flag.is_set():
+            began = time.monotonic()
+            try:
+                conn = psycopg.connect(**self.kwargs, autocommit=True)
+            except psycopg.Error as exc:
+                self.events.append(Ev(began, False, None, True, str(exc).strip()[:120]))
+                self.stop_flag.wait(0.1)
+                continue
+            with conn:
+                who = None
+                while not self.stop_flag.is_set():
+                    if self.persistent_for and time.monotonic() - began > self.persistent_for:
+                        break  # this session ends normally; the client opens a new one
+                    t0 = time.monotonic()
+                    try:
+                        who = who or conn.execute(WHO).fetchone()[0]
+                        conn.execute(self.query).fetchone()
+                        self.events.append(Ev(t0, True, who, True))
+                    except psycopg.Error as exc:
+                        self.events.append(Ev(t0, False, who, True, str(exc).strip()[:120]))
+                        break  # reconnect: a new session through the LB
+                    self.stop_flag.wait(self.pause)
+
+    def start(self, workers: int = 4) -> Load:
+        self.threads = [threading.Thread(target=self._new, args=(i, workers), daemon=True)
+                        for i in range(workers)]
+        self.threads += [threading.Thread(target=self._persistent, daemon=True)
+                         for _ in range(self.persistent)]
+        for t in self.threads:
+            t.start()
+        return self
+
+    def stop(self) -> list[Ev]:
+        self.stop_flag.set()
+        for t in self.threads:
+            t.join(timeout=15)
+        return sorted(self.events, key=lambda e: e.t)

@@ -16,8 +16,9 @@ import statistics
 import time
 from typing import Any
 
-from bench._fleet import bench_fleet, controller_for
-from bench.bench_failover import Load
+from bench._fleet import Load, bench_fleet, controller_for
+
+QUERY = "SELECT count(*), sum(amount) FROM sales.orders WHERE region = 'r3'"
 
 
 def main(quick: bool = False) -> dict:
@@ -37,7 +38,8 @@ def main(quick: bool = False) -> dict:
                 for s in HaproxyRuntime(fleet.lbs[p][0].socket).servers("consumers")):
             time.sleep(0.1)
         loads = {p: Load(fleet.kwargs(port), new_per_s=40, persistent=9,
-                         persistent_for=3.0).start() for p, (_, port) in fleet.lbs.items()}
+                         persistent_for=3.0, query=QUERY).start()
+                 for p, (_, port) in fleet.lbs.items()}
         marks: list[tuple[str, float, float]] = []
         try:
             time.sleep(2.0)

@@ -22,98 +22,13 @@ import statistics
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Any
 
-import psycopg
+from bench._fleet import BenchFleet, Load, bench_fleet, controller_for, wait_until
 
-from bench._fleet import BenchFleet, bench_fleet, controller_for, wait_until
-
-WHO = "SELECT current_setting('cluster_name')"
 QUERY = "SELECT count(*), sum(amount) FROM sales.orders WHERE region = 'r3'"
 NLB = {"seed (30 s x 2)": (30, 2), "spec default (10 s x 2)": (10, 2),
        "fastest NLB (5 s x 2)": (5, 2)}
-
-
-# ---- load: new sessions at a steady rate + persistent sessions (reconnect on failure) ----
-
-@dataclass
-class Ev:
-    t: float  # when the session (new) or the query (persistent) started
-    ok: bool
-    consumer: str | None
-    persistent: bool
-    error: str = ""
-    end: float = 0.0  # when it succeeded or failed
-
-    def __post_init__(self) -> None:
-        self.end = self.end or time.monotonic()
-
-
-class Load:
-    def __init__(self, kwargs: dict[str, Any], new_per_s: float, persistent: int,
-                 persistent_for: float | None = None) -> None:
-        self.kwargs = kwargs
-        self.new_per_s = new_per_s
-        self.persistent = persistent
-        self.persistent_for = persistent_for
-        self.events: list[Ev] = []
-        self.stop_flag = threading.Event()
-        self.threads: list[threading.Thread] = []
-
-    def _new(self, i: int, workers: int) -> None:
-        period = workers / self.new_per_s
-        nxt = time.monotonic() + i * period / workers
-        while not self.stop_flag.is_set():
-            t0 = time.monotonic()
-            try:
-                with psycopg.connect(**self.kwargs, autocommit=True) as c:
-                    who = c.execute(WHO).fetchone()[0]
-                    c.execute(QUERY).fetchone()
-                self.events.append(Ev(t0, True, who, False))
-            except psycopg.Error as exc:
-                self.events.append(Ev(t0, False, None, False, str(exc).strip()[:120]))
-            nxt += period
-            self.stop_flag.wait(max(0.0, nxt - time.monotonic()))
-
-    def _persistent(self) -> None:
-        while not self.stop_flag.is_set():
-            began = time.monotonic()
-            try:
-                conn = psycopg.connect(**self.kwargs, autocommit=True)
-            except psycopg.Error as exc:
-                self.events.append(Ev(began, False, None, True, str(exc).strip()[:120]))
-                self.stop_flag.wait(0.1)
-                continue
-            with conn:
-                who = None
-                while not self.stop_flag.is_set():
-                    if self.persistent_for and time.monotonic() - began > self.persistent_for:
-                        break  # this session ends normally; the client opens a new one
-                    t0 = time.monotonic()
-                    try:
-                        who = who or conn.execute(WHO).fetchone()[0]
-                        conn.execute(QUERY).fetchone()
-                        self.events.append(Ev(t0, True, who, True))
-                    except psycopg.Error as exc:
-                        self.events.append(Ev(t0, False, who, True, str(exc).strip()[:120]))
-                        break  # reconnect: a new session through the LB
-                    self.stop_flag.wait(0.02)
-
-    def start(self, workers: int = 4) -> Load:
-        self.threads = [threading.Thread(target=self._new, args=(i, workers), daemon=True)
-                        for i in range(workers)]
-        self.threads += [threading.Thread(target=self._persistent, daemon=True)
-                         for _ in range(self.persistent)]
-        for t in self.threads:
-            t.start()
-        return self
-
-    def stop(self) -> list[Ev]:
-        self.stop_flag.set()
-        for t in self.threads:
-            t.join(timeout=15)
-        return sorted(self.events, key=lambda e: e.t)
 
 
 class RotationMonitor:
@@ -182,7 +97,7 @@ def main(quick: bool = False) -> dict:
                              log=lambda m: log.append(f"{time.monotonic():.3f} {m}"))
         watcher = threading.Thread(target=ctl.watch, args=(0.5, stop), daemon=True)
         watcher.start()
-        loads = {p: Load(fleet.kwargs(port), new_per_s=40, persistent=6).start()
+        loads = {p: Load(fleet.kwargs(port), new_per_s=40, persistent=6, query=QUERY).start()
                  for p, (_, port) in fleet.lbs.items()}
         kills: list[tuple[str, float]] = []
         dead_at: list[float] = []  # when the killed postmaster was really gone

@@ -18,96 +18,12 @@ successful queries, how long the phase took. Rounds alternate which phase runs f
 from __future__ import annotations
 
 import statistics
-import threading
 import time
-from dataclasses import dataclass
 from typing import Any
 
-import psycopg
+from bench._fleet import Ev, Load, local_fleet, wait_until
 
-from bench._fleet import local_fleet, wait_until
-
-WHO = "SELECT current_setting('cluster_name')"
 QUERY = "SELECT count(*), sum(amount) FROM sales.orders WHERE quantity = 3"
-
-
-@dataclass
-class Ev:
-    t: float  # start (time.monotonic())
-    ms: float  # latency: the query, or for a new session connect + both queries
-    ok: bool
-    persistent: bool
-    consumer: str | None = None
-    error: str = ""
-
-
-class Load:
-    def __init__(self, kwargs: dict[str, Any], new_per_s: float, persistent: int,
-                 recycle_s: float) -> None:
-        self.kwargs = kwargs
-        self.new_per_s = new_per_s
-        self.persistent = persistent
-        self.recycle_s = recycle_s
-        self.events: list[Ev] = []
-        self.stop_flag = threading.Event()
-        self.threads: list[threading.Thread] = []
-
-    def _new(self, i: int, workers: int) -> None:
-        period = workers / self.new_per_s
-        nxt = time.monotonic() + i * period / workers
-        while not self.stop_flag.is_set():
-            t0 = time.monotonic()
-            try:
-                with psycopg.connect(**self.kwargs, autocommit=True) as c:
-                    who = c.execute(WHO).fetchone()[0]
-                    c.execute(QUERY).fetchone()
-                self.events.append(Ev(t0, (time.monotonic() - t0) * 1000, True, False, who))
-            except psycopg.Error as exc:
-                self.events.append(Ev(t0, (time.monotonic() - t0) * 1000, False, False, None,
-                                      str(exc).strip()[:120]))
-            nxt += period
-            self.stop_flag.wait(max(0.0, nxt - time.monotonic()))
-
-    def _persistent(self) -> None:
-        while not self.stop_flag.is_set():
-            began = time.monotonic()
-            try:
-                conn = psycopg.connect(**self.kwargs, autocommit=True)
-            except psycopg.Error as exc:
-                self.events.append(Ev(began, 0.0, False, True, None, str(exc).strip()[:120]))
-                self.stop_flag.wait(0.1)
-                continue
-            with conn:
-                who = None
-                while not self.stop_flag.is_set():
-                    if time.monotonic() - began > self.recycle_s:
-                        break  # the pool retires this connection and opens a new one
-                    t0 = time.monotonic()
-                    try:
-                        who = who or conn.execute(WHO).fetchone()[0]
-                        conn.execute(QUERY).fetchone()
-                        self.events.append(Ev(t0, (time.monotonic() - t0) * 1000, True, True,
-                                              who))
-                    except psycopg.Error as exc:
-                        self.events.append(Ev(t0, (time.monotonic() - t0) * 1000, False, True,
-                                              who, str(exc).strip()[:120]))
-                        break  # the client reconnects through the LB
-                    self.stop_flag.wait(0.05)
-
-    def start(self, workers: int = 2) -> Load:
-        self.threads = [threading.Thread(target=self._new, args=(i, workers), daemon=True)
-                        for i in range(workers)]
-        self.threads += [threading.Thread(target=self._persistent, daemon=True)
-                         for _ in range(self.persistent)]
-        for t in self.threads:
-            t.start()
-        return self
-
-    def stop(self) -> list[Ev]:
-        self.stop_flag.set()
-        for t in self.threads:
-            t.join(timeout=15)
-        return sorted(self.events, key=lambda e: e.t)
 
 
 def pct(values: list[float], p: float) -> float | None:
@@ -161,7 +77,8 @@ def main(quick: bool = False) -> dict:
     with local_fleet(consumers=3, rows=20_000) as fleet:
         kwargs = {**fleet.connect_kwargs("lb"), "connect_timeout": 5}
         wait_until(lambda: all(_haproxy_up(fleet, n) for n in fleet.spec.consumers), 30, 0.1)
-        load = Load(kwargs, new_per_s, persistent, recycle_s).start()
+        load = Load(kwargs, new_per_s, persistent, recycle_s, query=QUERY,
+                    pause=0.05).start(workers=2)
         marks: list[tuple[str, float, float, list[int | None]]] = []
         try:
             time.sleep(2.0)
