@@ -143,6 +143,22 @@ def moto_nlb(region: str, *, security_groups: Callable[[Any, str], list[str]] | 
     return MotoNlb(ec2, elbv2, vpc, subnets, lb, tg)
 
 
+class Clock:
+    """Time that passes only when someone sleeps (no real waiting): pass ``clock`` as the
+    clock and ``clock.sleep`` as the sleep of what is tested; ``sleeps`` records each wait."""
+
+    def __init__(self) -> None:
+        self.now = 0.0
+        self.sleeps: list[float] = []
+
+    def sleep(self, s: float) -> None:
+        self.sleeps.append(s)
+        self.now += s
+
+    def __call__(self) -> float:
+        return self.now
+
+
 def served_by(fleet: Any, n: int) -> dict[str, int]:
     import psycopg
 

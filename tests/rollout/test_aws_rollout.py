@@ -8,7 +8,7 @@ from __future__ import annotations
 import boto3
 import pytest
 from botocore.stub import Stubber
-from conftest import moto_nlb
+from conftest import Clock, moto_nlb
 from moto import mock_aws
 
 from rsfleet.rollout import engine
@@ -33,21 +33,6 @@ consumers   = {
   c3 = { base_capacity = 8 }
 }
 """
-
-
-class Clock:
-    """Time that passes only when someone sleeps (no real waiting in these tests)."""
-
-    def __init__(self) -> None:
-        self.now = 0.0
-        self.sleeps: list[float] = []
-
-    def sleep(self, s: float) -> None:
-        self.sleeps.append(s)
-        self.now += s
-
-    def __call__(self) -> float:
-        return self.now
 
 
 def wg(name: str, base: int = 8, mx: int = 8, status: str = "AVAILABLE") -> dict:

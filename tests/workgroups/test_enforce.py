@@ -7,6 +7,7 @@ from __future__ import annotations
 import boto3
 import pytest
 from botocore.stub import Stubber
+from conftest import Clock
 
 from rsfleet.errors import FleetError, UsageError
 from rsfleet.workgroups.enforce import WorkgroupUpdater
@@ -29,19 +30,6 @@ def wg(base=8, mx=8, status="AVAILABLE", **config):
 
 def want(base=8, mx=8, timeout=3600):
     return WorkgroupSettings(base, mx, {**ALWAYS, "max_query_execution_time": str(timeout)})
-
-
-class Clock:
-    def __init__(self):
-        self.now = 0.0
-        self.sleeps: list[float] = []
-
-    def sleep(self, s: float) -> None:
-        self.sleeps.append(s)
-        self.now += s
-
-    def __call__(self) -> float:
-        return self.now
 
 
 @pytest.fixture
