@@ -412,19 +412,28 @@ def test_drill_reports_a_checksum_difference(tmp_path):
     assert result.problems == ["sales.orders: checksum 999, recorded 123"]
 
 
-def test_drill_tears_down_when_the_restore_fails(tmp_path):
+def failed_restore_drill(tmp_path, code, message, teardown):
+    """A drill whose RestoreFromSnapshot answers ``code``; ``teardown(st)`` stubs what the
+    teardown gets. Returns the FleetError raised; every stubbed call was made."""
     records.save(tmp_path, "rsfleet-snap-1", NOW - timedelta(hours=1),
                  [TableRecord("sales.orders", 1000, "123")])
     rs = rs_client()
     with Stubber(rs) as st:
         points_responses(st, snapshots=[snap("rsfleet-snap-1", NOW - timedelta(hours=1))])
         stub_scratch(st, "drill-1")
-        st.add_client_error("restore_from_snapshot", "ConflictException", "busy")
-        stub_teardown(st, "drill-1")
-        with pytest.raises(FleetError, match="RestoreFromSnapshot"):
+        st.add_client_error("restore_from_snapshot", code, message)
+        teardown(st)
+        with pytest.raises(FleetError) as info:
             aws_drill(spec(POLICY), rs, lambda wg: None, tmp_path, at=None, now=lambda: NOW,
                       clock=lambda: 0.0, sleep=lambda s: None, scratch_name="drill-1")
-        st.assert_no_pending_responses()  # DeleteWorkgroup + DeleteNamespace did run
+        st.assert_no_pending_responses()
+    return info.value
+
+
+def test_drill_tears_down_when_the_restore_fails(tmp_path):
+    err = failed_restore_drill(tmp_path, "ConflictException", "busy",
+                               lambda st: stub_teardown(st, "drill-1"))
+    assert "RestoreFromSnapshot" in str(err)  # and DeleteWorkgroup + DeleteNamespace did run
 
 
 def test_drill_without_a_recorded_snapshot_is_usage_error(tmp_path):
@@ -449,19 +458,11 @@ def test_status_rpo_is_the_age_of_the_newest_available_point():
 
 
 def test_drill_says_both_when_the_teardown_fails_too(tmp_path):
-    records.save(tmp_path, "rsfleet-snap-1", NOW - timedelta(hours=1),
-                 [TableRecord("sales.orders", 1000, "123")])
-    rs = rs_client()
-    with Stubber(rs) as st:
-        points_responses(st, snapshots=[snap("rsfleet-snap-1", NOW - timedelta(hours=1))])
-        stub_scratch(st, "drill-1")
-        st.add_client_error("restore_from_snapshot", "ValidationException", "bad snapshot")
-        st.add_client_error("delete_workgroup", "AccessDeniedException", "not allowed")
-        with pytest.raises(FleetError) as info:
-            aws_drill(spec(POLICY), rs, lambda wg: None, tmp_path, at=None, now=lambda: NOW,
-                      clock=lambda: 0.0, sleep=lambda s: None, scratch_name="drill-1")
-        st.assert_no_pending_responses()
-    text = str(info.value)
+    err = failed_restore_drill(
+        tmp_path, "ValidationException", "bad snapshot",
+        lambda st: st.add_client_error("delete_workgroup", "AccessDeniedException",
+                                       "not allowed"))
+    text = str(err)
     assert "RestoreFromSnapshot" in text and "bad snapshot" in text
     assert "tearing down drill-1 failed" in text and "AccessDeniedException" in text
     assert "by hand" in text
