@@ -54,6 +54,13 @@ def update(stub, name: str, **kwargs) -> None:
                       {"workgroupName": f"rsfleet-test-{name}", **kwargs})
 
 
+def update_fails(stub, name: str, code: str, message: str, http_status: int,
+                 **kwargs) -> None:
+    stub.add_client_error("update_workgroup", service_error_code=code,
+                          service_message=message, http_status_code=http_status,
+                          expected_params={"workgroupName": f"rsfleet-test-{name}", **kwargs})
+
+
 def observe(stub, caps: dict[str, int]) -> None:
     for n in ("c1", "c2", "c3"):
         get(stub, n, caps.get(n, 8), caps.get(n, 8))
@@ -125,11 +132,8 @@ def test_drain_update_in_api_order_conflict_retried_wait_available_probe_undrain
     observe(stub, {})
     # change c1: max first (base 16 > current max 8), a ConflictException retried
     get(stub, "c1")
-    stub.add_client_error("update_workgroup", service_error_code="ConflictException",
-                          service_message="The workgroup is currently being modified",
-                          http_status_code=409,
-                          expected_params={"workgroupName": "rsfleet-test-c1",
-                                           "maxCapacity": 16})
+    update_fails(stub, "c1", "ConflictException", "The workgroup is currently being modified",
+                 409, maxCapacity=16)
     get(stub, "c1")
     update(stub, "c1", maxCapacity=16)
     get(stub, "c1", 8, 16, "MODIFYING")
@@ -170,11 +174,8 @@ def test_a_failed_update_stops_the_rollout_with_the_fleet_in_rotation(fleet):
     logs: list[str] = []
     observe(stub, {})
     get(stub, "c2")
-    stub.add_client_error("update_workgroup", service_error_code="ValidationException",
-                          service_message="maxCapacity is above the account's limit",
-                          http_status_code=400,
-                          expected_params={"workgroupName": "rsfleet-test-c2",
-                                           "maxCapacity": 16})
+    update_fails(stub, "c2", "ValidationException", "maxCapacity is above the account's limit",
+                 400, maxCapacity=16)
     with pytest.raises(engine.RolloutFailed) as err:
         engine.run(ex, log=logs.append)
     msg = str(err.value)
