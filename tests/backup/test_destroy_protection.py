@@ -92,6 +92,10 @@ def test_destroy_without_aws_credentials_stops_before_terraform(prod_project, mo
     monkeypatch.setenv("AWS_CONFIG_FILE", str(prod_project / "none"))
     monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(prod_project / "none"))
     monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")
+    # boto3's default session caches the credentials it resolved for an earlier test in this
+    # xdist worker (moto's fake keys): start from no session, as a fresh `rsfleet` process does.
+    import boto3
+    monkeypatch.setattr(boto3, "DEFAULT_SESSION", None)
     result = CliRunner().invoke(app, ["destroy", "--env", "prod", "--auto-approve",
                                       "--yes-destroy-prod"])
     assert result.exit_code == 2, result.output
