@@ -39,6 +39,15 @@ def error(message: str) -> None:
     err_console.print(f"[bold red]error:[/] {plain(message)}", highlight=False, soft_wrap=True)
 
 
+def exit_if_problems(problems: list[str], what: str) -> None:
+    """Exit 1 with one line naming the problems, for status commands that scripts rely on."""
+    if problems:
+        import typer
+
+        error(f"{len(problems)} {what}: {'; '.join(problems)}")
+        raise typer.Exit(1)
+
+
 def warn(message: str) -> None:
     err_console.print(f"[bold yellow]warning:[/] {plain(message)}", highlight=False,
                       soft_wrap=True)

@@ -10,7 +10,7 @@ from rich.table import Table
 
 from rsfleet.context import EnvOption, JsonOption, SpecOption, StateDirOption, load_spec
 from rsfleet.errors import UsageError
-from rsfleet.output import console, plain, print_json
+from rsfleet.output import console, exit_if_problems, plain, print_json
 
 app = typer.Typer(
     no_args_is_help=True,
@@ -96,10 +96,11 @@ def status(env: EnvOption = None, spec: SpecOption = None, state_dir: StateDir =
     from rsfleet.local.lifecycle import status as do_status
 
     rows = do_status(_open(env, spec, state_dir))
+    # exit 1 when a component is down or a probe could not run (docs/local-fleet.md)
     problems = [f"{r.name}: {r.problem}" for r in rows if r.problem]
     if json:
         print_json([r.__dict__ for r in rows])
-        _exit_unhealthy(problems)
+        exit_if_problems(problems, "problem(s)")
         return
     table = Table(show_edge=False)
     for col in ("process", "port", "pid", "state", "ready", "lag", "sessions", "LB"):
@@ -113,16 +114,7 @@ def status(env: EnvOption = None, spec: SpecOption = None, state_dir: StateDir =
                       "" if r.lag_bytes is None else f"{r.lag_bytes} B",
                       "" if r.sessions is None else str(r.sessions), lb)
     console.print(table)
-    _exit_unhealthy(problems)
-
-
-def _exit_unhealthy(problems: list[str]) -> None:
-    """Exit 1 when a component is down or a probe could not run (docs/local-fleet.md)."""
-    if problems:
-        from rsfleet.output import error
-
-        error(f"{len(problems)} problem(s): {'; '.join(problems)}")
-        raise typer.Exit(1)
+    exit_if_problems(problems, "problem(s)")
 
 
 @app.command()

@@ -111,7 +111,7 @@ def status(ctx: typer.Context, env: EnvOption = None, spec: SpecOption = None,
            json: JsonOption = False) -> None:
     """Per target: LB state and health, readiness and its reason, sessions, in rotation."""
     from rsfleet.commands.targets_view import status_table
-    from rsfleet.output import console, print_json
+    from rsfleet.output import console, exit_if_problems, print_json
     from rsfleet.targets import api
 
     target = _context(ctx, env, spec, state_dir, tf_outputs, user, secret_arn,
@@ -123,20 +123,12 @@ def status(ctx: typer.Context, env: EnvOption = None, spec: SpecOption = None,
                 for r in rows if r.member and not r.drained and r.ready is not True]
     if json:
         print_json([r.to_json() for r in rows])
-        _exit_unhealthy(problems)
+        exit_if_problems(problems, "target(s) not ready")
         return
     console.print(status_table(rows, console.width))  # columns chosen for the width
     console.print(_last_pass_text(api.last_pass(target)), highlight=False, soft_wrap=True,
                   markup=False)
-    _exit_unhealthy(problems)
-
-
-def _exit_unhealthy(problems: list[str]) -> None:
-    if problems:
-        from rsfleet.output import error
-
-        error(f"{len(problems)} target(s) not ready: {'; '.join(problems)}")
-        raise typer.Exit(1)
+    exit_if_problems(problems, "target(s) not ready")
 
 
 def _last_pass_text(rec: Any) -> str:
