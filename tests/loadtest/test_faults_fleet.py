@@ -51,15 +51,20 @@ def test_kill_timeline(fleet_factory):
     s = stats.summarize(consumers=NAMES, queries=out.queries, connections=out.connections,
                         faults=out.faults, duration_s=out.duration_s, fault_window_s=2.0)
     (t,) = s.faults
-    assert t.applied_s is not None and 1.5 <= t.applied_s < 1.7
+    (ev,) = out.faults
+    # no upper bound on when: on a loaded CI host the fault thread may wake late (it did,
+    # 0.42 s); what matters is that it fired during the run, not before its time
+    assert t.applied_s is not None and 1.5 <= t.applied_s < out.duration_s
+    assert ev.done_s is not None and ev.done_s >= t.applied_s
     # the sessions on c2 lost their connection, reconnected elsewhere and recovered
     assert t.failed_queries >= 1 and t.sessions_affected >= 1
     assert set(t.failed_by_kind) <= {"connection_lost", "connect_refused"}
     assert {f.consumer for f in t.failed if f.error_kind == "connection_lost"} == {"c2"}
-    assert t.recovery_s is not None and t.recovery_s < 2.0
-    # in-flight queries may still finish right at the kill; nothing later is served by c2
+    assert t.recovery_s is not None  # every affected session succeeded again in the window
+    # in-flight queries may still finish while the backends notice the postmaster's death;
+    # nothing that starts well after the kill returned (the postmaster is gone) is served by c2
     assert not [q for q in out.queries if q.ok and q.consumer == "c2"
-                and q.start_s > t.applied_s + 0.5]
+                and q.start_s > ev.done_s + 0.5]
     assert s.reconnects >= t.sessions_affected
     after = [c for c in out.connections if c.reconnect and c.ok]
     assert after and all(c.consumer in ("c1", "c3") for c in after)
@@ -76,11 +81,13 @@ def test_drain_timeline_loses_nothing(fleet_factory):
     s = stats.summarize(consumers=NAMES, queries=out.queries, connections=out.connections,
                         faults=out.faults, duration_s=out.duration_s, fault_window_s=5.0)
     (t,) = s.faults
+    (ev,) = out.faults
     assert s.failed == 0 and t.failed_queries == 0 and t.recovery_s == 0.0
     # at most the connections already in HAProxy's hands when the drain landed
     assert t.new_sessions_after <= 6
-    assert t.last_new_session_after_s is None or t.last_new_session_after_s < 0.2
-    late = [c for c in out.connections if c.opened_s > t.applied_s + 0.2]
+    # a connection opened once HAProxy's runtime API accepted the drain never reaches c1
+    assert ev.done_s is not None
+    late = [c for c in out.connections if c.opened_s > ev.done_s]
     assert late and {c.consumer for c in late} == {"c2", "c3"}
     assert s.evenness[0].p_value > 0.001  # even before the drain
 

@@ -41,6 +41,9 @@ class FaultEvent(_Model):
     target: str
     at_s: float
     applied_s: float | None = Field(description="when the fault took effect; None = failed")
+    done_s: float | None = Field(default=None,
+                                 description="when its injection returned (kill: the process "
+                                             "is gone; drain: HAProxy/NLB accepted it)")
     ok: bool
     detail: str = ""
 

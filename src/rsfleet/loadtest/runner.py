@@ -202,7 +202,8 @@ class _Recorder:
                 raise RuntimeError("no fault injector for this backend")
             detail = injector(spec.kind, spec.target)
             ev = FaultEvent(kind=spec.kind, target=spec.target, at_s=spec.at_s,
-                            applied_s=round(applied, 4), ok=True, detail=detail)
+                            applied_s=round(applied, 4), done_s=round(self.now(), 4), ok=True,
+                            detail=detail)
         except Exception as exc:
             ev = FaultEvent(kind=spec.kind, target=spec.target, at_s=spec.at_s, applied_s=None,
                             ok=False, detail=_short(exc))
