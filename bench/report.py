@@ -276,13 +276,14 @@ def update_readme(check: bool) -> bool:
 
 # ---- the figure -------------------------------------------------------------------------
 
-def figure() -> None:
+def figure(path: Path = FIGURE) -> Any:
+    """Draw every panel from bench/results/*.json into ``path``; returns the figure."""
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    fig, axes = plt.subplots(2, 3, figsize=(14, 8))
+    fig, axes = plt.subplots(3, 3, figsize=(14, 12))
     fo = load("failover")["result"]
     ax = axes[0][0]
     for i, lb in enumerate(LBS):
@@ -370,12 +371,71 @@ def figure() -> None:
     ax.legend(fontsize=8, loc="lower right")
     ax.set_title(f"read scaling on {rsc['cpus']} cores (the cores are the ceiling)")
 
+    rolling_restart_panel(axes[2][0])
+    backup_drill_panel(axes[2][1])
+    controller_panel(axes[2][2])
+
     fig.suptitle("rsfleet local fleet vs a hand-configured HAProxy over the same consumers, "
                  "measured side by side", fontsize=11)
     fig.tight_layout()
-    FIGURE.parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(FIGURE, dpi=100)
-    print(f"wrote {FIGURE}")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fig.savefig(path, dpi=100)
+    print(f"wrote {path}")
+    return fig
+
+
+def rolling_restart_panel(ax: Any) -> None:
+    rr = load("rolling_restart")["result"]
+    summ = rr["summary"]
+    hows = [("rsfleet", "rsfleet"), ("naive", "baseline")]  # naive: restart in place, no drain
+    kinds = [("failed_new_sessions", "new sessions"), ("failed_persistent", "open sessions")]
+    for j, (how, color) in enumerate(hows):
+        bars = ax.bar([i + (j - 0.5) * 0.4 for i in range(len(kinds))],
+                      [summ[how][k] for k, _ in kinds], 0.4, color=COLORS[color],
+                      label=f"{how}: {summ[how]['failed_queries']} of {summ[how]['queries']:,}"
+                            f" queries failed")
+        ax.bar_label(bars, fontsize=7)
+    ax.set_xticks(range(len(kinds)), [f"failed queries:\n{label}" for _, label in kinds],
+                  fontsize=8)
+    ax.set_ylim(0, 1.4 * max(1, *(summ[h][k] for h, _ in hows for k, _ in kinds)))
+    ax.legend(fontsize=7, loc="upper left")
+    n, rounds = rr["load"]["consumers"], rr["load"]["rounds"]
+    ax.set_title(f"rolling restart of {n} consumers under load ({rounds} rounds each)",
+                 fontsize=10)
+
+
+def backup_drill_panel(ax: Any) -> None:
+    bd = load("backup_drill")["result"]
+    metrics = [("backup_s", "backup"), ("rto_s", "RTO (restore +\nverify)"),
+               ("rpo_s", "RPO floor")]
+    for j, (how, label) in enumerate((("rsfleet", "rsfleet: basebackup + WAL"),
+                                      ("baseline", "baseline: pg_dump"))):
+        bars = ax.bar([i + (j - 0.5) * 0.4 for i in range(len(metrics))],
+                      [bd[how][k] for k, _ in metrics], 0.4, color=COLORS[how], label=label)
+        ax.bar_label(bars, fontsize=7, fmt="%.1f")
+    ax.set_xticks(range(len(metrics)), [label for _, label in metrics], fontsize=8)
+    ax.set_ylabel("seconds")
+    ax.set_ylim(0, 1.35 * max(bd[h][k] for h in ("rsfleet", "baseline") for k, _ in metrics))
+    ax.legend(fontsize=7, loc="upper left")
+    ax.set_title(f"backup drill, {bd['rows']:,} rows: time to a verified restore",
+                 fontsize=10)
+
+
+def controller_panel(ax: Any) -> None:
+    rm = load("controller")["result"]["removal"]
+    xs = list(range(1, len(rm["removal_s"]) + 1))
+    ax.scatter(xs, rm["removal_s"], color=COLORS["rsfleet"], s=40,
+               label=f"rsfleet controller (every {rm['interval_s']:g} s, fall {rm['fall']})")
+    ax.axhline(rm["nlb_fastest_floor_s"], ls="--", color="gray")
+    ax.text(xs[-1], rm["nlb_fastest_floor_s"] + 0.3, "fastest NLB-only check (5 s x 2)",
+            ha="right", fontsize=8, color="gray")
+    ax.set_xticks(xs)
+    ax.set_xlabel("round")
+    ax.set_ylabel("seconds")
+    ax.set_ylim(0, rm["nlb_fastest_floor_s"] * 1.3)
+    ax.legend(fontsize=7, loc="lower right")
+    ax.set_title(f"controller: unready (TCP open) -> out of rotation\n(NLB with the seed's "
+                 f"checks: {rm['nlb_seed_floor_s']} s)", fontsize=10)
 
 
 def main() -> int:
