@@ -12,16 +12,11 @@ from botocore.stub import ANY, Stubber
 from rsfleet.adapters.redshift_data import DataApi
 from rsfleet.backup import aws, records
 from rsfleet.backup import planner as p
-from rsfleet.backup.model import Observed, TableRecord, policy_from_spec
-from rsfleet.backup.service import (
-    action_name,
-    aws_apply,
-    aws_drill,
-    aws_plan,
-    aws_restore,
-    aws_snapshot,
-)
+from rsfleet.backup.model import Observed, TableRecord, newest_status, policy_from_spec
+from rsfleet.backup.service import AwsBackup, action_name
+from rsfleet.backup.sync import sync
 from rsfleet.errors import FleetError, UsageError
+from rsfleet.fleet.outputs import FleetOutputs, WorkgroupOutputs
 from rsfleet.spec.models import FleetSpec
 
 from ._state import apply_to_state
@@ -67,6 +62,26 @@ def ours_response(cron="cron(0 0/6 * * ? *)", retention=14, state="ACTIVE"):
         "roleArn": ROLE, "schedule": {"cron": cron}, "state": state,
         "targetAction": {"createSnapshot": {"namespaceName": NS, "retentionPeriod": retention,
                                             "snapshotNamePrefix": f"rsfleet-{NS}"}}}}
+
+
+def aws_plan(s, rs):
+    return AwsBackup(s, rs).plan()
+
+
+def aws_apply(s, rs):
+    """`backup apply`: the plan, carried out by the one sync; returns the plan."""
+    backend = AwsBackup(s, rs)
+    return sync(backend.plan(), backend, dry_run=False).plan
+
+
+def aws_restore(s, rs, *, snapshot, at, to, in_place, now, sleep):
+    return AwsBackup(s, rs, now=lambda: now, sleep=sleep).restore(
+        point=snapshot, at=at, to=to, in_place=in_place)
+
+
+def aws_drill(s, rs, api_for, state_dir, *, at, now, clock, sleep, scratch_name=None):
+    return AwsBackup(s, rs, api_for=api_for, state_dir=state_dir, now=now, clock=clock,
+                     sleep=sleep).drill(at=at, scratch_name=scratch_name)
 
 
 # -- the pure planner ------------------------------------------------------------------
@@ -128,7 +143,7 @@ def test_apply_creates_schedule_and_copy_and_ignores_foreign_schedules():
             "snapshotCopyConfigurationId": "cc-1", "destinationRegion": "us-west-2"}},
             {"namespaceName": NS, "destinationRegion": "us-west-2",
              "snapshotRetentionPeriod": 3})
-        done = aws_apply(s, rs, on_action=lambda a: None)
+        done = aws_apply(s, rs)
         st.assert_no_pending_responses()
     assert len(done.actions) == 2
 
@@ -146,7 +161,7 @@ def test_second_apply_changes_nothing():
         st.add_response("list_snapshot_copy_configurations", {"snapshotCopyConfigurations": [
             {"snapshotCopyConfigurationId": "cc-1", "destinationRegion": "us-west-2",
              "snapshotRetentionPeriod": 3, "namespaceName": NS}]}, {"namespaceName": NS})
-        assert aws_apply(spec(POLICY), rs, on_action=lambda a: None).empty
+        assert aws_apply(spec(POLICY), rs).empty
         st.assert_no_pending_responses()
 
 
@@ -165,7 +180,7 @@ def test_apply_updates_schedule_and_copy_retention_and_deletes_when_removed():
             "scheduledActionDescription": ANY, "targetAction": ANY})
         st.add_response("update_snapshot_copy_configuration", {"snapshotCopyConfiguration": {}},
                         {"snapshotCopyConfigurationId": "cc-1", "snapshotRetentionPeriod": 3})
-        aws_apply(spec(POLICY), rs, on_action=lambda a: None)
+        aws_apply(spec(POLICY), rs)
         # producer.backup removed: only rsfleet's schedule goes
         st.add_response("list_scheduled_actions", {"scheduledActions": [
             {"scheduledActionName": f"rsfleet-{NS}-snapshots", "namespaceName": NS}]})
@@ -173,7 +188,7 @@ def test_apply_updates_schedule_and_copy_retention_and_deletes_when_removed():
         st.add_response("list_snapshot_copy_configurations", FOREIGN_COPY)
         st.add_response("delete_scheduled_action", ours_response(),
                         {"scheduledActionName": f"rsfleet-{NS}-snapshots"})
-        aws_apply(spec(None), rs, on_action=lambda a: None)
+        aws_apply(spec(None), rs)
         st.assert_no_pending_responses()
 
 
@@ -234,9 +249,13 @@ class Contains:
         return not self == other
 
 
-def stub_query(st, sql_part, columns, rows, sid):
-    st.add_response("execute_statement", {"Id": sid}, {
-        "Sql": Contains(sql_part), "WorkgroupName": ANY, "Database": "dev", "SecretArn": ANY})
+def stub_query(st, sql_part, columns, rows, sid, params=None):
+    """`params`: the Data API parameters the statement must carry ({name: value})."""
+    expected = {"Sql": Contains(sql_part), "WorkgroupName": ANY, "Database": "dev",
+                "SecretArn": ANY}
+    if params:
+        expected["Parameters"] = [{"name": k, "value": v} for k, v in params.items()]
+    st.add_response("execute_statement", {"Id": sid}, expected)
     st.add_response("describe_statement", {"Id": sid, "Status": "FINISHED"}, {"Id": sid})
     st.add_response("get_statement_result", {
         "ColumnMetadata": [{"name": c} for c in columns],
@@ -247,9 +266,10 @@ def stub_query(st, sql_part, columns, rows, sid):
 def stub_table_records(st, tables_rows):
     """sales schema listing, then per table: columns + checksum."""
     stub_query(st, "svv_tables", ["table_schema", "table_name"],
-               [["sales", t] for t in tables_rows], "q0")
-    for i, (_table, (n, chk)) in enumerate(sorted(tables_rows.items())):
-        stub_query(st, "svv_columns", ["column_name"], [["id"], ["amount"]], f"c{i}")
+               [["sales", t] for t in tables_rows], "q0", {"s0": "sales"})
+    for i, (table, (n, chk)) in enumerate(sorted(tables_rows.items())):
+        stub_query(st, "svv_columns", ["column_name"], [["id"], ["amount"]], f"c{i}",
+                   {"schema": "sales", "table": table})
         stub_query(st, "md5(", ["n", "checksum"], [[n, chk]], f"k{i}")
 
 
@@ -265,8 +285,11 @@ def test_snapshot_records_counts_then_creates_a_tagged_snapshot(tmp_path):
         st.add_response("create_snapshot", {"snapshot": snap("nightly", NOW, "CREATING")}, {
             "namespaceName": NS, "snapshotName": "nightly", "retentionPeriod": 14,
             "tags": [{"key": "managed-by", "value": "rsfleet"}]})
-        point = aws_snapshot(spec(POLICY), rs, api, target, tmp_path, name="nightly",
-                             retention_days=None, now=NOW)
+        outputs = FleetOutputs(producer=WorkgroupOutputs(
+            workgroup_name=target.workgroup, admin_secret_arn=target.secret_arn))
+        point = AwsBackup(spec(POLICY), rs, api_for=lambda wg: api, state_dir=tmp_path,
+                          outputs=outputs, now=lambda: NOW).snapshot(name="nightly",
+                                                                     retention_days=None)
         st.assert_no_pending_responses()
         sd.assert_no_pending_responses()
     assert point.id == "nightly"
@@ -382,7 +405,8 @@ def drill_setup(tmp_path, checksum):
     st.add_response("get_namespace", {"namespace": {"status": "AVAILABLE"}})
     st.add_response("get_namespace", {"namespace": {
         "adminPasswordSecretArn": "arn:aws:secretsmanager:us-east-1:1:secret:drill"}})
-    stub_query(sd, "svv_columns", ["column_name"], [["id"]], "c0")
+    stub_query(sd, "svv_columns", ["column_name"], [["id"]], "c0",
+               {"schema": "sales", "table": "orders"})
     stub_query(sd, "md5(", ["n", "checksum"], [[1000, checksum]], "k0")
     stub_teardown(st, "drill-1")
     ticks = iter([0.0, 42.5])
@@ -446,14 +470,13 @@ def test_drill_without_a_recorded_snapshot_is_usage_error(tmp_path):
 
 
 def test_status_rpo_is_the_age_of_the_newest_available_point():
-    from rsfleet.backup.service import status
-
     rs = rs_client()
     with Stubber(rs) as st:
         points_responses(st, snapshots=[snap("s1", NOW - timedelta(hours=2)),
                                         snap("s2", NOW - timedelta(minutes=1), "CREATING")],
                          recovery=[rp("rp-1", NOW - timedelta(minutes=25))])
-        doc = status(aws.restore_points(rs, NS), policy_in_force=True, now=NOW)
+        doc = newest_status(aws.restore_points(rs, NS), policy_in_force=True,
+                            now=NOW).to_json()
     assert doc["newest_point"] == "rp-1" and doc["rpo_s"] == 1500.0
 
 

@@ -10,7 +10,7 @@ https://docs.aws.amazon.com/redshift-data/latest/APIReference/API_ExecuteStateme
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -93,8 +93,11 @@ class DataApi:
                 delay = min(delay * 2, self.poll_max * 4)
         raise AssertionError("unreachable")  # pragma: no cover
 
-    def execute(self, sql: str, target: Target) -> str:
-        """Run one statement and wait for it; returns the statement id."""
+    def execute(self, sql: str, target: Target,
+                parameters: Mapping[str, str] | None = None) -> str:
+        """Run one statement and wait for it; returns the statement id. `parameters`: values
+        for the statement's `:name` placeholders, sent apart from the SQL
+        (https://docs.aws.amazon.com/redshift-data/latest/APIReference/API_SqlParameter.html)."""
         started = self._call(
             "execute_statement",
             Sql=sql,
@@ -103,6 +106,8 @@ class DataApi:
             # No secret: temporary credentials from the caller's IAM identity
             # (https://docs.aws.amazon.com/redshift/latest/mgmt/data-api-access.html).
             **({"SecretArn": target.secret_arn} if target.secret_arn else {}),
+            **({"Parameters": [{"name": k, "value": v} for k, v in parameters.items()]}
+               if parameters else {}),
         )
         statement_id = started["Id"]
         waited = 0.0
@@ -120,9 +125,10 @@ class DataApi:
             waited += delay
             delay = min(delay * 2, self.poll_max)
 
-    def query(self, sql: str, target: Target) -> list[dict[str, Any]]:
+    def query(self, sql: str, target: Target,
+              parameters: Mapping[str, str] | None = None) -> list[dict[str, Any]]:
         """Run a SELECT and return rows as {column: value} dicts."""
-        statement_id = self.execute(sql, target)
+        statement_id = self.execute(sql, target, parameters)
         rows: list[dict[str, Any]] = []
         token: str | None = None
         while True:

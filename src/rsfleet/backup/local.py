@@ -22,14 +22,23 @@ import re
 import shutil
 import subprocess
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from rsfleet.backup import planner as p
 from rsfleet.backup import records
-from rsfleet.backup.model import MARK, RestorePoint, TableRecord, compare
+from rsfleet.backup.model import (
+    MARK,
+    BackupStatus,
+    DrillResult,
+    Restored,
+    RestorePoint,
+    TableRecord,
+    compare,
+)
 from rsfleet.errors import FleetError, UsageError
 from rsfleet.local.archive import (  # noqa: F401 (re-exported for callers and tests)
     archive_settings,
@@ -423,11 +432,9 @@ def scratch_records(fleet: LocalFleet, scratch: Scratch, tables: list[str]) -> l
 
 
 def drill(fleet: LocalFleet, *, at: datetime | None, clock: Callable[[], float] = time.monotonic,
-          keep: bool = False) -> Any:
+          keep: bool = False) -> DrillResult:
     """Restore the newest recorded snapshot at or before `at` into a scratch cluster, verify
     rows + checksums, tear it down (also on failure). RTO = start to verified."""
-    from rsfleet.backup.service import DrillResult
-
     start, now = clock(), datetime.now(UTC)
     if at is not None and at > now:
         raise UsageError(f"--at {at.isoformat()} is in the future", hint="give a time in the past")
@@ -533,30 +540,6 @@ def _restore_in_place(fleet: LocalFleet, *, at: datetime | None, point: str | No
 # -- policy (plan / apply / status) ------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class LocalPlan:
-    steps: list[str]
-    notes: list[str]
-    expire: list[str]
-    take: bool
-
-    @property
-    def empty(self) -> bool:
-        return not self.steps
-
-    @property
-    def actions(self) -> list[Any]:
-        return [_Described(s) for s in self.steps]
-
-
-@dataclass(frozen=True)
-class _Described:
-    text: str
-
-    def describe(self) -> str:
-        return self.text
-
-
 def _policy(fleet: LocalFleet) -> tuple[int, int | None]:
     from rsfleet.spec.schedule import interval_seconds
 
@@ -566,12 +549,12 @@ def _policy(fleet: LocalFleet) -> tuple[int, int | None]:
     return b.retention_days, interval_seconds(b.schedule)
 
 
-def plan_local(fleet: LocalFleet, *, now: datetime | None = None) -> LocalPlan:
+def plan_local(fleet: LocalFleet, *, now: datetime | None = None) -> p.Plan:
     """Expire rsfleet's snapshots older than retention_days; take one when the newest is
     older than the schedule's interval (a rate schedule; there is no scheduler locally)."""
     now = now or datetime.now(UTC)
     retention, interval = _policy(fleet)
-    steps: list[str] = []
+    actions: list[p.Action] = []
     notes: list[str] = []
     if not archiving_on(fleet):
         notes.append("WAL archiving is off on the producer: restart the fleet (local down, "
@@ -581,42 +564,37 @@ def plan_local(fleet: LocalFleet, *, now: datetime | None = None) -> LocalPlan:
     expire = [r["point"] for r in recs if r["created"] < keep_from]
     if len(expire) == len(recs) and expire:
         expire = expire[:-1]  # never the last one
-    steps += [f"expire snapshot {p} (older than {retention} days)" for p in expire]
+    actions += [p.ExpireSnapshot(point, retention) for point in expire]
     newest = recs[-1]["created"] if recs else None
-    take = newest is None or (interval is not None
-                              and (now - newest).total_seconds() >= interval)
-    if take:
-        steps.append("take a snapshot (base backup + restore point): "
-                     + ("none yet" if newest is None else "the newest is older than the "
-                        "schedule's interval"))
+    if newest is None or (interval is not None and (now - newest).total_seconds() >= interval):
+        actions.append(p.TakeSnapshot("none yet" if newest is None else
+                                      "the newest is older than the schedule's interval"))
     if interval is None and fleet.spec.producer.backup is not None:
         notes.append("a cron schedule is not run locally: `backup apply` takes a snapshot "
-                      "only when there is none")
-    return LocalPlan(steps, notes, expire, take)
+                     "only when there is none")
+    return p.Plan(tuple(actions), tuple(notes))
 
 
-def apply_local(fleet: LocalFleet, *, dry_run: bool = False, log: Log = _quiet) -> bool:
-    the_plan = plan_local(fleet)
-    for note in the_plan.notes:
-        log(f"note: {note}")
-    for step in the_plan.steps:
-        log(("would " if dry_run else "") + step)
-    if dry_run or the_plan.empty:
-        return not the_plan.empty
+def _execute(fleet: LocalFleet, the_plan: p.Plan, on_step: Callable[[p.Action], None] | None,
+             log: Log) -> list[p.Action]:
     from rsfleet.local import state
 
+    done: list[p.Action] = []
     with state.locked(fleet.state_dir, "rsfleet backup apply", log=log):
-        _apply(fleet, the_plan, log)
-    return True
-
-
-def _apply(fleet: LocalFleet, the_plan: LocalPlan, log: Log) -> None:
-    for point in the_plan.expire:
-        shutil.rmtree(base_dir(fleet.state_dir) / point, ignore_errors=True)
-        (records.records_dir(fleet.state_dir) / f"{point}.json").unlink(missing_ok=True)
-    if the_plan.take:
-        snapshot(fleet, log=log)
-    _prune_wal(fleet)
+        for action in the_plan.actions:
+            if on_step is not None:
+                on_step(action)
+            if isinstance(action, p.ExpireSnapshot):
+                shutil.rmtree(base_dir(fleet.state_dir) / action.point, ignore_errors=True)
+                (records.records_dir(fleet.state_dir) / f"{action.point}.json").unlink(
+                    missing_ok=True)
+            elif isinstance(action, p.TakeSnapshot):
+                _snapshot(fleet, name=None, log=log)  # (the state dir is locked already)
+            else:
+                raise TypeError(f"not a local backup action: {action.describe()}")
+            done.append(action)
+        _prune_wal(fleet)
+    return done
 
 
 def _prune_wal(fleet: LocalFleet) -> None:
@@ -636,7 +614,7 @@ def _prune_wal(fleet: LocalFleet) -> None:
             f.unlink()
 
 
-def local_status(fleet: LocalFleet, *, now: datetime) -> dict[str, Any]:
+def local_status(fleet: LocalFleet, *, now: datetime) -> BackupStatus:
     on = archiving_on(fleet)
     recs = records.all_records(fleet.state_dir)
     last_wal = _last_archived(fleet)
@@ -646,9 +624,68 @@ def local_status(fleet: LocalFleet, *, now: datetime) -> dict[str, Any]:
         newest = newest_snap["created"]
         if last_wal is not None and last_wal > newest:
             newest = last_wal  # PITR reaches any archived time after a base backup
-    return {"policy_in_force": bool(on and recs),
-            "wal_archiving": on,
-            "newest_point": newest_snap["point"] if newest_snap else None,
-            "newest_point_time": newest.isoformat() if newest else None,
-            "last_archived_wal_time": last_wal.isoformat() if last_wal else None,
-            "rpo_s": round((now - newest).total_seconds(), 1) if newest else None}
+    return BackupStatus(
+        policy_in_force=bool(on and recs),
+        newest_point=newest_snap["point"] if newest_snap else None,
+        newest_point_time=newest,
+        rpo_s=round((now - newest).total_seconds(), 1) if newest else None,
+        wal_archiving=on, last_archived_wal_time=last_wal)
+
+
+# -- the backend -----------------------------------------------------------------------------
+
+
+class LocalBackup:
+    """`BackupBackend` on the local fleet's producer."""
+
+    def __init__(self, fleet: LocalFleet, *, log: Log = _quiet) -> None:
+        self.fleet = fleet
+        self.log = log
+
+    @property
+    def producer(self) -> str:
+        return self.fleet.env
+
+    def plan(self) -> p.Plan:
+        return plan_local(self.fleet)
+
+    def execute(self, plan: p.Plan, *, on_step: Callable[[p.Action], None] | None
+                ) -> Sequence[p.Action]:
+        return _execute(self.fleet, plan, on_step, self.log)
+
+    def points(self) -> list[RestorePoint]:
+        return restore_points(self.fleet)
+
+    def status(self, now: datetime) -> BackupStatus:
+        return local_status(self.fleet, now=now)
+
+    def snapshot(self, *, name: str | None, retention_days: int | None) -> RestorePoint:
+        return snapshot(self.fleet, name=name, log=self.log)
+
+    def restore(self, *, point: str | None, at: datetime | None, to: str | None,
+                in_place: bool, log: Log = _quiet) -> Restored:
+        """In place: the producer, then every consumer re-subscribed and checked as `share
+        verify` checks (a problem left is a FleetError). Else a scratch cluster `to`."""
+        if in_place:
+            from rsfleet.sharing.local import verify_local
+
+            what = restore_in_place(self.fleet, at=at, point=point, log=log)
+            problems = verify_local(self.fleet)  # consumers rebuilt and readable
+            if problems:
+                raise FleetError(f"after the restore, {len(problems)} datashare problem(s): "
+                                 f"{problems[0]}", hint="run `rsfleet share apply`, then "
+                                 "`rsfleet share verify`")
+            return Restored(what, "base-backup", "the producer", in_place=True,
+                            shares_verified=True)
+        if to is None:
+            raise UsageError("--to NAME is required", hint="or --in-place")
+        scratch = restore_scratch(self.fleet, at=at, point=point, name=to)
+        return Restored(point or (at.isoformat() if at else "end of the WAL archive"),
+                        "base-backup" if point else "time", scratch.name,
+                        address=f"127.0.0.1:{scratch.port}", data_dir=str(scratch.root))
+
+    def drill(self, *, at: datetime | None) -> DrillResult:
+        return drill(self.fleet, at=at)
+
+    def discard(self, name: str) -> None:
+        discard_scratch(self.fleet, name)

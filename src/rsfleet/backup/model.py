@@ -111,3 +111,81 @@ def compare(expected: list[TableRecord], found: list[TableRecord]) -> Verificati
         elif got.checksum != want.checksum:
             problems.append(f"{want.table}: checksum {got.checksum}, recorded {want.checksum}")
     return Verification(not problems, tuple(problems))
+
+
+@dataclass
+class DrillResult:
+    point: str
+    point_time: datetime
+    rpo_s: float
+    rto_s: float
+    verified: bool
+    problems: list[str] = field(default_factory=list)
+    scratch: str = ""
+    torn_down: bool = False
+
+    @property
+    def exit_code(self) -> int:
+        return 0 if self.verified else 1
+
+    def to_json(self) -> dict[str, object]:
+        return {"point": self.point, "point_time": self.point_time.isoformat(),
+                "rpo_s": round(self.rpo_s, 3), "rto_s": round(self.rto_s, 3),
+                "verified": self.verified, "problems": self.problems,
+                "scratch": self.scratch, "torn_down": self.torn_down}
+
+
+@dataclass(frozen=True)
+class BackupStatus:
+    """Is the policy in force, and how old is the newest restore point (the RPO now)."""
+
+    policy_in_force: bool
+    newest_point: str | None
+    newest_point_time: datetime | None
+    rpo_s: float | None
+    pending: tuple[str, ...] = ()  # AWS: what `backup apply` would still change
+    wal_archiving: bool | None = None  # local only
+    last_archived_wal_time: datetime | None = None  # local only
+
+    @property
+    def exit_code(self) -> int:
+        return 0 if self.policy_in_force else 1
+
+    def to_json(self) -> dict[str, object]:
+        doc: dict[str, object] = {
+            "policy_in_force": self.policy_in_force, "newest_point": self.newest_point,
+            "newest_point_time": _iso(self.newest_point_time), "rpo_s": self.rpo_s,
+            "pending": list(self.pending)}
+        if self.wal_archiving is not None:
+            doc["wal_archiving"] = self.wal_archiving
+            doc["last_archived_wal_time"] = _iso(self.last_archived_wal_time)
+        return doc
+
+
+def newest_status(points: list[RestorePoint], *, policy_in_force: bool, now: datetime,
+                  pending: tuple[str, ...] = ()) -> BackupStatus:
+    """The status from restore points: the newest AVAILABLE one's age is the RPO."""
+    usable = [pt for pt in points if pt.status == "AVAILABLE"]
+    newest = max(usable, key=lambda pt: pt.created) if usable else None
+    return BackupStatus(policy_in_force, newest.id if newest else None,
+                        newest.created if newest else None,
+                        round((now - newest.created).total_seconds(), 1) if newest else None,
+                        pending)
+
+
+@dataclass(frozen=True)
+class Restored:
+    """What a restore did: restore point `id` (of `kind`) restored into `into` (a scratch
+    copy or the producer)."""
+
+    id: str  # snapshot / recovery point id; local: the base backup (and the target time)
+    kind: str  # as RestorePoint.kind, or "time" (local: a point in time)
+    into: str
+    in_place: bool = False
+    address: str | None = None  # local scratch cluster: 127.0.0.1:PORT
+    data_dir: str | None = None  # local scratch cluster: its data
+    shares_verified: bool = False  # in place: every consumer reads every shared object
+
+
+def _iso(value: datetime | None) -> str | None:
+    return value.isoformat() if value is not None else None

@@ -78,6 +78,27 @@ class UpdateCopy(Action):
 
 
 @dataclass(frozen=True)
+class ExpireSnapshot(Action):
+    """Local: delete one of rsfleet's snapshots (base backup + record)."""
+
+    point: str
+    retention_days: int
+
+    def describe(self) -> str:
+        return f"expire snapshot {self.point} (older than {self.retention_days} days)"
+
+
+@dataclass(frozen=True)
+class TakeSnapshot(Action):
+    """Local: a base backup + restore point (there is no scheduler on the local fleet)."""
+
+    why: str
+
+    def describe(self) -> str:
+        return f"take a snapshot (base backup + restore point): {self.why}"
+
+
+@dataclass(frozen=True)
 class Plan:
     actions: tuple[Action, ...]
     notes: tuple[str, ...] = ()  # things seen and deliberately left alone

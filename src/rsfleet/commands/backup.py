@@ -9,13 +9,14 @@ from __future__ import annotations
 
 import json as jsonlib
 import sys
-import time
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated, Any
 
 import typer
 
+from rsfleet.backup.planner import Plan
+from rsfleet.backup.sync import BackupBackend, sync
 from rsfleet.context import (
     Backend,
     EnvOption,
@@ -27,7 +28,7 @@ from rsfleet.context import (
     load_spec,
 )
 from rsfleet.errors import FleetError, UsageError
-from rsfleet.output import console, print_json, warn
+from rsfleet.output import console, print_json
 
 app = typer.Typer(
     no_args_is_help=True,
@@ -54,45 +55,33 @@ def parse_time(text: str | None, *, option: str = "--at") -> datetime | None:
     return value if value.tzinfo else value.replace(tzinfo=UTC)
 
 
-def _spec(env: str | None, spec: Path | None):
+def _spec(env: str | None, spec: Path | None) -> Any:
     return load_spec(env, spec)[0]
 
 
-def _state_dir(spec_obj: Any, state_dir: Path | None) -> Path:
-    from rsfleet.local.fleet import default_state_dir
+def _backend(ctx: typer.Context, env: str | None, spec: Path | None, state_dir: Path | None,
+             tf_outputs: Path | None = None) -> BackupBackend:
+    """The fleet's `BackupBackend`: AWS (redshift-serverless + Data API) or the local fleet."""
+    if app_context(ctx).backend is Backend.aws:
+        from rsfleet.adapters.redshift_serverless import client
+        from rsfleet.backup.service import AwsBackup
+        from rsfleet.fleet.outputs import FleetOutputs
+        from rsfleet.local.fleet import default_state_dir
 
-    return state_dir or default_state_dir(spec_obj.environment)
+        spec_obj = _spec(env, spec)
+        return AwsBackup(spec_obj, client(spec_obj.aws_region),
+                         state_dir=state_dir or default_state_dir(spec_obj.environment),
+                         outputs=FleetOutputs.from_file(tf_outputs) if tf_outputs else None)
+    from rsfleet.backup.local import LocalBackup
 
-
-def _rs(spec_obj: Any) -> Any:
-    from rsfleet.adapters.redshift_serverless import client
-
-    return client(spec_obj.aws_region)
-
-
-def _data_api(spec_obj: Any) -> Any:
-    from rsfleet.adapters.redshift_data import DataApi
-
-    return DataApi(region=spec_obj.aws_region)
-
-
-def _producer_target(spec_obj: Any, rs: Any, tf_outputs: Path | None) -> Any:
-    from rsfleet.backup.service import producer_target
-
-    if tf_outputs is not None:
-        from rsfleet.adapters.terraform import read_outputs_file
-
-        return producer_target(spec_obj, read_outputs_file(tf_outputs))
-    from rsfleet.adapters.redshift_serverless import _call
-
-    ns = _call(rs.get_namespace, "GetNamespace",
-               namespaceName=spec_obj.workgroup_name())["namespace"]
-    return producer_target(spec_obj, {"producer": {
-        "workgroup_name": spec_obj.workgroup_name(),
-        "admin_secret_arn": ns.get("adminPasswordSecretArn")}})
+    return LocalBackup(_local(env, spec, state_dir), log=_say)
 
 
-def _local(env: str | None, spec: Path | None, state_dir: Path | None):
+def _say(line: str) -> None:
+    console.print(line, highlight=False, markup=False)
+
+
+def _local(env: str | None, spec: Path | None, state_dir: Path | None) -> Any:
     from rsfleet.local.fleet import LocalFleet
 
     if env is None and spec is not None:
@@ -100,38 +89,26 @@ def _local(env: str | None, spec: Path | None, state_dir: Path | None):
     return LocalFleet.open(env, state_dir)
 
 
-def _show_plan(the_plan: Any, dry_run: bool) -> None:
+def _show_notes(the_plan: Plan) -> None:
     for note in the_plan.notes:
         console.print(f"[yellow]note:[/] {note}", highlight=False)
     if the_plan.empty:
         console.print(NOTHING)
-        return
-    verb = "would" if dry_run else "will"
-    for action in the_plan.actions:
-        console.print(f"{verb} {action.describe()}", highlight=False, markup=False)
 
 
 @app.command("plan")
 def plan_cmd(ctx: typer.Context, env: EnvOption = None, spec: SpecOption = None,
              state_dir: StateDirOption = None, json: JsonOption = False) -> None:
     """Show what `backup apply` would change. Changes nothing."""
-    if app_context(ctx).backend is Backend.aws:
-        from rsfleet.backup.service import aws_plan
-
-        spec_obj = _spec(env, spec)
-        the_plan: Any = aws_plan(spec_obj, _rs(spec_obj))  # or the local plan: one _show_plan
-        steps = [a.describe() for a in the_plan.actions]
-        notes = list(the_plan.notes)
-    else:
-        from rsfleet.backup.local import plan_local
-
-        local_plan = plan_local(_local(env, spec, state_dir))
-        steps, notes = local_plan.steps, local_plan.notes
-        the_plan = local_plan
+    the_plan = _backend(ctx, env, spec, state_dir).plan()
     if json:
-        print_json({"changes": bool(steps), "steps": steps, "notes": notes})
+        print_json({"changes": not the_plan.empty,
+                    "steps": [a.describe() for a in the_plan.actions],
+                    "notes": list(the_plan.notes)})
         return
-    _show_plan(the_plan, dry_run=True)
+    _show_notes(the_plan)
+    for action in the_plan.actions:
+        _say(f"would {action.describe()}")
 
 
 @app.command("apply")
@@ -140,27 +117,16 @@ def apply_cmd(ctx: typer.Context, env: EnvOption = None, spec: SpecOption = None
     """Make the spec's backup policy (producer.backup) the one in force.
 
     Safe to run twice: the second run does nothing."""
-    if app_context(ctx).backend is Backend.aws:
-        from rsfleet.backup import aws
-        from rsfleet.backup.service import aws_plan
-
-        spec_obj = _spec(env, spec)
-        rs = _rs(spec_obj)
-        the_plan = aws_plan(spec_obj, rs)
-        _show_plan(the_plan, dry_run=dry_run)
-        if dry_run or the_plan.empty:
-            return
-        for action in the_plan.actions:
-            aws.apply(rs, action)
-        console.print(f"[green]applied {len(the_plan.actions)} change(s)[/]")
-        return
-    from rsfleet.backup.local import apply_local
-
-    fleet = _local(env, spec, state_dir)
-    done = apply_local(fleet, dry_run=dry_run, log=lambda m: console.print(m, highlight=False,
-                                                                            markup=False))
-    if not done:
-        console.print(NOTHING)
+    backend = _backend(ctx, env, spec, state_dir)
+    the_plan = backend.plan()
+    _show_notes(the_plan)
+    verb = "would" if dry_run else "will"
+    result = sync(the_plan, backend, dry_run,
+                  on_step=lambda a: _say(f"{verb} {a.describe()}"))
+    if result.done and not dry_run:
+        console.print(f"[green]applied {len(result.done)} change(s)[/]")
+    if result.exit_code:
+        raise typer.Exit(result.exit_code)
 
 
 def _age(created: datetime, now: datetime) -> str:
@@ -176,15 +142,7 @@ def list_cmd(ctx: typer.Context, env: EnvOption = None, spec: SpecOption = None,
     AWS: recovery points and snapshots. Local: recorded snapshots and the end of the WAL
     archive."""
     now = datetime.now(UTC)
-    if app_context(ctx).backend is Backend.aws:
-        from rsfleet.backup import aws
-
-        spec_obj = _spec(env, spec)
-        points = aws.restore_points(_rs(spec_obj), spec_obj.workgroup_name())
-    else:
-        from rsfleet.backup.local import restore_points
-
-        points = restore_points(_local(env, spec, state_dir))
+    points = _backend(ctx, env, spec, state_dir).points()
     if json:
         print_json([{"id": pt.id, "kind": pt.kind, "created": pt.created.isoformat(),
                      "age_s": round((now - pt.created).total_seconds(), 1),
@@ -196,9 +154,8 @@ def list_cmd(ctx: typer.Context, env: EnvOption = None, spec: SpecOption = None,
         return
     for pt in points:
         size = f"{pt.size_mb:.1f} MB" if pt.size_mb is not None else "?"
-        console.print(f"{pt.kind:15} {pt.id:50} {pt.created:%Y-%m-%d %H:%M:%S}Z  "
-                      f"age {_age(pt.created, now):>8}  {size:>10}  {pt.status}",
-                      highlight=False, markup=False)
+        _say(f"{pt.kind:15} {pt.id:50} {pt.created:%Y-%m-%d %H:%M:%S}Z  "
+             f"age {_age(pt.created, now):>8}  {size:>10}  {pt.status}")
 
 
 @app.command("snapshot")
@@ -211,20 +168,8 @@ def snapshot_cmd(ctx: typer.Context, env: EnvOption = None, spec: SpecOption = N
                      help="AWS: keep it this many days (default: the policy's).")] = None,
                  ) -> None:
     """Take a snapshot now, recording rows + a checksum per shared table at that point."""
-    now = datetime.now(UTC)
-    if app_context(ctx).backend is Backend.aws:
-        from rsfleet.backup.service import aws_snapshot
-
-        spec_obj = _spec(env, spec)
-        rs = _rs(spec_obj)
-        point = aws_snapshot(spec_obj, rs, _data_api(spec_obj),
-                             _producer_target(spec_obj, rs, tf_outputs),
-                             _state_dir(spec_obj, state_dir), name=name,
-                             retention_days=retention_days, now=now)
-    else:
-        from rsfleet.backup.local import snapshot
-
-        point = snapshot(_local(env, spec, state_dir), name=name)
+    point = _backend(ctx, env, spec, state_dir, tf_outputs).snapshot(
+        name=name, retention_days=retention_days)
     console.print(f"[green]snapshot[/] {point.id} ({point.status})", highlight=False)
 
 
@@ -232,37 +177,20 @@ def snapshot_cmd(ctx: typer.Context, env: EnvOption = None, spec: SpecOption = N
 def status_cmd(ctx: typer.Context, env: EnvOption = None, spec: SpecOption = None,
                state_dir: StateDirOption = None, json: JsonOption = False) -> None:
     """Is the policy in force? The newest restore point's age is the current RPO."""
-    from rsfleet.backup.service import status
-
-    now = datetime.now(UTC)
-    if app_context(ctx).backend is Backend.aws:
-        from rsfleet.backup import aws
-        from rsfleet.backup.service import aws_plan
-
-        spec_obj = _spec(env, spec)
-        rs = _rs(spec_obj)
-        the_plan = aws_plan(spec_obj, rs)
-        in_force = spec_obj.producer.backup is not None and the_plan.empty
-        doc = status(aws.restore_points(rs, spec_obj.workgroup_name()),
-                     policy_in_force=in_force, now=now)
-        doc["pending"] = [a.describe() for a in the_plan.actions]
-    else:
-        from rsfleet.backup.local import local_status
-
-        doc = local_status(_local(env, spec, state_dir), now=now)
+    doc = _backend(ctx, env, spec, state_dir).status(datetime.now(UTC))
     if json:
-        print_json(doc)
+        print_json(doc.to_json())
     else:
-        mark = "[green]✓[/]" if doc["policy_in_force"] else "[red]✗[/]"
-        console.print(f"{mark} policy in force: {doc['policy_in_force']}")
-        for item in doc.get("pending") or []:
-            console.print(f"  pending: {item}", highlight=False, markup=False)
-        rpo = doc["rpo_s"]
-        console.print(f"newest restore point: {doc['newest_point'] or 'none'}"
+        mark = "[green]✓[/]" if doc.policy_in_force else "[red]✗[/]"
+        console.print(f"{mark} policy in force: {doc.policy_in_force}")
+        for item in doc.pending:
+            _say(f"  pending: {item}")
+        rpo = doc.rpo_s
+        console.print(f"newest restore point: {doc.newest_point or 'none'}"
                       + (f" (RPO now {rpo:.0f} s)" if rpo is not None else ""),
                       highlight=False)
-    if not doc["policy_in_force"]:
-        raise typer.Exit(1)
+    if doc.exit_code:
+        raise typer.Exit(doc.exit_code)
 
 
 def _confirm(what: str, expected: str, yes: bool) -> None:
@@ -303,44 +231,20 @@ def restore_cmd(
     now = datetime.now(UTC)
     if when is not None and when > now:
         raise UsageError(f"--at {at} is in the future", hint="give a time in the past")
-    if app_context(ctx).backend is Backend.aws:
-        from rsfleet.backup.service import aws_restore
-
-        spec_obj = _spec(env, spec)
-        target = spec_obj.workgroup_name() if in_place and to is None else to
-        if target is None:
-            raise UsageError("--to NAMESPACE is required", hint="or --in-place")
-        if in_place:
-            _confirm(f"restore over the producer {target}", target, yes_in_place)
-        point = aws_restore(spec_obj, _rs(spec_obj), snapshot=from_snapshot, at=when,
-                            to=target, in_place=in_place, now=now, sleep=time.sleep)
-        console.print(f"[green]restored[/] {point.kind} {point.id} into {target}",
-                      highlight=False)
-        return
-    from rsfleet.backup import local
-
-    fleet = _local(env, spec, state_dir)
+    backend = _backend(ctx, env, spec, state_dir)
     if in_place:
-        _confirm(f"restore over the producer of {fleet.env}", fleet.env, yes_in_place)
-        result = local.restore_in_place(fleet, at=when, point=from_snapshot,
-                                        log=lambda m: console.print(m, highlight=False,
-                                                                    markup=False))
-        console.print(f"[green]restored[/] the producer to {result}", highlight=False)
-        from rsfleet.sharing.local import verify_local
-
-        problems = verify_local(fleet)  # = `share verify`: consumers rebuilt and readable
-        if problems:
-            raise FleetError(f"after the restore, {len(problems)} datashare problem(s): "
-                             f"{problems[0]}", hint="run `rsfleet share apply`, then "
-                             "`rsfleet share verify`")
-        console.print("[green]✓[/] every consumer reads every shared object (share verify)")
-        return
-    if to is None:
-        raise UsageError("--to NAME is required", hint="or --in-place")
-    scratch = local.restore_scratch(fleet, at=when, point=from_snapshot, name=to)
-    console.print(f"[green]restored[/] into {scratch.name}: 127.0.0.1:{scratch.port} "
-                  f"(data in {scratch.root}; stop with `rsfleet backup discard --name {to}`)",
+        if to is not None and to != backend.producer:
+            raise UsageError(f"--in-place restores the producer ({backend.producer}), not "
+                             f"{to}", hint=f"drop --in-place, or pass --to {backend.producer}")
+        _confirm(f"restore over the producer {backend.producer}", backend.producer,
+                 yes_in_place)
+    done = backend.restore(point=from_snapshot, at=when, to=to, in_place=in_place, log=_say)
+    where = f": {done.address} (data in {done.data_dir}; stop with `rsfleet backup discard " \
+        f"--name {done.into}`)" if done.address else ""
+    console.print(f"[green]restored[/] {done.kind} {done.id} into {done.into}{where}",
                   highlight=False)
+    if done.shares_verified:
+        console.print("[green]✓[/] every consumer reads every shared object (share verify)")
 
 
 @app.command("discard")
@@ -349,9 +253,9 @@ def discard_cmd(env: EnvOption = None, spec: SpecOption = None,
                 name: Annotated[str, typer.Option("--name", help="Scratch cluster name.")] = "",
                 ) -> None:
     """Local: stop and delete a scratch cluster made by `backup restore --to NAME`."""
-    from rsfleet.backup import local
+    from rsfleet.backup.local import LocalBackup
 
-    local.discard_scratch(_local(env, spec, state_dir), name)
+    LocalBackup(_local(env, spec, state_dir)).discard(name)
     console.print(f"discarded scratch cluster {name}", highlight=False)
 
 
@@ -364,20 +268,7 @@ def drill_cmd(ctx: typer.Context, env: EnvOption = None, spec: SpecOption = None
     Restores the newest (or --at) point rsfleet recorded into a scratch namespace / cluster,
     compares every recorded table, and deletes the scratch also on failure. Exit 1 when
     verification fails."""
-    when = parse_time(at)
-    if app_context(ctx).backend is Backend.aws:
-        from rsfleet.backup.service import aws_drill
-
-        spec_obj = _spec(env, spec)
-        rs = _rs(spec_obj)
-        result = aws_drill(spec_obj, rs, lambda _wg: _data_api(spec_obj),
-                           _state_dir(spec_obj, state_dir), at=when,
-                           now=lambda: datetime.now(UTC), clock=time.monotonic,
-                           sleep=time.sleep)
-    else:
-        from rsfleet.backup.local import drill
-
-        result = drill(_local(env, spec, state_dir), at=when)
+    result = _backend(ctx, env, spec, state_dir).drill(at=parse_time(at))
     doc = result.to_json()
     if json_path is not None:
         json_path.write_text(jsonlib.dumps(doc, indent=2) + "\n", encoding="utf-8")
@@ -386,8 +277,5 @@ def drill_cmd(ctx: typer.Context, env: EnvOption = None, spec: SpecOption = None
                   highlight=False)
     for problem in result.problems:
         console.print(f"[red]✗[/] {problem}", highlight=False)
-    if not result.verified:
+    if result.exit_code:
         raise FleetError(f"drill of {result.point}: {len(result.problems)} difference(s)")
-
-
-_ = warn
