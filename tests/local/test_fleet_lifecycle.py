@@ -74,8 +74,8 @@ def test_sharing_is_idempotent_and_follows_new_tables(fleet_factory):
         c.execute("INSERT INTO sales.returns VALUES (1, 'broken'), (2, 'late')")
         c.execute("INSERT INTO sales.orders SELECT 999999, 1, 1, 1, 9.99, now()")
     steps = apply_local(fleet)
-    assert any("REFRESH PUBLICATION" in s for s in steps)
-    assert any('CREATE TABLE IF NOT EXISTS "sales"."returns"' in s for s in steps)
+    assert any("REFRESH PUBLICATION" in s.sql for s in steps)
+    assert any('CREATE TABLE IF NOT EXISTS "sales"."returns"' in s.sql for s in steps)
     lifecycle.share_and_gate(fleet)
     for name in ("c1", "c2", "c3"):
         with psycopg.connect(**fleet.connect_kwargs(name, "app_reader", "sales_db")) as c:
@@ -97,7 +97,7 @@ def test_verify_fails_on_a_broken_consumer(fleet_factory):
     with psycopg.connect(**fleet.admin_kwargs("c2", "sales_db"), autocommit=True) as c:
         c.execute("REVOKE SELECT ON sales.orders FROM app_reader")
     problems = verify_local(fleet)
-    assert len(problems) == 1 and "c2" in problems[0] and "sales.orders" in problems[0]
+    assert len(problems) == 1 and "c2" in problems[0].text and "sales.orders" in problems[0].text
     result = runner.invoke(app, ["share", "verify", "--state-dir", str(fleet.state_dir),
                                  "--env", fleet.env])
     assert result.exit_code == 1

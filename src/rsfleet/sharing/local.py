@@ -1,6 +1,7 @@
 """The local datashare executor: the planner's actions as PostgreSQL logical replication.
 
-Same planner as on AWS (rsfleet.sharing.planner), another executor:
+Same planner as on AWS (rsfleet.sharing.planner), another executor. The actions run in the
+planner's order (its phases); each becomes one or more `LocalStep`s (a ShareStep):
 
 planner action          Redshift                            local fleet (PostgreSQL 15)
 CreateShare             CREATE DATASHARE                    CREATE PUBLICATION
@@ -17,8 +18,9 @@ DropShare               DROP DATASHARE                      DROP PUBLICATION
 
 One thing Redshift does by itself needs a step here: a table created later in a shared
 schema is published at once (like INCLUDENEW), but each consumer needs its DDL and an
-`ALTER SUBSCRIPTION ... REFRESH PUBLICATION`; `apply` plans those as "sync" steps. Until
-then the consumers' apply workers wait for the table, so replication to them pauses.
+`ALTER SUBSCRIPTION ... REFRESH PUBLICATION`; `apply` plans those as "sync" steps, after
+the plan's actions. Until then the consumers' apply workers wait for the table, so
+replication to them pauses.
 
 Unlike Redshift datashares (zero-copy: consumers read the producer's managed storage),
 this copies rows. Slots are one per consumer × share, named `rsf_<share>_<consumer>`.
@@ -31,8 +33,7 @@ Every identifier goes through psycopg.sql.Identifier / Literal.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from typing import TypeVar
 
 import psycopg
@@ -56,18 +57,12 @@ F = TypeVar("F", bound=Fleet)
 # -- results ----------------------------------------------------------------------------
 
 
-class Step(str):
-    """One statement that apply ran (or would run): `-- on <target>\\n<sql>;` as text,
-    with `.target` ("producer" | "consumer c1 (sales_db)") and `.sql` attributes."""
+@dataclass(frozen=True)
+class LocalStep:
+    """One statement that apply ran (or would run): a ShareStep."""
 
-    target: str
-    sql: str
-
-    def __new__(cls, target: str, statement: str) -> Step:
-        obj = super().__new__(cls, f"-- on {target}\n{statement};")
-        obj.target = target
-        obj.sql = statement
-        return obj
+    target: str  # "producer" | "consumer c1" | "consumer c1 (sales_db)"
+    sql: str  # without the final `;`
 
     @property
     def where(self) -> str:
@@ -79,17 +74,6 @@ class Step(str):
 
     def to_json(self) -> dict[str, str]:
         return {"target": self.target, "sql": self.sql}
-
-
-@dataclass
-class LocalPlan:
-    steps: list[Step]
-    would_prune: tuple[str, ...] = ()
-    skipped: list[str] = field(default_factory=list)  # consumers that could not be reached
-
-    @property
-    def empty(self) -> bool:
-        return not self.steps
 
 
 # -- names and small helpers ------------------------------------------------------------
@@ -279,11 +263,11 @@ class _Runner:
     """Runs (or, dry, only records) statements; one autocommit connection per node×db."""
 
     def __init__(self, fleet: Fleet, dry_run: bool,
-                 on_step: Callable[[Step], None] | None) -> None:
+                 on_step: OnStep | None) -> None:
         self.fleet = fleet
         self.dry_run = dry_run
         self.on_step = on_step
-        self.steps: list[Step] = []
+        self.steps: list[LocalStep] = []
         self._conns: dict[tuple[str, str], psycopg.Connection] = {}
 
     def conn(self, node: str, db: str) -> psycopg.Connection:
@@ -294,8 +278,8 @@ class _Runner:
 
     def run(self, node: str, db: str, stmt: sql.Composed | sql.SQL,
             target: str | None = None) -> None:
-        step = Step(target or (node if node == "producer" else f"consumer {node} ({db})"),
-                    stmt.as_string(None))  # identifiers and literals rendered by psycopg
+        step = LocalStep(target or (node if node == "producer" else f"consumer {node} ({db})"),
+                         stmt.as_string(None))  # identifiers and literals rendered by psycopg
         self.steps.append(step)
         if self.on_step:
             self.on_step(step)
@@ -360,10 +344,9 @@ def _grant_replicator_schema(r: _Runner, schema: str) -> None:
         sql.Identifier(WRITER), s, rep))
 
 
-REMOVALS = (p.RemoveSchema, p.RemoveTable, p.Revoke, p.DropShare)
-
-
-def _producer_action(r: _Runner, a: p.Action, prod: psycopg.Cursor) -> None:
+def _execute(r: _Runner, a: p.Action, prod: psycopg.Cursor, obs: _Observed,
+             published: dict[str, set[tuple[str, str]]]) -> None:
+    """One planner action as statements on the producer or a consumer."""
     db = _producer_db(r.fleet)
     share = sql.Identifier(a.share)
     match a:
@@ -420,13 +403,17 @@ def _producer_action(r: _Runner, a: p.Action, prod: psycopg.Cursor) -> None:
                 "WHERE slot_name = {} AND NOT active").format(sql.Literal(slot)))
         case p.DropShare():
             r.run("producer", db, sql.SQL("DROP PUBLICATION IF EXISTS {}").format(share))
-        case _:  # pragma: no cover - consumer actions are handled elsewhere
-            raise TypeError(f"not a producer action: {a!r}")
+        case p.Mount():
+            _mount(r, a, obs, published.get(a.share, set()), prod)
+        case p.Unmount():
+            _unmount(r, a)
+        case _:  # pragma: no cover - the planner makes no other action
+            raise TypeError(f"not a datashare action: {a!r}")
 
 
 def _copy_tables(r: _Runner, consumer: str, db: str, tables: set[tuple[str, str]],
-                 present: set[tuple[str, str]], prod: psycopg.Cursor) -> bool:
-    """DDL + grants for `tables` missing on the consumer. True when something was added."""
+                 present: set[tuple[str, str]], prod: psycopg.Cursor) -> None:
+    """DDL + grants for `tables` missing on the consumer."""
     missing = sorted(tables - present)
     for schema in sorted({s for s, _ in missing} - {s for s, _ in present}):
         ident = sql.Identifier(schema)
@@ -443,7 +430,6 @@ def _copy_tables(r: _Runner, consumer: str, db: str, tables: set[tuple[str, str]
         r.run(consumer, db, ddl)
         r.run(consumer, db, sql.SQL("GRANT SELECT ON {} TO {}").format(
             _ident(schema, table), sql.Identifier(READER)))
-    return bool(missing)
 
 
 def _mount(r: _Runner, a: p.Mount, obs: _Observed, published: set[tuple[str, str]],
@@ -489,7 +475,7 @@ def _unmount(r: _Runner, a: p.Unmount) -> None:
 
 
 def _run(fleet: Fleet, *, prune: bool, dry_run: bool,
-         on_step: Callable[[Step], None] | None = None) -> LocalPlan:
+         on_step: OnStep | None = None) -> SharePlan:
     spec = fleet.spec
     obs = _observe(fleet)
     # Consumers we cannot reach are left out of this run on both sides (nothing granted,
@@ -504,33 +490,24 @@ def _run(fleet: Fleet, *, prune: bool, dry_run: bool,
     r = _Runner(fleet, dry_run, on_step)
     try:
         prod = r.conn("producer", _producer_db(fleet)).cursor()
-        for a in the_plan.actions:
-            if a.target == "producer" and not isinstance(a, REMOVALS):
-                _producer_action(r, a, prod)
-        # What each share publishes once the producer steps ran (dry run: what it would).
-        if dry_run:
-            published = _projected(fleet, obs, prod)
-        else:
+        published: dict[str, set[tuple[str, str]]] | None = None
+        for a in (*the_plan.actions, None):  # in the planner's order (planner.py)
+            if published is None and (a is None or a.phase > p.ADD):
+                # What each share publishes once the producer's additions ran (dry run:
+                # what it would): the tables the consumers get.
+                published = (_projected(fleet, obs, prod) if dry_run
+                             else _observe_producer(prod, sorted(spec.consumers))[1])
+            if a is not None:
+                _execute(r, a, prod, obs, published or {})
+        if not dry_run and any(a.phase == p.REMOVE for a in the_plan.actions):
             published = _observe_producer(prod, sorted(spec.consumers))[1]
-        mounted_now: set[tuple[str, str]] = set()
-        for a in the_plan.actions:
-            if isinstance(a, p.Mount):
-                _mount(r, a, obs, published.get(a.share, set()), prod)
-                mounted_now.add((a.consumer, a.share))
-        for a in the_plan.actions:
-            if isinstance(a, p.Unmount):
-                _unmount(r, a)
-        # Removals on the producer only after the consumers let go (planner order).
-        for a in the_plan.actions:
-            if isinstance(a, REMOVALS):
-                _producer_action(r, a, prod)
-        if not dry_run and any(isinstance(a, p.RemoveSchema | p.RemoveTable)
-                               for a in the_plan.actions):
-            published = _observe_producer(prod, sorted(spec.consumers))[1]
-        _sync(r, obs, published, mounted_now, prod, prune=prune)
+        mounted_now = {(a.consumer, a.share) for a in the_plan.actions
+                       if isinstance(a, p.Mount)}
+        _sync(r, obs, published or {}, mounted_now, prod, prune=prune)
     finally:
         r.close()
-    return LocalPlan(r.steps, the_plan.would_prune, sorted(obs.unreachable))
+    text = "".join(f"-- on {s.target}\n{s.statement}\n" for s in r.steps)
+    return SharePlan(r.steps, text, the_plan.would_prune, tuple(sorted(obs.unreachable)))
 
 
 def _projected(fleet: Fleet, obs: _Observed, prod: psycopg.Cursor) -> dict[
@@ -616,16 +593,16 @@ class LocalShares:
         self.save = save  # remember the spec's datashares in fleet.json after execute
 
     def plan(self, *, prune: bool) -> SharePlan:
-        local = plan_local(self.fleet, prune=prune)
-        return SharePlan(local.steps, "".join(f"{s}\n" for s in local.steps),
-                         local.would_prune, tuple(local.skipped))
+        """What `execute` would run, changing nothing."""
+        return _run(self.fleet, prune=prune, dry_run=True)
 
     def execute(self, plan: SharePlan, *, prune: bool,
-                on_step: Callable[[Step], None] | None) -> list[Step]:
+                on_step: OnStep | None) -> list[LocalStep]:
         # The local executor observes again as it goes (what a share publishes after the
         # producer's steps decides the consumers' tables): the steps run are the plan's
         # unless the fleet changed in between.
-        steps = _run(self.fleet, prune=prune, dry_run=False, on_step=on_step).steps
+        steps = [s for s in _run(self.fleet, prune=prune, dry_run=False,
+                                 on_step=on_step).steps if isinstance(s, LocalStep)]
         if self.save:  # the local fleet remembers its datashares (restarts re-apply them)
             self.fleet.save()
         return steps
@@ -634,34 +611,28 @@ class LocalShares:
         return verify_local(self.fleet)
 
 
-def plan_local(fleet: Fleet, *, prune: bool = False) -> LocalPlan:
+def plan_local(fleet: Fleet, *, prune: bool = False) -> SharePlan:
     """What `apply_local` would run, changing nothing."""
-    return _run(fleet, prune=prune, dry_run=True)
+    return LocalShares(fleet, save=False).plan(prune=prune)
 
 
-def apply_local(fleet: Fleet, *, prune: bool = False, dry_run: bool = False,
-                on_step: OnStep | None = None,
-                warn: Callable[[str], None] | None = None) -> list[Step]:
+def apply_local(fleet: Fleet, *, prune: bool = False) -> list[LocalStep]:
     """Make publications and subscriptions match the spec (plan, then `sync`); returns the
-    statements run (or, with dry_run, that would run). An empty list means nothing to do.
-    Unreachable consumers are skipped with a warning (their share is completed by the next
-    apply). fleet.json is not rewritten (`share apply` does that through LocalShares)."""
+    statements run. An empty list means nothing to do. Unreachable consumers are skipped
+    with a warning (their share is completed by the next apply). fleet.json is not
+    rewritten (`share apply` does that through LocalShares)."""
+    from rsfleet.output import warn
     from rsfleet.sharing.sync import sync
 
     shares = LocalShares(fleet, save=False)
     the_plan = shares.plan(prune=prune)
-    if the_plan.skipped:
-        if warn is None:
-            from rsfleet.output import warn as _warn
-
-            warn = _warn
-        for consumer in the_plan.skipped:
-            warn(f"consumer {consumer} not reachable: its datashares were left as they are "
-                 f"(start it: rsfleet local restart {consumer}; then share apply)")
-    if the_plan.empty and not dry_run:
+    for consumer in the_plan.skipped:
+        warn(f"consumer {consumer} not reachable: its datashares were left as they are "
+             f"(start it: rsfleet local restart {consumer}; then share apply)")
+    if the_plan.empty:
         return []
-    done = sync(the_plan, shares, dry_run, prune=prune, on_step=on_step).done
-    return [s for s in done if isinstance(s, Step)]
+    done = sync(the_plan, shares, dry_run=False, prune=prune).done
+    return [s for s in done if isinstance(s, LocalStep)]
 
 
 def consumer_ready(fleet: Fleet, consumer: str) -> tuple[bool, str]:
@@ -717,15 +688,15 @@ def verify_local(fleet: Fleet) -> list[Problem]:
         tables = published.get(share)
         if tables is None:
             problems.append(Problem(f"producer: datashare {share} does not exist "
-                                    "(run rsfleet share apply)", obj=share))
+                                    "(run rsfleet share apply)", object=share))
             continue
         if not tables:
             problems.append(Problem(f"producer: share {share} publishes no tables "
-                                    "(seed the producer?)", obj=share))
+                                    "(seed the producer?)", object=share))
         for qualified in ds.tables:
             if tuple(qualified.split(".", 1)) not in tables:
                 problems.append(Problem(f"producer: {qualified} is not in share {share}",
-                                        obj=qualified))
+                                        object=qualified))
     for consumer in sorted(spec.consumers):
         for share in spec.shares_of(consumer):
             db = spec.database_for(share)
@@ -741,22 +712,22 @@ def verify_local(fleet: Fleet) -> list[Problem]:
                             c.rollback()
                             problems.append(Problem(
                                 f"consumer {consumer}: {db}.{s}.{t}: {_first_line(exc)}",
-                                consumer=consumer, obj=f"{db}.{s}.{t}"))
+                                consumer=consumer, object=f"{db}.{s}.{t}"))
             except psycopg.Error as exc:
                 problems.append(Problem(f"consumer {consumer}: cannot connect to {db}: "
-                                        f"{_first_line(exc)}", consumer=consumer, obj=db))
+                                        f"{_first_line(exc)}", consumer=consumer, object=db))
                 continue
             ready, reason = consumer_ready(fleet, consumer)
             if not ready:
                 problems.append(Problem(f"consumer {consumer}: {reason}", consumer=consumer,
-                                        obj=share))
+                                        object=share))
     # one readiness line per consumer is enough
     seen: set[str] = set()
     out: list[Problem] = []
     for item in problems:
-        if item in seen:
+        if item.text in seen:
             continue
-        seen.add(item)
+        seen.add(item.text)
         out.append(item)
     return out
 

@@ -49,16 +49,14 @@ def desired_from_spec(spec: FleetSpec) -> list[DesiredShare]:
     ]
 
 
-class Problem(str):
-    """A verify finding (both backends): one line naming the consumer and what is wrong,
-    with `.consumer` and `.object` for programs."""
+@dataclass(frozen=True)
+class Problem:
+    """A verify finding (both backends): one line naming the consumer and what is wrong
+    (`text`, also its str()), with the consumer and the object for programs."""
 
-    consumer: str | None
-    object: str | None
+    text: str
+    consumer: str | None = None
+    object: str | None = None  # the share, table or database concerned
 
-    def __new__(cls, text: str, *, consumer: str | None = None,
-                obj: str | None = None) -> Problem:
-        out = super().__new__(cls, text)
-        out.consumer = consumer
-        out.object = obj
-        return out
+    def __str__(self) -> str:
+        return self.text

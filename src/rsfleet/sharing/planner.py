@@ -1,22 +1,30 @@
 """The datashare planner: desired shares + observed state -> ordered actions. No I/O.
 
-Order constraints (checked by tests): a share exists before objects are added to it;
-a schema is in the share before its tables; a share's objects before its grants; all
-producer work before any consumer mounts; when pruning, unmount before object removals
-before revoke before drop.
+The order of a plan is decided here, once, for every backend (Redshift and the local fleet
+run `Plan.actions` as they come). Each action has a phase; a plan runs phase by phase:
+ADD (producer: per share, sorted by name: create, schemas, tables, grants), MOUNT
+(consumers, in consumer order), then, only when pruning, UNMOUNT, REMOVE (schemas and tables
+leave a share), REVOKE, DROP. So (checked by tests): a share exists before objects are added
+to it; a schema is in the share before its tables; a share's objects before its grants; all
+producer work before any consumer mounts; unmount before object removals before revoke
+before drop.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import ClassVar
 
 from rsfleet.sharing.model import DesiredShare, FleetShareState
+
+ADD, MOUNT, UNMOUNT, REMOVE, REVOKE, DROP = range(6)  # the phases, in the order they run
 
 
 @dataclass(frozen=True)
 class Action:
     share: str
+    phase: ClassVar[int] = ADD
 
     @property
     def target(self) -> str:
@@ -57,6 +65,7 @@ class Grant(Action):
 
 @dataclass(frozen=True)
 class Mount(Action):
+    phase: ClassVar[int] = MOUNT
     consumer: str
     database: str
 
@@ -67,6 +76,7 @@ class Mount(Action):
 
 @dataclass(frozen=True)
 class Unmount(Action):
+    phase: ClassVar[int] = UNMOUNT
     consumer: str
     database: str
 
@@ -79,6 +89,7 @@ class Unmount(Action):
 class RemoveSchema(Action):
     """Only with prune: the schema (and every table of it) leaves the share."""
 
+    phase: ClassVar[int] = REMOVE
     schema: str
 
 
@@ -86,18 +97,20 @@ class RemoveSchema(Action):
 class RemoveTable(Action):
     """Only with prune: a table no longer in the spec leaves the share."""
 
+    phase: ClassVar[int] = REMOVE
     schema: str
     table: str
 
 
 @dataclass(frozen=True)
 class Revoke(Action):
+    phase: ClassVar[int] = REVOKE
     consumer: str
 
 
 @dataclass(frozen=True)
 class DropShare(Action):
-    pass
+    phase: ClassVar[int] = DROP
 
 
 @dataclass(frozen=True)
@@ -151,32 +164,30 @@ def plan(
     mounts.sort(key=lambda a: (a.consumer, a.share))
 
     removals, leftovers = _removals(desired, observed)
-    actions = [*producer, *mounts]
+    actions: list[Action] = [*producer, *mounts]
     if prune:
         actions.extend(removals)
         leftovers = []
-    return Plan(tuple(actions), tuple(leftovers))
+    # Phase by phase; within a phase, the order built above (the sort is stable).
+    return Plan(tuple(sorted(actions, key=lambda a: a.phase)), tuple(leftovers))
 
 
 def _removals(
     desired: list[DesiredShare], observed: FleetShareState
 ) -> tuple[list[Action], list[str]]:
     wanted = {s.name: s for s in desired}
-    unmounts: list[Action] = []
     removals: list[Action] = []
-    revokes: list[Action] = []
-    drops: list[Action] = []
     notes: list[str] = []
     for consumer, dbs in sorted(observed.mounts.items()):
         for database, share in sorted(dbs.items()):
             want = wanted.get(share)
             if want is None or consumer not in want.consumers or want.database != database:
-                unmounts.append(Unmount(share, consumer, database))
+                removals.append(Unmount(share, consumer, database))
                 notes.append(f"consumer {consumer}: database {database} (from {share})")
     for name, have in sorted(observed.shares.items()):
         want = wanted.get(name)
         if want is None:
-            drops.append(DropShare(name))
+            removals.append(DropShare(name))
             notes.append(f"producer: datashare {name}")
             continue
         keep = set(want.schemas) | {t.split(".", 1)[0] for t in want.tables}
@@ -191,6 +202,6 @@ def _removals(
             removals.append(RemoveTable(name, schema, table))
             notes.append(f"producer: table {qualified} in {name}")
         for consumer in sorted(have.grants - set(want.consumers)):
-            revokes.append(Revoke(name, consumer))
+            removals.append(Revoke(name, consumer))
             notes.append(f"producer: grant of {name} to {consumer}")
-    return [*unmounts, *removals, *revokes, *drops], notes
+    return removals, notes

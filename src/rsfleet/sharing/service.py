@@ -214,7 +214,7 @@ def aws_verify(spec: FleetSpec, outputs: FleetOutputs | Mapping[str, Any], *,
                     f"WHERE database_name = '{db}';", target)  # db: validated identifier
             except StatementFailed as exc:
                 problems.append(Problem(f"consumer {consumer}: database {db} not readable: "
-                                        f"{exc.error}", consumer=consumer, obj=db))
+                                        f"{exc.error}", consumer=consumer, object=db))
                 continue
             present = {f"{r['schema_name'].strip()}.{r['table_name'].strip()}" for r in rows}
             wanted = set(share.tables)
@@ -224,12 +224,12 @@ def aws_verify(spec: FleetSpec, outputs: FleetOutputs | Mapping[str, Any], *,
                     problems.append(Problem(
                         f"consumer {consumer}: {db}.{schema} has no tables "
                         f"(share {share.name} not mounted or schema empty)",
-                        consumer=consumer, obj=f"{db}.{schema}"))
+                        consumer=consumer, object=f"{db}.{schema}"))
                 wanted |= tables
             for qualified in sorted(wanted):
                 if qualified not in present:
                     problems.append(Problem(f"consumer {consumer}: {db}.{qualified} missing",
-                                            consumer=consumer, obj=f"{db}.{qualified}"))
+                                            consumer=consumer, object=f"{db}.{qualified}"))
                     continue
                 schema, table = qualified.split(".", 1)
                 probe = (f"SELECT 1 FROM {quote_ident(db)}.{quote_ident(schema)}."
@@ -238,5 +238,5 @@ def aws_verify(spec: FleetSpec, outputs: FleetOutputs | Mapping[str, Any], *,
                     api.execute(probe, target)
                 except StatementFailed as exc:
                     problems.append(Problem(f"consumer {consumer}: {db}.{qualified}: {exc.error}",
-                                            consumer=consumer, obj=f"{db}.{qualified}"))
+                                            consumer=consumer, object=f"{db}.{qualified}"))
     return problems
