@@ -123,7 +123,7 @@ def test_drain_update_in_api_order_conflict_retried_wait_available_probe_undrain
     logs: list[str] = []
     # the plan: GetWorkgroup of every consumer; only c1 differs
     observe(stub, {})
-    plan = engine.dry_run(ex)
+    plan = engine.plan_for(ex)
     assert [f"{s.kind} {s.consumer}" for s in plan.steps] == [
         "drain c1", "wait_drained c1", "change c1", "wait_available c1", "wait_ready c1",
         "undrain c1"]
@@ -153,7 +153,7 @@ def test_drain_update_in_api_order_conflict_retried_wait_available_probe_undrain
         return out
 
     ex.run_step = spy
-    result = engine.run(ex, log=logs.append)
+    result = engine.sync(engine.plan_for(ex), ex, dry_run=False, log=logs.append)
     assert result.changed == ["c1"] and result.waves == 1
     steps = [f"{s.kind} {s.consumer}" for s, _ in result.done]
     assert steps == ["drain c1", "wait_drained c1", "change c1", "wait_available c1",
@@ -177,7 +177,7 @@ def test_a_failed_update_stops_the_rollout_with_the_fleet_in_rotation(fleet):
     update_fails(stub, "c2", "ValidationException", "maxCapacity is above the account's limit",
                  400, maxCapacity=16)
     with pytest.raises(engine.RolloutFailed) as err:
-        engine.run(ex, log=logs.append)
+        engine.sync(engine.plan_for(ex), ex, dry_run=False, log=logs.append)
     msg = str(err.value)
     assert "\n" not in msg
     assert msg.startswith("rollout stopped at change c2: UpdateWorkgroup rsfleet-test-c2 "
@@ -199,7 +199,7 @@ def test_a_second_run_resumes_what_a_stopped_run_left_drained(fleet):
     assert DynamoStore(TABLE, "rsfleet/test", client=ctx.store.client).load().drains
     observe(stub, {"c1": 16})
     observe(stub, {"c1": 16})
-    result = engine.run(ex)
+    result = engine.sync(engine.plan_for(ex), ex, dry_run=False)
     assert [f"{s.kind} {s.consumer}" for s, _ in result.done] == ["wait_ready c1",
                                                                   "undrain c1"]
     assert result.changed == [] and in_tg(elbv2, tg) == ALL_IPS
@@ -211,7 +211,7 @@ def test_an_operator_drain_is_kept_and_the_change_needs_no_drain(fleet):
     ex, _clock, ctx = make(16, 8)
     api.drain(ctx, "c1", why="disk check")
     observe(stub, {})
-    plan = engine.dry_run(ex)
+    plan = engine.plan_for(ex)
     assert [f"{s.kind} {s.consumer}" for s in plan.steps] == [
         "change c1", "wait_available c1", "wait_ready c1"]
     assert "drained by the operator (disk check): no drain needed" in plan.steps[0].reason

@@ -92,6 +92,7 @@ def _apply_rolling(env: str, *, max_unavailable: int, dry_run: bool, secret_arn:
     from rich.markup import escape
 
     from rsfleet.adapters.redshift_serverless import client
+    from rsfleet.commands.rollout_view import show_plan
     from rsfleet.rollout.aws import AwsExecutor, rolling_apply
     from rsfleet.rollout.tfplan import changes_of
     from rsfleet.spec.loader import project_root
@@ -137,12 +138,7 @@ def _apply_rolling(env: str, *, max_unavailable: int, dry_run: bool, secret_arn:
     out = rolling_apply(spec, executor, max_unavailable=max_unavailable, dry_run=dry_run,
                         saved_plan=saved, rest=rest, log=say)
     if dry_run:
-        for i, wave in enumerate(out.waves(), 1):
-            console.print(f"[bold]wave {i}[/]", highlight=False)
-            for step in wave:
-                console.print(f"  {escape(str(step))}", highlight=False)
-        if out.blocked:
-            console.print(f"[red]blocked[/]: {escape(out.blocked)}", highlight=False)
+        show_plan(out.plan)
         console.print(f"then Terraform: the other {len(saved_changes.rest)} change(s) of the "
                       "reviewed plan (producer, NLB, monitoring, new consumers), planned again "
                       "and applied", highlight=False)

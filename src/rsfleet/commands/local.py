@@ -250,7 +250,9 @@ def rollout(
     sessions, change (or restart), wait until a real query passes, undrain."""
     from rich.markup import escape
 
-    from rsfleet.rollout.local import rollout as do_rollout
+    from rsfleet.commands.rollout_view import show_plan
+    from rsfleet.rollout.engine import plan_for, sync
+    from rsfleet.rollout.local import LocalExecutor
 
     if max_unavailable < 1:
         raise UsageError(f"--max-unavailable {max_unavailable}: must be at least 1",
@@ -260,28 +262,20 @@ def rollout(
     fleet = _open(env, spec, state_dir)
     if spec is not None or env is not None:
         _same_consumers_as_recorded(fleet, load_spec(env, spec)[0])
-    out = do_rollout(fleet, restart=restart, max_unavailable=max_unavailable, dry_run=dry_run,
-                     drain_timeout=drain_timeout, log=_log)
-    for name in out.not_running:
+    backend = LocalExecutor(fleet, restart=restart, drain_timeout=drain_timeout, log=_log)
+    first = plan_for(backend, max_unavailable)
+    for name in backend.not_running:
         console.print(f"[yellow]{escape(name)} is not running[/]: not changed (start it with "
                       f"`rsfleet local restart {escape(name)}`)", highlight=False)
-    if dry_run:
-        if out.plan.empty:
-            console.print("nothing to change: every running consumer matches the spec",
-                          highlight=False)
-        for i, wave in enumerate(out.plan.waves(), 1):
-            console.print(f"[bold]wave {i}[/]", highlight=False)
-            for step in wave:
-                console.print(f"  {escape(str(step))}", highlight=False)
-        if out.plan.blocked:
-            console.print(f"[red]blocked[/]: {escape(out.plan.blocked)}", highlight=False)
-        return
-    assert out.result is not None
-    changed = out.result.changed
-    if not changed and not out.result.done:
+    result = sync(first, backend, dry_run, log=_log)
+    if not result.done:
         console.print("nothing to change: every running consumer matches the spec",
                       highlight=False)
-        return
-    console.print(f"[green]rollout done[/]: {len(changed)} consumer(s) changed "
-                  f"({escape(', '.join(changed)) or 'none'}) in {out.result.waves} wave(s)",
-                  highlight=False)
+    if dry_run:
+        show_plan(result.plan)
+    elif result.done:
+        console.print(f"[green]rollout done[/]: {len(result.changed)} consumer(s) changed "
+                      f"({escape(', '.join(result.changed)) or 'none'}) in {result.waves} "
+                      "wave(s)", highlight=False)
+    if result.exit_code:
+        raise typer.Exit(result.exit_code)

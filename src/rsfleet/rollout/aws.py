@@ -26,6 +26,7 @@ from collections.abc import Callable
 from typing import Any
 
 from rsfleet.errors import FleetError, UsageError
+from rsfleet.rollout import engine
 from rsfleet.rollout.lb import LbSteps
 from rsfleet.rollout.planner import Change, ConsumerState, Step
 
@@ -114,20 +115,21 @@ class AwsExecutor:
     def recover(self, name: str) -> str:
         return self.lb.recover(name)
 
+    def converged(self) -> None:
+        pass  # the drains are the only memory (the StateStore), and none is left
+
 
 def rolling_apply(spec: Any, executor: AwsExecutor, *, max_unavailable: int = 1,
                   dry_run: bool = False, saved_plan: Any = None,
-                  rest: Callable[[], None] | None = None, log: Log | None = None) -> Any:
+                  rest: Callable[[], None] | None = None, log: Log | None = None
+                  ) -> engine.RolloutResult:
     """`rsfleet apply --rolling`: refuse a saved plan that replaces a consumer workgroup that
-    exists, roll the consumer workgroups (``executor``), then ``rest()`` (Terraform for the
-    producer, NLB, monitoring, new consumers). ``saved_plan``: `terraform show -json` of the
-    saved plan, when there is one. Returns the engine's Result (dry run: the Plan)."""
-    from rsfleet.rollout import engine
+    exists, roll the consumer workgroups (`engine.sync` with ``executor``), then ``rest()``
+    (Terraform for the producer, NLB, monitoring, new consumers). ``saved_plan``: `terraform
+    show -json` of the saved plan, when there is one. Dry run: the plan, nothing run."""
     from rsfleet.rollout.tfplan import changes_of
 
     log = log or (lambda _m: None)
-    if max_unavailable < 1:
-        raise UsageError(f"--max-unavailable {max_unavailable}: must be at least 1")
     if saved_plan is not None:
         pc = changes_of(saved_plan)
         existing = [n for n in pc.replaced_workgroups if n in spec.consumers]
@@ -138,10 +140,9 @@ def rolling_apply(spec: Any, executor: AwsExecutor, *, max_unavailable: int = 1,
                              "without --rolling")
         for name, items in sorted(pc.consumers.items()):
             log(f"saved plan, consumer {name}: {'; '.join(items)}")
-    if dry_run:
-        return engine.dry_run(executor, max_unavailable)
-    result = engine.run(executor, max_unavailable=max_unavailable, log=log)
-    if rest is not None:
+    result = engine.sync(engine.plan_for(executor, max_unavailable), executor, dry_run,
+                         log=log)
+    if rest is not None and not dry_run:
         log("consumer workgroups done; Terraform applies the rest")
         rest()
     return result

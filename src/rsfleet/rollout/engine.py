@@ -1,4 +1,11 @@
-"""Runs a rollout with any executor: observe -> plan -> run the first wave -> again.
+"""One shape for rollouts, whatever the fleet: observe -> plan (pure) -> run the first wave
+-> observe and plan again.
+
+`RolloutBackend` is what a fleet provides (local: HAProxy + PostgreSQL in `local.py`; AWS:
+NLB + workgroups in `aws.py`); `plan_for(backend, max_unavailable)` observes and plans, and
+`sync(plan, backend, dry_run)` is the one way a rollout is carried out (dry: the ordered
+steps with their reasons, nothing run). The commands (`rsfleet local rollout`, `rsfleet
+apply --rolling`) only parse options, build the backend and render.
 
 Planning again after every wave is what makes a rollout resumable and keeps the guards
 true on the live fleet: a consumer that died meanwhile is no longer counted as ready, a
@@ -11,16 +18,17 @@ are ready), and the error says which and why in one line.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Protocol
 
-from rsfleet.errors import FleetError
+from rsfleet.errors import FleetError, UsageError
+from rsfleet.fleet.desired import SyncResult
 from rsfleet.rollout.planner import ConsumerState, Plan, Settings, Step, plan
 
 Log = Callable[[str], None]
 
 
-class Executor(Protocol):
+class RolloutBackend(Protocol):
     """One fleet's side of a rollout (local: HAProxy + PostgreSQL; AWS: NLB + workgroups)."""
 
     deregistration_delay: float
@@ -39,15 +47,20 @@ class Executor(Protocol):
         rollout's drain), else leave it drained. Returns what was done."""
         ...
 
+    def converged(self) -> None:
+        """The rollout is done (nothing left to change): forget what was kept to resume."""
+        ...
+
 
 class RolloutFailed(FleetError):
     pass
 
 
-@dataclass
-class Result:
-    first_plan: Plan
-    done: list[tuple[Step, str]] = field(default_factory=list)
+@dataclass(frozen=True)
+class RolloutResult(SyncResult[Plan, tuple[Step, str]]):
+    """`plan`: the first plan; `done`: each step run with what it did (dry: every step of
+    the plan, with "")."""
+
     waves: int = 0
 
     @property
@@ -55,21 +68,25 @@ class Result:
         return [s.consumer for s, _ in self.done if s.kind == "change"]
 
 
-def dry_run(executor: Executor, max_unavailable: int = 1) -> Plan:
-    return plan(executor.observe(), _settings(executor, max_unavailable))
+def plan_for(backend: RolloutBackend, max_unavailable: int = 1) -> Plan:
+    """Observe the fleet and plan (pure core: `planner.plan`). Changes nothing."""
+    if max_unavailable < 1:
+        raise UsageError(f"--max-unavailable {max_unavailable}: must be at least 1",
+                         hint="1 takes one consumer out at a time")
+    return plan(backend.observe(), Settings(max_unavailable=max_unavailable,
+                                            deregistration_delay=backend.deregistration_delay))
 
 
-def _settings(executor: Executor, max_unavailable: int) -> Settings:
-    return Settings(max_unavailable=max_unavailable,
-                    deregistration_delay=executor.deregistration_delay)
-
-
-def run(executor: Executor, *, max_unavailable: int = 1, log: Log | None = None,
-        max_waves: int = 1000) -> Result:
+def sync(first: Plan, backend: RolloutBackend, dry_run: bool, *, log: Log | None = None,
+         max_waves: int = 1000) -> RolloutResult:
+    """Carry out `first` one wave at a time, observing and planning again (with its
+    settings) after every wave; dry: only `first`."""
+    if dry_run:
+        return RolloutResult(first, [(s, "") for s in first.steps], dry_run=True)
     log = log or (lambda _m: None)
-    settings = _settings(executor, max_unavailable)
-    first = plan(executor.observe(), settings)
-    result = Result(first)
+    settings = first.settings
+    done: list[tuple[Step, str]] = []
+    waves = 0
     current = first
     changed: set[str] = set()
     while not current.empty:
@@ -83,30 +100,31 @@ def run(executor: Executor, *, max_unavailable: int = 1, log: Log | None = None,
         for step in wave:
             log(f"{step.kind} {step.consumer}: {step.reason}")
             try:
-                what = executor.run_step(step)
+                what = backend.run_step(step)
             except Exception as exc:
-                raise _stopped(executor, wave, step, exc, log) from None
-            result.done.append((step, what))
+                raise _stopped(backend, wave, step, exc, log) from None
+            done.append((step, what))
             if what:
                 log(f"  -> {what}")
             if step.kind == "change":
                 changed.add(step.consumer)
-        result.waves += 1
-        if result.waves >= max_waves:
+        waves += 1
+        if waves >= max_waves:
             raise RolloutFailed(f"rollout stopped after {max_waves} waves without converging")
-        current = plan(executor.observe(), settings)
+        current = plan(backend.observe(), settings)
     if current.blocked:
         raise RolloutFailed(f"rollout stopped: {current.blocked}")
-    return result
+    backend.converged()
+    return RolloutResult(first, done, waves=waves)
 
 
-def _stopped(executor: Executor, wave: list[Step], failed: Step, exc: BaseException,
+def _stopped(backend: RolloutBackend, wave: list[Step], failed: Step, exc: BaseException,
              log: Log) -> RolloutFailed:
     reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
     outcome: list[str] = []
     for name in dict.fromkeys(s.consumer for s in wave):  # wave order, once each
         try:
-            what = executor.recover(name)
+            what = backend.recover(name)
         except Exception as rexc:  # report, keep recovering the others
             what = f"could not be checked ({str(rexc).strip()[:120]})"
         log(f"recover {name}: {what}")

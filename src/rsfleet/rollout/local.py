@@ -76,19 +76,36 @@ def postmaster_started(fleet: LocalFleet, name: str) -> float:
 
 
 class LocalExecutor:
-    def __init__(self, fleet: LocalFleet, *, restart_since: float | None = None,
-                 drain_timeout: float | None = None, ready_timeout: float = 60.0,
-                 log: Log | None = None) -> None:
+    """`RolloutBackend` of the local fleet. ``restart``: restart every consumer too (a
+    rolling restart remembered in ``rollout.json`` until it is done: a second run resumes
+    it); ``restart_since``: restart the consumers whose postmaster started before then."""
+
+    def __init__(self, fleet: LocalFleet, *, restart: bool = False,
+                 restart_since: float | None = None, drain_timeout: float | None = None,
+                 ready_timeout: float = 60.0, log: Log | None = None) -> None:
+        from rsfleet.errors import UsageError
         from rsfleet.targets.api import local_context
 
+        if drain_timeout is not None and drain_timeout < 0:
+            raise UsageError(f"--drain-timeout {drain_timeout:g}: must be 0 or more seconds")
         self.fleet = fleet
+        self.log = log or (lambda _m: None)
+        self.record = RolloutRecord(Path(fleet.state_dir) / RECORD)
+        self.recorded = False
+        if restart and restart_since is None:
+            restart_since = self.record.restart_since()
+            if restart_since is not None:
+                self.recorded = True
+                self.log("resuming the rolling restart started at "
+                         f"{time.strftime('%H:%M:%S', time.localtime(restart_since))}")
+            else:
+                restart_since = time.time()
         self.ctx = local_context(fleet, probe_timeout=2.0)
         self.restart_since = restart_since
         self.deregistration_delay = float(fleet.spec.nlb.deregistration_delay
                                           if drain_timeout is None else drain_timeout)
         self.lb = LbSteps(self.ctx, deregistration_delay=self.deregistration_delay,
                           ready_timeout=ready_timeout, in_rotation=self._haproxy_up)
-        self.log = log or (lambda _m: None)
         self.not_running: list[str] = []
 
     def _haproxy_up(self, name: str) -> bool:
@@ -127,6 +144,9 @@ class LocalExecutor:
         return out
 
     def run_step(self, step: Step) -> str:
+        if self.restart_since is not None and not self.recorded:
+            self.record.begin_restart(self.restart_since)  # before the first change
+            self.recorded = True
         return self.lb.run_step(step, change=self._change,
                                 wait_available=lambda _name: "nothing to wait for locally")
 
@@ -150,11 +170,14 @@ class LocalExecutor:
     def recover(self, name: str) -> str:
         return self.lb.recover(name)
 
+    def converged(self) -> None:
+        self.record.clear()
+
 
 @dataclass
 class LocalRollout:
     plan: Plan
-    result: engine.Result | None
+    result: engine.RolloutResult
     not_running: list[str]
     restart_since: float | None
 
@@ -163,28 +186,9 @@ def rollout(fleet: LocalFleet, *, restart: bool = False, max_unavailable: int = 
             dry_run: bool = False, drain_timeout: float | None = None,
             ready_timeout: float = 60.0, log: Log | None = None) -> LocalRollout:
     """Apply the spec's consumer settings (and with ``restart`` restart every consumer)
-    one wave at a time. ``dry_run``: the plan only."""
-    from rsfleet.errors import UsageError
-
-    if max_unavailable < 1:
-        raise UsageError(f"--max-unavailable {max_unavailable}: must be at least 1")
-    if drain_timeout is not None and drain_timeout < 0:
-        raise UsageError(f"--drain-timeout {drain_timeout:g}: must be 0 or more seconds")
-    log = log or (lambda _m: None)
-    record = RolloutRecord(Path(fleet.state_dir) / RECORD)
-    since = record.restart_since() if restart else None
-    if restart and since is None:
-        since = time.time()
-        if not dry_run:
-            record.begin_restart(since)
-    elif restart:
-        log("resuming the rolling restart started at "
-            f"{time.strftime('%H:%M:%S', time.localtime(since))}")
-    ex = LocalExecutor(fleet, restart_since=since, drain_timeout=drain_timeout,
-                       ready_timeout=ready_timeout, log=log)
-    if dry_run:
-        return LocalRollout(engine.dry_run(ex, max_unavailable), None, ex.not_running, since)
-    result = engine.run(ex, max_unavailable=max_unavailable, log=log)
-    if restart:
-        record.clear()
-    return LocalRollout(result.first_plan, result, ex.not_running, since)
+    one wave at a time: `engine.sync` with the local backend. ``dry_run``: the plan only."""
+    backend = LocalExecutor(fleet, restart=restart, drain_timeout=drain_timeout,
+                            ready_timeout=ready_timeout, log=log)
+    first = engine.plan_for(backend, max_unavailable)
+    result = engine.sync(first, backend, dry_run, log=log)
+    return LocalRollout(first, result, backend.not_running, backend.restart_since)

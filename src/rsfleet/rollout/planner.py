@@ -85,6 +85,7 @@ class Plan:
     steps: tuple[Step, ...] = ()
     up_to_date: dict[str, str] = field(default_factory=dict)  # consumer -> why no step
     blocked: str | None = None  # why the rest cannot be done now
+    settings: Settings = Settings()  # planned with these (the next wave is planned alike)
 
     @property
     def empty(self) -> bool:
@@ -164,7 +165,7 @@ def plan(consumers: Iterable[ConsumerState], settings: Settings = Settings()) ->
             break
         steps.extend(_serving_steps(batch, wave, ready_in_rotation, settings))
         wave += 1
-    return Plan(tuple(steps), up_to_date, blocked)
+    return Plan(tuple(steps), up_to_date, blocked, settings)
 
 
 def _outside_steps(batch: list[ConsumerState], wave: int) -> list[Step]:
