@@ -9,9 +9,10 @@ return a result with its exit code; `commands/share.py` only parses options and 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Protocol
 
+from rsfleet.fleet import desired
 from rsfleet.sharing.model import Problem
 
 
@@ -70,28 +71,9 @@ class ShareBackend(Protocol):
         ...
 
 
-@dataclass(frozen=True)
-class SyncResult:
-    plan: SharePlan
-    done: Sequence[ShareStep] = field(default_factory=list)  # run (or, dry, would run)
-    dry_run: bool = False
-
-    @property
-    def exit_code(self) -> int:
-        return 0  # a failing statement raises FleetError (exit 1) and stops the run
-
-
-@dataclass(frozen=True)
-class VerifyResult:
-    problems: list[Problem]
-
-    @property
-    def ok(self) -> bool:
-        return not self.problems
-
-    @property
-    def exit_code(self) -> int:
-        return 0 if self.ok else 1
+# the generic shape every desired-state feature returns (fleet/desired.py)
+SyncResult = desired.SyncResult[SharePlan, ShareStep]
+VerifyResult = desired.VerifyResult[Problem]
 
 
 def sync(plan: SharePlan, backend: ShareBackend, dry_run: bool, *, prune: bool = False,
