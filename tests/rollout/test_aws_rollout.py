@@ -255,6 +255,20 @@ def test_saved_plan_changes_per_consumer():
     assert pc.replaced_workgroups == ["c3"]
 
 
+def test_after_the_rolling_part_only_changes_the_reviewed_plan_had_are_applied():
+    from rsfleet.rollout.tfplan import changes_of
+
+    reviewed = changes_of({"resource_changes": [
+        _rc(WG_ADDR.format("c1"), "update"), _rc("module.nlb.aws_lb_listener.this", "update")]})
+    fresh = changes_of({"resource_changes": [
+        _rc("module.nlb.aws_lb_listener.this", "update"),  # reviewed: may go on
+        _rc(WG_ADDR.format("c1"), "update"),  # reviewed (its drift after the rolling part)
+        _rc("module.monitoring.aws_cloudwatch_dashboard.this", "delete")]})  # not reviewed
+    assert fresh.new_since(reviewed) == [
+        "module.monitoring.aws_cloudwatch_dashboard.this: delete"]
+    assert reviewed.new_since(reviewed) == []
+
+
 def test_rolling_apply_refuses_a_replaced_workgroup_before_any_change(fleet):
     from rsfleet.errors import UsageError
     from rsfleet.rollout.aws import rolling_apply

@@ -93,7 +93,7 @@ def _apply_rolling(env: str, *, max_unavailable: int, dry_run: bool, secret_arn:
 
     from rsfleet.adapters.redshift_serverless import client
     from rsfleet.commands.rollout_view import show_plan
-    from rsfleet.rollout.aws import AwsExecutor, rolling_apply
+    from rsfleet.rollout.aws import AwsExecutor, rolling_apply, terraform_rest
     from rsfleet.rollout.tfplan import changes_of
     from rsfleet.spec.loader import project_root
     from rsfleet.targets.api import aws_context
@@ -116,25 +116,11 @@ def _apply_rolling(env: str, *, max_unavailable: int, dry_run: bool, secret_arn:
     ctx = aws_context(spec, outputs, project_root() / ".rsfleet" / env, credentials=creds)
     executor = AwsExecutor(spec, ctx, WorkgroupUpdater(client(spec.aws_region)))
     saved_changes = changes_of(saved)
-    reviewed = {c.split(": ")[0] for c in
-                [*saved_changes.rest, *(c for v in saved_changes.consumers.values() for c in v)]}
 
     def say(line: str) -> None:
         console.print(f"· {escape(line)}", highlight=False)
 
-    def rest() -> None:
-        fresh = tf.plan()
-        left = changes_of(tf.show_json(fresh))
-        new = [c for c in [*left.rest, *(c for v in left.consumers.values() for c in v)]
-               if c.split(": ")[0] not in reviewed]
-        if new:
-            raise UsageError("after the rolling part Terraform plans changes the reviewed plan "
-                             f"did not have: {'; '.join(new)}",
-                             hint=f"review {fresh} (terraform show) and run `rsfleet apply "
-                             f"--env {env}`")
-        tf.apply(plan_file=fresh, auto_approve=False)
-        _enforce(env, dry_run=False)
-
+    rest = terraform_rest(tf, saved_changes, env=env, after=lambda: _enforce(env, dry_run=False))
     out = rolling_apply(spec, executor, max_unavailable=max_unavailable, dry_run=dry_run,
                         saved_plan=saved, rest=rest, log=say)
     if dry_run:

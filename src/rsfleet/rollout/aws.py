@@ -146,3 +146,25 @@ def rolling_apply(spec: Any, executor: AwsExecutor, *, max_unavailable: int = 1,
         log("consumer workgroups done; Terraform applies the rest")
         rest()
     return result
+
+
+def terraform_rest(tf: Any, reviewed: Any, *, env: str,
+                   after: Callable[[], None]) -> Callable[[], None]:
+    """What `apply --rolling` runs after the consumer workgroups: Terraform plans again
+    (`tf`: rsfleet.adapters.terraform.TerraformCli) and applies that plan only when it
+    changes nothing the reviewed plan (`reviewed`: its PlanChanges) did not; then `after()`
+    (the workgroup parameters Terraform cannot manage)."""
+    from rsfleet.rollout.tfplan import changes_of
+
+    def rest() -> None:
+        fresh = tf.plan()
+        new = changes_of(tf.show_json(fresh)).new_since(reviewed)
+        if new:
+            raise UsageError("after the rolling part Terraform plans changes the reviewed plan "
+                             f"did not have: {'; '.join(new)}",
+                             hint=f"review {fresh} (terraform show) and run `rsfleet apply "
+                             f"--env {env}`")
+        tf.apply(plan_file=fresh, auto_approve=False)
+        after()
+
+    return rest

@@ -24,6 +24,14 @@ class PlanChanges:
     rest: list[str] = field(default_factory=list)
     replaced_workgroups: list[str] = field(default_factory=list)  # consumer names
 
+    def all(self) -> list[str]:
+        return [*self.rest, *(c for items in self.consumers.values() for c in items)]
+
+    def new_since(self, reviewed: PlanChanges) -> list[str]:
+        """Changes of this plan on addresses the reviewed plan did not change."""
+        seen = {c.split(": ")[0] for c in reviewed.all()}
+        return [c for c in self.all() if c.split(": ")[0] not in seen]
+
 
 def changes_of(plan_json: Mapping[str, Any]) -> PlanChanges:
     consumers: dict[str, list[str]] = {}
