@@ -47,6 +47,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import HealthCheck, settings
 from hypothesis.configuration import set_hypothesis_home_dir
 
 # Hypothesis keeps its example database and a cache of constants that name this checkout's
@@ -54,6 +55,12 @@ from hypothesis.configuration import set_hypothesis_home_dir
 # Keep them out of the repository: RSFLEET_HYPOTHESIS_DIR if set, else a per-user temp dir.
 set_hypothesis_home_dir(os.environ.get("RSFLEET_HYPOTHESIS_DIR")
                         or Path(tempfile.gettempdir()) / f"rsfleet-hypothesis-{os.getuid()}")
+# What the property tests assert is never speed: no per-example deadline (Hypothesis's default
+# 200 ms fails on a loaded CI host) and no too_slow health check (data generation slowed down
+# by other jobs). Every @settings(...) in tests/ inherits this profile.
+settings.register_profile("rsfleet", deadline=None,
+                          suppress_health_check=[HealthCheck.too_slow])
+settings.load_profile("rsfleet")
 
 DEV_SPEC = """
 environment = "test"
