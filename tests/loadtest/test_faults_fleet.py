@@ -4,7 +4,11 @@ profile; a fresh fleet per test, since each test breaks its own); and the CLI en
 from __future__ import annotations
 
 import json
+import os
+import signal
 import struct
+import time
+from pathlib import Path
 
 import pytest
 from conftest import fleet_spec
@@ -24,12 +28,39 @@ MIX = [Query("count", "SELECT count(*) FROM sales.orders"),
        Query("group", "SELECT region, count(*) FROM sales.customers GROUP BY 1")]
 
 
+def children(pid: int) -> set[int]:
+    listed = Path(f"/proc/{pid}/task/{pid}/children")  # the postmaster has one thread
+    if listed.exists():
+        return {int(c) for c in listed.read_text().split()}
+    found = set()
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:  # "pid (comm) state ppid ...": comm may hold spaces, split after its ")"
+            if int(stat.read_text().rsplit(")", 1)[1].split()[1]) == pid:
+                found.add(int(stat.parent.name))
+        except (OSError, IndexError, ValueError):
+            pass
+    return found
+
+
+def kill_and_wait_gone(fleet, name: str) -> None:
+    """SIGKILL the postmaster, then wait until its backends have exited too: when this
+    returns, no process of `name` is left to serve a query (the fault's done_s)."""
+    pid = fleet.node(name).pid
+    os.kill(pid, signal.SIGSTOP)  # stopped, it forks no backend we would not see
+    backends = children(pid)
+    fleet.kill(name)
+    deadline = time.monotonic() + 30  # bounds a hang only
+    while any(os.path.exists(f"/proc/{p}") for p in (pid, *backends)):
+        assert time.monotonic() < deadline, f"{name}'s processes outlived the postmaster"
+        time.sleep(0.005)
+
+
 def injector_for(fleet):
     """Straight to the postmaster and to HAProxy's runtime API, so that the fault lands at its
     time (the product's injector, which also records an operator drain, does more)."""
     def inject(kind: str, name: str) -> str:
         if kind == "kill":
-            fleet.kill(name)
+            kill_and_wait_gone(fleet, name)
             return f"SIGKILL postmaster of {name}"
         HaproxyRuntime(fleet.haproxy_socket).set_server_state("consumers", name, "drain")
         return f"drained {name}"
@@ -45,11 +76,13 @@ def endpoint(fleet, names: list[str]) -> Endpoint:
 def test_kill_timeline(fleet_factory):
     fleet = fleet_factory(fleet_spec(len(NAMES)))
     out = run(endpoint(fleet, NAMES), MIX,
-              RunSettings(sessions=12, connect_mode="per-session", duration_s=4.0,
+              RunSettings(sessions=12, connect_mode="per-session", duration_s=6.0,
                           faults=[FaultSpec(kind="kill", target="c2", at_s=1.5)]),
               injector=injector_for(fleet))
+    # the fault window spans the rest of the run: what is asserted is that every failure
+    # came after the kill and was caused by it, not how fast a loaded host got over it
     s = stats.summarize(consumers=NAMES, queries=out.queries, connections=out.connections,
-                        faults=out.faults, duration_s=out.duration_s, fault_window_s=2.0)
+                        faults=out.faults, duration_s=out.duration_s, fault_window_s=60.0)
     (t,) = s.faults
     (ev,) = out.faults
     # no upper bound on when: on a loaded CI host the fault thread may wake late (it did,
@@ -60,11 +93,11 @@ def test_kill_timeline(fleet_factory):
     assert t.failed_queries >= 1 and t.sessions_affected >= 1
     assert set(t.failed_by_kind) <= {"connection_lost", "connect_refused"}
     assert {f.consumer for f in t.failed if f.error_kind == "connection_lost"} == {"c2"}
-    assert t.recovery_s is not None  # every affected session succeeded again in the window
+    assert t.recovery_s is not None  # every affected session succeeded again before the end
     # in-flight queries may still finish while the backends notice the postmaster's death;
-    # nothing that starts well after the kill returned (the postmaster is gone) is served by c2
+    # nothing that starts after the kill returned (no process of c2 left) is served by c2
     assert not [q for q in out.queries if q.ok and q.consumer == "c2"
-                and q.start_s > ev.done_s + 0.5]
+                and q.start_s > ev.done_s]
     assert s.reconnects >= t.sessions_affected
     after = [c for c in out.connections if c.reconnect and c.ok]
     assert after and all(c.consumer in ("c1", "c3") for c in after)
@@ -75,7 +108,7 @@ def test_kill_timeline(fleet_factory):
 def test_drain_timeline_loses_nothing(fleet_factory):
     fleet = fleet_factory(fleet_spec(len(NAMES)))
     out = run(endpoint(fleet, NAMES), MIX,
-              RunSettings(sessions=6, connect_mode="per-query", duration_s=3.0,
+              RunSettings(sessions=6, connect_mode="per-query", duration_s=4.0,
                           faults=[FaultSpec(kind="drain", target="c1", at_s=1.0)]),
               injector=injector_for(fleet))
     s = stats.summarize(consumers=NAMES, queries=out.queries, connections=out.connections,
@@ -83,10 +116,13 @@ def test_drain_timeline_loses_nothing(fleet_factory):
     (t,) = s.faults
     (ev,) = out.faults
     assert s.failed == 0 and t.failed_queries == 0 and t.recovery_s == 0.0
-    # at most the connections already in HAProxy's hands when the drain landed
-    assert t.new_sessions_after <= 6
-    # a connection opened once HAProxy's runtime API accepted the drain never reaches c1
+    # c1's new sessions after the drain began: only those opened before HAProxy's runtime
+    # API had accepted it; a connection opened after that never reaches c1
     assert ev.done_s is not None
+    racing = [c for c in out.connections if c.ok and c.consumer == "c1"
+              and c.opened_s >= t.applied_s]
+    assert t.new_sessions_after == len(racing)
+    assert all(c.opened_s <= ev.done_s for c in racing)
     late = [c for c in out.connections if c.opened_s > ev.done_s]
     assert late and {c.consumer for c in late} == {"c2", "c3"}
     assert s.evenness[0].p_value > 0.001  # even before the drain
