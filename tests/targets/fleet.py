@@ -53,7 +53,7 @@ class TargetFleet:
         any_server = next(iter(self.servers.values()))
         return {"host": "127.0.0.1", "port": port or self.lb_port, "user": "app_reader",
                 "password": self.password, "dbname": dbname, "sslmode": "verify-full",
-                "sslrootcert": str(any_server.ca_file), "connect_timeout": 3}
+                "sslrootcert": str(any_server.ca_file), "connect_timeout": 10}
 
     def admin(self, name: str, dbname: str = "sales_db") -> psycopg.Connection:
         return psycopg.connect(**self.servers[name].admin_kwargs(dbname), autocommit=True)
@@ -72,8 +72,10 @@ class TargetFleet:
                                  deregistration_delay=delay)
 
         def probe(name: str) -> tuple[bool, str]:
+            # a generous timeout: a healthy consumer slowed down by a loaded host must not
+            # look unready (a dead one refuses at once, whatever the timeout)
             return probe_postgres(lambda db: self.kwargs(self.ports[name], db or "sales_db"),
-                                  CHECKS, timeout=1.0)
+                                  CHECKS, timeout=10.0)
 
         return TargetsContext(adapter, sorted(self.servers), probe,
                               StateStore(self.root / "targets.json"))
@@ -88,7 +90,8 @@ def seed(conn: psycopg.Connection, rows: int = 2000) -> None:
     conn.execute("GRANT SELECT ON ALL TABLES IN SCHEMA sales TO app_reader")
 
 
-def wait_for(pred: Callable[[], Any], timeout: float = 15.0, step: float = 0.05) -> Any:
+def wait_for(pred: Callable[[], Any], timeout: float = 30.0, step: float = 0.05) -> Any:
+    """Poll until ``pred()`` is truthy; ``timeout`` only bounds a hang."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if (v := pred()):

@@ -47,7 +47,8 @@ def test_killed_consumer_leaves_rotation_and_new_sessions_succeed(fleet3):
     watcher.start()
     load = Load(lambda: fleet3.kwargs(), new_per_s=60).start()
     try:
-        time.sleep(1.0)
+        # every consumer served before the kill (a wait, not a sleep: the rate is the host's)
+        wait_for(lambda: {e.consumer for e in list(load.events) if e.ok} == {"c1", "c2", "c3"})
         pid = fleet3.postmaster_pid("c2")
         fleet3.kill("c2")
         # sessions that started before the process was really gone were in flight on it
@@ -90,21 +91,27 @@ def test_drain_lets_sessions_finish_and_sends_new_ones_elsewhere(fleet3):
     ctx = context(fleet3, delay=20.0)
     load = Load(lambda: fleet3.kwargs(), new_per_s=40, persistent=6,
                 persistent_for=3.0).start()
+    logged: list[tuple[str, float]] = []  # drain() logs "drain c1" once HAProxy took it
     try:
-        time.sleep(0.8)
-        assert ctx.adapter.observe()["c1"].sessions >= 1
+        wait_for(lambda: ctx.adapter.observe()["c1"].sessions >= 1)
         drained_at = time.monotonic()
-        result = drain(ctx, "c1", wait=True, timeout=20)
-        waited = time.monotonic() - drained_at
-        time.sleep(0.5)
+        result = drain(ctx, "c1", wait=True, timeout=20,
+                       log=lambda m: logged.append((m, time.monotonic())))
+        returned_at = time.monotonic()
+        # new sessions opened while c1 drained and after: a wait, not a sleep
+        wait_for(lambda: any(not e.persistent and e.start > returned_at
+                             for e in list(load.events)))
     finally:
         events = load.stop()
     assert "no sessions left" in result and "state maint" in result
-    assert waited > 1.0  # it really waited for the persistent sessions on c1
     assert [e for e in events if not e.ok] == []  # zero failed queries
     persistent_c1 = [e for e in events if e.persistent and e.consumer == "c1"]
     assert any(e.start > drained_at for e in persistent_c1)  # kept running after the drain
-    new_after = [e for e in events if not e.persistent and e.start > drained_at + 0.05]
+    # it really waited for the persistent sessions on c1: their last query ended before
+    # drain() returned
+    assert max(e.end for e in persistent_c1) <= returned_at
+    (landed_at,) = [t for m, t in logged if m.startswith("drain c1")]
+    new_after = [e for e in events if not e.persistent and e.start > landed_at]
     assert new_after and "c1" not in {e.consumer for e in new_after}
     # the drain is remembered: a reconcile pass keeps c1 out, undrain brings it back
     assert [a.kind for a in sync(ctx).actions] == []
@@ -133,7 +140,7 @@ def test_not_ready_consumer_never_receives_a_session(pg_server_factory, traversa
         wait_for(lambda: all(a.lb_health.startswith("UP") for n, a in
                              ctx.adapter.observe().items() if n != "c3"))
         load = Load(lambda: fleet.kwargs(), new_per_s=60).start()
-        time.sleep(1.0)
+        wait_for(lambda: len(load.events) > 20)  # a wait, not a sleep: the rate is the host's
         # the table exists but app_reader cannot read it yet: still not ready
         res = sync(ctx)
         assert res.actions == []
