@@ -249,10 +249,10 @@ class Contains:
         return not self == other
 
 
-def stub_query(st, sql_part, columns, rows, sid, params=None):
+def stub_query(st, sql_part, columns, rows, sid, params=None, secret=ANY):
     """`params`: the Data API parameters the statement must carry ({name: value})."""
     expected = {"Sql": Contains(sql_part), "WorkgroupName": ANY, "Database": "dev",
-                "SecretArn": ANY}
+                "SecretArn": secret}
     if params:
         expected["Parameters"] = [{"name": k, "value": v} for k, v in params.items()]
     st.add_response("execute_statement", {"Id": sid}, expected)
@@ -263,14 +263,14 @@ def stub_query(st, sql_part, columns, rows, sid, params=None):
                      for v in row] for row in rows], "TotalNumRows": len(rows)}, {"Id": sid})
 
 
-def stub_table_records(st, tables_rows):
+def stub_table_records(st, tables_rows, secret=ANY):
     """sales schema listing, then per table: columns + checksum."""
     stub_query(st, "svv_tables", ["table_schema", "table_name"],
-               [["sales", t] for t in tables_rows], "q0", {"s0": "sales"})
+               [["sales", t] for t in tables_rows], "q0", {"s0": "sales"}, secret)
     for i, (table, (n, chk)) in enumerate(sorted(tables_rows.items())):
         stub_query(st, "svv_columns", ["column_name"], [["id"], ["amount"]], f"c{i}",
-                   {"schema": "sales", "table": table})
-        stub_query(st, "md5(", ["n", "checksum"], [[n, chk]], f"k{i}")
+                   {"schema": "sales", "table": table}, secret)
+        stub_query(st, "md5(", ["n", "checksum"], [[n, chk]], f"k{i}", secret=secret)
 
 
 def test_snapshot_records_counts_then_creates_a_tagged_snapshot(tmp_path):
@@ -296,6 +296,30 @@ def test_snapshot_records_counts_then_creates_a_tagged_snapshot(tmp_path):
     rec = records.load(tmp_path, "nightly")
     assert rec["tables"] == [TableRecord("sales.customers", 10, "77"),
                              TableRecord("sales.orders", 1000, "123")]
+
+
+def test_snapshot_without_outputs_asks_the_api_for_the_producers_secret(tmp_path):
+    """No --tf-outputs: FleetOutputs.from_api (GetWorkgroup, GetNamespace) gives the
+    producer's managed admin secret, which the Data API statements then use."""
+    rs, rd = rs_client(), data_client()
+    secret = "arn:aws:secretsmanager:us-east-1:123456789012:secret:producer-admin"
+    with Stubber(rs) as st, Stubber(rd) as sd:
+        st.add_response("get_workgroup", {"workgroup": {
+            "workgroupName": NS, "namespaceName": NS}}, {"workgroupName": NS})
+        st.add_response("get_namespace", {"namespace": {
+            "namespaceName": NS, "namespaceId": "ns-1", "adminPasswordSecretArn": secret,
+            "dbName": "dev"}}, {"namespaceName": NS})
+        stub_table_records(sd, {"orders": (5, "9")}, secret=secret)  # the API's secret
+        st.add_response("list_snapshots", {"snapshots": []}, {"namespaceName": NS})
+        st.add_response("create_snapshot", {"snapshot": snap("nightly", NOW, "CREATING")}, {
+            "namespaceName": NS, "snapshotName": "nightly", "retentionPeriod": 14,
+            "tags": [{"key": "managed-by", "value": "rsfleet"}]})
+        AwsBackup(spec(POLICY), rs, api_for=lambda wg: DataApi(rd, sleep=lambda s: None),
+                  state_dir=tmp_path, now=lambda: NOW).snapshot(name="nightly",
+                                                                retention_days=None)
+        st.assert_no_pending_responses()
+        sd.assert_no_pending_responses()
+    assert records.load(tmp_path, "nightly")["tables"] == [TableRecord("sales.orders", 5, "9")]
 
 
 def test_snapshot_name_taken_is_usage_error(tmp_path):
