@@ -15,6 +15,7 @@ from moto import mock_aws
 
 from rsfleet.controller import handler as lambda_handler
 from rsfleet.controller.metrics import NAMESPACE
+from rsfleet.fleet.outputs import FleetOutputs
 from rsfleet.spec.loader import load_spec
 from rsfleet.targets import api
 from rsfleet.targets.readiness import CONSUMER_LOCAL_DATABASE
@@ -106,7 +107,7 @@ def cli_context(w):
                                  "endpoint_ips": {"a": ip}} for n, ip in IPS.items()},
                "controller": {"state_table": TABLE}}
     cli_ddb = boto3.client("dynamodb", region_name=REGION)  # another process's client
-    return api.aws_context(w["spec"], outputs, w["tmp"], client=w["elbv2"], dynamodb=cli_ddb)
+    return api.aws_context(w["spec"], FleetOutputs.of(outputs), w["tmp"], client=w["elbv2"], dynamodb=cli_ddb)
 
 
 def test_two_passes_unready_out_operator_drain_kept_conflict_retried(world):

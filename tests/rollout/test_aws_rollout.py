@@ -11,6 +11,7 @@ from botocore.stub import Stubber
 from conftest import Clock, moto_nlb
 from moto import mock_aws
 
+from rsfleet.fleet.outputs import FleetOutputs
 from rsfleet.rollout import engine
 from rsfleet.rollout.aws import AwsExecutor
 from rsfleet.spec.loader import load_spec
@@ -96,7 +97,7 @@ def fleet(pg_server_factory, tmp_path):
             path = tmp_path / "test.tfvars"
             path.write_text(SPEC % (c1, c2), encoding="utf-8")
             spec = load_spec(path)
-            ctx = api.aws_context(spec, outputs, tmp_path, client=nlb.elbv2, dynamodb=ddb)
+            ctx = api.aws_context(spec, FleetOutputs.of(outputs), tmp_path, client=nlb.elbv2, dynamodb=ddb)
             ctx.probe = probe
             clock = Clock()
             updater = WorkgroupUpdater(rs, timeout=600, poll=5, sleep=clock.sleep, clock=clock)

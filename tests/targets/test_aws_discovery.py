@@ -15,6 +15,7 @@ from moto import mock_aws
 
 from rsfleet.adapters import redshift_serverless as rss
 from rsfleet.errors import FleetError, UsageError
+from rsfleet.fleet.outputs import FleetOutputs
 from rsfleet.spec.loader import load_spec
 from rsfleet.targets.api import aws_context, discover_outputs, sync
 from rsfleet.targets.credentials import ProbeCredentials
@@ -120,7 +121,7 @@ def test_discovered_endpoints_drive_the_nlb(aws, spec, tmp_path):  # noqa: F811
                             {"workgroupName": wg})
         outputs = discover_outputs(spec, tg, rs_client=rs)
         st.assert_no_pending_responses()
-    assert set(outputs["consumers"]) == {"c1", "c2"}  # c9 is not behind the LB
+    assert set(outputs.consumers) == {"c1", "c2"}  # c9 is not behind the LB
     ctx = aws_context(spec, outputs, tmp_path, client=elbv2)
     ctx.probe = lambda name: (True, "ok")  # readiness itself is tested elsewhere
     res = sync(ctx)
@@ -141,39 +142,40 @@ def test_probe_credentials_from_secrets_manager():
     # the probe adds: it has no default role, so a secret without a username needs --user.
     with pytest.raises(UsageError, match="--secret-arn 'reader' is not a Secrets Manager"):
         ProbeCredentials.choose(secret_arn="reader", user=None, password=None,
-                                probe_as_admin=False, outputs={}, client=sm)
+                                probe_as_admin=False, outputs=FleetOutputs(), client=sm)
     plain_creds = ProbeCredentials.choose(secret_arn=plain, user=None, password=None,
-                                          probe_as_admin=False, outputs={}, client=sm)
+                                          probe_as_admin=False, outputs=FleetOutputs(), client=sm)
     assert plain_creds is not None
     with pytest.raises(FleetError, match="no username and no --user"):
         plain_creds("c1")
     plain_creds = ProbeCredentials.choose(secret_arn=plain, user="reader", password=None,
-                                          probe_as_admin=False, outputs={}, client=sm)
+                                          probe_as_admin=False, outputs=FleetOutputs(), client=sm)
     assert plain_creds is not None and plain_creds("c1") == ("reader", "pw2")
     broken_creds = ProbeCredentials.choose(secret_arn=broken, user="reader", password=None,
-                                           probe_as_admin=False, outputs={}, client=sm)
+                                           probe_as_admin=False, outputs=FleetOutputs(), client=sm)
     assert broken_creds is not None
     with pytest.raises(FleetError, match="no 'password' key"):
         broken_creds("c1")
 
     creds = ProbeCredentials.choose(secret_arn=js, user=None, password=None,
-                                    probe_as_admin=False, outputs={}, client=sm)
+                                    probe_as_admin=False, outputs=FleetOutputs(), client=sm)
     assert creds is not None and creds("c1") == creds("c2") == ("rsfleet_probe", "pw1")
     admin = ProbeCredentials.choose(
         secret_arn=None, user=None, password=None, probe_as_admin=True, client=sm,
-        outputs={"consumers": {"c1": {"admin_secret_arn": js}, "c2": {"admin_secret_arn": plain}}})
+        outputs=FleetOutputs.of({"consumers": {"c1": {"admin_secret_arn": js},
+                                               "c2": {"admin_secret_arn": plain}}}))
     assert admin is not None and admin("c1") == ("rsfleet_probe", "pw1")
     with pytest.raises(FleetError, match="no username and no --user"):
         admin("c2")
     with pytest.raises(UsageError, match="no admin_secret_arn in the outputs for c2"):
         ProbeCredentials.choose(secret_arn=None, user=None, password=None, probe_as_admin=True,
-                                outputs={"consumers": {"c1": {"admin_secret_arn": js},
-                                                       "c2": {}}})
+                                outputs=FleetOutputs.of({"consumers": {
+                                    "c1": {"admin_secret_arn": js}, "c2": {}}}))
     env = ProbeCredentials.choose(secret_arn=None, user="u", password="p",
-                                  probe_as_admin=False, outputs={})
+                                  probe_as_admin=False, outputs=FleetOutputs())
     assert env is not None and env("c1") == ("u", "p")
     assert ProbeCredentials.choose(secret_arn=None, user="u", password=None,
-                                   probe_as_admin=False, outputs={}) is None
+                                   probe_as_admin=False, outputs=FleetOutputs()) is None
 
 
 def test_redshift_probe_reads_shared_tables_with_three_part_names():

@@ -8,6 +8,7 @@ import json
 import boto3
 import pytest
 
+from rsfleet.fleet.outputs import FleetOutputs
 from rsfleet.loadtest.faults import aws_injector
 from rsfleet.spec.loader import load_spec
 from rsfleet.targets import api
@@ -38,7 +39,7 @@ def setup(aws, tmp_path):  # noqa: F811
     ddb = boto3.client("dynamodb", region_name="us-east-1")
     make_table(ddb)
     outputs = {**outputs, "controller": {"state_table": TABLE}}
-    ctx = api.aws_context(spec, outputs, tmp_path)
+    ctx = api.aws_context(spec, FleetOutputs.of(outputs), tmp_path)
     ctx.probe = lambda _n: (True, "ok")
     Controller(ctx.adapter, ctx.members, ctx.probe, ctx.store, rise=1, fall=1).sync_once()
     assert set(registered(elbv2, tg).values()) <= {"initial", "healthy", "unused"}
@@ -47,9 +48,7 @@ def setup(aws, tmp_path):  # noqa: F811
 
 def test_loadtest_drain_goes_through_the_state_and_the_controller_keeps_it_out(setup, tmp_path):
     spec, outputs, ctx, elbv2, tg = setup
-    from rsfleet.fleet.outputs import FleetOutputs
-
-    # as the load test has them: the model, its extra `controller` output kept
+    # as the load test has them: the model, with its `controller` output
     said = aws_injector(spec, FleetOutputs.of(outputs), tmp_path)("drain", "c2")
     assert "undrain c2" in said and TABLE in said
     st = DynamoStore(TABLE, api.fleet_key(spec), client=ctx.store.client).load()
@@ -74,8 +73,8 @@ def test_existing_local_file_is_imported_into_the_table(aws, tmp_path, capsys): 
     (tmp_path / "targets-aws.json").write_text(json.dumps(
         {"version": 1, "drained": {"c3": "operator"}, "drain_started": {}}))
     outputs = {**outputs, "controller": {"state_table": TABLE}}
-    ctx = api.aws_context(spec, outputs, tmp_path)
+    ctx = api.aws_context(spec, FleetOutputs.of(outputs), tmp_path)
     assert ctx.store.load().drained == {"c3": "operator"}
     assert "imported 1 operator drain(s)" in capsys.readouterr().err
-    api.aws_context(spec, outputs, tmp_path)
+    api.aws_context(spec, FleetOutputs.of(outputs), tmp_path)
     assert capsys.readouterr().err == ""

@@ -7,6 +7,7 @@ from conftest import moto_nlb
 from moto import mock_aws
 
 from rsfleet.errors import UsageError
+from rsfleet.fleet.outputs import FleetOutputs
 from rsfleet.targets.controller import Controller
 from rsfleet.targets.nlb import NlbTargets
 from rsfleet.targets.store import Drain
@@ -47,7 +48,7 @@ def controller(adapter, probe_results, tmp_path, members=("c1", "c2", "c3")):
 
 def test_rsfleet_owned_registers_ready_members(aws, tmp_path):
     elbv2, tg, outputs = aws
-    adapter = NlbTargets.from_outputs(outputs, register_with_terraform=False,
+    adapter = NlbTargets.from_outputs(FleetOutputs.of(outputs), register_with_terraform=False,
                                       deregistration_delay=30, client=elbv2)
     results = {"c1": (True, "ok"), "c2": (True, "ok"), "c3": (False, "share not mounted")}
     ctl = controller(adapter, results, tmp_path)
@@ -62,7 +63,7 @@ def test_unready_member_is_deregistered_and_comes_back(aws, tmp_path):
     elbv2, tg, outputs = aws
     elbv2.register_targets(TargetGroupArn=tg, Targets=[
         {"Id": ip, "Port": 5439} for ips in IPS.values() for ip in ips.values()])
-    adapter = NlbTargets.from_outputs(outputs, register_with_terraform=True,
+    adapter = NlbTargets.from_outputs(FleetOutputs.of(outputs), register_with_terraform=True,
                                       deregistration_delay=30, client=elbv2)
     results = {"c1": (True, "ok"), "c2": (False, "cannot connect"), "c3": (True, "ok")}
     ctl = controller(adapter, results, tmp_path)
@@ -82,7 +83,7 @@ def test_terraform_owned_never_removes_non_members(aws, tmp_path):
     elbv2.register_targets(TargetGroupArn=tg, Targets=[{"Id": "10.40.4.99", "Port": 5439},
                                                        {"Id": "10.40.0.10", "Port": 5439},
                                                        {"Id": "10.40.2.10", "Port": 5439}])
-    adapter = NlbTargets.from_outputs(outputs, register_with_terraform=True,
+    adapter = NlbTargets.from_outputs(FleetOutputs.of(outputs), register_with_terraform=True,
                                       deregistration_delay=30, client=elbv2)
     ctl = controller(adapter, {"c1": (True, "ok")}, tmp_path, members=("c1",))
     res = ctl.sync_once()
@@ -95,7 +96,7 @@ def test_rsfleet_owned_removes_non_members(aws, tmp_path):
     elbv2.register_targets(TargetGroupArn=tg, Targets=[{"Id": "10.40.4.99", "Port": 5439},
                                                        {"Id": "10.40.0.10", "Port": 5439},
                                                        {"Id": "10.40.2.10", "Port": 5439}])
-    adapter = NlbTargets.from_outputs(outputs, register_with_terraform=False,
+    adapter = NlbTargets.from_outputs(FleetOutputs.of(outputs), register_with_terraform=False,
                                       deregistration_delay=30, client=elbv2)
     ctl = controller(adapter, {"c1": (True, "ok")}, tmp_path, members=("c1",))
     res = ctl.sync_once()
@@ -106,7 +107,7 @@ def test_rsfleet_owned_removes_non_members(aws, tmp_path):
 def test_partial_registration_is_completed(aws, tmp_path):
     elbv2, tg, outputs = aws
     elbv2.register_targets(TargetGroupArn=tg, Targets=[{"Id": "10.40.0.10", "Port": 5439}])
-    adapter = NlbTargets.from_outputs(outputs, register_with_terraform=True,
+    adapter = NlbTargets.from_outputs(FleetOutputs.of(outputs), register_with_terraform=True,
                                       deregistration_delay=30, client=elbv2)
     ctl = controller(adapter, {"c1": (True, "ok")}, tmp_path, members=("c1",))
     res = ctl.sync_once()
@@ -118,7 +119,7 @@ def test_partial_registration_is_completed(aws, tmp_path):
 def test_last_unready_target_stays_registered(aws, tmp_path):
     elbv2, tg, outputs = aws
     elbv2.register_targets(TargetGroupArn=tg, Targets=[{"Id": "10.40.0.20", "Port": 5439}])
-    adapter = NlbTargets.from_outputs(outputs, register_with_terraform=True,
+    adapter = NlbTargets.from_outputs(FleetOutputs.of(outputs), register_with_terraform=True,
                                       deregistration_delay=30, client=elbv2)
     logs: list[str] = []
     ctl = Controller(adapter, ["c2"], lambda n: (False, "timeout"),
@@ -131,7 +132,7 @@ def test_last_unready_target_stays_registered(aws, tmp_path):
 
 def test_operator_drain_persists_across_controllers(aws, tmp_path):
     elbv2, tg, outputs = aws
-    adapter = NlbTargets.from_outputs(outputs, register_with_terraform=False,
+    adapter = NlbTargets.from_outputs(FleetOutputs.of(outputs), register_with_terraform=False,
                                       deregistration_delay=30, client=elbv2)
     ok = {"c1": (True, "ok"), "c2": (True, "ok"), "c3": (True, "ok")}
     controller(adapter, ok, tmp_path).sync_once()
@@ -147,11 +148,11 @@ def test_operator_drain_persists_across_controllers(aws, tmp_path):
 def test_missing_outputs_are_a_usage_error(aws):
     elbv2, _tg, outputs = aws
     with pytest.raises(UsageError, match="target_group_arn"):
-        NlbTargets.from_outputs({"consumers": {}}, register_with_terraform=True,
+        NlbTargets.from_outputs(FleetOutputs.of({"consumers": {}}), register_with_terraform=True,
                                 deregistration_delay=30, client=elbv2)
     bad = {**outputs, "consumers": {"c1": {"endpoint_ips": {}}}}
     with pytest.raises(UsageError, match=r"c1.*endpoint_ips"):
-        NlbTargets.from_outputs(bad, register_with_terraform=True, deregistration_delay=30,
+        NlbTargets.from_outputs(FleetOutputs.of(bad), register_with_terraform=True, deregistration_delay=30,
                                 client=elbv2)
 
 

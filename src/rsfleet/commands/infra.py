@@ -93,6 +93,7 @@ def _apply_rolling(env: str, *, max_unavailable: int, dry_run: bool, secret_arn:
 
     from rsfleet.adapters.redshift_serverless import client
     from rsfleet.commands.rollout_view import show_plan
+    from rsfleet.fleet.outputs import FleetOutputs
     from rsfleet.rollout.aws import AwsExecutor, rolling_apply, terraform_rest
     from rsfleet.rollout.tfplan import changes_of
     from rsfleet.spec.loader import project_root
@@ -109,7 +110,7 @@ def _apply_rolling(env: str, *, max_unavailable: int, dry_run: bool, secret_arn:
                          hint=f"run `rsfleet plan --env {env}` and review it")
     tf = TerraformCli(project)
     saved = tf.show_json(project.plan_file)
-    outputs = TerraformCli(project, capture=True).outputs()
+    outputs = FleetOutputs.from_terraform(TerraformCli(project, capture=True).outputs())
     creds = ProbeCredentials.choose(secret_arn=secret_arn, user=user,
                                     password=os.environ.get("PGPASSWORD"),
                                     probe_as_admin=probe_as_admin, outputs=outputs)

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import functools
+import inspect
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -17,7 +21,6 @@ from rsfleet.context import (
 )
 
 if TYPE_CHECKING:
-    from rsfleet.fleet import Fleet
     from rsfleet.targets.api import TargetsContext
 
 app = typer.Typer(no_args_is_help=True, help=(
@@ -41,43 +44,90 @@ TgOpt = Annotated[str | None, typer.Option(
     "consumers' endpoints come from the redshift-serverless API.")]
 
 
-def _context(ctx: typer.Context, env: str | None, spec: Path | None, state_dir: Path | None,
-             tf_outputs: Path | None, user: str | None, secret_arn: str | None = None,
-             probe_as_admin: bool = False, target_group_arn: str | None = None,
-             ) -> Fleet | TargetsContext:
+@dataclass(frozen=True)
+class TargetsOptions:
+    """The options every `targets` command shares: which fleet, where its outputs come from,
+    how to probe. Declared once (``_OPTIONS``), added to each command by ``with_options``."""
+
+    env: str | None = None
+    spec: Path | None = None
+    state_dir: Path | None = None
+    tf_outputs: Path | None = None
+    user: str | None = None
+    secret_arn: str | None = None
+    probe_as_admin: bool = False
+    target_group_arn: str | None = None
+
+
+_OPTIONS: dict[str, tuple[Any, Any]] = {  # name -> (annotation, default), in --help order
+    "env": (EnvOption, None), "spec": (SpecOption, None), "state_dir": (StateDirOpt, None),
+    "tf_outputs": (TfOutputsCompatOption, None), "user": (UserOpt, None),
+    "secret_arn": (SecretOpt, None), "probe_as_admin": (AdminOpt, False),
+    "target_group_arn": (TgOpt, None)}
+
+
+def with_options(command: Callable[..., None]) -> Callable[..., None]:
+    """Give ``command(ctx, ..., opts: TargetsOptions, ...)`` the shared options in place of
+    ``opts``: Typer sees them as ordinary options (same names, same --help) and the command
+    receives them as one ``TargetsOptions``."""
+    sig = inspect.signature(command, eval_str=True)
+    params: list[inspect.Parameter] = []
+    for p in sig.parameters.values():
+        if p.name != "opts":
+            params.append(p)
+            continue
+        params += [inspect.Parameter(n, p.kind, annotation=a, default=d)
+                   for n, (a, d) in _OPTIONS.items()]
+
+    @functools.wraps(command)
+    def wrapper(*args: Any, **kwargs: Any) -> None:
+        opts = TargetsOptions(**{n: kwargs.pop(n) for n in _OPTIONS if n in kwargs})
+        command(*args, opts=opts, **kwargs)
+
+    wrapper.__annotations__ = {p.name: p.annotation for p in params}
+    wrapper.__signature__ = sig.replace(parameters=params)  # type: ignore[attr-defined]
+    return wrapper
+
+
+def context_from_options(ctx: typer.Context, opts: TargetsOptions) -> TargetsContext:
+    """The one targets context of this invocation: the local fleet's HAProxy, or the NLB of
+    the fleet's outputs (Terraform's, a --tf-outputs file, or the API with
+    --target-group-arn) with the probe credentials the options ask for."""
     import os
 
+    from rsfleet.errors import UsageError
     from rsfleet.spec.loader import load, project_root
+    from rsfleet.targets.api import aws_context, discover_outputs, local_context
 
     if app_context(ctx).backend == Backend.local:
-        from rsfleet.errors import UsageError
-
-        given = [o for o, v in (("--tf-outputs", tf_outputs), ("--secret-arn", secret_arn),
-                                ("--probe-as-admin", probe_as_admin),
-                                ("--target-group-arn", target_group_arn)) if v]
+        given = [o for o, v in (("--tf-outputs", opts.tf_outputs),
+                                ("--secret-arn", opts.secret_arn),
+                                ("--probe-as-admin", opts.probe_as_admin),
+                                ("--target-group-arn", opts.target_group_arn)) if v]
         if given:
             raise UsageError(f"{', '.join(given)}: only with --backend aws")
         from rsfleet.local.fleet import LocalFleet
 
-        return LocalFleet.open(env, state_dir)
+        return local_context(LocalFleet.open(opts.env, opts.state_dir))
     from rsfleet.adapters.terraform import outputs_for_spec
-    from rsfleet.errors import UsageError
-    from rsfleet.targets.api import aws_context, discover_outputs
+    from rsfleet.fleet.outputs import FleetOutputs
     from rsfleet.targets.credentials import ProbeCredentials
 
-    fleet_spec, spec_path = load(env, spec)
-    if target_group_arn is not None:
-        if tf_outputs is not None:
+    fleet_spec, spec_path = load(opts.env, opts.spec)
+    if opts.target_group_arn is not None:
+        if opts.tf_outputs is not None:
             raise UsageError("--tf-outputs and --target-group-arn exclude each other",
                              hint="--tf-outputs reads everything from Terraform's outputs")
-        values = discover_outputs(fleet_spec, target_group_arn)
+        outputs = discover_outputs(fleet_spec, opts.target_group_arn)
     else:
-        values = outputs_for_spec(spec_path, env or fleet_spec.environment, tf_outputs)
-    creds = ProbeCredentials.choose(secret_arn=secret_arn, user=user,
+        outputs = FleetOutputs.from_terraform(outputs_for_spec(
+            spec_path, opts.env or fleet_spec.environment, opts.tf_outputs),
+            source=str(opts.tf_outputs or "Terraform outputs"))
+    creds = ProbeCredentials.choose(secret_arn=opts.secret_arn, user=opts.user,
                                     password=os.environ.get("PGPASSWORD"),
-                                    probe_as_admin=probe_as_admin, outputs=values)
-    sdir = state_dir or project_root() / ".rsfleet" / fleet_spec.environment
-    return aws_context(fleet_spec, values, sdir, credentials=creds)
+                                    probe_as_admin=opts.probe_as_admin, outputs=outputs)
+    sdir = opts.state_dir or project_root() / ".rsfleet" / fleet_spec.environment
+    return aws_context(fleet_spec, outputs, sdir, credentials=creds)
 
 
 def _interval(text: str, what: str) -> float:
@@ -103,19 +153,14 @@ def _log(message: str) -> None:
 
 
 @app.command("status")
-def status(ctx: typer.Context, env: EnvOption = None, spec: SpecOption = None,
-           state_dir: StateDirOpt = None, tf_outputs: TfOutputsCompatOption = None,
-         user: UserOpt = None,
-           secret_arn: SecretOpt = None, probe_as_admin: AdminOpt = False,
-           target_group_arn: TgOpt = None,
-           json: JsonOption = False) -> None:
+@with_options
+def status(ctx: typer.Context, opts: TargetsOptions, json: JsonOption = False) -> None:
     """Per target: LB state and health, readiness and its reason, sessions, in rotation."""
     from rsfleet.commands.targets_view import status_table
     from rsfleet.output import console, exit_if_problems, print_json
     from rsfleet.targets import api
 
-    target = _context(ctx, env, spec, state_dir, tf_outputs, user, secret_arn,
-                      probe_as_admin, target_group_arn)
+    target = context_from_options(ctx, opts)
     rows = api.status(target)
     # Exit 1 when a target that should serve (a member, not drained) is not ready or could
     # not be probed (ready unknown): scripts and monitors rely on it (docs/targets.md).
@@ -152,11 +197,8 @@ def _last_pass_text(rec: Any) -> str:
 
 
 @app.command("sync")
-def sync(ctx: typer.Context, env: EnvOption = None, spec: SpecOption = None,
-         state_dir: StateDirOpt = None, tf_outputs: TfOutputsCompatOption = None,
-         user: UserOpt = None,
-         secret_arn: SecretOpt = None, probe_as_admin: AdminOpt = False,
-         target_group_arn: TgOpt = None,
+@with_options
+def sync(ctx: typer.Context, opts: TargetsOptions,
          dry_run: Annotated[bool, typer.Option(
              "--dry-run", help="Print the actions without changing the load balancer.")] = False,
          json: JsonOption = False) -> None:
@@ -164,8 +206,7 @@ def sync(ctx: typer.Context, env: EnvOption = None, spec: SpecOption = None,
     from rsfleet.output import console, plain, print_json
     from rsfleet.targets import api
 
-    res = api.sync(_context(ctx, env, spec, state_dir, tf_outputs, user, secret_arn,
-                            probe_as_admin, target_group_arn), dry_run=dry_run)
+    res = api.sync(context_from_options(ctx, opts), dry_run=dry_run)
     if json:
         print_json({"dry_run": dry_run,
                     "actions": [{"kind": a.kind, "target": a.target, "reason": a.reason}
@@ -191,12 +232,10 @@ def sync(ctx: typer.Context, env: EnvOption = None, spec: SpecOption = None,
 
 
 @app.command("drain")
+@with_options
 def drain(ctx: typer.Context,
           name: Annotated[str, typer.Argument(help="The consumer to take out of rotation.")],
-          env: EnvOption = None, spec: SpecOption = None, state_dir: StateDirOpt = None,
-          tf_outputs: TfOutputsCompatOption = None, user: UserOpt = None,
-          secret_arn: SecretOpt = None, probe_as_admin: AdminOpt = False,
-          target_group_arn: TgOpt = None,
+          opts: TargetsOptions,
           wait: Annotated[bool, typer.Option(
               "--wait", help="Wait until its sessions end (or --timeout), then switch it "
               "off.")] = False,
@@ -212,9 +251,8 @@ def drain(ctx: typer.Context,
     from rsfleet.targets import api
 
     limit = _interval(timeout, "--timeout") if timeout is not None else None
-    what = api.drain(_context(ctx, env, spec, state_dir, tf_outputs, user, secret_arn,
-                              probe_as_admin, target_group_arn), name, wait=wait,
-                     timeout=limit, why=reason[:200])
+    what = api.drain(context_from_options(ctx, opts), name, wait=wait, timeout=limit,
+                     why=reason[:200])
     if json:
         print_json({"target": name, "drained": True, "result": what})
     else:
@@ -222,18 +260,15 @@ def drain(ctx: typer.Context,
 
 
 @app.command("undrain")
+@with_options
 def undrain(ctx: typer.Context,
             name: Annotated[str, typer.Argument(help="The consumer to put back.")],
-            env: EnvOption = None, spec: SpecOption = None, state_dir: StateDirOpt = None,
-            tf_outputs: TfOutputsCompatOption = None, user: UserOpt = None,
-            secret_arn: SecretOpt = None, probe_as_admin: AdminOpt = False,
-            target_group_arn: TgOpt = None, json: JsonOption = False) -> None:
+            opts: TargetsOptions, json: JsonOption = False) -> None:
     """Forget the drain of NAME; it returns to rotation as soon as it is ready."""
     from rsfleet.output import console, print_json
     from rsfleet.targets import api
 
-    what = api.undrain(_context(ctx, env, spec, state_dir, tf_outputs, user, secret_arn,
-                                probe_as_admin, target_group_arn), name)
+    what = api.undrain(context_from_options(ctx, opts), name)
     if json:
         print_json({"target": name, "drained": False, "result": what})
     else:
@@ -241,11 +276,8 @@ def undrain(ctx: typer.Context,
 
 
 @app.command("watch")
-def watch(ctx: typer.Context, env: EnvOption = None, spec: SpecOption = None,
-          state_dir: StateDirOpt = None, tf_outputs: TfOutputsCompatOption = None,
-         user: UserOpt = None,
-          secret_arn: SecretOpt = None, probe_as_admin: AdminOpt = False,
-          target_group_arn: TgOpt = None,
+@with_options
+def watch(ctx: typer.Context, opts: TargetsOptions,
           interval: Annotated[str, typer.Option(
               "--interval", help="Time between passes, e.g. 1s, 500ms.")] = "1s",
           rise: Annotated[int, typer.Option(
@@ -257,7 +289,6 @@ def watch(ctx: typer.Context, env: EnvOption = None, spec: SpecOption = None,
     from rsfleet.targets import api
 
     every = _interval(interval, "--interval")
-    target = _context(ctx, env, spec, state_dir, tf_outputs, user, secret_arn,
-                      probe_as_admin, target_group_arn)
+    target = context_from_options(ctx, opts)
     _log(f"watching every {every:g}s (rise {rise}, fall {fall}); Ctrl-C to stop")
     api.watch(target, every, rise=rise, fall=fall, log=_log)

@@ -25,6 +25,7 @@ from rsfleet.controller.config import ControllerConfig
 from rsfleet.controller.loop import LoopResult, run_passes
 from rsfleet.controller.metrics import event_line
 from rsfleet.controller.service import ControllerService, Emit
+from rsfleet.fleet.outputs import ConsumerOutputs, FleetOutputs, NlbOutputs
 from rsfleet.targets.controller import Controller
 from rsfleet.targets.readiness import TieredProbe
 from rsfleet.targets.store import DynamoStore
@@ -52,15 +53,16 @@ class Runtime:
             self.clients[service] = boto3.client(service, region_name=self.region)
         return self.clients[service]
 
-    def _endpoints(self) -> dict[str, dict[str, Any]]:
-        """Each consumer's endpoint and managed-endpoint IPs from the API. A consumer whose
-        workgroup has no endpoint or no IP yet (being created or replaced) is left out of
-        this invocation with a warning line, so the others are still reconciled."""
+    def _outputs(self) -> FleetOutputs:
+        """The outputs the targets context needs, from the API: the target group and each
+        consumer's endpoint and managed-endpoint IPs. A consumer whose workgroup has no
+        endpoint or no IP yet (being created or replaced) is left out of this invocation
+        with a warning line, so the others are still reconciled."""
         from rsfleet.adapters import redshift_serverless as rss
         from rsfleet.errors import RsfleetError
 
         rs = self.client("redshift-serverless")
-        out: dict[str, dict[str, Any]] = {}
+        consumers: dict[str, ConsumerOutputs] = {}
         for name in self.spec.lb_consumers:
             try:
                 ep = rss.workgroup_endpoint(rs, self.spec.workgroup_name(name))
@@ -72,38 +74,31 @@ class Runtime:
                 self.emit(event_line(self.fleet, "warning", target=name,
                                      reason="skipped this invocation: no endpoint IPs yet"))
                 continue
-            out[name] = {"workgroup_name": ep.workgroup, "endpoint_address": ep.address,
-                         "port": ep.port, "endpoint_ips": ep.endpoint_ips, "behind_nlb": True}
-        return out
+            consumers[name] = ConsumerOutputs(
+                workgroup_name=ep.workgroup, endpoint_address=ep.address, port=ep.port,
+                endpoint_ips=ep.endpoint_ips, behind_nlb=True)
+        return FleetOutputs(aws_region=self.region, consumers=consumers,
+                            nlb=NlbOutputs(target_group_arn=self.config.target_group_arn,
+                                           port=self.spec.nlb.port))
 
     def controller_for_invocation(self) -> Controller:
-        """Endpoints from the API (fresh every invocation), the NLB adapter, the probe."""
-        from rsfleet.targets.nlb import NlbTargets
-        from rsfleet.targets.readiness import endpoint_probe
+        """Endpoints from the API (fresh every invocation), then the same targets context
+        as the CLI's (``aws_context``): the NLB adapter, the probe, the state table. A
+        consumer left out this invocation has IPs nobody can name: ``aws_context`` then
+        never removes unknown targets (warn only)."""
+        from rsfleet.targets.api import aws_context
 
-        cfg, spec = self.config, self.spec
-        outputs = {"aws_region": self.region,
-                   "nlb": {"target_group_arn": cfg.target_group_arn, "port": spec.nlb.port},
-                   "consumers": self._endpoints()}
-        # A consumer left out this invocation has IPs we cannot name: never remove unknown
-        # targets then (warn only), as when Terraform owns the attachments.
-        partial = set(outputs["consumers"]) != set(spec.lb_consumers)
-        adapter = NlbTargets.from_outputs(
-            outputs,
-            register_with_terraform=spec.nlb.register_targets_with_terraform or partial,
-            deregistration_delay=spec.nlb.deregistration_delay, client=self.client("elbv2"))
-        probe = None
-        if self.credentials is not None:
-            probe = endpoint_probe(outputs, spec, self.credentials, cfg.probe_timeout_seconds,
-                                   data_check_seconds=cfg.data_check_seconds,
-                                   retry_seconds=cfg.data_retry_seconds)
-            if isinstance(probe, TieredProbe):
-                import time
+        cfg = self.config
+        ctx = aws_context(self.spec, self._outputs(), None, credentials=self.credentials,
+                          client=self.client("elbv2"), probe_timeout=cfg.probe_timeout_seconds,
+                          store=self.store, data_check_seconds=cfg.data_check_seconds,
+                          retry_seconds=cfg.data_retry_seconds)
+        if isinstance(ctx.probe, TieredProbe):
+            import time
 
-                probe.clock = time.time  # wall clock: carried over in the last-pass record
-                probe.last = self.data_checks  # shared dict: kept across invocations
-        members = [n for n in spec.lb_consumers if n in adapter.endpoints]
-        ctl = Controller(adapter, members, probe, self.store, rise=cfg.rise, fall=cfg.fall)
+            ctx.probe.clock = time.time  # wall clock: carried over in the last-pass record
+            ctx.probe.last = self.data_checks  # shared dict: kept across invocations
+        ctl = ctx.controller(rise=cfg.rise, fall=cfg.fall)
         if self.controller is not None:
             ctl.readiness = self.controller.readiness
         else:

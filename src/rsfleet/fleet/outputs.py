@@ -52,11 +52,21 @@ class NlbOutputs(_Doc):
     port: int | None = None
 
 
+class ControllerOutputs(_Doc):
+    """The readiness controller (null when `controller.enabled` is false)."""
+
+    function_name: str | None = None
+    state_table: str | None = None  # the drain state the CLI and the Lambda share
+    dlq_name: str | None = None
+    fleet: str | None = None  # the fleet's key in the state table
+
+
 class FleetOutputs(_Doc):
     aws_region: str | None = None
     producer: WorkgroupOutputs | None = None
     consumers: dict[str, ConsumerOutputs] = {}
     nlb: NlbOutputs | None = None
+    controller: ControllerOutputs | None = None
     data_sharing_commands: str | None = None
     test_instance_id: str | None = None
 

@@ -63,7 +63,7 @@ def local_injector(fleet: KillableFleet) -> Injector:
 def _local_drain(fleet: KillableFleet, name: str) -> str:
     from rsfleet.targets import api as targets_api
 
-    targets_api.drain(fleet, name)
+    targets_api.drain(targets_api.local_context(fleet), name)
     return f"drained {name} (rsfleet.targets)"
 
 
@@ -94,7 +94,7 @@ def aws_drain(spec: Any, outputs: FleetOutputs, name: str, state_dir: Any = None
         from rsfleet.spec.loader import project_root
 
         state_dir = project_root() / ".rsfleet" / spec.environment
-    ctx = targets_api.aws_context(spec, outputs.to_values(), Path(state_dir))
+    ctx = targets_api.aws_context(spec, outputs, Path(state_dir))
     what = targets_api.drain(ctx, name, why="loadtest --drain")
     return (f"drained {name} in {ctx.store.where}: {what} "
             f"(undo: rsfleet --backend aws targets undrain {name})")

@@ -294,7 +294,7 @@ def sync_targets(fleet: LocalFleet, *, log: Log = _quiet) -> None:
     try:
         from rsfleet.targets import api as targets_api
 
-        targets_api.sync(fleet, log=log)
+        targets_api.sync(targets_api.local_context(fleet), log=log)
         return
     except ImportError:
         pass

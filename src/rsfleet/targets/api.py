@@ -1,14 +1,15 @@
 """drain / undrain / status / sync for the commands and for other parts (the load test's
-``--drain`` fault calls ``drain(fleet, name)``).
+``--drain`` fault, the Lambda controller, rolling changes).
 
-``fleet`` is a ``rsfleet.local.fleet.LocalFleet`` (local backend) or a ready-made
-``TargetsContext`` (AWS: see ``aws_context``).
+Every function takes a ``TargetsContext``, built once by its caller: ``local_context(fleet)``
+(HAProxy of the local fleet) or ``aws_context(spec, outputs)`` (the NLB of the fleet's
+``FleetOutputs``).
 """
 
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -56,15 +57,22 @@ def local_context(fleet: Fleet, *, probe_timeout: float = 1.0) -> TargetsContext
                           store=JsonFileStore(Path(fleet.state_dir) / STATE_FILE))
 
 
-def aws_context(spec: Any, outputs: Mapping[str, Any], state_dir: Path, *,
+def aws_context(spec: Any, outputs: FleetOutputs, state_dir: Path | None, *,
                 credentials: Any = None, client: Any = None,
                 probe_timeout: float = 2.0, store: StateStore | None = None,
-                dynamodb: Any = None, log: Log | None = None) -> TargetsContext:
-    """The NLB of the Terraform outputs (or of ``discover_outputs``). With ``credentials``
+                dynamodb: Any = None, log: Log | None = None,
+                data_check_seconds: float = 0.0,
+                retry_seconds: float | None = None) -> TargetsContext:
+    """The NLB of the fleet's outputs (Terraform's, ``discover_outputs``' or the
+    controller's own from the API). With ``credentials``
     (``rsfleet.targets.credentials.ProbeCredentials``: consumer -> (user, password)) each
-    consumer is probed directly at its workgroup endpoint; without, readiness is not probed
-    and the controller only keeps membership and operator drains (the NLB's checks still
-    apply).
+    consumer is probed directly at its workgroup endpoint (``data_check_seconds``,
+    ``retry_seconds``: see ``endpoint_probe``); without, readiness is not probed and the
+    controller only keeps membership and operator drains (the NLB's checks still apply).
+
+    A consumer behind the NLB that the outputs lack (its endpoint is being replaced) has
+    IPs nobody can name: rsfleet then never removes targets it does not know (as when
+    Terraform owns the attachments).
 
     Operator drains live in the controller's DynamoDB table when the outputs name one
     (``controller.state_table``: the CLI and the Lambda controller share it), else in
@@ -74,11 +82,13 @@ def aws_context(spec: Any, outputs: Mapping[str, Any], state_dir: Path, *,
     from rsfleet.targets.nlb import NlbTargets
     from rsfleet.targets.readiness import endpoint_probe
 
+    partial = any(n not in outputs.consumers for n in spec.lb_consumers)
     adapter = NlbTargets.from_outputs(
-        outputs, register_with_terraform=spec.nlb.register_targets_with_terraform,
+        outputs, register_with_terraform=spec.nlb.register_targets_with_terraform or partial,
         deregistration_delay=spec.nlb.deregistration_delay, client=client,
-        region=outputs.get("aws_region") or spec.aws_region)
-    probe = (endpoint_probe(outputs, spec, credentials, probe_timeout)
+        region=outputs.region(spec))
+    probe = (endpoint_probe(outputs, spec, credentials, probe_timeout,
+                            data_check_seconds=data_check_seconds, retry_seconds=retry_seconds)
              if credentials is not None else None)
     members = [n for n in spec.lb_consumers if n in adapter.endpoints]
     if store is None:
@@ -89,17 +99,16 @@ def aws_context(spec: Any, outputs: Mapping[str, Any], state_dir: Path, *,
 AWS_STATE_FILE = "targets-aws.json"
 
 
-def aws_store(spec: Any, outputs: Mapping[str, Any], state_dir: Path | None, *,
+def aws_store(spec: Any, outputs: FleetOutputs, state_dir: Path | None, *,
               client: Any = None, log: Log | None = None) -> StateStore:
     """The controller's DynamoDB table when the outputs have one, else the local file."""
-    table = (outputs.get("controller") or {}).get("state_table")
+    table = outputs.controller.state_table if outputs.controller is not None else None
     if not table:
         if state_dir is None:
             raise UsageError("no controller state table in the outputs and no state dir",
                              hint="enable `controller` in the spec and run `rsfleet apply`")
         return JsonFileStore(state_dir / AWS_STATE_FILE)
-    region = outputs.get("aws_region") or spec.aws_region
-    store = DynamoStore(str(table), fleet_key(spec), client=client, region=region)
+    store = DynamoStore(table, fleet_key(spec), client=client, region=outputs.region(spec))
     if state_dir is not None:
         import_file_once(store, state_dir / AWS_STATE_FILE, log or _print)
     return store
@@ -117,7 +126,7 @@ def _print(message: str) -> None:
 
 
 def discover_outputs(spec: Any, target_group_arn: str, *, rs_client: Any = None,
-                     region: str | None = None) -> dict[str, Any]:
+                     region: str | None = None) -> FleetOutputs:
     """The outputs `aws_context` needs, without Terraform: the consumers' endpoints and
     managed-endpoint IPs from the redshift-serverless API, the target group given."""
     from rsfleet.adapters import redshift_serverless as rss
@@ -129,11 +138,7 @@ def discover_outputs(spec: Any, target_group_arn: str, *, rs_client: Any = None,
     rs = rs_client or rss.client(region)
     return FleetOutputs.from_api(spec, rs, consumers=spec.lb_consumers, producer=False,
                                  endpoints=True, target_group_arn=target_group_arn,
-                                 region=region).to_values()
-
-
-def _ctx(fleet: Fleet | TargetsContext) -> TargetsContext:
-    return fleet if isinstance(fleet, TargetsContext) else local_context(fleet)
+                                 region=region)
 
 
 def _check_member(ctx: TargetsContext, name: str) -> None:
@@ -142,14 +147,13 @@ def _check_member(ctx: TargetsContext, name: str) -> None:
                          hint=f"choose one of: {', '.join(ctx.members) or '(none)'}")
 
 
-def drain(fleet: Fleet | TargetsContext, name: str, *, wait: bool = False,
+def drain(ctx: TargetsContext, name: str, *, wait: bool = False,
           timeout: float | None = None, log: Log | None = None, why: str = "operator") -> str:
     """Take ``name`` out of rotation: no new sessions, existing ones finish. Persisted, so
     `targets watch`/`sync` keep it out until `undrain`.
 
     ``wait``: block until its sessions are gone or ``timeout`` (default: the deregistration
     delay) has passed, then switch it off (HAProxy: close what is left, maintenance)."""
-    ctx = _ctx(fleet)
     _check_member(ctx, name)
     log = log or (lambda _m: None)
     now = time.time()
@@ -197,9 +201,8 @@ def drain(fleet: Fleet | TargetsContext, name: str, *, wait: bool = False,
     return f"{what}; {reason}; {done}"
 
 
-def undrain(fleet: Fleet | TargetsContext, name: str, *, log: Log | None = None) -> str:
+def undrain(ctx: TargetsContext, name: str, *, log: Log | None = None) -> str:
     """Forget the operator drain and put ``name`` back when it is ready (probed now)."""
-    ctx = _ctx(fleet)
     _check_member(ctx, name)
     was = ctx.store.modify(lambda st: st.drains.pop(name, None))
     if ctx.probe is not None:
@@ -221,29 +224,29 @@ def undrain(fleet: Fleet | TargetsContext, name: str, *, log: Log | None = None)
     return msg
 
 
-def status(fleet: Fleet | TargetsContext) -> list[TargetStatus]:
-    return _ctx(fleet).controller().status()
+def status(ctx: TargetsContext) -> list[TargetStatus]:
+    return ctx.controller().status()
 
 
-def last_pass(fleet: Fleet | TargetsContext) -> PassRecord | None:
+def last_pass(ctx: TargetsContext) -> PassRecord | None:
     """The controller's last recorded pass (Lambda, `local up`'s controller, `watch`)."""
-    return _ctx(fleet).store.last_pass()
+    return ctx.store.last_pass()
 
 
-def sync(fleet: Fleet | TargetsContext, dry_run: bool = False, *,
+def sync(ctx: TargetsContext, dry_run: bool = False, *,
          log: Log | None = None) -> PassResult:
     """One reconcile pass. A single pass decides on one probe (rise = fall = 1); `watch`
     applies the rise/fall thresholds across passes."""
-    return _ctx(fleet).controller(rise=1, fall=1, log=log).sync_once(dry_run=dry_run)
+    return ctx.controller(rise=1, fall=1, log=log).sync_once(dry_run=dry_run)
 
 
-def watch(fleet: Fleet | TargetsContext, interval: float, *, rise: int = 2, fall: int = 2,
+def watch(ctx: TargetsContext, interval: float, *, rise: int = 2, fall: int = 2,
           log: Log | None = None, stop: Any = None, max_passes: int | None = None) -> int:
     if interval <= 0:
         raise UsageError(f"--interval {interval}: must be more than 0 seconds")
     import os
 
-    ctl = _ctx(fleet).controller(rise=rise, fall=fall, log=log)
+    ctl = ctx.controller(rise=rise, fall=fall, log=log)
     ctl.record_passes = True
     ctl.source = f"watch pid {os.getpid()}"
     ctl.resume(ctl.last_pass())

@@ -21,6 +21,7 @@ from typing import Any
 
 from rsfleet.adapters.secretsmanager import check_secret_arn, read_secret
 from rsfleet.errors import FleetError, UsageError
+from rsfleet.fleet.outputs import FleetOutputs
 
 
 class ProbeCredentials:
@@ -38,14 +39,13 @@ class ProbeCredentials:
 
     @classmethod
     def choose(cls, *, secret_arn: str | None, user: str | None, password: str | None,
-               probe_as_admin: bool, outputs: Mapping[str, Any],
+               probe_as_admin: bool, outputs: FleetOutputs,
                client: Any = None) -> ProbeCredentials | None:
         """The credentials the options ask for, or None (readiness not probed)."""
         if secret_arn:
             return cls(secret_arn=check_secret_arn(secret_arn), user=user, client=client)
         if probe_as_admin:
-            secrets = {n: c.get("admin_secret_arn") for n, c in
-                       (outputs.get("consumers") or {}).items()}
+            secrets = {n: c.admin_secret_arn for n, c in outputs.consumers.items()}
             missing = sorted(n for n, a in secrets.items() if not a)
             if missing:
                 raise UsageError(f"--probe-as-admin: no admin_secret_arn in the outputs for "

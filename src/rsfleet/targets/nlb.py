@@ -19,6 +19,7 @@ from typing import Any
 
 from rsfleet.adapters import elbv2
 from rsfleet.errors import UsageError
+from rsfleet.fleet.outputs import FleetOutputs, NlbOutputs
 from rsfleet.targets.reconciler import Action, ActualTarget
 
 UNKNOWN_PREFIX = "ip:"  # a registered IP that belongs to no consumer in the outputs
@@ -39,30 +40,30 @@ class NlbTargets:
         self._by_ip = {ip: n for n, ips in self.endpoints.items() for ip in ips}
 
     @classmethod
-    def from_outputs(cls, outputs: Mapping[str, Any], *, register_with_terraform: bool,
+    def from_outputs(cls, outputs: FleetOutputs, *, register_with_terraform: bool,
                      deregistration_delay: float, client: Any = None,
                      region: str | None = None) -> NlbTargets:
-        """Build from `terraform output -json` values (CONTRACTS.md §3)."""
-        tg = (outputs.get("nlb") or {}).get("target_group_arn")
-        if not tg:
+        """Build from the fleet's outputs (CONTRACTS.md §3): the target group and each
+        consumer behind the NLB with its managed-endpoint IPs."""
+        nlb = outputs.nlb or NlbOutputs()
+        if not nlb.target_group_arn:
             raise UsageError("the Terraform outputs have no nlb.target_group_arn",
                              hint="run `rsfleet apply`, or pass --tf-outputs FILE from "
                              "`terraform output -json`")
-        consumers = outputs.get("consumers") or {}
         endpoints: dict[str, list[str]] = {}
         port = None
-        for name, c in consumers.items():
-            if not c.get("behind_nlb", True):
+        for name, c in outputs.consumers.items():
+            if not c.behind_nlb:
                 continue
-            ips = list((c.get("endpoint_ips") or {}).values())
+            ips = list(c.endpoint_ips.values())
             if not ips:
                 raise UsageError(f"consumer {name!r} has no endpoint_ips in the Terraform "
                                  "outputs", hint="run `rsfleet apply` so the endpoint exists")
             endpoints[name] = ips
-            port = port or c.get("port")
-        port = int(port or (outputs.get("nlb") or {}).get("port") or 5439)
-        return cls(client or elbv2.client(region or outputs.get("aws_region")), tg, endpoints,
-                   port, owns_membership=not register_with_terraform,
+            port = port or c.port
+        port = int(port or nlb.port or 5439)
+        return cls(client or elbv2.client(region or outputs.aws_region), nlb.target_group_arn,
+                   endpoints, port, owns_membership=not register_with_terraform,
                    deregistration_delay=deregistration_delay)
 
     def observe(self) -> dict[str, ActualTarget]:

@@ -8,11 +8,12 @@ datashare the consumer receives, each shared table in its ``consumer_database`` 
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 from rsfleet.fleet import PROBE, Fleet
+from rsfleet.fleet.outputs import FleetOutputs
 from rsfleet.spec.models import FleetSpec
 
 Probe = Callable[[str], tuple[bool, str]]
@@ -247,24 +248,23 @@ class TieredProbe:
         return deep_ok, f"{why}; data check {age:.0f}s ago: {deep_why}"
 
 
-def endpoint_probe(outputs: Mapping[str, Any], spec: FleetSpec, credentials: Credentials,
+def endpoint_probe(outputs: FleetOutputs, spec: FleetSpec, credentials: Credentials,
                    timeout: float = 2.0, *, data_check_seconds: float = 0.0,
                    retry_seconds: float | None = None) -> Probe:
     """AWS: connect to each consumer workgroup's endpoint directly (from inside the VPC),
     TLS required (the workgroups have require_ssl). ``data_check_seconds > 0``: the
     billed data check only that often, a session without a query in between
     (``TieredProbe``)."""
-    consumers = outputs.get("consumers") or {}
     checks = {n: share_checks(spec, n) for n in spec.lb_consumers}
 
     def kwargs_of(name: str) -> dict[str, Any] | None:
-        c = consumers.get(name) or {}
-        if not c.get("endpoint_address"):
+        c = outputs.consumers.get(name)
+        if c is None or not c.endpoint_address:
             return None
         user, password = credentials(name)
-        return {"host": c["endpoint_address"], "port": int(c.get("port") or 5439),
+        return {"host": c.endpoint_address, "port": int(c.port or 5439),
                 "user": user, "password": password, "sslmode": "require",
-                "dbname": c.get("database_name") or CONSUMER_LOCAL_DATABASE}
+                "dbname": c.database_name or CONSUMER_LOCAL_DATABASE}
 
     def deep(name: str) -> tuple[bool, str]:
         kw = kwargs_of(name)
