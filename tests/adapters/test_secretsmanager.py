@@ -113,6 +113,7 @@ def test_bad_arn_is_exit_2_via_the_cli(tmp_path, argv):
 
 
 def test_loadtest_aws_target_takes_user_and_password_from_the_secret(sm):
+    from rsfleet.fleet.outputs import FleetOutputs
     from rsfleet.loadtest.target import Overrides, resolve_aws
     from rsfleet.spec.models import FleetSpec
 
@@ -122,7 +123,8 @@ def test_loadtest_aws_target_takes_user_and_password_from_the_secret(sm):
                                      "consumers": {"c1": {"base_capacity": 8}},
                                      "datashares": {"s": {"schemas": ["sales"],
                                                           "consumer_database": "sales_db"}}})
-    outputs = {"aws_region": REGION, "nlb": {"dns_name": "nlb.example", "port": 5439}}
+    outputs = FleetOutputs.of({"aws_region": REGION,
+                               "nlb": {"dns_name": "nlb.example", "port": 5439}})
     res = resolve_aws(spec, outputs, Overrides(password_secret_arn=arn))
     kw = res.endpoint.kwargs
     assert (kw["user"], kw["password"], kw["host"]) == ("admin", PASSWORD, "nlb.example")

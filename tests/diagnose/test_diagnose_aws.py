@@ -16,6 +16,7 @@ from typer.testing import CliRunner
 
 from rsfleet.cli import app
 from rsfleet.diagnose import checks
+from rsfleet.fleet.outputs import FleetOutputs
 from rsfleet.spec.models import FleetSpec
 
 REGION = "us-east-1"
@@ -66,7 +67,7 @@ def ctx_for(aws, **clients) -> checks.DiagContext:
     ctx = checks.DiagContext(backend="aws", env="dev",
                              clients={"ec2": aws["ec2"], "elbv2": aws["elbv2"], **clients})
     ctx.spec = FleetSpec.model_validate(SPEC)
-    ctx.outputs = aws["outputs"]
+    ctx.outputs = FleetOutputs.of(aws["outputs"])
     return ctx
 
 

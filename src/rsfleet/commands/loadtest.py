@@ -173,7 +173,8 @@ def _outputs(env: str | None, fleet: FleetSpec, spec_path: Path,
     from rsfleet.adapters.terraform import outputs_for_spec
     from rsfleet.fleet.outputs import FleetOutputs
 
-    return FleetOutputs.of(outputs_for_spec(spec_path, env or fleet.environment, tf_outputs))
+    return FleetOutputs.from_terraform(
+        outputs_for_spec(spec_path, env or fleet.environment, tf_outputs))
 
 
 def _finish(result: LoadTestResult, json_path: Path | None, report: Path | None,

@@ -121,8 +121,7 @@ def context_from_options(ctx: typer.Context, opts: TargetsOptions) -> TargetsCon
         outputs = discover_outputs(fleet_spec, opts.target_group_arn)
     else:
         outputs = FleetOutputs.from_terraform(outputs_for_spec(
-            spec_path, opts.env or fleet_spec.environment, opts.tf_outputs),
-            source=str(opts.tf_outputs or "Terraform outputs"))
+            spec_path, opts.env or fleet_spec.environment, opts.tf_outputs))
     creds = ProbeCredentials.choose(secret_arn=opts.secret_arn, user=opts.user,
                                     password=os.environ.get("PGPASSWORD"),
                                     probe_as_admin=opts.probe_as_admin, outputs=outputs)

@@ -18,7 +18,7 @@ import socket
 import ssl
 import struct
 import time
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -48,7 +48,7 @@ class DiagContext:
     # filled in by the links
     spec: Any = None
     fleet: Fleet | None = None
-    outputs: FleetOutputs | Mapping[str, Any] = field(default_factory=FleetOutputs)
+    outputs: FleetOutputs = field(default_factory=FleetOutputs)
     password: str | None = None
     cafile: str | None = None
     dbname: str | None = None
@@ -112,8 +112,8 @@ def check_outputs(ctx: DiagContext) -> list[Check]:
 
     try:
         # check_spec has set spec_path; the Path("") fallback only serves --tf-outputs.
-        out = FleetOutputs.of(outputs_for_spec(ctx.spec_path or Path(""),
-                                               ctx.env or ctx.spec.environment, ctx.tf_outputs))
+        out = FleetOutputs.from_terraform(outputs_for_spec(
+            ctx.spec_path or Path(""), ctx.env or ctx.spec.environment, ctx.tf_outputs))
     except RsfleetError as exc:
         return [_broken("outputs", "terraform outputs", _oneline(exc),
                         f"run `rsfleet apply {ctx.fix_env}`, or pass --tf-outputs FILE")]
@@ -136,7 +136,7 @@ def _fleet(ctx: DiagContext) -> Fleet:
 
 
 def _out(ctx: DiagContext) -> FleetOutputs:
-    return FleetOutputs.of(ctx.outputs)
+    return ctx.outputs
 
 
 def _nlb(ctx: DiagContext) -> NlbOutputs:

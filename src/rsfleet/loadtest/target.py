@@ -9,7 +9,6 @@ into argv, logs or results.
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -105,9 +104,8 @@ def resolve_direct(ov: Overrides, spec: Any | None) -> Resolved:
                     database=ov.database, schemas=schemas, tables=tables)
 
 
-def resolve_aws(spec: Any, outputs: FleetOutputs | Mapping[str, Any], ov: Overrides) -> Resolved:
+def resolve_aws(spec: Any, outputs: FleetOutputs, ov: Overrides) -> Resolved:
     """The NLB from Terraform outputs (CONTRACTS.md §3); consumers mapped by namespace id."""
-    outputs = FleetOutputs.of(outputs)
     nlb = outputs.nlb or NlbOutputs()
     if not (ov.host or nlb.dns_name):
         raise FleetError("the Terraform outputs have no nlb.dns_name",
