@@ -87,18 +87,15 @@ def _apply_rolling(env: str, *, max_unavailable: int, dry_run: bool, secret_arn:
                    probe_as_admin: bool, user: str | None) -> None:
     """The rolling part through the API, then Terraform for what is left of the reviewed
     plan (design: terraform/README.md, "Rolling changes")."""
-    import os
-
     from rich.markup import escape
 
     from rsfleet.adapters.redshift_serverless import client
     from rsfleet.commands.rollout_view import show_plan
+    from rsfleet.commands.targets import TargetsOptions, probing_aws_context
     from rsfleet.fleet.outputs import FleetOutputs
     from rsfleet.rollout.aws import AwsExecutor, rolling_apply, terraform_rest
     from rsfleet.rollout.tfplan import changes_of
     from rsfleet.spec.loader import project_root
-    from rsfleet.targets.api import aws_context
-    from rsfleet.targets.credentials import ProbeCredentials
     from rsfleet.workgroups.enforce import WorkgroupUpdater
 
     if max_unavailable < 1:
@@ -111,10 +108,9 @@ def _apply_rolling(env: str, *, max_unavailable: int, dry_run: bool, secret_arn:
     tf = TerraformCli(project)
     saved = tf.show_json(project.plan_file)
     outputs = FleetOutputs.from_terraform(TerraformCli(project, capture=True).outputs())
-    creds = ProbeCredentials.choose(secret_arn=secret_arn, user=user,
-                                    password=os.environ.get("PGPASSWORD"),
-                                    probe_as_admin=probe_as_admin, outputs=outputs)
-    ctx = aws_context(spec, outputs, project_root() / ".rsfleet" / env, credentials=creds)
+    ctx = probing_aws_context(spec, outputs, TargetsOptions(
+        env=env, user=user, secret_arn=secret_arn, probe_as_admin=probe_as_admin,
+        state_dir=project_root() / ".rsfleet" / env))
     executor = AwsExecutor(spec, ctx, WorkgroupUpdater(client(spec.aws_region)))
     saved_changes = changes_of(saved)
 

@@ -21,6 +21,7 @@ from rsfleet.context import (
 )
 
 if TYPE_CHECKING:
+    from rsfleet.fleet.outputs import FleetOutputs
     from rsfleet.targets.api import TargetsContext
 
 app = typer.Typer(no_args_is_help=True, help=(
@@ -93,11 +94,9 @@ def context_from_options(ctx: typer.Context, opts: TargetsOptions) -> TargetsCon
     """The one targets context of this invocation: the local fleet's HAProxy, or the NLB of
     the fleet's outputs (Terraform's, a --tf-outputs file, or the API with
     --target-group-arn) with the probe credentials the options ask for."""
-    import os
-
     from rsfleet.errors import UsageError
-    from rsfleet.spec.loader import load, project_root
-    from rsfleet.targets.api import aws_context, discover_outputs, local_context
+    from rsfleet.spec.loader import load
+    from rsfleet.targets.api import discover_outputs, local_context
 
     if app_context(ctx).backend == Backend.local:
         given = [o for o, v in (("--tf-outputs", opts.tf_outputs),
@@ -111,7 +110,6 @@ def context_from_options(ctx: typer.Context, opts: TargetsOptions) -> TargetsCon
         return local_context(LocalFleet.open(opts.env, opts.state_dir))
     from rsfleet.adapters.terraform import outputs_for_spec
     from rsfleet.fleet.outputs import FleetOutputs
-    from rsfleet.targets.credentials import ProbeCredentials
 
     fleet_spec, spec_path = load(opts.env, opts.spec)
     if opts.target_group_arn is not None:
@@ -122,6 +120,19 @@ def context_from_options(ctx: typer.Context, opts: TargetsOptions) -> TargetsCon
     else:
         outputs = FleetOutputs.from_terraform(outputs_for_spec(
             spec_path, opts.env or fleet_spec.environment, opts.tf_outputs))
+    return probing_aws_context(fleet_spec, outputs, opts)
+
+
+def probing_aws_context(fleet_spec: Any, outputs: FleetOutputs,
+                        opts: TargetsOptions) -> TargetsContext:
+    """The NLB's targets context with the probe credentials the options ask for (none: no
+    direct probe); drains in the controller's table or under the state dir."""
+    import os
+
+    from rsfleet.spec.loader import project_root
+    from rsfleet.targets.api import aws_context
+    from rsfleet.targets.credentials import ProbeCredentials
+
     creds = ProbeCredentials.choose(secret_arn=opts.secret_arn, user=opts.user,
                                     password=os.environ.get("PGPASSWORD"),
                                     probe_as_admin=opts.probe_as_admin, outputs=outputs)
