@@ -124,8 +124,8 @@ def series(*, consumers: Sequence[str], queries: Sequence[QueryRecord],
     for q in queries:
         if q.ok and q.consumer is not None:
             ok[q.consumer][index(q.start_s)] += 1
-        elif not q.ok:
-            failed[index(q.start_s)] += 1
+        elif not q.ok:  # when it failed: a query cut by a kill started before it
+            failed[index(_end_s(q))] += 1
     for c in connections:
         if c.ok and c.consumer is not None:
             sessions[c.consumer][index(c.opened_s)] += 1
