@@ -215,3 +215,41 @@ def test_the_spec_terraform_passes_is_a_valid_fleet_spec():
     assert fleet.lb_consumers == ["c1"] and fleet.database_for("sales_share") == "sales_share_db"
     assert cfg.interval_seconds == 5 and cfg.data_check_seconds == 3600
     assert len(json.dumps(spec)) < 3000  # the module's limit (Lambda environment: 4 KB)
+
+
+class LambdaContext:
+    """The two attributes of the Lambda context object the handler reads
+    (https://docs.aws.amazon.com/lambda/latest/dg/python-context.html): time left is
+    plenty for the first check, then none, so one invocation runs exactly one pass."""
+
+    aws_request_id = "req-entry"
+
+    def __init__(self) -> None:
+        self.calls = 0
+
+    def get_remaining_time_in_millis(self) -> int:
+        self.calls += 1
+        return 60_000 if self.calls == 1 else 0
+
+
+def test_the_lambda_entry_point_runs_a_pass_and_fails_the_invocation_when_all_fail(
+        world, monkeypatch, capsys):
+    w = world
+    monkeypatch.setattr(lambda_handler, "_RUNTIME", w["rt"])  # a warm container
+    stub_endpoints(w["rs_stub"], w["servers"])
+    ctx = LambdaContext()
+    assert lambda_handler.handler({"source": "aws.scheduler"}, ctx) == {
+        "passes": 1, "failed_passes": 0}
+    assert ctx.calls >= 2  # the handler asked the context for the time left
+    assert set(health(w["elbv2"], w["tg"])) == set(IPS.values())
+    printed = [json.loads(x) for x in capsys.readouterr().out.splitlines() if x.strip()]
+    (inv,) = [x for x in printed if x.get("event") == "invocation"]
+    assert inv["passes"] == 1 and inv["failed_passes"] == 0
+    last = api.last_pass(cli_context(w))
+    assert last is not None and last.source == "lambda req-entry"
+
+    # the target group is gone: every pass fails, so the invocation fails (the Errors alarm)
+    w["elbv2"].delete_target_group(TargetGroupArn=w["tg"])
+    stub_endpoints(w["rs_stub"], w["servers"])
+    with pytest.raises(RuntimeError, match=r"all 1 pass\(es\) failed"):
+        lambda_handler.handler({}, LambdaContext())
