@@ -172,10 +172,7 @@ def status(ctx: typer.Context, opts: TargetsOptions, json: JsonOption = False) -
 
     target = context_from_options(ctx, opts)
     rows = api.status(target)
-    # Exit 1 when a target that should serve (a member, not drained) is not ready or could
-    # not be probed (ready unknown): scripts and monitors rely on it (docs/targets.md).
-    problems = [f"{r.name}: {'not probed' if r.ready is None else r.reason or 'not ready'}"
-                for r in rows if r.member and not r.drained and r.ready is not True]
+    problems = api.not_ready(rows)  # exit 1 when any
     if json:
         print_json([r.to_json() for r in rows])
         exit_if_problems(problems, "target(s) not ready")

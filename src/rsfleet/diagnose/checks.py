@@ -57,7 +57,7 @@ class DiagContext:
         if name not in self.clients:
             import boto3
 
-            region = _out(self).region(self.spec)
+            region = self.outputs.region(self.spec)
             self.clients[name] = boto3.client(name, region_name=region)
         return self.clients[name]
 
@@ -135,12 +135,8 @@ def _fleet(ctx: DiagContext) -> Fleet:
     return ctx.fleet
 
 
-def _out(ctx: DiagContext) -> FleetOutputs:
-    return ctx.outputs
-
-
 def _nlb(ctx: DiagContext) -> NlbOutputs:
-    return _out(ctx).nlb or NlbOutputs()
+    return ctx.outputs.nlb or NlbOutputs()
 
 
 def _lb(ctx: DiagContext) -> tuple[str, int]:
@@ -413,7 +409,7 @@ def _targets_aws(ctx: DiagContext) -> list[Check]:
 
     tg = _nlb(ctx).target_group_arn
     by_ip: dict[str, str] = {}
-    for name, c in _out(ctx).consumers.items():
+    for name, c in ctx.outputs.consumers.items():
         for ip in c.endpoint_ips.values():
             by_ip[ip] = name
     try:
@@ -473,7 +469,7 @@ def check_security_groups(ctx: DiagContext) -> list[Check]:
         nlb_sgs = list(lbs[0].get("SecurityGroups") or [])
         consumer_sgs: dict[str, list[str]] = {}
         rs = ctx.client("redshift-serverless")
-        for name, c in _out(ctx).consumers.items():
+        for name, c in ctx.outputs.consumers.items():
             if not c.workgroup_name:
                 raise KeyError(f"consumers.{name}.workgroup_name")
             wg = rs.get_workgroup(workgroupName=c.workgroup_name)["workgroup"]
@@ -617,7 +613,7 @@ AWS_SHARE_SQL = ("SELECT schema_name, table_name FROM svv_all_tables "
 
 def _datashare_aws(ctx: DiagContext) -> list[Check]:
     checks: list[Check] = []
-    consumers = _out(ctx).consumers
+    consumers = ctx.outputs.consumers
     for name, db, schemas, tables in _share_targets(ctx):
         label = f"{name}: {db} mounted"
         c = consumers.get(name)

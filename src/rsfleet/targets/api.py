@@ -228,6 +228,14 @@ def status(ctx: TargetsContext) -> list[TargetStatus]:
     return ctx.controller().status()
 
 
+def not_ready(rows: list[TargetStatus]) -> list[str]:
+    """One line per target that should serve (a member, not drained) but is not ready or
+    could not be probed (ready unknown): `targets status` exits 1 when there is any, scripts
+    and monitors rely on it (docs/targets.md)."""
+    return [f"{r.name}: {'not probed' if r.ready is None else r.reason or 'not ready'}"
+            for r in rows if r.member and not r.drained and r.ready is not True]
+
+
 def last_pass(ctx: TargetsContext) -> PassRecord | None:
     """The controller's last recorded pass (Lambda, `local up`'s controller, `watch`)."""
     return ctx.store.last_pass()
