@@ -86,6 +86,7 @@ def with_options(command: Callable[..., None]) -> Callable[..., None]:
         command(*args, opts=opts, **kwargs)
 
     wrapper.__annotations__ = {p.name: p.annotation for p in params}
+    # inspect.signature (so Typer) reads __signature__; mypy knows no such attribute
     wrapper.__signature__ = sig.replace(parameters=params)  # type: ignore[attr-defined]
     return wrapper
 

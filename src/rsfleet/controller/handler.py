@@ -47,11 +47,7 @@ class Runtime:
     data_checks: dict[str, tuple[float, bool, str]] = field(default_factory=dict)
 
     def client(self, service: str) -> Any:
-        if service not in self.clients:
-            import boto3
-
-            self.clients[service] = boto3.client(service, region_name=self.region)
-        return self.clients[service]
+        return _client(self.clients, service, self.region)
 
     def _outputs(self) -> FleetOutputs:
         """The outputs the targets context needs, from the API: the target group and each
@@ -112,16 +108,27 @@ class Runtime:
         return ctl
 
 
+def _client(clients: dict[str, Any], service: str, region: str) -> Any:
+    """The boto3 client of ``service``, made once (tests pass theirs in ``clients``)."""
+    if service not in clients:
+        import boto3
+
+        clients[service] = boto3.client(service, region_name=region)
+    return clients[service]
+
+
 def build(env: Mapping[str, str], *, clients: Mapping[str, Any] | None = None) -> Runtime:
     """The runtime from the environment; ``clients`` (service -> boto3 client) for tests."""
+    from rsfleet.targets.api import fleet_key
     from rsfleet.targets.credentials import ProbeCredentials
 
     cfg = ControllerConfig.from_env(env)
     spec = cfg.fleet_spec()
     region = env.get("AWS_REGION") or spec.aws_region
-    rt = Runtime(cfg, spec, f"{spec.project_name}/{spec.environment}", region,
-                 dict(clients or {}), store=None)  # type: ignore[arg-type]  # set below: needs rt
-    rt.store = DynamoStore(cfg.state_table, rt.fleet, client=rt.client("dynamodb"))
+    made = dict(clients or {})
+    fleet = fleet_key(spec)
+    store = DynamoStore(cfg.state_table, fleet, client=_client(made, "dynamodb", region))
+    rt = Runtime(cfg, spec, fleet, region, made, store=store)
     if cfg.probe_secret_arn:
         rt.credentials = ProbeCredentials(secret_arn=cfg.probe_secret_arn,
                                           client=rt.client("secretsmanager"))
