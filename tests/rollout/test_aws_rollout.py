@@ -91,7 +91,7 @@ def fleet(pg_server_factory, tmp_path):
         def probe(name: str) -> tuple[bool, str]:
             probed.append(name)
             return probe_postgres(lambda db: endpoint.tcp_kwargs(dbname="postgres"), [],
-                                  timeout=2.0)
+                                  timeout=10.0)  # bounds a hang only
 
         def make(c1: int, c2: int):
             path = tmp_path / "test.tfvars"
