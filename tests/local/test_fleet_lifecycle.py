@@ -8,7 +8,7 @@ import sys
 
 import psycopg
 import pytest
-from conftest import served_by
+from conftest import free_port_block, served_by
 from typer.testing import CliRunner
 
 from rsfleet.cli import app
@@ -128,8 +128,10 @@ def test_bad_input(fleet_factory, tmp_path, traversable_tmp):
     private = tmp_path / "private"
     private.mkdir(mode=0o700)
     if os.geteuid() == 0:
+        base = free_port_block(4)  # not the default ports: something on the host may use them
         result = runner.invoke(app, ["local", "up", "--spec", str(spec), "--state-dir",
-                                     str(private / "s")])
+                                     str(private / "s"), "--lb-port", str(base + 3),
+                                     "--base-port", str(base)])
         assert result.exit_code == 2 and "cannot enter" in result.stderr
 
 

@@ -74,7 +74,7 @@ def test_up_is_idempotent_and_recovers_after_every_process_crashed(fleet_factory
     # hard crash of everything: pid files stay behind, naming dead processes
     for pid in before.values():
         os.kill(pid, signal.SIGKILL)
-    assert wait_until(lambda: not any(alive(p) for p in before.values()), 10, 0.05)
+    assert wait_until(lambda: not any(alive(p) for p in before.values()), 30, 0.05)
     rows = {r.name: r for r in lifecycle.status(fleet)}
     assert not any(r.up for r in rows.values())
     assert (fleet.node("c1").data_dir / "postmaster.pid").exists()  # stale, on purpose

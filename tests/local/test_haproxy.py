@@ -62,14 +62,14 @@ def test_rsfleet_profile_gates_reloads_and_stops(pg_server_factory, traversable_
         with pytest.raises(psycopg.OperationalError):
             served_by(lb_port, a, 1)
         runtime.set_server_state(BACKEND, "a", "ready")
-        assert wait_until(lambda: any(s.in_rotation for s in runtime.servers(BACKEND)), 5)
+        assert wait_until(lambda: any(s.in_rotation for s in runtime.servers(BACKEND)), 30)
         assert set(served_by(lb_port, a, 4)) == {"a"}
 
         # reload: a new process takes over, the server states survive (server-state-file)
         old = proc.pid
         proc.start()
         assert proc.pid != old and proc.is_running()
-        assert wait_until(lambda: not process_alive(old, ("haproxy",)), 5)
+        assert wait_until(lambda: not process_alive(old, ("haproxy",)), 30)
         states = {s.name: s.admin for s in HaproxyRuntime(proc.socket).servers(BACKEND)}
         assert states == {"a": "ready", "b": "maint"}
         assert set(served_by(lb_port, a, 4)) == {"a"}
@@ -88,7 +88,7 @@ def test_baseline_profile_serves_at_once(pg_server_factory, traversable_tmp):
         cfg = proc.config.read_text()
         assert "redispatch" not in cfg and "inter 3s fall 3 rise 2" in cfg
         runtime = HaproxyRuntime(proc.socket)
-        assert wait_until(lambda: all(s.in_rotation for s in runtime.servers(BACKEND)), 10)
+        assert wait_until(lambda: all(s.in_rotation for s in runtime.servers(BACKEND)), 30)
         assert set(served_by(lb_port, a, 6)) == {"a", "b"}  # roundrobin over both
     finally:
         proc.stop()

@@ -49,7 +49,7 @@ def test_kill_then_start_from_the_stale_pid_file_then_stop(pg_server_factory):
     pid = srv.pid
     assert srv.is_running() and process_alive(pid, ("postgres",))
     srv.kill()
-    assert wait_until(lambda: not process_alive(pid, ("postgres",)), 10, 0.05)
+    assert wait_until(lambda: not process_alive(pid, ("postgres",)), 30, 0.05)
     assert (srv.data_dir / "postmaster.pid").exists()  # stale: the crash left it
     assert not srv.is_running()
     # a fresh PgServer object (as after a restart of rsfleet) starts it again

@@ -10,6 +10,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from conftest import free_port_block
 
 from rsfleet.errors import FleetError, UsageError
 from rsfleet.local import state
@@ -159,7 +160,7 @@ def test_lock_says_who_holds_it(tmp_path):
         holder.kill()
         holder.wait()
     # released with its process; re-entrant within one process
-    with state.locked(sdir, "rsfleet local down", timeout=2), state.locked(sdir, "nested"):
+    with state.locked(sdir, "rsfleet local down", timeout=30), state.locked(sdir, "nested"):
         pass
 
 
@@ -201,7 +202,9 @@ def test_up_in_a_dir_that_cannot_be_written(tmp_path):
     # sysfs refuses mkdir even to root (Operation not permitted): one line, exit 2
     spec = tmp_path / "x.tfvars"
     spec.write_text(SPEC)
-    proc = rsfleet("local", "up", "--spec", str(spec), "--state-dir", "/sys/kernel/rsfleet-x")
+    base = free_port_block(8)  # not the default ports: something on the host may use them
+    proc = rsfleet("local", "up", "--spec", str(spec), "--state-dir", "/sys/kernel/rsfleet-x",
+                   "--lb-port", str(base + 7), "--base-port", str(base))
     assert proc.returncode == 2
     line = one_line(proc)
     assert line.startswith("error: cannot ") and "/sys/kernel" in line
