@@ -262,7 +262,7 @@ def share_and_gate(fleet: LocalFleet, *, log: Log = _quiet, ready_timeout: float
     probe = readiness_probe(fleet)
     ready = {n for n in pending if probe(n)[0]}
     wait_until(lambda: ready <= {s.name for s in runtime.servers("consumers")
-                                 if s.in_rotation}, 10, 0.1)
+                                 if s.in_rotation}, 30, 0.1)  # ~1 s unless the host is loaded
 
 
 def in_rotation(fleet: LocalFleet) -> set[str]:
