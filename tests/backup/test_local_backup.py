@@ -123,7 +123,7 @@ def test_in_place_restore_rebuilds_consumers_then_share_verify_passes(fleet_fact
         with psycopg.connect(**consumer_kw) as c:
             return c.execute("SELECT count(*) FROM sales.orders").fetchone()[0]
 
-    deadline = time.monotonic() + 30
+    deadline = time.monotonic() + 60  # bounds a hang only (replication on a loaded host)
     while consumer_count() != 1300 and time.monotonic() < deadline:
         time.sleep(0.2)
     assert consumer_count() == 1300

@@ -81,7 +81,10 @@ def world(pg_server_factory, tmp_path):
         env = {"RSFLEET_SPEC": json.dumps(spec.model_dump(mode="json")),
                "RSFLEET_TARGET_GROUP_ARN": tg, "RSFLEET_STATE_TABLE": TABLE,
                "RSFLEET_PROBE_SECRET_ARN": SECRET, "RSFLEET_RISE": "1", "RSFLEET_FALL": "1",
-               "RSFLEET_DATA_CHECK_SECONDS": "0", "AWS_REGION": REGION}
+               "RSFLEET_DATA_CHECK_SECONDS": "0", "AWS_REGION": REGION,
+               # fall 1: one probe slowed past the default 2 s by a loaded host would take a
+               # healthy consumer out; a stopped one is refused at once, whatever the timeout
+               "RSFLEET_PROBE_TIMEOUT_SECONDS": "10"}
         with Stubber(rs) as rs_stub, Stubber(sm) as sm_stub:
             sm_stub.add_response("get_secret_value", {"ARN": SECRET, "Name": "probe",
                                                       "SecretString": secret},

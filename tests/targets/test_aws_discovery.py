@@ -189,8 +189,9 @@ def test_redshift_probe_connects_and_says_why(pg_server_factory):
 
     server = pg_server_factory("c1")
     kw = server.tcp_kwargs(dbname="postgres")
-    assert probe_redshift(kw, []) == (True, "SELECT 1 ok, 0 shared table(s) readable")
-    ok, why = probe_redshift(kw, [ShareCheck("sales_db", ("sales",), ())])
+    # timeout 10 s: it only bounds a hang (the default 2 s may pass on a loaded host)
+    assert probe_redshift(kw, [], 10) == (True, "SELECT 1 ok, 0 shared table(s) readable")
+    ok, why = probe_redshift(kw, [ShareCheck("sales_db", ("sales",), ())], 10)
     assert not ok and "svv_redshift_tables" in why  # PostgreSQL has no Redshift catalog
     ok, why = probe_redshift({**kw, "port": free_port()}, [])
     assert not ok and why.startswith("cannot connect")
