@@ -240,6 +240,12 @@ module "test_instance" {
   readable_secret_arns     = concat([module.producer.admin_secret_arn], [for c in module.consumer : c.admin_secret_arn])
   kms_key_arn              = module.producer.kms_key_arn
   instance_type            = var.test_instance.instance_type
+  # `loadtest --drain` on the instance: the shared drain state and the fleet's targets.
+  drain_access = {
+    target_group_arn  = module.nlb.target_group_arn
+    state_table_arn   = var.controller.enabled ? module.controller[0].state_table_arn : null
+    state_kms_key_arn = var.controller.enabled ? module.controller[0].kms_key_arn : null
+  }
 
   # SSM registration and the artifact download need the endpoints in place first.
   depends_on = [module.networking]

@@ -18,6 +18,11 @@ output "state_table_arn" {
   value       = aws_dynamodb_table.state.arn
 }
 
+output "kms_key_arn" {
+  description = "KMS key of the drain-state table (callers of the table need it: the test instance's `loadtest --drain`)."
+  value       = aws_kms_key.this.arn
+}
+
 output "dlq_name" {
   description = "Dead-letter queue of failed or dropped invocations."
   value       = aws_sqs_queue.dlq.name

@@ -132,6 +132,44 @@ data "aws_iam_policy_document" "rsfleet" {
       }
     }
   }
+
+  # `rsfleet loadtest --drain NAME@T` on the instance drains through the shared drain state
+  # (src/rsfleet/loadtest/faults.py aws_drain): it writes the drain, then deregisters the
+  # consumer's IPs from the fleet's target group (and registers them on undrain).
+  dynamic "statement" {
+    for_each = var.drain_access == null ? [] : [var.drain_access.target_group_arn]
+    content {
+      sid       = "DrainTheFleetsTargets"
+      actions   = ["elasticloadbalancing:RegisterTargets", "elasticloadbalancing:DeregisterTargets"]
+      resources = [statement.value]
+    }
+  }
+
+  # The controller's drain-state table (GetItem, conditional PutItem: src/rsfleet/targets/
+  # store.py) and its customer managed key, used by DynamoDB on the caller's behalf.
+  # https://docs.aws.amazon.com/kms/latest/developerguide/services-dynamodb.html
+  dynamic "statement" {
+    for_each = try(var.drain_access.state_table_arn, null) == null ? [] : [var.drain_access.state_table_arn]
+    content {
+      sid       = "SharedDrainState"
+      actions   = ["dynamodb:GetItem", "dynamodb:PutItem"]
+      resources = [statement.value]
+    }
+  }
+
+  dynamic "statement" {
+    for_each = try(var.drain_access.state_kms_key_arn, null) == null ? [] : [var.drain_access.state_kms_key_arn]
+    content {
+      sid       = "SharedDrainStateKey"
+      actions   = ["kms:Decrypt", "kms:Encrypt", "kms:GenerateDataKey"]
+      resources = [statement.value]
+      condition {
+        test     = "StringEquals"
+        variable = "kms:ViaService"
+        values   = ["dynamodb.${var.aws_region}.amazonaws.com"]
+      }
+    }
+  }
 }
 
 resource "aws_iam_role_policy" "rsfleet" {

@@ -71,6 +71,26 @@ variable "kms_key_arn" {
   default     = null
 }
 
+variable "drain_access" {
+  description = "What `rsfleet loadtest --drain` run on the instance needs: target_group_arn (register/deregister the fleet's targets) and, with the controller, state_table_arn and state_kms_key_arn (the shared drain state in DynamoDB); null = no drain rights."
+  type = object({
+    target_group_arn  = string
+    state_table_arn   = optional(string)
+    state_kms_key_arn = optional(string)
+  })
+  default = null
+
+  validation {
+    condition     = var.drain_access == null || can(regex("^arn:aws[a-z-]*:elasticloadbalancing:[a-z0-9-]+:[0-9]{12}:targetgroup/", var.drain_access.target_group_arn))
+    error_message = "drain_access.target_group_arn must be a target group ARN (arn:aws:elasticloadbalancing:REGION:ACCOUNT:targetgroup/NAME/ID)."
+  }
+
+  validation {
+    condition     = var.drain_access == null || ((try(var.drain_access.state_table_arn, null) == null) == (try(var.drain_access.state_kms_key_arn, null) == null))
+    error_message = "drain_access.state_table_arn and drain_access.state_kms_key_arn go together (the controller's table and its KMS key), or both null."
+  }
+}
+
 variable "instance_type" {
   description = "EC2 instance type."
   type        = string
