@@ -387,6 +387,22 @@ def test_in_place_restore_keeps_the_datashares():
         st.assert_no_pending_responses()
 
 
+def test_in_place_restore_from_a_snapshot_keeps_the_datashares_too():
+    rs = rs_client()
+    with Stubber(rs) as st:
+        points_responses(st, snapshots=[snap("before-load", NOW - timedelta(hours=1))])
+        st.add_response("restore_from_snapshot", {"snapshotName": "before-load"}, {
+            "namespaceName": NS, "workgroupName": NS, "snapshotName": "before-load",
+            "manageAdminPassword": True, "maintainIntegration": True})
+        st.add_response("get_namespace", {"namespace": {"status": "MODIFYING"}})
+        st.add_response("get_namespace", {"namespace": {"status": "AVAILABLE"}})
+        done = aws_restore(spec(POLICY), rs, snapshot="before-load", at=None, to=None,
+                           in_place=True, now=NOW, sleep=lambda s: None)
+        st.assert_no_pending_responses()
+    assert (done.id, done.kind, done.into, done.in_place) == ("before-load", "snapshot", NS,
+                                                               True)
+
+
 # -- drill ---------------------------------------------------------------------------------
 
 
@@ -425,7 +441,8 @@ def drill_setup(tmp_path, checksum):
     stub_scratch(st, "drill-1")
     st.add_response("restore_from_snapshot", {"snapshotName": "rsfleet-snap-1"}, {
         "namespaceName": "drill-1", "workgroupName": "drill-1",
-        "snapshotName": "rsfleet-snap-1", "manageAdminPassword": True})
+        "snapshotName": "rsfleet-snap-1", "manageAdminPassword": True,
+        "maintainIntegration": False})
     st.add_response("get_namespace", {"namespace": {"status": "AVAILABLE"}})
     st.add_response("get_namespace", {"namespace": {
         "adminPasswordSecretArn": "arn:aws:secretsmanager:us-east-1:1:secret:drill"}})

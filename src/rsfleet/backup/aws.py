@@ -239,10 +239,14 @@ def restore(rs: Any, point: RestorePoint, *, namespace: str, workgroup: str,
             maintain_integration: bool = False) -> None:
     """Restore `point` into an existing namespace/workgroup and wait until it is AVAILABLE."""
     if point.kind == "snapshot":
-        # manageAdminPassword: the restored namespace gets its own managed admin secret
-        # (https://docs.aws.amazon.com/redshift-serverless/latest/APIReference/API_RestoreFromSnapshot.html)
+        # manageAdminPassword: the restored namespace gets its own managed admin secret;
+        # maintainIntegration (default true) keeps the datashares, only in the same namespace
+        # (https://docs.aws.amazon.com/redshift-serverless/latest/APIReference/API_RestoreFromSnapshot.html):
+        # said explicitly, as for a recovery point, so an in-place restore never depends on
+        # the API's default.
         _call(rs.restore_from_snapshot, "RestoreFromSnapshot", namespaceName=namespace,
-              workgroupName=workgroup, snapshotName=point.id, manageAdminPassword=True)
+              workgroupName=workgroup, snapshotName=point.id, manageAdminPassword=True,
+              maintainIntegration=maintain_integration)
     else:
         _call(rs.restore_from_recovery_point, "RestoreFromRecoveryPoint",
               namespaceName=namespace, workgroupName=workgroup, recoveryPointId=point.id,

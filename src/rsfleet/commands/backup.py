@@ -245,6 +245,9 @@ def restore_cmd(
                   highlight=False)
     if done.shares_verified:
         console.print("[green]✓[/] every consumer reads every shared object (share verify)")
+    elif done.in_place:  # AWS: the datashares were maintained; the consumers read it now
+        console.print("check that every consumer reads every shared object: "
+                      "`rsfleet --backend aws share verify`", highlight=False, markup=False)
 
 
 @app.command("discard")
