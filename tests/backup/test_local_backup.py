@@ -180,7 +180,14 @@ def test_local_plan_apply_takes_a_snapshot_expires_old_ones_and_converges(fleet_
     path.write_text(json.dumps(doc))
     plan = json.loads(cli(fleet, "plan", "--json").output)
     assert plan["steps"] == [f"expire snapshot {first} (older than 7 days)"]
+    # what apply would still do means the policy is not in force (exit 1), as on AWS
+    status = cli(fleet, "status", "--json")
+    assert status.exit_code == 1, status.output
+    doc = json.loads(status.output)
+    assert doc["policy_in_force"] is False and doc["pending"] == plan["steps"]
     assert cli(fleet, "apply").exit_code == 0
+    status = cli(fleet, "status", "--json")
+    assert status.exit_code == 0 and json.loads(status.output)["pending"] == []
     assert [r["point"] for r in records.all_records(fleet.state_dir)] == ["second"]
     assert not (local.base_dir(fleet.state_dir) / first).exists()
     assert json.loads(cli(fleet, "plan", "--json").output)["changes"] is False

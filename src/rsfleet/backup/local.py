@@ -615,8 +615,12 @@ def _prune_wal(fleet: LocalFleet) -> None:
 
 
 def local_status(fleet: LocalFleet, *, now: datetime) -> BackupStatus:
+    """In force: WAL is archived, a snapshot exists, and `backup apply` has nothing to do
+    (no snapshot older than the rate schedule's interval, none past retention) - as on AWS,
+    where what apply would still change is `pending`."""
     on = archiving_on(fleet)
     recs = records.all_records(fleet.state_dir)
+    pending = tuple(a.describe() for a in plan_local(fleet, now=now).actions)
     last_wal = _last_archived(fleet)
     newest_snap = recs[-1] if recs else None
     newest = None
@@ -625,10 +629,10 @@ def local_status(fleet: LocalFleet, *, now: datetime) -> BackupStatus:
         if last_wal is not None and last_wal > newest:
             newest = last_wal  # PITR reaches any archived time after a base backup
     return BackupStatus(
-        policy_in_force=bool(on and recs),
+        policy_in_force=bool(on and recs and not pending),
         newest_point=newest_snap["point"] if newest_snap else None,
         newest_point_time=newest,
-        rpo_s=round((now - newest).total_seconds(), 1) if newest else None,
+        rpo_s=round((now - newest).total_seconds(), 1) if newest else None, pending=pending,
         wal_archiving=on, last_archived_wal_time=last_wal)
 
 
