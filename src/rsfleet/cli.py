@@ -29,6 +29,17 @@ from rsfleet.output import error
 class _RsfleetGroup(TyperGroup):
     """Turns rsfleet errors into one line on stderr and the documented exit code."""
 
+    def make_context(self, info_name, args, parent=None, **extra):
+        # The root's own options (`--backend gcp`, `RSFLEET_BACKEND=gcp`, `--bogus`) are
+        # parsed here, before invoke: the same one line and exit 2, not click's panel.
+        try:
+            return super().make_context(info_name, args, parent=parent, **extra)
+        except NoArgsIsHelpError:
+            raise
+        except ClickUsageError as exc:
+            error(f"{exc.format_message()} (see `{info_name or 'rsfleet'} --help`)")
+            raise typer.Exit(2) from None
+
     def invoke(self, ctx):
         try:
             return super().invoke(ctx)

@@ -89,4 +89,13 @@ def check_range(value: float | None, option: str, low: float, high: float) -> No
     if not low <= value <= high:
         from rsfleet.errors import UsageError
 
-        raise UsageError(f"{option} {value:g}: must be between {low:g} and {high:g}")
+        raise UsageError(f"{option} {_num(value)}: must be between {_num(low)} and "
+                         f"{_num(high)}")
+
+
+def _num(value: float) -> str:
+    """Whole numbers in full (`4294967295`, not `4.29497e+09`), others as `:g`."""
+    if isinstance(value, int) or (value == value and float(value).is_integer()
+                                  and abs(value) < 1e18):
+        return str(int(value))
+    return f"{value:g}"

@@ -182,3 +182,19 @@ def test_plan_validates_the_spec_before_terraform_runs(tmp_path, monkeypatch):
     result = runner.invoke(app, ["plan", "--env", "qa"])
     assert result.exit_code == 2
     assert "consumers.c2" in result.stderr  # the spec error, not "terraform missing"
+
+
+@pytest.mark.parametrize(("args", "env", "line"), [
+    (["--backend", "gcp", "local", "status"], None,
+     "error: Invalid value for '--backend' (env var: 'RSFLEET_BACKEND'): Value error, 'gcp' is "
+     "not one of 'local', 'aws'. (see `rsfleet --help`)"),
+    (["local", "status"], {"RSFLEET_BACKEND": "gcp"},
+     "error: Invalid value for '--backend' (env var: 'RSFLEET_BACKEND'): Value error, 'gcp' is "
+     "not one of 'local', 'aws'. (see `rsfleet --help`)"),
+    (["--bogus"], None, "error: No such option: --bogus (see `rsfleet --help`)"),
+])
+def test_subprocess_bad_root_option_is_one_line(args, env, line):
+    # the root's own options are parsed before any command runs: was click's boxed panel
+    proc = _run(*args, env=env)
+    assert proc.returncode == 2 and proc.stdout == ""
+    assert proc.stderr.splitlines() == [line]

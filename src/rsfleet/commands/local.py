@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.table import Table
@@ -11,6 +11,9 @@ from rich.table import Table
 from rsfleet.context import EnvOption, JsonOption, SpecOption, StateDirOption, load_spec
 from rsfleet.errors import UsageError
 from rsfleet.output import console, exit_if_problems, plain, print_json
+
+if TYPE_CHECKING:
+    from rsfleet.local.lifecycle import NodeStatus
 
 app = typer.Typer(
     no_args_is_help=True,
@@ -102,19 +105,30 @@ def status(env: EnvOption = None, spec: SpecOption = None, state_dir: StateDir =
         print_json([r.__dict__ for r in rows])
         exit_if_problems(problems, "problem(s)")
         return
+    console.print(status_table(rows))
+    exit_if_problems(problems, "problem(s)")
+
+
+def status_table(rows: list[NodeStatus]) -> Table:
+    """`NodeStatus` rows; every value but the reason stays on one line, the reason is the
+    last column and the only one that wraps (a long one squeezed the others to nothing)."""
     table = Table(show_edge=False)
     for col in ("process", "port", "pid", "state", "ready", "lag", "sessions", "LB"):
         table.add_column(col, no_wrap=True)
+    with_reason = any(r.ready is False for r in rows)
+    if with_reason:
+        table.add_column("reason", overflow="fold", min_width=12)
     for r in rows:
-        ready = "" if r.ready is None else (
-            "[green]yes[/]" if r.ready else f"[red]no[/] {plain(r.reason)}")
+        ready = "" if r.ready is None else ("[green]yes[/]" if r.ready else "[red]no[/]")
         lb = "" if r.in_rotation is None else ("in" if r.in_rotation else "out")
-        table.add_row(r.name, str(r.port), str(r.pid or "-"),
-                      "[green]up[/]" if r.up else "[red]down[/]", ready,
-                      "" if r.lag_bytes is None else f"{r.lag_bytes} B",
-                      "" if r.sessions is None else str(r.sessions), lb)
-    console.print(table)
-    exit_if_problems(problems, "problem(s)")
+        cells = [plain(r.name), str(r.port), str(r.pid or "-"),
+                 "[green]up[/]" if r.up else "[red]down[/]", ready,
+                 "" if r.lag_bytes is None else f"{r.lag_bytes} B",
+                 "" if r.sessions is None else str(r.sessions), lb]
+        if with_reason:
+            cells.append("" if r.ready is not False else plain(r.reason))
+        table.add_row(*cells)
+    return table
 
 
 @app.command()
