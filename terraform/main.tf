@@ -168,6 +168,14 @@ module "datashare_sql" {
   producer_namespace_id  = module.producer.namespace_id
 }
 
+locals {
+  # The APIs the controller calls (src/rsfleet/controller/handler.py). When the fleet's VPC
+  # endpoints do not cover them all (an existing VPC has none by default), the function
+  # reaches them through the VPC's NAT: HTTPS out to anywhere, like the test instance.
+  controller_interface_services = concat(["elasticloadbalancing", "redshift-serverless"], var.controller.probe_secret_arn == null ? [] : ["secretsmanager"])
+  controller_via_endpoints      = local.vpc_endpoints_enabled && contains(var.vpc_endpoints.gateway, "dynamodb") && length(setsubtract(local.controller_interface_services, local.vpc_interface_endpoints)) == 0
+}
+
 module "controller" {
   source = "./modules/controller"
   count  = var.controller.enabled ? 1 : 0
@@ -184,6 +192,7 @@ module "controller" {
     interface = length(local.vpc_interface_endpoints) > 0
     dynamodb  = local.vpc_endpoints_enabled && contains(var.vpc_endpoints.gateway, "dynamodb")
   }
+  https_egress_cidrs      = local.controller_via_endpoints ? [] : ["0.0.0.0/0"]
   target_group_arn        = module.nlb.target_group_arn
   consumer_workgroup_arns = [for name in local.nlb_consumers : module.consumer[name].workgroup_arn]
   probe_secret_arn        = var.controller.probe_secret_arn

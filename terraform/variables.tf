@@ -554,6 +554,12 @@ variable "controller" {
     error_message = "controller.probe_secret_arn must be a Secrets Manager secret ARN (arn:aws:secretsmanager:REGION:ACCOUNT:secret:NAME)."
   }
 
+  # The created VPC has no NAT: the controller reaches the AWS APIs only through endpoints.
+  validation {
+    condition     = !var.controller.enabled || !var.create_vpc || (coalesce(var.vpc_endpoints.enabled, true) && contains(var.vpc_endpoints.gateway, "dynamodb") && length(setsubtract(concat(["elasticloadbalancing", "redshift-serverless"], var.controller.probe_secret_arn == null ? [] : ["secretsmanager"]), var.vpc_endpoints.interface)) == 0)
+    error_message = "controller.enabled in the created VPC (no NAT) needs vpc_endpoints enabled with the dynamodb gateway endpoint and the elasticloadbalancing, redshift-serverless (and, with probe_secret_arn, secretsmanager) interface endpoints."
+  }
+
   validation {
     condition     = !var.controller.enabled || var.artifact_path != null
     error_message = "controller.enabled needs artifact_path: run `make artifact` and pass -var artifact_path=dist/rsfleet-lambda.zip (`rsfleet apply` does)."

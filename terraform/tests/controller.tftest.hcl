@@ -109,3 +109,50 @@ run "enabled_without_artifact_is_refused" {
 
   expect_failures = [var.controller]
 }
+
+# The function must reach the APIs it calls: through the VPC endpoints, or else a NAT.
+run "endpoints_cover_the_controller_no_nat_egress" {
+  command = plan
+
+  assert {
+    condition     = length(module.controller[0].https_egress_cidrs) == 0
+    error_message = "created VPC with the default endpoints: HTTPS only to the endpoints"
+  }
+}
+
+run "existing_vpc_without_endpoints_reaches_the_apis_through_its_nat" {
+  command = plan
+
+  variables {
+    create_vpc          = false
+    existing_vpc_id     = "vpc-0123456789abcdef0"
+    existing_subnet_ids = ["subnet-000000000000000a1", "subnet-000000000000000b1", "subnet-000000000000000c1"]
+  }
+
+  override_data {
+    target = module.networking.data.aws_subnet.existing["subnet-000000000000000b1"]
+    values = { availability_zone = "us-east-1b", availability_zone_id = "use1-az2", vpc_id = "vpc-0123456789abcdef0", available_ip_address_count = 250 }
+  }
+
+  override_data {
+    target = module.networking.data.aws_subnet.existing["subnet-000000000000000c1"]
+    values = { availability_zone = "us-east-1c", availability_zone_id = "use1-az4", vpc_id = "vpc-0123456789abcdef0", available_ip_address_count = 250 }
+  }
+
+  assert {
+    condition     = module.controller[0].https_egress_cidrs == tolist(["0.0.0.0/0"])
+    error_message = "no endpoints in an existing VPC: the controller needs HTTPS out through the NAT"
+  }
+}
+
+run "created_vpc_without_the_controllers_endpoints_is_refused" {
+  command = plan
+
+  variables {
+    vpc_endpoints = {
+      interface = ["ssm", "ssmmessages", "ec2messages"]
+    }
+  }
+
+  expect_failures = [var.controller]
+}

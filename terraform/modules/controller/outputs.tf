@@ -23,6 +23,11 @@ output "kms_key_arn" {
   value       = aws_kms_key.this.arn
 }
 
+output "https_egress_cidrs" {
+  description = "CIDRs the function reaches on 443 besides the VPC endpoints (a NAT route), [] when the endpoints cover every API it calls."
+  value       = var.https_egress_cidrs
+}
+
 output "dlq_name" {
   description = "Dead-letter queue of failed or dropped invocations."
   value       = aws_sqs_queue.dlq.name
