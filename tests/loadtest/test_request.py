@@ -17,6 +17,9 @@ def test_defaults_and_derived_values() -> None:
     assert (aws.duration_s, aws.window_s) == (None, 60.0)  # --queries alone: no time limit
     timed = LoadTestRequest.parse(backend="local", duration="2m", fault_window="5s")
     assert (timed.duration_s, timed.window_s) == (120.0, 5.0)
+    assert timed.session_lifetime_s is None
+    pooled = LoadTestRequest.parse(backend="local", session_lifetime="2s")
+    assert pooled.session_lifetime_s == 2.0
 
 
 @pytest.mark.parametrize(("options", "message"), [
@@ -27,6 +30,10 @@ def test_defaults_and_derived_values() -> None:
     ({"max_error_rate": 1.5}, "--max-error-rate 1.5"),
     ({"duration": "25h"}, "--duration 25h: must be more than 0 and at most 24h"),
     ({"fault_window": "2h"}, "--fault-window 2h"),
+    ({"session_lifetime": "25h"}, "--session-lifetime 25h: must be more than 0"),
+    ({"session_lifetime": "soon"}, "--session-lifetime"),
+    ({"connect_mode": "per-query", "session_lifetime": "2s"},
+     "--session-lifetime applies to --connect-mode per-session"),
     ({"backend": "aws", "kill": ("c1@5s",)}, "--kill works only on the local backend"),
     ({"via_test_instance": True, "query_file": Path(__file__)}, "--query-file cannot be used"),
 ])

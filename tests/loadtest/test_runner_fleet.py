@@ -78,6 +78,19 @@ def test_per_session_reuses_one_connection(fleet):
     assert all(len(v) == 1 for v in by_session.values())
 
 
+@pytest.mark.parametrize("engine", ["threads", "asyncio"])
+def test_session_lifetime_opens_a_new_session_once_it_is_reached(fleet, engine):
+    # a lifetime shorter than any connect + query: every session is used for one query
+    # and then replaced (a pool's maximum connection lifetime), none of it a failure
+    out = run(endpoint(fleet), mix_of(fleet),
+              RunSettings(sessions=3, connect_mode="per-session", duration_s=None,
+                          queries=30, session_lifetime_s=1e-6, engine=engine))
+    s = summarize(out)
+    assert s.failed == 0 and s.reconnects == 0 and s.queries == 30
+    assert s.connections == 30
+    assert {q.session for q in out.queries} == {0, 1, 2}
+
+
 def test_error_kinds_from_real_failures(fleet):
     # writes through the LB: permission denied for the SELECT-only role
     writes = [Query("write", "INSERT INTO sales.orders (order_id) VALUES (-1)")]

@@ -40,6 +40,9 @@ def loadtest(
     sessions: Annotated[int, typer.Option("--sessions", "-n",
                                           help="Concurrent client sessions.")] = 64,
     connect_mode: ConnectModeOpt = "per-session",
+    session_lifetime: Annotated[str | None, typer.Option(
+        "--session-lifetime", help="per-session: close each session this long after it "
+        "opened and open a new one, e.g. 2s (a pool's maximum connection lifetime).")] = None,
     duration: Annotated[str | None, typer.Option(
         "--duration", "-d", help="How long to run, e.g. 30s, 2m (default 30s).")] = None,
     queries: Annotated[int | None, typer.Option(
@@ -102,13 +105,15 @@ def loadtest(
 
     req = LoadTestRequest.parse(
         backend=app_context(ctx).backend.value, sessions=sessions, connect_mode=connect_mode,
-        duration=duration, queries=queries, query_file=query_file, kill=tuple(kill or ()),
+        session_lifetime=session_lifetime, duration=duration, queries=queries,
+        query_file=query_file, kill=tuple(kill or ()),
         drain=tuple(drain or ()), fault_window=fault_window, max_error_rate=max_error_rate,
         json_path=json_path, report=report, host=host, port=port, user=user, database=database,
         password_secret_arn=password_secret_arn, sslmode=sslmode, engine=engine, seed=seed,
         raw=raw, quiet=quiet, via_test_instance=via_test_instance, instance_id=instance_id)
     if req.via_test_instance:
         fwd = forwarded_args(sessions=req.sessions, connect_mode=req.connect_mode,
+                             session_lifetime=req.session_lifetime,
                              duration=req.duration, queries=req.queries, drain=list(req.drain),
                              fault_window=req.fault_window, max_error_rate=req.max_error_rate,
                              host=req.host, port=req.port, user=req.user, database=req.database,
@@ -139,7 +144,8 @@ def loadtest(
     mix = build_mix(resolved, req.query_file)
     settings = RunSettings(sessions=req.sessions, connect_mode=req.connect_mode,
                            duration_s=req.duration_s, queries=req.queries, faults=fault_specs,
-                           engine=req.engine, seed=req.seed)
+                           engine=req.engine, seed=req.seed,
+                           session_lifetime_s=req.session_lifetime_s)
     progress = Progress()
     with LiveView(progress, consumers, req.duration_s, req.queries, err_console,
                   quiet=req.quiet) as view:

@@ -80,6 +80,9 @@ class LoadTestConfig(_Model):
     database: str
     sessions: int
     connect_mode: ConnectMode
+    session_lifetime_s: float | None = Field(
+        default=None, description="per-session: sessions closed and opened again after this "
+        "long (--session-lifetime), as a pool with a maximum connection lifetime")
     duration_s: float | None
     queries: int | None
     query_mix: list[str]

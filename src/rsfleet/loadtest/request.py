@@ -30,6 +30,7 @@ class LoadTestRequest:
     backend: str  # local | aws
     sessions: int = 64
     connect_mode: str = "per-session"
+    session_lifetime: str | None = None  # per-session: reconnect after this long (a pool's)
     duration: str | None = None  # as given (forwarded to the test instance as is)
     queries: int | None = None
     query_file: Path | None = None
@@ -53,6 +54,7 @@ class LoadTestRequest:
     instance_id: str | None = None
     # derived by parse()
     duration_s: float | None = None  # None: run until --queries
+    session_lifetime_s: float | None = None
     window_s: float = 15.0
 
     @classmethod
@@ -83,6 +85,15 @@ class LoadTestRequest:
             raise UsageError(f"--max-error-rate {self.max_error_rate}: must be between 0 and 1")
         if self.query_file is not None and not self.query_file.is_file():
             raise UsageError(f"--query-file {self.query_file} does not exist")
+        lifetime_s = None
+        if self.session_lifetime is not None:
+            if self.connect_mode != "per-session":
+                raise UsageError("--session-lifetime applies to --connect-mode per-session",
+                                 hint="per-query opens a new session for every query already")
+            lifetime_s = parse_duration(self.session_lifetime, "--session-lifetime")
+            if not 0 < lifetime_s <= 86400:
+                raise UsageError(f"--session-lifetime {self.session_lifetime}: must be more "
+                                 "than 0 and at most 24h")
         duration_s = parse_duration(self.duration) if self.duration else None
         if duration_s is None and self.queries is None:
             duration_s = DEFAULT_DURATION_S
@@ -104,7 +115,8 @@ class LoadTestRequest:
         if self.via_test_instance and self.query_file is not None:
             raise UsageError("--query-file cannot be used with --via-test-instance",
                              hint="the built-in mix runs on the instance")
-        return replace(self, duration_s=duration_s, window_s=window_s)
+        return replace(self, duration_s=duration_s, window_s=window_s,
+                       session_lifetime_s=lifetime_s)
 
 
 def check_output_paths(json_path: Path | None, report: Path | None) -> None:

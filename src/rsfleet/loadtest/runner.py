@@ -72,6 +72,9 @@ class RunSettings:
     engine: str = DEFAULT_ENGINE
     seed: int = 0
     tick_s: float = 0.25
+    # per-session: close a session this long after it opened (between two queries) and open
+    # a new one, as a pool with a maximum connection lifetime does; None: keep it
+    session_lifetime_s: float | None = None
 
 
 @dataclass
@@ -95,6 +98,11 @@ class RunOutput:
     connections: list[ConnectionRecord]
     faults: list[FaultEvent]
     duration_s: float
+
+
+def _expired(crec: ConnectionRecord | None, lifetime_s: float | None, now_s: float) -> bool:
+    """The session has lived its --session-lifetime: close it before the next query."""
+    return lifetime_s is not None and crec is not None and now_s - crec.opened_s >= lifetime_s
 
 
 def classify(exc: BaseException, phase: str) -> ErrorKind:
@@ -225,6 +233,7 @@ def _run_threads(endpoint: Endpoint, mix: Sequence[Query], rec: _Recorder,
 
     s = rec.settings
     per_query = s.connect_mode == "per-query"
+    lifetime = s.session_lifetime_s
 
     def open_conn(session: int, reconnect: bool) -> tuple[Any, ConnectionRecord]:
         t = rec.now()
@@ -294,7 +303,7 @@ def _run_threads(endpoint: Endpoint, mix: Sequence[Query], rec: _Recorder,
                 if _unusable(conn, kind):
                     _close(conn)
                     conn = None
-            if per_query and conn is not None:
+            if conn is not None and (per_query or _expired(crec, lifetime, rec.now())):
                 _close(conn)
                 conn = None
         if conn is not None:
@@ -343,6 +352,7 @@ async def _run_asyncio(endpoint: Endpoint, mix: Sequence[Query], rec: _Recorder,
 
     s = rec.settings
     per_query = s.connect_mode == "per-query"
+    lifetime = s.session_lifetime_s
     stop = asyncio.Event()
 
     async def open_conn(session: int, reconnect: bool) -> tuple[Any, ConnectionRecord]:
@@ -402,7 +412,7 @@ async def _run_asyncio(endpoint: Endpoint, mix: Sequence[Query], rec: _Recorder,
                 if _unusable(conn, kind):
                     await _aclose(conn)
                     conn = None
-            if per_query and conn is not None:
+            if conn is not None and (per_query or _expired(crec, lifetime, rec.now())):
                 await _aclose(conn)
                 conn = None
         if conn is not None:
