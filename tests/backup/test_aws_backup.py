@@ -530,3 +530,27 @@ def test_drill_says_both_when_the_teardown_fails_too(tmp_path):
     assert "RestoreFromSnapshot" in text and "bad snapshot" in text
     assert "tearing down drill-1 failed" in text and "AccessDeniedException" in text
     assert "by hand" in text
+
+
+def test_without_credentials_the_hint_names_only_what_helps(tmp_path, monkeypatch):
+    """Every backup command calls the API itself: --tf-outputs is no way around it."""
+    from typer.testing import CliRunner
+
+    from rsfleet.cli import app
+
+    for var in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_PROFILE",
+                "AWS_SESSION_TOKEN"):
+        monkeypatch.delenv(var, raising=False)
+    monkeypatch.setenv("AWS_CONFIG_FILE", str(tmp_path / "none"))
+    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(tmp_path / "none"))
+    monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")
+    monkeypatch.setattr(boto3, "DEFAULT_SESSION", None)  # no cached moto keys of this worker
+    path = tmp_path / "dev.tfvars"
+    path.write_text('environment = "dev"\nproducer = { base_capacity = 8 }\n'
+                    "consumers = { c1 = { base_capacity = 8 } }\n", encoding="utf-8")
+    result = CliRunner().invoke(app, ["--backend", "aws", "backup", "list", "--spec",
+                                      str(path), "--state-dir", str(tmp_path)])
+    assert result.exit_code == 2, result.output
+    lines = [x for x in result.output.splitlines() if x.strip()]
+    assert len(lines) == 1 and "no AWS credentials" in lines[0], result.output
+    assert "--tf-outputs" not in lines[0] and "configure AWS credentials" in lines[0]

@@ -29,7 +29,10 @@ def client(region: str | None = None) -> Any:
 
 
 def _call(fn: Callable[..., Any], what: str, *, not_found: tuple[str, str] | None = None,
+          credentials_hint: str = "configure AWS credentials, or pass --tf-outputs FILE",
           **kwargs: Any) -> Any:
+    """`fn(**kwargs)`; a botocore error becomes one line. `credentials_hint`: what to do
+    without credentials (--tf-outputs helps only where outputs replace the API calls)."""
     from botocore.exceptions import BotoCoreError, ClientError
 
     message, hint = not_found or (None, "build the fleet first (`rsfleet apply`) or check --env")
@@ -39,7 +42,7 @@ def _call(fn: Callable[..., Any], what: str, *, not_found: tuple[str, str] | Non
         raise aws_errors.translate(
             exc, f"redshift-serverless {what} failed",
             credentials="for the redshift-serverless API",
-            credentials_hint="configure AWS credentials, or pass --tf-outputs FILE",
+            credentials_hint=credentials_hint,
             not_found=message, not_found_hint=hint) from None
 
 

@@ -27,7 +27,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from rsfleet.adapters.redshift_serverless import _call
+from rsfleet.adapters import redshift_serverless
 from rsfleet.backup import planner as p
 from rsfleet.backup.model import (
     DESCRIPTION,
@@ -38,6 +38,16 @@ from rsfleet.backup.model import (
     ScheduleState,
 )
 from rsfleet.errors import FleetError, UsageError
+
+
+def _call(fn: Callable[..., Any], what: str, **kwargs: Any) -> Any:
+    """Every backup command calls the redshift-serverless API itself: saved Terraform
+    outputs (--tf-outputs) cannot stand in for it, so the hint without credentials says
+    only what helps."""
+    return redshift_serverless._call(
+        fn, what, credentials_hint="configure AWS credentials: every backup command calls "
+        "the redshift-serverless API", **kwargs)
+
 
 TAGS = [{"key": "managed-by", "value": "rsfleet"}]
 
