@@ -78,6 +78,38 @@ def test_shipped_environment_spec_plans(tf_tree, environment):
     _assert_all_runs_passed(proc, sorted((cwd / "tests" / "environments").glob("*.tftest.hcl")))
 
 
+def test_a_spec_with_a_backup_policy_plans(tf_tree, tmp_path):
+    """producer.backup is read by rsfleet only (`rsfleet backup`), yet the same file is
+    Terraform's var file: Terraform must accept it (the producer variable's object type
+    drops the attribute it does not declare) while rsfleet reads the whole policy."""
+    from rsfleet.spec import load_spec
+
+    text = (TERRAFORM_DIR / "environments" / "dev" / "terraform.tfvars").read_text(encoding="utf-8")
+    policy = """producer = {
+  backup = {
+    schedule       = "cron(30 2 * * ? *)"
+    retention_days = 14
+    role_arn       = "arn:aws:iam::123456789012:role/rsfleet-scheduler"
+    copy = {
+      region         = "us-west-2"
+      retention_days = 7
+      kms_key_id     = "alias/rsfleet-backup"
+    }
+  }
+"""
+    with_backup = text.replace("producer = {\n", policy, 1)
+    assert with_backup != text
+    path = tmp_path / "backup.tfvars"
+    path.write_text(with_backup, encoding="utf-8")
+    backup = load_spec(path).producer.backup
+    assert backup is not None and backup.copy_to is not None
+    assert (backup.retention_days, backup.copy_to.region) == (14, "us-west-2")
+    cwd, env = tf_tree.init(".")
+    proc = run_terraform(["test", "-no-color", "-test-directory=tests/environments",
+                          f"-var-file={path}"], cwd, env)
+    _assert_all_runs_passed(proc, sorted((cwd / "tests" / "environments").glob("*.tftest.hcl")))
+
+
 def test_environment_spec_check_rejects_a_bad_spec(tf_tree, tmp_path):
     """The per-environment check is not vacuous: a bad producer capacity fails it."""
     cwd, env = tf_tree.init(".")
