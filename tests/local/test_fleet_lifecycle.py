@@ -108,6 +108,7 @@ def test_bad_input(fleet_factory, tmp_path, traversable_tmp):
     args = ["--state-dir", str(fleet.state_dir), "--env", fleet.env]
     result = runner.invoke(app, ["local", "kill", "c9", *args])
     assert result.exit_code == 2 and "unknown consumer 'c9'" in result.stderr
+    assert "(consumers: c1, c2, c3; or producer, or lb (haproxy))" in result.stderr  # all it takes
     # a port already in use by someone else: one line, exit 2, nothing started
     spec = tmp_path / "x.tfvars"
     spec.write_text('environment = "xy"\nproducer = { base_capacity = 8 }\n'

@@ -252,11 +252,11 @@ class LocalFleet:
                 "connect_timeout": 5}
 
     def consumer(self, name: str) -> PgServer:
-        """Consumer `name` (UsageError naming the consumers for anything else)."""
+        """Consumer `name` (UsageError naming what `local kill`/`restart` take otherwise)."""
         if name not in self.spec.consumers:
             raise UsageError(f"unknown consumer {name!r}",
                              hint=f"consumers: {', '.join(self.spec.consumers)}; "
-                             "or lb (haproxy)")
+                             "or producer, or lb (haproxy)")
         return self.node(name)
 
     def kill(self, name: str) -> int | None:
