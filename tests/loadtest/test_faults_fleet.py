@@ -69,7 +69,7 @@ def injector_for(fleet):
 
 def endpoint(fleet, names: list[str]) -> Endpoint:
     kwargs = {**fleet.connect_kwargs("lb", role="app_reader", dbname="sales_db"),
-              "connect_timeout": 3}
+              "connect_timeout": 10}
     return Endpoint(backend="local", kwargs=kwargs, consumers=names)
 
 

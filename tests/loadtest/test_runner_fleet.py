@@ -21,7 +21,7 @@ def fleet(local_fleet):
 def lb_kwargs(fleet, **kw) -> dict:
     """app_reader through the LB into the shared database, TLS verified by the fleet's CA."""
     return {**fleet.connect_kwargs("lb", role="app_reader", dbname="sales_db"),
-            "connect_timeout": 3, **kw}
+            "connect_timeout": 10, **kw}
 
 
 def endpoint(fleet, **kw) -> Endpoint:
