@@ -147,6 +147,7 @@ DATA_SOURCE_ACTIONS: dict[str, tuple[str, ...]] = {
     "aws_iam_policy_document": (),
     "aws_partition": (),
     "aws_region": (),
+    "aws_servicequotas_service_quota": ("servicequotas:GetServiceQuota",),
     "aws_ssm_parameter": ("ssm:GetParameter",),
     "aws_subnet": ("ec2:DescribeSubnets",),
     "aws_vpc": ("ec2:DescribeVpcs",),

@@ -278,6 +278,17 @@ resource "aws_iam_role_policy" "function" {
 }
 
 # --- The function -----------------------------------------------------------------------------
+# Reserved concurrency needs headroom in the account: "You can reserve up to the Unreserved
+# account concurrency value minus 100"
+# (https://docs.aws.amazon.com/lambda/latest/dg/configuration-concurrency.html). New accounts
+# often start with a "Concurrent executions" quota (L-B99A9384) of 10 or 50, and the create
+# fails with "Specified ReservedConcurrentExecutions for function decreases account's
+# UnreservedConcurrentExecution below its minimum value". Checked at plan time instead.
+data "aws_servicequotas_service_quota" "lambda_concurrency" {
+  service_code = "lambda"
+  quota_code   = "L-B99A9384"
+}
+
 resource "aws_lambda_function" "this" {
   #checkov:skip=CKV_AWS_272:Code signing needs a signing profile outside this fleet; the artifact is built deterministically (`make artifact`) and pinned by source_code_hash.
   #checkov:skip=CKV_AWS_50:X-Ray tracing adds a per-trace cost every 5 s pass; the handler logs one JSON line per action and EMF metrics instead.
@@ -313,6 +324,13 @@ resource "aws_lambda_function" "this" {
   tags = var.tags
 
   depends_on = [aws_iam_role_policy.function, aws_iam_role_policy_attachment.vpc]
+
+  lifecycle {
+    precondition {
+      condition     = data.aws_servicequotas_service_quota.lambda_concurrency.value >= 101
+      error_message = "The account's Lambda \"Concurrent executions\" quota (L-B99A9384) is ${data.aws_servicequotas_service_quota.lambda_concurrency.value}: reserving 1 for the controller needs at least 101 (100 stay unreserved), plus what other functions reserve. Request an increase in Service Quotas, or set controller.enabled = false."
+    }
+  }
 }
 
 resource "aws_lambda_function_event_invoke_config" "this" {

@@ -98,6 +98,9 @@ data "aws_iam_policy_document" "rsfleet" {
     resources = [
       "arn:${data.aws_partition.current.partition}:redshift-serverless:${var.aws_region}:${data.aws_caller_identity.current.account_id}:workgroup/*",
       "arn:${data.aws_partition.current.partition}:redshift-serverless:${var.aws_region}:${data.aws_caller_identity.current.account_id}:namespace/*",
+      # ListEndpointAccess requires the endpointAccess type (managed VPC endpoints), not the
+      # workgroup: Service Authorization Reference, list_amazonredshiftserverless.html.
+      "arn:${data.aws_partition.current.partition}:redshift-serverless:${var.aws_region}:${data.aws_caller_identity.current.account_id}:managedvpcendpoint/*",
     ]
   }
 

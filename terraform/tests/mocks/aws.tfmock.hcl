@@ -134,3 +134,9 @@ mock_resource "aws_lb_target_group" {
     arn_suffix = "targetgroup/rsfleet-dev-rs-5439/6d0ecf831eec9f09"
   }
 }
+
+mock_data "aws_servicequotas_service_quota" {
+  defaults = {
+    value = 1000
+  }
+}

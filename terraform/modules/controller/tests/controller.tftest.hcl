@@ -141,3 +141,15 @@ run "margin_must_leave_a_pass" {
 
   expect_failures = [var.settings]
 }
+
+# A new account's Lambda concurrency quota (10 or 50) cannot spare the reserved 1.
+run "account_without_concurrency_headroom_is_refused_at_plan" {
+  command = plan
+
+  override_data {
+    target = data.aws_servicequotas_service_quota.lambda_concurrency
+    values = { value = 10 }
+  }
+
+  expect_failures = [aws_lambda_function.this]
+}

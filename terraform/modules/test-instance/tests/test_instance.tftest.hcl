@@ -45,6 +45,15 @@ run "loadtest_drain_can_write_the_shared_state_and_deregister" {
   }
 }
 
+run "list_endpoint_access_on_its_resource_type" {
+  command = plan
+
+  assert {
+    condition     = contains(one([for s in data.aws_iam_policy_document.rsfleet.statement : s.resources if s.sid == "ReadFleetWorkgroups"]), "arn:aws:redshift-serverless:us-east-1:123456789012:managedvpcendpoint/*")
+    error_message = "ListEndpointAccess takes the endpointAccess type (managedvpcendpoint/*), not workgroup/*"
+  }
+}
+
 run "no_drain_access_no_write_rights" {
   command = plan
 

@@ -63,3 +63,9 @@ mock_resource "aws_security_group" {
     id = "sg-0c0c0c0c0c0c0c0c0"
   }
 }
+
+mock_data "aws_servicequotas_service_quota" {
+  defaults = {
+    value = 1000
+  }
+}
