@@ -112,7 +112,9 @@ variable "producer" {
     The producer workgroup (takes the writes, owns the datashares):
     base_capacity (RPU), max_capacity (optional, RPU), database_name (default "dev"),
     admin_username (default "rsfleet_admin"), usage_limit (optional: amount RPU-hours,
-    period daily|weekly|monthly, breach_action log|emit-metric|deactivate).
+    period daily|weekly|monthly, breach_action log|emit-metric|deactivate), backup
+    (optional, applied by `rsfleet backup apply`: schedule, retention_days, role_arn,
+    copy = { region, retention_days, kms_key_id }).
   EOT
   type = object({
     base_capacity  = number
@@ -123,6 +125,16 @@ variable "producer" {
       amount        = number
       period        = optional(string, "monthly")
       breach_action = optional(string, "log")
+    }))
+    backup = optional(object({
+      schedule       = optional(string, "rate(12 hours)")
+      retention_days = optional(number, 7)
+      role_arn       = optional(string)
+      copy = optional(object({
+        region         = string
+        retention_days = optional(number, 7)
+        kms_key_id     = optional(string)
+      }))
     }))
   })
 
@@ -177,6 +189,54 @@ variable "producer" {
       contains(["log", "emit-metric", "deactivate"], var.producer.usage_limit.breach_action)
     )
     error_message = "producer.usage_limit: amount must be a whole number of RPU-hours >= 1, period one of daily, weekly, monthly, breach_action one of log, emit-metric, deactivate."
+  }
+
+  # producer.backup: the same rules as rsfleet's spec (src/rsfleet/spec/models.py Backup,
+  # src/rsfleet/spec/schedule.py). Terraform creates no snapshot schedule; `rsfleet backup
+  # apply` does. The scheduler's cron has 6 fields and runs at least an hour apart:
+  # https://docs.aws.amazon.com/redshift/latest/mgmt/serverless-snapshot-scheduling.html
+  validation {
+    condition = var.producer.backup == null ? true : (
+      can(regex("^rate\\((1|2|3|4|6|8|12|24) hours?\\)$", var.producer.backup.schedule)) ||
+      can(regex("^rate\\((1|7) days?\\)$", var.producer.backup.schedule)) ||
+      (
+        can(regex("^cron\\([0-9]{1,2} [0-9*,/-]+ [0-9*,/?LW-]+ [0-9A-Za-z*,/-]+ [0-9A-Za-z*,?L#-]+ [0-9*,/-]+\\)$", var.producer.backup.schedule)) &&
+        try(tonumber(split(" ", trimprefix(var.producer.backup.schedule, "cron("))[0]) <= 59, false) &&
+        try((split(" ", var.producer.backup.schedule)[2] == "?") != (split(" ", var.producer.backup.schedule)[4] == "?"), false)
+      )
+    )
+    error_message = "producer.backup.schedule must be rate(N hours) with N in 1, 2, 3, 4, 6, 8, 12, 24, rate(1 day), rate(7 days), or cron(Minutes Hours Day-of-month Month Day-of-week Year) with a single minute 0-59 and exactly one of Day-of-month and Day-of-week '?'."
+  }
+
+  # Snapshot retention: 1-3653 days (CreateSnapshot.retentionPeriod;
+  # https://docs.aws.amazon.com/redshift/latest/mgmt/managing-snapshots-console.html).
+  validation {
+    condition = var.producer.backup == null ? true : (
+      var.producer.backup.retention_days >= 1 && var.producer.backup.retention_days <= 3653 &&
+      floor(var.producer.backup.retention_days) == var.producer.backup.retention_days && (
+        var.producer.backup.copy == null ? true : (
+          var.producer.backup.copy.retention_days >= 1 && var.producer.backup.copy.retention_days <= 3653 &&
+          floor(var.producer.backup.copy.retention_days) == var.producer.backup.copy.retention_days
+        )
+      )
+    )
+    error_message = "producer.backup.retention_days and producer.backup.copy.retention_days must be whole numbers of days from 1 to 3653."
+  }
+
+  validation {
+    condition = var.producer.backup == null ? true : (
+      var.producer.backup.role_arn == null ? true : can(regex("^arn:aws[a-z-]*:iam::[0-9]{12}:role/[\\w+=,.@/-]+$", var.producer.backup.role_arn))
+    )
+    error_message = "producer.backup.role_arn must be an IAM role ARN (arn:aws:iam::123456789012:role/NAME)."
+  }
+
+  validation {
+    condition = var.producer.backup == null ? true : var.producer.backup.copy == null ? true : (
+      can(regex("^[a-z]{2}(-gov)?-[a-z]+-[0-9]$", var.producer.backup.copy.region)) && (
+        var.producer.backup.copy.kms_key_id == null ? true : can(regex("^(arn:aws[a-z-]*:kms:[a-z0-9-]+:[0-9]{12}:(key|alias)/[A-Za-z0-9/_-]+|[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}|alias/[A-Za-z0-9/_-]+)$", var.producer.backup.copy.kms_key_id))
+      )
+    )
+    error_message = "producer.backup.copy.region must be an AWS region name such as \"us-west-2\", and copy.kms_key_id (optional) a KMS key id, key ARN or alias."
   }
 }
 
@@ -370,13 +430,13 @@ variable "nlb" {
   # Ranges: ELB "Health checks for Network Load Balancer target groups"
   # https://docs.aws.amazon.com/elasticloadbalancing/latest/network/target-group-health-checks.html
   validation {
-    condition     = var.nlb.health_check_interval >= 5 && var.nlb.health_check_interval <= 300
-    error_message = "nlb.health_check_interval must be 5-300 seconds."
+    condition     = var.nlb.health_check_interval >= 5 && var.nlb.health_check_interval <= 300 && floor(var.nlb.health_check_interval) == var.nlb.health_check_interval
+    error_message = "nlb.health_check_interval must be a whole number of seconds from 5 to 300."
   }
 
   validation {
-    condition     = var.nlb.health_check_timeout >= 2 && var.nlb.health_check_timeout <= 120
-    error_message = "nlb.health_check_timeout must be 2-120 seconds."
+    condition     = var.nlb.health_check_timeout >= 2 && var.nlb.health_check_timeout <= 120 && floor(var.nlb.health_check_timeout) == var.nlb.health_check_timeout
+    error_message = "nlb.health_check_timeout must be a whole number of seconds from 2 to 120."
   }
 
   # Timeout strictly below the interval: ELB's rule for target group health checks (a
@@ -390,16 +450,18 @@ variable "nlb" {
   validation {
     condition = (
       var.nlb.healthy_threshold >= 2 && var.nlb.healthy_threshold <= 10 &&
-      var.nlb.unhealthy_threshold >= 2 && var.nlb.unhealthy_threshold <= 10
+      var.nlb.unhealthy_threshold >= 2 && var.nlb.unhealthy_threshold <= 10 &&
+      floor(var.nlb.healthy_threshold) == var.nlb.healthy_threshold &&
+      floor(var.nlb.unhealthy_threshold) == var.nlb.unhealthy_threshold
     )
-    error_message = "nlb.healthy_threshold and nlb.unhealthy_threshold must be 2-10."
+    error_message = "nlb.healthy_threshold and nlb.unhealthy_threshold must be whole numbers from 2 to 10."
   }
 
   # Deregistration delay: 0-3600 s, ELB "Target groups for your Network Load Balancers"
   # https://docs.aws.amazon.com/elasticloadbalancing/latest/network/load-balancer-target-groups.html#deregistration-delay
   validation {
-    condition     = var.nlb.deregistration_delay >= 0 && var.nlb.deregistration_delay <= 3600
-    error_message = "nlb.deregistration_delay must be 0-3600 seconds."
+    condition     = var.nlb.deregistration_delay >= 0 && var.nlb.deregistration_delay <= 3600 && floor(var.nlb.deregistration_delay) == var.nlb.deregistration_delay
+    error_message = "nlb.deregistration_delay must be a whole number of seconds from 0 to 3600."
   }
 
   validation {
@@ -545,12 +607,12 @@ variable "controller" {
   }
 
   validation {
-    condition     = var.controller.rise >= 1 && var.controller.rise <= 10 && var.controller.fall >= 1 && var.controller.fall <= 10
-    error_message = "controller.rise and controller.fall must be 1-10."
+    condition     = var.controller.rise >= 1 && var.controller.rise <= 10 && var.controller.fall >= 1 && var.controller.fall <= 10 && floor(var.controller.rise) == var.controller.rise && floor(var.controller.fall) == var.controller.fall
+    error_message = "controller.rise and controller.fall must be whole numbers from 1 to 10."
   }
 
   validation {
-    condition     = var.controller.probe_secret_arn == null || can(regex("^arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:[0-9]{12}:secret:", var.controller.probe_secret_arn))
+    condition     = var.controller.probe_secret_arn == null || can(regex("^arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:[0-9]{12}:secret:.+", var.controller.probe_secret_arn))
     error_message = "controller.probe_secret_arn must be a Secrets Manager secret ARN (arn:aws:secretsmanager:REGION:ACCOUNT:secret:NAME)."
   }
 

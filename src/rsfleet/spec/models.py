@@ -1,8 +1,9 @@
 """The fleet spec: pydantic models of `terraform/environments/<env>/terraform.tfvars`.
 
 The rules mirror the Terraform variable validations in `terraform/variables.tf`
-(see docs/CONTRACTS.md §1). The cases both sides reject are ONE table, tests/spec/rule_cases.py:
-it drives the pydantic tests and generates terraform/tests/validation_cases.tftest.hcl.
+(see docs/CONTRACTS.md §1). Both are tested against the same inputs: ONE table of cases,
+tests/spec/rule_cases.py (for every rule a valid and an invalid input, the boundary values of
+every range), drives the pydantic tests and generates terraform/tests/validation_cases_*.tftest.hcl.
 """
 
 from __future__ import annotations
@@ -246,7 +247,7 @@ class Nlb(_Strict):
     @classmethod
     def _sgs(cls, v: list[str]) -> list[str]:
         for sg in v:
-            if not (isinstance(sg, str) and sg.startswith("sg-") and sg[3:].isalnum()):
+            if not re.fullmatch(r"sg-[0-9a-zA-Z]+", sg):  # = terraform/variables.tf
                 raise ValueError(f"{sg!r} is not a security group id (sg-...)")
         return v
 
@@ -342,6 +343,23 @@ class FleetSpec(_Strict):
             raise ValueError("prefix must be /16 to /21 so that three /23 subnets fit")
         return v
 
+    # Same rules as terraform/variables.tf (existing_vpc_id, existing_subnet_ids).
+    @field_validator("existing_vpc_id")
+    @classmethod
+    def _vpc_id(cls, v: str | None) -> str | None:
+        if v is not None and not re.fullmatch(r"vpc-[0-9a-f]+", v):
+            raise ValueError(f"{v!r} is not a VPC ID such as 'vpc-0123456789abcdef0'")
+        return v
+
+    @field_validator("existing_subnet_ids")
+    @classmethod
+    def _subnet_ids(cls, v: list[str]) -> list[str]:
+        for subnet in v:
+            if not re.fullmatch(r"subnet-[0-9a-f]+", subnet):
+                raise ValueError(f"{subnet!r} is not a subnet ID such as "
+                                 "'subnet-0123456789abcdef0'")
+        return v
+
     @field_validator("availability_zone_ids")
     @classmethod
     def _zone_ids(cls, v: list[str]) -> list[str]:
@@ -419,7 +437,7 @@ class FleetSpec(_Strict):
         if not self.create_vpc:
             if not (self.existing_vpc_id or "").startswith("vpc-"):
                 problems.append("existing_vpc_id must be a vpc-... id when create_vpc = false")
-            if len(self.existing_subnet_ids) < 3:
+            if len(set(self.existing_subnet_ids)) < 3:
                 problems.append(
                     "existing_subnet_ids needs at least 3 subnets (3 AZs) when create_vpc = false"
                 )

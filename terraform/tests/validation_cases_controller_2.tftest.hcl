@@ -1,0 +1,34 @@
+# GENERATED from tests/spec/rule_cases.py (python -m tests.spec.rule_cases): do not edit.
+# The same cases drive the pydantic tests (tests/spec/test_rule_cases.py); each is
+# accepted, or rejected by the variable validations, offline with a mocked provider.
+
+mock_provider "aws" {
+  source = "./tests/mocks"
+}
+
+variables {
+  project_name = "rsfleet"
+  environment  = "test"
+  aws_region   = "us-east-1"
+  producer     = { base_capacity = 8 }
+  consumers    = { c1 = { base_capacity = 8 }, c2 = { base_capacity = 8 } }
+  datashares   = { sales_share = { schemas = ["sales"] } }
+}
+
+# controller.probe_secret_arn: rejected
+run "controller_probe_secret_not_an_arn" {
+  command = plan
+  variables {
+    controller = { probe_secret_arn = "rsfleet-reader" }
+  }
+  expect_failures = [var.controller]
+}
+
+# controller.probe_secret_arn: rejected
+run "controller_probe_secret_without_name" {
+  command = plan
+  variables {
+    controller = { probe_secret_arn = "arn:aws:secretsmanager:us-east-1:123456789012:secret:" }
+  }
+  expect_failures = [var.controller]
+}
