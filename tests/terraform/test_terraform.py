@@ -79,9 +79,10 @@ def test_shipped_environment_spec_plans(tf_tree, environment):
 
 
 def test_a_spec_with_a_backup_policy_plans(tf_tree, tmp_path):
-    """producer.backup is read by rsfleet only (`rsfleet backup`), yet the same file is
-    Terraform's var file: Terraform must accept it (the producer variable's object type
-    drops the attribute it does not declare) while rsfleet reads the whole policy."""
+    """producer.backup is acted on by rsfleet only (`rsfleet backup`), yet the same file is
+    Terraform's var file: Terraform must accept it (the producer variable declares backup
+    and checks it with the spec's rules: tests/spec/rule_cases.py) while rsfleet reads the
+    whole policy."""
     from rsfleet.spec import load_spec
 
     text = (TERRAFORM_DIR / "environments" / "dev" / "terraform.tfvars").read_text(encoding="utf-8")
