@@ -85,7 +85,7 @@ output "monitoring" {
 }
 
 output "test_instance_inputs" {
-  description = "Values for terraform/test-instance (subnet, client security group, secret ARNs, KMS key)."
+  description = "Values for terraform/test-instance (subnet, client security group, secret ARNs, KMS key, artifact, drain_access for `loadtest --drain`)."
   value = {
     aws_region        = var.aws_region
     subnet_id         = module.networking.subnet_ids_by_az["a"]
@@ -93,6 +93,11 @@ output "test_instance_inputs" {
     secret_arns       = concat([module.producer.admin_secret_arn], [for c in module.consumer : c.admin_secret_arn])
     kms_key_arn       = module.producer.kms_key_arn
     artifact          = local.artifact
+    drain_access = {
+      target_group_arn  = module.nlb.target_group_arn
+      state_table_arn   = var.controller.enabled ? module.controller[0].state_table_arn : null
+      state_kms_key_arn = var.controller.enabled ? module.controller[0].kms_key_arn : null
+    }
   }
 }
 

@@ -14,6 +14,7 @@ module "test_instance" {
   rsfleet_package_source   = var.rsfleet_package_source
   readable_secret_arns     = var.readable_secret_arns
   kms_key_arn              = var.kms_key_arn
+  drain_access             = var.drain_access
   instance_type            = var.instance_type
   ami_id                   = var.ami_id
   tags                     = var.tags

@@ -105,3 +105,18 @@ variable "tags" {
   type        = map(string)
   default     = {}
 }
+
+variable "drain_access" {
+  description = "For `rsfleet loadtest --drain` on the instance (root output test_instance_inputs.drain_access): target_group_arn and, with the controller, state_table_arn and state_kms_key_arn; null = the instance only reads."
+  type = object({
+    target_group_arn  = string
+    state_table_arn   = optional(string)
+    state_kms_key_arn = optional(string)
+  })
+  default = null
+
+  validation {
+    condition     = var.drain_access == null || can(regex("^arn:aws[a-z-]*:elasticloadbalancing:[a-z0-9-]+:[0-9]{12}:targetgroup/", var.drain_access.target_group_arn))
+    error_message = "drain_access.target_group_arn must be a target group ARN (arn:aws:elasticloadbalancing:REGION:ACCOUNT:targetgroup/NAME/ID)."
+  }
+}
