@@ -222,3 +222,30 @@ def test_down_stops_nodes_fleet_json_lost_even_when_it_is_corrupt(fleet_factory,
                                  "--env", "test"])
     assert result.exit_code == 2 and "not an rsfleet state dir" in result.stderr
     assert (other / "precious.txt").exists()
+
+
+def test_scale_with_the_controller_running_keeps_the_new_consumer(fleet_factory):
+    # Seen in the issue-13/15 audit with a controller started from an older checkout: left
+    # running through `scale 3` it took c3 for "no longer a member" and deleted it from
+    # HAProxy, and `scale 2` then failed with "HAProxy refused `set server consumers/c3
+    # state drain`: No such server". This pins that a running controller keeps c3.
+    fleet = fleet_factory(TWO, rows=200)
+    lifecycle.start_controller(fleet)
+    log = fleet.state_dir / "controller.log"
+
+    def passes() -> int:
+        return log.read_text().count('"PassDuration"') if log.exists() else 0
+
+    fleet = lifecycle.scale(fleet, 3)
+    seen = passes()
+    assert wait_until(lambda: passes() >= seen + 3, 120, 0.1)  # three passes after the scale
+    # the controller probes the consumers of the new fleet.json
+    last = json.loads((fleet.state_dir / "targets-pass.json").read_text())
+    assert set(last["readiness"]) == {"c1", "c2", "c3"}
+    assert lifecycle.in_rotation(fleet) == {"c1", "c2", "c3"}
+    assert "del server consumers/c3" not in log.read_text()
+    assert "c3" in served_by(fleet, 12)
+    fleet = lifecycle.scale(fleet, 2)
+    seen = passes()
+    assert wait_until(lambda: passes() >= seen + 2, 120, 0.1)
+    assert lifecycle.in_rotation(fleet) == {"c1", "c2"}
