@@ -225,10 +225,10 @@ def test_down_stops_nodes_fleet_json_lost_even_when_it_is_corrupt(fleet_factory,
 
 
 def test_scale_with_the_controller_running_keeps_the_new_consumer(fleet_factory):
-    # Seen in the issue-13/15 audit with a controller started from an older checkout: left
-    # running through `scale 3` it took c3 for "no longer a member" and deleted it from
-    # HAProxy, and `scale 2` then failed with "HAProxy refused `set server consumers/c3
-    # state drain`: No such server". This pins that a running controller keeps c3.
+    # The background controller reads fleet.json once: left running through `scale 3` it
+    # never probed c3, took it for "no longer a member" and deleted it from HAProxy (c3
+    # never served; `scale 2` then failed with "HAProxy refused `set server consumers/c3
+    # state drain`: No such server"). `scale` now restarts it around the change.
     fleet = fleet_factory(TWO, rows=200)
     lifecycle.start_controller(fleet)
     log = fleet.state_dir / "controller.log"
@@ -236,10 +236,11 @@ def test_scale_with_the_controller_running_keeps_the_new_consumer(fleet_factory)
     def passes() -> int:
         return log.read_text().count('"PassDuration"') if log.exists() else 0
 
+    assert wait_until(lambda: passes() >= 1, 120, 0.1)  # it has read the fleet of 2
     fleet = lifecycle.scale(fleet, 3)
     seen = passes()
     assert wait_until(lambda: passes() >= seen + 3, 120, 0.1)  # three passes after the scale
-    # the controller probes the consumers of the new fleet.json
+    # the controller probes the consumers of the new fleet.json (a stale one: c1, c2)
     last = json.loads((fleet.state_dir / "targets-pass.json").read_text())
     assert set(last["readiness"]) == {"c1", "c2", "c3"}
     assert lifecycle.in_rotation(fleet) == {"c1", "c2", "c3"}

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import shutil
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -65,7 +65,11 @@ def up(spec: FleetSpec, state_dir: Path, *, lb_port: int, base_port: int,
     state.claim(state_dir, spec.environment)
     with state.locked(state_dir, "rsfleet local up", log=log):
         fleet, spec = _plan_up(spec, state_dir, lb_port, base_port, log)  # again, under lock
-        return _start(fleet, spec, log, ready_timeout)
+        before = (set(LocalFleet.open(spec.environment, state_dir).spec.consumers)
+                  if (state_dir / "fleet.json").is_file() else set(spec.consumers))
+        changed = before != set(spec.consumers)  # the controller must read the new set
+        with controller_paused(state_dir, log) if changed else contextlib.nullcontext():
+            return _start(fleet, spec, log, ready_timeout)
 
 
 def _plan_up(spec: FleetSpec, state_dir: Path, lb_port: int, base_port: int,
@@ -428,7 +432,28 @@ def scale(fleet: LocalFleet, count: int, *, log: Log = _quiet,
     with state.locked(fleet.state_dir, f"rsfleet local scale {count}", log=log):
         # fleet.json may have changed while we waited for the lock
         fleet = LocalFleet.open(fleet.env, fleet.state_dir)
-        return _scale(fleet, count, log=log, drain_timeout=drain_timeout)
+        with controller_paused(fleet.state_dir, log):
+            return _scale(fleet, count, log=log, drain_timeout=drain_timeout)
+
+
+@contextlib.contextmanager
+def controller_paused(state_dir: Path, log: Log = _quiet) -> Iterator[None]:
+    """Stop the background controller while the consumer set changes, start it again after.
+
+    It reads fleet.json once, at its start: left running through `local scale 4` (CLI, a
+    fleet of 3) it took c4 for "no longer a member" and deleted it from HAProxy, so c4
+    never served. Restarted, it reads the new fleet.json."""
+    from rsfleet.local.controller import ControllerProcess
+
+    if not ControllerProcess(state_dir).is_running():
+        yield
+        return
+    stop_controller(state_dir, log)
+    try:
+        yield
+    finally:
+        pid = ControllerProcess(state_dir).start()
+        log(f"started the readiness controller again (pid {pid}): it reads the new fleet.json")
 
 
 def _scale(fleet: LocalFleet, count: int, *, log: Log, drain_timeout: float) -> LocalFleet:
@@ -485,8 +510,9 @@ def _drain_and_wait(fleet: LocalFleet, name: str, timeout: float, log: Log) -> N
     from rsfleet.adapters.haproxy import HaproxyRuntime
 
     runtime = HaproxyRuntime(fleet.haproxy_socket)
-    if name not in fleet.spec.lb_consumers:
-        return
+    if name not in fleet.spec.lb_consumers or name not in {
+            s.name for s in runtime.servers("consumers")}:
+        return  # not behind the LB (or already gone from it): nothing to drain
     runtime.set_server_state("consumers", name, "drain")
     log(f"draining {name}")
 
