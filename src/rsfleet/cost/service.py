@@ -7,11 +7,14 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rsfleet.cost import model
 from rsfleet.cost.prices import Price, PriceBook
 from rsfleet.errors import UsageError
+
+if TYPE_CHECKING:  # cost reads the spec's types only; the spec never imports cost
+    from rsfleet.spec.models import Backup, Consumer, FleetSpec, Producer
 
 DEFAULT_REGION = "us-east-1"
 # The root variable vpc_endpoints' default (terraform/variables.tf; a test keeps them in
@@ -145,7 +148,7 @@ def _nlcus(req: CostRequest, book: PriceBook) -> tuple[Decimal, str]:
     return lcus, "from traffic (TCP: the largest of new connections, active, GB/h)"
 
 
-def _backup_lines(req: CostRequest, book: PriceBook, region: str, backup: Any,
+def _backup_lines(req: CostRequest, book: PriceBook, region: str, backup: Backup | None,
                   prices: dict[str, dict[str, str]]) -> list[model.Line]:
     """Manual snapshots (and their cross-region copies) of `producer.backup`. Recovery
     points (kept 24 h) are not billed, so they add no line (sources.snapshots)."""
@@ -179,7 +182,7 @@ def _backup_lines(req: CostRequest, book: PriceBook, region: str, backup: Any,
     return lines
 
 
-def _controller_lines(req: CostRequest, book: PriceBook, region: str, fleet: Any,
+def _controller_lines(req: CostRequest, book: PriceBook, region: str, fleet: FleetSpec,
                       rpu_hour: Decimal, prices: dict[str, dict[str, str]]) -> list[model.Line]:
     """The readiness controller's Lambda, DynamoDB and probe lines (spec `controller`)."""
     rp = book.regions.get(region)
@@ -201,7 +204,7 @@ def _controller_lines(req: CostRequest, book: PriceBook, region: str, fleet: Any
 
 def estimate(
     req: CostRequest, book: PriceBook,
-    load_spec: Callable[[str | None, Path | None], Any] | None = None,
+    load_spec: Callable[[str | None, Path | None], tuple[FleetSpec, Path]] | None = None,
 ) -> Report:
     """Build the report for one workgroup, a fleet spec, or a named scenario."""
     mode = _check_combinations(req)
@@ -250,7 +253,7 @@ def estimate(
         fleet, _path = load_spec(req.env, req.spec)
         region = req.region or fleet.aws_region
         price = rpu_price(region)
-        members: list[tuple[str, Any]] = [(PRODUCER, fleet.producer),
+        members: list[tuple[str, Producer | Consumer]] = [(PRODUCER, fleet.producer),
                                           *sorted(fleet.consumers.items())]
         names = [n for n, _ in members]
         hours = parse_hours(req.hours, names)
