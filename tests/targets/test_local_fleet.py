@@ -78,6 +78,22 @@ def test_cli_status_drain_undrain_sync(fleet_factory):
     res = cli(fleet, "drain", "nope")
     assert res.exit_code == 2 and "not a consumer behind the load balancer" in res.output
 
+    # c2 is ready but its server is gone from HAProxy's backend: status says so, exit 1
+    from rsfleet.adapters.haproxy import HaproxyRuntime
+
+    rt = HaproxyRuntime(fleet.haproxy_socket)
+    rt.set_server_state("consumers", "c2", "maint")
+    rt.del_server("consumers", "c2")
+    res = cli(fleet, "status", "--json")
+    assert res.exit_code == 1, res.output
+    assert ("1 target(s) not serving: c2: ready but not in rotation (missing from the load "
+            "balancer)") in res.stderr
+    st = {r["name"]: r for r in json.loads(res.stdout)}
+    assert st["c2"]["ready"] is True and st["c2"]["lb_state"] == "absent"
+    res = cli(fleet, "sync")  # puts it back (add server), then status is clean again
+    assert res.exit_code == 0 and "c2" in res.output, res.output
+    assert rows(cli(fleet, "status", "--json"))["c2"]["in_rotation"]
+
 
 def test_kill_under_load_with_watch_then_restart(fleet_factory):
     from rsfleet.local.lifecycle import restart

@@ -203,7 +203,7 @@ def test_cli_sync_drain_undrain_status_on_aws(aws, tmp_path, monkeypatch):
     res = run(app, ["--backend", "aws", "targets", "status", "--json", *args])
     # no credentials: c2 and c3 (members, not drained) cannot be probed: status exits 1
     assert res.exit_code == 1, res.output
-    assert "2 target(s) not ready: c2: not probed; c3: not probed" in res.stderr
+    assert "2 target(s) not serving: c2: not probed; c3: not probed" in res.stderr
     rows = {r["name"]: r for r in json.loads(res.stdout)}
     assert rows["c1"]["drained"] is True and rows["c1"]["in_rotation"] is False
     assert rows["c2"]["lb_state"] == "absent"

@@ -166,22 +166,26 @@ def _log(message: str) -> None:
 @app.command("status")
 @with_options
 def status(ctx: typer.Context, opts: TargetsOptions, json: JsonOption = False) -> None:
-    """Per target: LB state and health, readiness and its reason, sessions, in rotation."""
+    """Per target: LB state and health, readiness and its reason, sessions, in rotation.
+
+    Exit 1 when a consumer that should serve (a member, not drained) is not ready, could not
+    be probed, or is ready but not in rotation (e.g. missing from the load balancer); one
+    line on stderr names each. Exit 0: every such consumer is ready and in rotation."""
     from rsfleet.commands.targets_view import status_table
     from rsfleet.output import console, exit_if_problems, print_json
     from rsfleet.targets import api
 
     target = context_from_options(ctx, opts)
     rows = api.status(target)
-    problems = api.not_ready(rows)  # exit 1 when any
+    problems = api.not_ready(rows)  # exit 1 when any (docs/targets.md)
     if json:
         print_json([r.to_json() for r in rows])
-        exit_if_problems(problems, "target(s) not ready")
+        exit_if_problems(problems, "target(s) not serving")
         return
     console.print(status_table(rows, console.width))  # columns chosen for the width
     console.print(_last_pass_text(api.last_pass(target)), highlight=False, soft_wrap=True,
                   markup=False)
-    exit_if_problems(problems, "target(s) not ready")
+    exit_if_problems(problems, "target(s) not serving")
 
 
 def _last_pass_text(rec: Any) -> str:

@@ -229,11 +229,22 @@ def status(ctx: TargetsContext) -> list[TargetStatus]:
 
 
 def not_ready(rows: list[TargetStatus]) -> list[str]:
-    """One line per target that should serve (a member, not drained) but is not ready or
-    could not be probed (ready unknown): `targets status` exits 1 when there is any, scripts
-    and monitors rely on it (docs/targets.md)."""
-    return [f"{r.name}: {'not probed' if r.ready is None else r.reason or 'not ready'}"
-            for r in rows if r.member and not r.drained and r.ready is not True]
+    """One line per target that should serve (a member, not drained) but is not ready, could
+    not be probed (ready unknown), or is ready but not in rotation (e.g. missing from the
+    load balancer): `targets status` exits 1 when there is any, scripts and monitors rely
+    on it (docs/targets.md)."""
+    out = []
+    for r in rows:
+        if not r.member or r.drained:
+            continue
+        if r.ready is not True:
+            out.append(f"{r.name}: {'not probed' if r.ready is None else r.reason or 'not ready'}")
+        elif not r.in_rotation:
+            where = ("missing from the load balancer" if r.lb_state == "absent"
+                     else f"load balancer state {r.lb_state}")
+            out.append(f"{r.name}: ready but not in rotation ({where}); `rsfleet targets "
+                       "sync` puts it back")
+    return out
 
 
 def last_pass(ctx: TargetsContext) -> PassRecord | None:
