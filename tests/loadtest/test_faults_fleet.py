@@ -173,6 +173,8 @@ def test_cli_end_to_end_json_and_report(tmp_path, monkeypatch, fleet_factory):
     (["--duration", "soon"], "is not a duration"),
     (["--max-error-rate", "2"], "--max-error-rate"),
     (["--engine", "gevent"], "--engine"),
+    (["--kill", "c1@5s", "--kill", "c1@5s"], "--kill c1@5s is given twice"),
+    (["--database", ""], "--database is empty"),
 ])
 def test_cli_bad_input_exit_2(args, message):
     res = CliRunner().invoke(app, ["loadtest", *args])

@@ -36,12 +36,23 @@ def test_defaults_and_derived_values() -> None:
      "--session-lifetime applies to --connect-mode per-session"),
     ({"backend": "aws", "kill": ("c1@5s",)}, "--kill works only on the local backend"),
     ({"via_test_instance": True, "query_file": Path(__file__)}, "--query-file cannot be used"),
+    ({"database": ""}, "--database is empty"),
+    ({"user": " "}, "--user is empty"),
+    ({"kill": ("c1@5s", "c1@5s")}, "--kill c1@5s is given twice"),
+    ({"kill": ("c1@5s", "c1@5000ms")}, "--kill c1@5000ms (same as c1@5s) is given twice"),
+    ({"backend": "aws", "drain": ("c2@1m", "c2@60s")}, "--drain c2@60s (same as c2@1m)"),
 ])
 def test_one_line_per_broken_rule(options: dict[str, object], message: str) -> None:
     with pytest.raises(UsageError) as err:
         LoadTestRequest.parse(**{"backend": "local", **options})
     assert err.value.exit_code == 2
     assert message in err.value.message and "\n" not in err.value.message
+
+
+def test_distinct_faults_are_accepted() -> None:
+    req = LoadTestRequest.parse(backend="local", kill=("c1@5s", "c1@10s", "c2@5s"),
+                                drain=("c1@5s",))  # another time, consumer or kind
+    assert req.kill == ("c1@5s", "c1@10s", "c2@5s") and req.drain == ("c1@5s",)
 
 
 def test_output_paths_are_checked_before_the_run(tmp_path: Path) -> None:

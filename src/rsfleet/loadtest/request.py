@@ -104,6 +104,12 @@ class LoadTestRequest:
                     else (60.0 if self.backend == "aws" else 15.0))
         if not 0 <= window_s <= 3600:
             raise UsageError(f"--fault-window {self.fault_window}: must be between 0 and 1h")
+        for option, value in (("--host", self.host), ("--user", self.user),
+                              ("--database", self.database)):
+            if value is not None and not value.strip():
+                raise UsageError(f"{option} is empty",
+                                 hint=f"give a value or leave {option} out for the default")
+        _check_duplicate_faults(self.kill, self.drain)
         if self.kill and self.backend == "aws":
             raise UsageError("--kill works only on the local backend",
                              hint="on AWS use --drain NAME@TIME")
@@ -117,6 +123,24 @@ class LoadTestRequest:
                              hint="the built-in mix runs on the instance")
         return replace(self, duration_s=duration_s, window_s=window_s,
                        session_lifetime_s=lifetime_s)
+
+
+def _check_duplicate_faults(kill: tuple[str, ...], drain: tuple[str, ...]) -> None:
+    """The same fault on the same consumer at the same time, given twice (also c1@5s and
+    c1@5000ms), is a mistake: one line naming it. Which consumers exist is checked later,
+    against the fleet (`faults.parse_fault` with its consumers)."""
+    from rsfleet.loadtest.faults import parse_fault
+
+    seen: dict[tuple[str, str, float], str] = {}
+    for kind, texts in (("kill", kill), ("drain", drain)):
+        for text in texts:
+            f = parse_fault(kind, text, ())
+            key = (f.kind, f.target, f.at_s)
+            if key in seen:
+                same = "" if seen[key] == text else f" (same as {seen[key]})"
+                raise UsageError(f"--{kind} {text}{same} is given twice",
+                                 hint=f"give each fault once: --{kind} {text}")
+            seen[key] = text
 
 
 def check_output_paths(json_path: Path | None, report: Path | None) -> None:
