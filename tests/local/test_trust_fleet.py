@@ -103,6 +103,37 @@ def test_scale_is_bounded_and_says_by_what(fleet):
         "c1", "c2", "producer"]
 
 
+def test_scale_dry_run_prints_the_plan_and_changes_nothing(fleet):
+    before = (fleet.state_dir / "fleet.json").read_text()
+    nodes = sorted(p.name for p in (fleet.state_dir / "nodes").iterdir())
+    pids = {n: fleet.node(n).pid for n in ("c1", "c2")}
+
+    grow = rsfleet(fleet, "local", "scale", "4", "--dry-run")
+    assert grow.returncode == 0, grow.stderr
+    assert "2 -> 4 consumer(s): c1, c2, c3, c4" in grow.stdout
+    assert "would add c3 (127.0.0.1:" in grow.stdout and "c4 (127.0.0.1:" in grow.stdout
+    assert "dry run: nothing was changed" in grow.stdout
+
+    shrink = rsfleet(fleet, "local", "scale", "1", "--dry-run")
+    assert shrink.returncode == 0, shrink.stderr
+    assert "2 -> 1 consumer(s): c1" in shrink.stdout
+    assert "would drain c2 (no new sessions; open ones get 30s, then are closed), then " \
+           "stop c2, drop its subscription and replication slot" in shrink.stdout
+
+    same = rsfleet(fleet, "local", "scale", "2", "--dry-run")
+    assert "already 2 consumer(s) (c1, c2): nothing to do" in same.stdout
+    # the same checks as the real scale: exit 2, one line
+    bound = rsfleet(fleet, "local", "scale", "40", "--dry-run")
+    assert bound.returncode == 2 and "40 consumers need 40 replication slots" in bound.stderr
+
+    # nothing started, stopped, drained or written
+    assert (fleet.state_dir / "fleet.json").read_text() == before
+    assert sorted(p.name for p in (fleet.state_dir / "nodes").iterdir()) == nodes
+    assert {n: fleet.node(n).pid for n in ("c1", "c2")} == pids
+    st = {r["name"]: r for r in json.loads(rsfleet(fleet, "targets", "status", "--json").stdout)}
+    assert set(st) == {"c1", "c2"} and all(r["in_rotation"] for r in st.values())
+
+
 def test_an_interrupted_scale_leaves_nothing_down_cannot_stop(local_fleet):
     fleet = local_fleet(1, rows=0)
     env = {k: v for k, v in os.environ.items() if k != "RSFLEET_STATE_DIR"}

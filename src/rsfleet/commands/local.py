@@ -149,10 +149,20 @@ def seed(
 def scale(
     count: Annotated[int, typer.Argument(help="Number of consumers.")],
     env: EnvOption = None, spec: SpecOption = None, state_dir: StateDir = None,
+    dry_run: Annotated[bool, typer.Option(
+        "--dry-run", help="Print which consumers would be added or removed (and drained), "
+        "with the same checks; start nothing, change nothing.")] = False,
 ) -> None:
     """Add or remove consumers; new ones serve reads only once ready, removed ones drain."""
+    from rsfleet.local.lifecycle import plan_scale
     from rsfleet.local.lifecycle import scale as do_scale
 
+    if dry_run:
+        plan = plan_scale(_open(env, spec, state_dir), count)
+        for line in plan.lines():
+            console.print(line, highlight=False, markup=False, soft_wrap=True)
+        console.print("dry run: nothing was changed", highlight=False, markup=False)
+        return
     fleet = do_scale(_open(env, spec, state_dir), count, log=_log)
     console.print(f"{len(fleet.spec.consumers)} consumer(s): {', '.join(fleet.spec.consumers)}")
 

@@ -424,7 +424,8 @@ def scale(fleet: LocalFleet, count: int, *, log: Log = _quiet,
           drain_timeout: float = 30.0) -> LocalFleet:
     """Grow or shrink to `count` consumers (c1..cN naming for new ones). New consumers get
     their share and join the LB only when ready; removed ones are drained first. Bounded by
-    the producer's replication slots and this machine's memory (`check_scale_bound`)."""
+    the producer's replication slots and this machine's memory (`check_scale_bound`).
+    `plan_scale` says what it would do, changing nothing (`local scale --dry-run`)."""
     from rsfleet.local import state
 
     if count < 1:
@@ -434,6 +435,94 @@ def scale(fleet: LocalFleet, count: int, *, log: Log = _quiet,
         fleet = LocalFleet.open(fleet.env, fleet.state_dir)
         with controller_paused(fleet.state_dir, log):
             return _scale(fleet, count, log=log, drain_timeout=drain_timeout)
+
+
+@dataclass(frozen=True)
+class ScalePlan:
+    """What `scale(fleet, count)` does: every check it makes, nothing changed."""
+
+    before: list[str]  # the consumers now
+    added: dict[str, int]  # new consumer -> its port
+    removed: list[str]
+    drained: list[str]  # removed consumers HAProxy serves now: drained before they stop
+    spec: FleetSpec  # the fleet's spec after the change
+    drain_timeout: float
+
+    def lines(self) -> list[str]:
+        after = list(self.spec.consumers)
+        if not self.added and not self.removed:
+            return [f"already {len(after)} consumer(s) ({', '.join(after)}): nothing to do"]
+        out = [f"{len(self.before)} -> {len(after)} consumer(s): {', '.join(after)}"]
+        if self.added:
+            out.append("would add " + ", ".join(f"{n} (127.0.0.1:{p})"
+                                                for n, p in self.added.items())
+                       + ": start PostgreSQL, subscribe to its datashares, record it in "
+                       "fleet.json; HAProxy sends it sessions only once it is ready")
+        for name in self.removed:
+            drain = (f"drain {name} (no new sessions; open ones get {self.drain_timeout:g}s, "
+                     "then are closed), then " if name in self.drained else "")
+            out.append(f"would {drain}stop {name}, drop its subscription and replication "
+                       "slot, delete its data dir and remove it from HAProxy and fleet.json")
+        return out
+
+
+def plan_scale(fleet: LocalFleet, count: int, *, drain_timeout: float = 30.0) -> ScalePlan:
+    """The plan of `scale(fleet, count)`, with the same checks (count, replication slots,
+    memory, ports, the last consumer behind the LB); reads only."""
+    if count < 1:
+        raise UsageError("scale needs at least 1 consumer")
+    spec = fleet.spec
+    names = list(spec.consumers)
+    if count > len(names):
+        new_spec = _grown_spec(spec, count)
+        grown, _ = _plan_up(new_spec, fleet.state_dir, fleet.lb_port, fleet.ports[PRODUCER],
+                            _quiet)
+        return ScalePlan(names, {n: grown.ports[n] for n in new_spec.consumers
+                                 if n not in spec.consumers}, [], [], new_spec, drain_timeout)
+    if count == len(names):
+        return ScalePlan(names, {}, [], [], spec, drain_timeout)
+    removed = names[count:]
+    new_spec = _shrunk_spec(spec, count)
+    return ScalePlan(names, {}, removed, [n for n in removed if _in_lb(fleet, n)], new_spec,
+                     drain_timeout)
+
+
+def _grown_spec(spec: FleetSpec, count: int) -> FleetSpec:
+    """`spec` with consumers added up to `count` (the last one's settings; c1..cN names
+    not yet taken), checked against this machine's bounds."""
+    names = list(spec.consumers)
+    if count > 4096:  # far above any bound below; keeps the name loop short
+        raise UsageError(f"scale {count}: too many consumers",
+                         hint="the local fleet has room for a few dozen at most")
+    consumers = dict(spec.consumers)
+    template = spec.consumers[names[-1]]
+    i = 1
+    while len(consumers) < count:
+        cand = f"c{i}"
+        if cand not in consumers:
+            consumers[cand] = template
+        i += 1
+    new_spec = spec.model_copy(update={"consumers": consumers})
+    check_scale_bound(new_spec, len(names))  # before anything is validated or started
+    return FleetSpec.model_validate(new_spec.model_dump())
+
+
+def _shrunk_spec(spec: FleetSpec, count: int) -> FleetSpec:
+    names = list(spec.consumers)
+    if not any(spec.consumers[n].behind_nlb for n in names[:count]):
+        raise UsageError("scaling down would leave no consumer behind the load balancer")
+    return FleetSpec.model_validate(
+        spec.model_copy(update={"consumers": {n: spec.consumers[n] for n in names[:count]}})
+        .model_dump())
+
+
+def _in_lb(fleet: LocalFleet, name: str) -> bool:
+    """Whether HAProxy's backend has `name` now (what `_drain_and_wait` drains)."""
+    from rsfleet.adapters.haproxy import HaproxyRuntime
+
+    if name not in fleet.spec.lb_consumers:
+        return False
+    return name in {s.name for s in HaproxyRuntime(fleet.haproxy_socket).servers("consumers")}
 
 
 @contextlib.contextmanager
@@ -462,28 +551,14 @@ def _scale(fleet: LocalFleet, count: int, *, log: Log, drain_timeout: float) -> 
     if count == len(names):
         log(f"already {count} consumer(s)")
         return fleet
-    consumers = dict(spec.consumers)
     if count > len(names):
-        template = spec.consumers[names[-1]]
-        if count > 4096:  # far above any bound below; keeps the name loop short
-            raise UsageError(f"scale {count}: too many consumers",
-                             hint="the local fleet has room for a few dozen at most")
-        i = 1
-        while len(consumers) < count:
-            cand = f"c{i}"
-            if cand not in consumers:
-                consumers[cand] = template
-            i += 1
-        new_spec = spec.model_copy(update={"consumers": consumers})
-        check_scale_bound(new_spec, len(names))  # before anything is validated or started
-        new_spec = FleetSpec.model_validate(new_spec.model_dump())
+        new_spec = _grown_spec(spec, count)
         grown = LocalFleet.plan(new_spec, fleet.state_dir, lb_port=fleet.lb_port,
                                 base_port=fleet.ports[PRODUCER], previous=fleet)
         return up(new_spec, fleet.state_dir, lb_port=grown.lb_port,
                   base_port=grown.ports[PRODUCER], log=log)
     removed = names[count:]
-    if not any(spec.consumers[n].behind_nlb for n in names[:count]):
-        raise UsageError("scaling down would leave no consumer behind the load balancer")
+    new_spec = _shrunk_spec(spec, count)
     from rsfleet.sharing.local import drop_consumer
 
     for name in removed:
@@ -492,9 +567,6 @@ def _scale(fleet: LocalFleet, count: int, *, log: Log, drain_timeout: float) -> 
         drop_consumer(fleet, name)
         fleet.node(name).stop()
         log(f"stopped {name}; its subscription and replication slot were dropped")
-    new_spec = FleetSpec.model_validate(
-        spec.model_copy(update={"consumers": {n: spec.consumers[n] for n in names[:count]}})
-        .model_dump())
     shrunk = LocalFleet.plan(new_spec, fleet.state_dir, lb_port=fleet.lb_port,
                              base_port=fleet.ports[PRODUCER], previous=fleet)
     shrunk.save()
