@@ -521,6 +521,38 @@ def test_status_rpo_is_the_age_of_the_newest_available_point():
     assert doc["newest_point"] == "rp-1" and doc["rpo_s"] == 1500.0
 
 
+def test_status_without_role_arn_reports_instead_of_refusing():
+    """status is read-only (List/Get calls): a policy without role_arn, which only `backup
+    apply` needs, is reported with a note, not an exit-2 refusal."""
+    no_role = spec({"schedule": "rate(6 hours)", "retention_days": 14})
+    rs = rs_client()
+    with Stubber(rs) as st:  # no schedule yet: not in force, the create is pending
+        st.add_response("list_scheduled_actions", {"scheduledActions": []},
+                        {"namespaceName": NS})
+        st.add_response("list_snapshot_copy_configurations", FOREIGN_COPY,
+                        {"namespaceName": NS})
+        points_responses(st, recovery=[rp("rp-1", NOW - timedelta(minutes=25))])
+        doc = AwsBackup(no_role, rs).status(NOW).to_json()
+        st.assert_no_pending_responses()
+    assert doc["policy_in_force"] is False and doc["rpo_s"] == 1500.0
+    assert doc["pending"] == [f"create scheduled action rsfleet-{NS}-snapshots: snapshot "
+                              f"{NS} cron(0 0/6 * * ? *), keep 14 days"]
+    assert len(doc["notes"]) == 1 and "producer.backup.role_arn is not set" in doc["notes"][0]
+
+    with Stubber(rs) as st:  # the schedule exists and matches on every field the spec sets
+        st.add_response("list_scheduled_actions", {"scheduledActions": [
+            {"scheduledActionName": f"rsfleet-{NS}-snapshots", "namespaceName": NS}]})
+        st.add_response("get_scheduled_action", ours_response())
+        st.add_response("list_snapshot_copy_configurations", FOREIGN_COPY)
+        points_responses(st)
+        doc = AwsBackup(no_role, rs).status(NOW).to_json()
+    assert doc["policy_in_force"] is True and doc["pending"] == []
+    assert f"the one in AWS assumes {ROLE}" in doc["notes"][0]
+    assert doc["newest_point"] is None and doc["rpo_s"] is None
+    with pytest.raises(UsageError, match="role_arn"):  # apply still needs it
+        aws_plan(no_role, rs_client())
+
+
 def test_drill_says_both_when_the_teardown_fails_too(tmp_path):
     err = failed_restore_drill(
         tmp_path, "ValidationException", "bad snapshot",

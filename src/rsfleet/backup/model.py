@@ -144,6 +144,7 @@ class BackupStatus:
     newest_point_time: datetime | None
     rpo_s: float | None
     pending: tuple[str, ...] = ()  # AWS: what `backup apply` would still change
+    notes: tuple[str, ...] = ()  # what status cannot judge (e.g. no role_arn in the spec)
     wal_archiving: bool | None = None  # local only
     last_archived_wal_time: datetime | None = None  # local only
 
@@ -155,7 +156,7 @@ class BackupStatus:
         doc: dict[str, object] = {
             "policy_in_force": self.policy_in_force, "newest_point": self.newest_point,
             "newest_point_time": _iso(self.newest_point_time), "rpo_s": self.rpo_s,
-            "pending": list(self.pending)}
+            "pending": list(self.pending), "notes": list(self.notes)}
         if self.wal_archiving is not None:
             doc["wal_archiving"] = self.wal_archiving
             doc["last_archived_wal_time"] = _iso(self.last_archived_wal_time)

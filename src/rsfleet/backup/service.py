@@ -146,10 +146,27 @@ class AwsBackup:
         return aws.restore_points(self.rs, self.producer)
 
     def status(self, now: datetime) -> BackupStatus:
-        the_plan = self.plan()
+        """Read-only (List/Get calls only). A policy without role_arn, which only `backup
+        apply` needs, is reported rather than refused: the schedule in AWS is compared on
+        every other field, and a note says what is missing."""
+        from dataclasses import replace
+
+        policy = policy_from_spec(self.spec)
+        observed = aws.observe(self.rs, self.producer)
+        notes: tuple[str, ...] = ()
+        if policy is not None and policy.role_arn is None:
+            have = observed.schedules.get(policy.action_name)
+            policy = replace(policy, role_arn=(have.role_arn or "") if have else "")
+            notes = ("producer.backup.role_arn is not set: `backup apply` cannot create or "
+                     "change the snapshot schedule"
+                     + (f" (the one in AWS assumes {have.role_arn})"
+                        if have and have.role_arn else "")
+                     + "; add a role trusting scheduler.redshift.amazonaws.com",)
+        the_plan = p.plan(policy, observed, action_name=action_name(self.spec))
         in_force = self.spec.producer.backup is not None and the_plan.empty
-        return newest_status(self.points(), policy_in_force=in_force, now=now,
-                             pending=tuple(a.describe() for a in the_plan.actions))
+        doc = newest_status(self.points(), policy_in_force=in_force, now=now,
+                            pending=tuple(a.describe() for a in the_plan.actions))
+        return replace(doc, notes=notes)
 
     # -- snapshots -----------------------------------------------------------------------
 

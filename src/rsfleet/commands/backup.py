@@ -185,6 +185,8 @@ def status_cmd(ctx: typer.Context, env: EnvOption = None, spec: SpecOption = Non
         console.print(f"{mark} policy in force: {doc.policy_in_force}")
         for item in doc.pending:
             _say(f"  pending: {item}")
+        for item in doc.notes:
+            _say(f"  note: {item}")
         rpo = doc.rpo_s
         console.print(f"newest restore point: {doc.newest_point or 'none'}"
                       + (f" (RPO now {rpo:.0f} s)" if rpo is not None else ""),
