@@ -66,6 +66,12 @@ def test_pitr_between_two_points_and_drill(fleet_factory, tmp_path):
           "x2"), "in the future"),
         (("restore", "--at", "2000-01-01T00:00:00Z", "--to", "x3"), "before the oldest base"),
         (("restore", "--in-place", "--from", "first"), "not a terminal"),
+        (("restore", "--from", "first"), "--to NAME is required: the name of a new scratch "
+         "cluster to restore into (the producer is not touched)"),
+        (("restore", "--in-place", "--to", "producer", "--from", "first"),
+         "--in-place restores the producer of the local fleet test over itself; --to "
+         "producer names another target (drop --to, or drop --in-place to restore into a "
+         "new scratch cluster named producer)"),
     ]:
         result = cli(fleet, *args)
         assert result.exit_code == 2, (args, result.output)
@@ -85,6 +91,17 @@ def test_pitr_between_two_points_and_drill(fleet_factory, tmp_path):
     assert result.exit_code == 0, result.output
     doc = json.loads(out.read_text())
     assert doc["verified"] is True and doc["point"] == "first" and doc["torn_down"]
+    taken = datetime.fromisoformat(doc["point_time"]).isoformat(timespec="seconds")
+    assert f"✓ verified snapshot first (taken {taken}): RPO" in result.output
+    # --at a later time drills the newest snapshot taken at or before it, and says which
+    result = cli(fleet, "drill", "--at", between.isoformat(), "--json", str(out))
+    assert result.exit_code == 0, result.output
+    assert json.loads(out.read_text())["point"] == "first"
+    assert f"✓ verified snapshot first (taken {taken}): RPO" in result.output
+    # --at before every snapshot: nothing recorded then, one line, exit 2
+    result = cli(fleet, "drill", "--at", "2000-01-01T00:00:00Z")
+    assert result.exit_code == 2 and "no snapshot taken by `rsfleet backup snapshot` at or " \
+        "before 2000-01-01" in result.output
     assert doc["rpo_s"] > 2.0 and doc["rto_s"] > 0
     assert not (fleet.state_dir / "backup" / "scratch" / doc["scratch"]).exists()
 

@@ -28,7 +28,7 @@ from rsfleet.context import (
     load_spec,
 )
 from rsfleet.errors import FleetError, UsageError
-from rsfleet.output import console, print_json
+from rsfleet.output import console, plain, print_json
 
 app = typer.Typer(
     no_args_is_help=True,
@@ -38,7 +38,13 @@ app = typer.Typer(
 
 DryRunOption = Annotated[bool, typer.Option("--dry-run", help="Print the plan only.")]
 AtOption = Annotated[str | None, typer.Option(
-    "--at", help="A past time, ISO 8601 (UTC unless it carries an offset).")]
+    "--at", help="Restore to this past time (ISO 8601, UTC unless it carries an offset). "
+    "AWS: the newest recovery point or snapshot at or before it; local: the WAL archive "
+    "replayed up to it.")]
+DrillAtOption = Annotated[str | None, typer.Option(
+    "--at", help="Drill the newest snapshot taken by `rsfleet backup snapshot` at or before "
+    "this past time (ISO 8601, UTC unless it carries an offset), not the time itself: only "
+    "a recorded snapshot has rows and checksums to verify. Default: the newest one.")]
 JsonPathOption = Annotated[Path | None, typer.Option(
     "--json", help="Write the result (rpo_s, rto_s, verified, ...) to this file.")]
 NOTHING = "[green]nothing to do[/]: the backup policy is in force"
@@ -216,8 +222,10 @@ def restore_cmd(
         "--from", help="Snapshot (AWS) / restore point (local) to restore.")] = None,
     at: AtOption = None,
     to: Annotated[str | None, typer.Option(
-        "--to", help="AWS: new namespace (+ workgroup) name; local: scratch cluster name.")]
-    = None,
+        "--to", help="Name of the new copy to restore into (the producer is not touched). "
+        "AWS: a new namespace + workgroup; local: a new scratch cluster under the state "
+        "dir's backup/scratch/ (remove it with `backup discard --name NAME`). Not with "
+        "--in-place.")] = None,
     in_place: Annotated[bool, typer.Option(
         "--in-place", help="Restore over the producer itself (asks for its name).")] = False,
     yes_in_place: Annotated[bool, typer.Option(
@@ -225,21 +233,29 @@ def restore_cmd(
 ) -> None:
     """Restore a snapshot (--from) or a time (--at) into a new copy (--to) or in place.
 
-    AWS: --to is a new namespace + workgroup. Local: --to is a scratch cluster. --in-place
-    restores over the producer after its name is typed back."""
+    AWS: --to is a new namespace + workgroup. Local: --to is a new scratch cluster. --in-place (no --to) restores over the producer after its name (AWS: the producer's namespace; local: the environment) is typed back.
+    """  # noqa: E501 - one paragraph, wrapped by the terminal
     if from_snapshot and at:
         raise UsageError("--from and --at exclude each other", hint="pass one of them")
     when = parse_time(at)
     now = datetime.now(UTC)
     if when is not None and when > now:
         raise UsageError(f"--at {at} is in the future", hint="give a time in the past")
+    on_aws = app_context(ctx).backend is Backend.aws
+    copy = "a new namespace + workgroup" if on_aws else "a new scratch cluster"
+    if to is None and not in_place:
+        raise UsageError(f"--to NAME is required: the name of {copy} to restore into (the "
+                         "producer is not touched)",
+                         hint="e.g. --to restored-1; or --in-place to restore over the producer")
     backend = _backend(ctx, env, spec, state_dir)
+    producer = (f"the producer namespace {backend.producer}" if on_aws
+                else f"the producer of the local fleet {backend.producer}")
     if in_place:
         if to is not None and to != backend.producer:
-            raise UsageError(f"--in-place restores the producer ({backend.producer}), not "
-                             f"{to}", hint=f"drop --in-place, or pass --to {backend.producer}")
-        _confirm(f"restore over the producer {backend.producer}", backend.producer,
-                 yes_in_place)
+            raise UsageError(f"--in-place restores {producer} over itself; --to {to} names "
+                             "another target", hint=f"drop --to, or drop --in-place to "
+                             f"restore into {copy} named {to}")
+        _confirm(f"restore over {producer}", backend.producer, yes_in_place)
     done = backend.restore(point=from_snapshot, at=when, to=to, in_place=in_place, log=_say)
     where = f": {done.address} (data in {done.data_dir}; stop with `rsfleet backup discard " \
         f"--name {done.into}`)" if done.address else ""
@@ -266,20 +282,20 @@ def discard_cmd(env: EnvOption = None, spec: SpecOption = None,
 
 @app.command("drill")
 def drill_cmd(ctx: typer.Context, env: EnvOption = None, spec: SpecOption = None,
-              state_dir: StateDirOption = None, at: AtOption = None,
+              state_dir: StateDirOption = None, at: DrillAtOption = None,
               json_path: JsonPathOption = None) -> None:
     """Prove recovery: restore, verify rows + checksums, report RPO/RTO, tear down.
 
-    Restores the newest (or --at) point rsfleet recorded into a scratch namespace / cluster,
-    compares every recorded table, and deletes the scratch also on failure. Exit 1 when
-    verification fails."""
+    Restores the newest snapshot taken by `rsfleet backup snapshot` (with --at: the newest at or before that time) into a scratch namespace / cluster, compares every recorded table, and deletes the scratch also on failure. The output names the snapshot and when it was taken (--json: point, point_time). Exit 1 when verification fails.
+    """  # noqa: E501 - one paragraph, wrapped by the terminal
     result = _backend(ctx, env, spec, state_dir).drill(at=parse_time(at))
     doc = result.to_json()
     if json_path is not None:
         json_path.write_text(jsonlib.dumps(doc, indent=2) + "\n", encoding="utf-8")
     mark = "[green]✓ verified[/]" if result.verified else "[red]✗ NOT verified[/]"
-    console.print(f"{mark} {result.point}: RPO {result.rpo_s:.1f} s, RTO {result.rto_s:.1f} s",
-                  highlight=False)
+    taken = result.point_time.isoformat(timespec="seconds")
+    console.print(f"{mark} snapshot {plain(result.point)} (taken {taken}): RPO "
+                  f"{result.rpo_s:.1f} s, RTO {result.rto_s:.1f} s", highlight=False)
     for problem in result.problems:
         console.print(f"[red]✗[/] {problem}", highlight=False)
     if result.exit_code:
