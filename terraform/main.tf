@@ -172,7 +172,8 @@ locals {
   # The APIs the controller calls (src/rsfleet/controller/handler.py). When the fleet's VPC
   # endpoints do not cover them all (an existing VPC has none by default), the function
   # reaches them through the VPC's NAT: HTTPS out to anywhere, like the test instance.
-  controller_interface_services = concat(["elasticloadbalancing", "redshift-serverless"], var.controller.probe_secret_arn == null ? [] : ["secretsmanager"])
+  # The probe secret is read from Secrets Manager: the spec's, or the one the module creates.
+  controller_interface_services = ["elasticloadbalancing", "redshift-serverless", "secretsmanager"]
   controller_via_endpoints      = local.vpc_endpoints_enabled && contains(var.vpc_endpoints.gateway, "dynamodb") && length(setsubtract(local.controller_interface_services, local.vpc_interface_endpoints)) == 0
 }
 
@@ -196,6 +197,9 @@ module "controller" {
   target_group_arn        = module.nlb.target_group_arn
   consumer_workgroup_arns = [for name in local.nlb_consumers : module.consumer[name].workgroup_arn]
   probe_secret_arn        = var.controller.probe_secret_arn
+  # No probe secret in the spec: the module creates an empty one and `rsfleet share apply`
+  # fills it and creates the login on every consumer (docs/targets.md "The probe login").
+  create_probe_secret = var.controller.probe_secret_arn == null
   # What the handler validates as a FleetSpec (src/rsfleet/controller/config.py).
   spec_json = jsonencode({
     project_name = var.project_name

@@ -120,3 +120,8 @@ output "artifact" {
   description = "The rsfleet artifact in the fleet's bucket: bucket, key (rsfleet-lambda/<sha256>.zip), sha256; null without artifact_path."
   value       = local.artifact
 }
+
+output "probe_secret_arn" {
+  description = "The readiness probe's secret (JSON username/password): the spec's controller.probe_secret_arn, else the one the controller module created (its value and the login on every consumer come from `rsfleet --backend aws share apply`); null without the controller and without one in the spec."
+  value       = var.controller.enabled ? module.controller[0].probe_secret_arn : var.controller.probe_secret_arn
+}

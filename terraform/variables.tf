@@ -584,7 +584,7 @@ variable "monitoring" {
 # The readiness controller as a Lambda singleton (terraform/modules/controller; fleet spec
 # key `controller`, docs/targets.md). Needs the artifact (`make artifact`).
 variable "controller" {
-  description = "Readiness controller on AWS: enabled, interval_seconds between passes (1-60), data_check_seconds between billed data checks per consumer (0 = every pass), data_retry_seconds after a failed one, probe_secret_arn (reader on every consumer; null = no direct probe), rise/fall."
+  description = "Readiness controller on AWS: enabled, interval_seconds between passes (1-60), data_check_seconds between billed data checks per consumer (0 = every pass), data_retry_seconds after a failed one, probe_secret_arn (your reader secret on every consumer; null = the controller module creates one and `rsfleet share apply` fills it and creates the login), rise/fall."
   type = object({
     enabled            = optional(bool, false)
     interval_seconds   = optional(number, 5)
@@ -618,8 +618,8 @@ variable "controller" {
 
   # The created VPC has no NAT: the controller reaches the AWS APIs only through endpoints.
   validation {
-    condition     = !var.controller.enabled || !var.create_vpc || (coalesce(var.vpc_endpoints.enabled, true) && contains(var.vpc_endpoints.gateway, "dynamodb") && length(setsubtract(concat(["elasticloadbalancing", "redshift-serverless"], var.controller.probe_secret_arn == null ? [] : ["secretsmanager"]), var.vpc_endpoints.interface)) == 0)
-    error_message = "controller.enabled in the created VPC (no NAT) needs vpc_endpoints enabled with the dynamodb gateway endpoint and the elasticloadbalancing, redshift-serverless (and, with probe_secret_arn, secretsmanager) interface endpoints."
+    condition     = !var.controller.enabled || !var.create_vpc || (coalesce(var.vpc_endpoints.enabled, true) && contains(var.vpc_endpoints.gateway, "dynamodb") && length(setsubtract(["elasticloadbalancing", "redshift-serverless", "secretsmanager"], var.vpc_endpoints.interface)) == 0)
+    error_message = "controller.enabled in the created VPC (no NAT) needs vpc_endpoints enabled with the dynamodb gateway endpoint and the elasticloadbalancing, redshift-serverless and secretsmanager (the probe secret) interface endpoints."
   }
 
   validation {

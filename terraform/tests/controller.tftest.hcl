@@ -161,3 +161,28 @@ run "created_vpc_without_the_controllers_endpoints_is_refused" {
 
   expect_failures = [var.controller]
 }
+
+# The spec names a probe secret: the controller uses it, none is created.
+run "named_probe_secret_is_used_as_is" {
+  command = plan
+
+  assert {
+    condition     = length(module.controller[0].probe_secret_arn) > 0 && output.probe_secret_arn == var.controller.probe_secret_arn
+    error_message = "the spec's probe secret is the controller's and the fleet's output"
+  }
+}
+
+# No probe secret in the spec (staging/prod as shipped): the controller module creates an
+# empty one (rsfleet share apply fills it) and the function probes with it.
+run "probe_secret_created_when_the_spec_names_none" {
+  command = apply
+
+  variables {
+    controller = { enabled = true }
+  }
+
+  assert {
+    condition     = output.probe_secret_arn == "arn:aws:secretsmanager:us-east-1:123456789012:secret:rsfleet-test/probe-login-20261201-AbCdEf" && module.controller[0].probe_secret_arn == output.probe_secret_arn
+    error_message = "the created secret is the controller's probe secret and the fleet's output probe_secret_arn"
+  }
+}

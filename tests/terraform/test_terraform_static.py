@@ -64,3 +64,13 @@ def test_fleet_key_lets_cloudwatch_logs_encrypt_the_audit_groups():
     cond = logs[0]["condition"][0]
     assert cond["variable"] == "kms:EncryptionContext:aws:logs:arn"
     assert "log-group:/aws/redshift/*" in str(cond["values"])
+
+
+def test_no_secret_value_in_terraform_state():
+    """Secrets are created without a value (the probe login's password is written by
+    `rsfleet share apply`): an aws_secretsmanager_secret_version would put it in state."""
+    versions = [f"{where}: {name}" for where, rtype, name, _ in _all_resources()
+                if rtype == "aws_secretsmanager_secret_version"]
+    assert not versions, versions
+    probe = blocks(MODULES / "controller", "resource")[("aws_secretsmanager_secret", "probe")]
+    assert "kms_key_id" in probe and "tags" in probe

@@ -69,6 +69,9 @@ class FleetOutputs(_Doc):
     controller: ControllerOutputs | None = None
     data_sharing_commands: str | None = None
     test_instance_id: str | None = None
+    # the readiness probe's secret (the spec's, or the one Terraform created without a
+    # value): `share apply` fills it and creates the login on every consumer
+    probe_secret_arn: str | None = None
 
     # -- constructors -------------------------------------------------------------------
 

@@ -36,8 +36,12 @@ locals {
       RSFLEET_FALL                  = tostring(var.settings.fall)
       RSFLEET_PROBE_TIMEOUT_SECONDS = tostring(var.settings.probe_timeout_seconds)
     },
-    var.probe_secret_arn == null ? {} : { RSFLEET_PROBE_SECRET_ARN = var.probe_secret_arn },
+    local.probe_enabled ? { RSFLEET_PROBE_SECRET_ARN = local.probe_secret_arn } : {},
   )
+  # The probe's secret: the user's (probe_secret_arn) or the one made here (known at plan
+  # time whether there is one; its ARN only after apply).
+  probe_enabled    = var.create_probe_secret || var.probe_secret_arn != null
+  probe_secret_arn = var.create_probe_secret ? aws_secretsmanager_secret.probe[0].arn : var.probe_secret_arn
 }
 
 # --- KMS key: state table, environment variables, logs, dead-letter queue ----------------
@@ -107,6 +111,26 @@ resource "aws_dynamodb_table" "state" {
 
   deletion_protection_enabled = true
   tags                        = var.tags
+}
+
+# --- Probe secret -------------------------------------------------------------------------
+# The reader login the readiness probe uses on every consumer (docs/targets.md "The probe
+# login"). Terraform creates the secret only, with no aws_secretsmanager_secret_version: the
+# password never enters Terraform state. `rsfleet --backend aws share apply` generates it
+# (PutSecretValue, only while the secret has no value) and creates the login on each
+# consumer from it. Encrypted with this module's key, which the function may already decrypt.
+# The tag marks it as rsfleet's: rsfleet writes a value only into a secret tagged so, or into
+# the one the spec names.
+resource "aws_secretsmanager_secret" "probe" {
+  #checkov:skip=CKV2_AWS_57:Rotation by a rotation Lambda is not used: `rsfleet share apply` writes the value and sets the login's password on every consumer from it.
+  count = var.create_probe_secret ? 1 : 0
+
+  # a prefix, not a fixed name: a destroyed secret keeps its name for its recovery window
+  name_prefix             = "${var.name}/probe-login-"
+  description             = "rsfleet ${var.fleet}: readiness probe login (JSON username/password), written by `rsfleet share apply`"
+  kms_key_id              = aws_kms_key.this.arn
+  recovery_window_in_days = 7
+  tags                    = merge(var.tags, { "rsfleet:probe-login" = var.fleet })
 }
 
 # --- Logs and dead letters -----------------------------------------------------------------
@@ -262,7 +286,7 @@ data "aws_iam_policy_document" "function" {
   }
 
   dynamic "statement" {
-    for_each = var.probe_secret_arn == null ? [] : [var.probe_secret_arn]
+    for_each = local.probe_enabled ? [local.probe_secret_arn] : []
     content {
       sid       = "ProbeSecret"
       actions   = ["secretsmanager:GetSecretValue"]
@@ -326,6 +350,11 @@ resource "aws_lambda_function" "this" {
   depends_on = [aws_iam_role_policy.function, aws_iam_role_policy_attachment.vpc]
 
   lifecycle {
+    precondition {
+      condition     = !(var.create_probe_secret && var.probe_secret_arn != null)
+      error_message = "create_probe_secret and probe_secret_arn exclude each other: either this module makes the probe secret or you name yours."
+    }
+
     precondition {
       condition     = data.aws_servicequotas_service_quota.lambda_concurrency.value >= 101
       error_message = "The account's Lambda \"Concurrent executions\" quota (L-B99A9384) is ${data.aws_servicequotas_service_quota.lambda_concurrency.value}: reserving 1 for the controller needs at least 101 (100 stay unreserved), plus what other functions reserve. Request an increase in Service Quotas, or set controller.enabled = false."

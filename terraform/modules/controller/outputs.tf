@@ -52,3 +52,8 @@ output "spec_json" {
   description = "RSFLEET_SPEC as the handler receives it."
   value       = var.spec_json
 }
+
+output "probe_secret_arn" {
+  description = "The readiness probe's secret (the one made here with create_probe_secret, else probe_secret_arn), or null: no direct probe."
+  value       = local.probe_secret_arn
+}

@@ -132,7 +132,7 @@ variable "consumer_workgroup_arns" {
 }
 
 variable "probe_secret_arn" {
-  description = "Secrets Manager secret (JSON username/password) of a reader on every consumer, for the direct readiness probe; null: no probe (membership and operator drains only)."
+  description = "Secrets Manager secret (JSON username/password) of a reader on every consumer, for the direct readiness probe (your own; see create_probe_secret for one made here); null and create_probe_secret false: no probe (membership and operator drains only)."
   type        = string
   default     = null
 
@@ -140,6 +140,12 @@ variable "probe_secret_arn" {
     condition     = var.probe_secret_arn == null || can(regex("^arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:[0-9]{12}:secret:", var.probe_secret_arn))
     error_message = "probe_secret_arn must be a Secrets Manager secret ARN or null."
   }
+}
+
+variable "create_probe_secret" {
+  description = "Create the probe secret in this module (encrypted with its KMS key, tagged as rsfleet's, no value: `rsfleet --backend aws share apply` writes the password and creates the login on every consumer, so the password never enters Terraform state). Needs probe_secret_arn = null."
+  type        = bool
+  default     = false
 }
 
 variable "probe_secret_kms_key_arn" {

@@ -140,3 +140,9 @@ mock_data "aws_servicequotas_service_quota" {
     value = 1000
   }
 }
+
+mock_resource "aws_secretsmanager_secret" {
+  defaults = {
+    arn = "arn:aws:secretsmanager:us-east-1:123456789012:secret:rsfleet-test/probe-login-20261201-AbCdEf"
+  }
+}

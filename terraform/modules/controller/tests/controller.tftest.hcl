@@ -122,6 +122,61 @@ run "no_probe_secret_no_secret_access" {
   }
 }
 
+# No probe secret named: the module makes one (no value in Terraform: no secret version) and
+# points the function's environment and IAM at it.
+run "probe_secret_created_when_none_is_named" {
+  command = apply
+
+  variables {
+    probe_secret_arn    = null
+    create_probe_secret = true
+  }
+
+  assert {
+    condition     = length(aws_secretsmanager_secret.probe) == 1 && aws_secretsmanager_secret.probe[0].kms_key_id == aws_kms_key.this.arn && startswith(aws_secretsmanager_secret.probe[0].name_prefix, "rsfleet-test/")
+    error_message = "one secret, under the fleet's name prefix, encrypted with the module's key"
+  }
+
+  assert {
+    condition     = aws_secretsmanager_secret.probe[0].tags["rsfleet:probe-login"] == "rsfleet/test"
+    error_message = "the secret is tagged as rsfleet's probe login of this fleet"
+  }
+
+  assert {
+    condition     = aws_lambda_function.this.environment[0].variables["RSFLEET_PROBE_SECRET_ARN"] == aws_secretsmanager_secret.probe[0].arn && output.probe_secret_arn == aws_secretsmanager_secret.probe[0].arn
+    error_message = "the function probes with the created secret; the module outputs its ARN"
+  }
+
+  assert {
+    condition     = one([for s in data.aws_iam_policy_document.function.statement : s.resources if s.sid == "ProbeSecret"]) == toset([aws_secretsmanager_secret.probe[0].arn]) && one([for s in data.aws_iam_policy_document.function.statement : s.actions if s.sid == "ProbeSecret"]) == toset(["secretsmanager:GetSecretValue"])
+    error_message = "the function reads only the created secret"
+  }
+
+  assert {
+    condition     = contains(one([for s in data.aws_iam_policy_document.function.statement : s.resources if s.sid == "StateKey"]), aws_secretsmanager_secret.probe[0].kms_key_id)
+    error_message = "the function may decrypt the created secret's key"
+  }
+}
+
+run "named_probe_secret_no_secret_created" {
+  command = plan
+
+  assert {
+    condition     = length(aws_secretsmanager_secret.probe) == 0 && output.probe_secret_arn == var.probe_secret_arn
+    error_message = "a named probe secret wins: none created"
+  }
+}
+
+run "created_and_named_probe_secret_exclude_each_other" {
+  command = plan
+
+  variables {
+    create_probe_secret = true
+  }
+
+  expect_failures = [aws_lambda_function.this]
+}
+
 run "artifact_for_another_python_is_refused" {
   command = plan
 
