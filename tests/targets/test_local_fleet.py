@@ -90,6 +90,9 @@ def test_cli_status_drain_undrain_sync(fleet_factory):
             "balancer)") in res.stderr
     st = {r["name"]: r for r in json.loads(res.stdout)}
     assert st["c2"]["ready"] is True and st["c2"]["lb_state"] == "absent"
+    res = CliRunner().invoke(app, ["local", "status", "--state-dir", str(fleet.state_dir)])
+    assert res.exit_code == 1 and ("1 problem(s): c2: missing from HAProxy's backend"
+                                   in res.stderr), res.output
     res = cli(fleet, "sync")  # puts it back (add server), then status is clean again
     assert res.exit_code == 0 and "c2" in res.output, res.output
     assert rows(cli(fleet, "status", "--json"))["c2"]["in_rotation"]

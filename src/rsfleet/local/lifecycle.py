@@ -623,9 +623,11 @@ def status(fleet: LocalFleet) -> list[NodeStatus]:
 
     lb = {}
     lb_problem = ""
+    lb_read = False  # HAProxy answered: a member missing from `lb` is missing from it
     if fleet.haproxy.is_running():
         try:
             lb = {s.name: s for s in HaproxyRuntime(fleet.haproxy_socket).servers("consumers")}
+            lb_read = True
         except FleetError as exc:
             lb_problem = f"runtime API: {exc}"
     lags: dict[str, int] = {}
@@ -651,6 +653,8 @@ def status(fleet: LocalFleet) -> list[NodeStatus]:
         srv = lb.get(name)
         problem = ("down" if not running else
                    reason if not ready and any(k in reason for k in _PROBE_FAILED) else "")
+        if not problem and srv is None and lb_read and name in fleet.spec.lb_consumers:
+            problem = "missing from HAProxy's backend (`rsfleet targets sync` adds it)"
         out.append(NodeStatus(name, "consumer", node.port, node.pid if running else None,
                               running, ready, reason, max(slot_lags) if slot_lags else None,
                               srv.sessions if srv else None,
