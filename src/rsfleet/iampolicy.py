@@ -135,6 +135,10 @@ RESOURCE_ACTIONS: dict[str, tuple[str, ...]] = {
                       "sqs:TagQueue", "sqs:UntagQueue"),
     "aws_scheduler_schedule": ("scheduler:CreateSchedule", "scheduler:DeleteSchedule",
                                "scheduler:UpdateSchedule"),
+    # the probe login's secret, created without a value (`share apply` writes it)
+    "aws_secretsmanager_secret": ("secretsmanager:CreateSecret", "secretsmanager:DeleteSecret",
+                                  "secretsmanager:UpdateSecret", "secretsmanager:TagResource",
+                                  "secretsmanager:UntagResource"),
 }
 
 # Data sources -> actions to read them (aws_iam_policy_document, aws_region and
@@ -168,7 +172,8 @@ READ_ACTIONS = (
     "s3:GetBucket*", "s3:GetEncryptionConfiguration", "s3:GetLifecycleConfiguration",
     "s3:GetReplicationConfiguration", "s3:GetAccelerateConfiguration",
     "s3:GetObject", "s3:GetObjectTagging", "s3:ListBucket", "s3:ListBucketVersions",
-    "secretsmanager:DescribeSecret", "route53:GetHostedZone", "route53:ListHostedZonesByVPC",
+    "secretsmanager:DescribeSecret", "secretsmanager:GetResourcePolicy",
+    "route53:GetHostedZone", "route53:ListHostedZonesByVPC",
     "lambda:GetFunction", "lambda:GetFunctionConcurrency", "lambda:GetFunctionCodeSigningConfig",
     "lambda:GetFunctionEventInvokeConfig", "lambda:ListVersionsByFunction", "lambda:ListTags",
     "dynamodb:DescribeTable", "dynamodb:DescribeContinuousBackups",
@@ -194,7 +199,8 @@ _SCOPED = {
                             "arn:{p}:redshift-serverless:{r}:{a}:namespace/*",
                             "arn:{p}:redshift-serverless:{r}:{a}:managed-vpc-endpoint/*",
                             "arn:{p}:redshift-serverless:{r}:{a}:usagelimit/*"],
-    "secretsmanager": ["arn:{p}:secretsmanager:{r}:{a}:secret:redshift!{n}-*"],
+    "secretsmanager": ["arn:{p}:secretsmanager:{r}:{a}:secret:redshift!{n}-*",
+                       "arn:{p}:secretsmanager:{r}:{a}:secret:{n}/probe-login-*"],
     "lambda": ["arn:{p}:lambda:{r}:{a}:function:{n}-*"],
     "dynamodb": ["arn:{p}:dynamodb:{r}:{a}:table/{n}-*"],
     "sqs": ["arn:{p}:sqs:{r}:{a}:{n}-*"],

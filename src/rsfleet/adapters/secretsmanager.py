@@ -78,3 +78,32 @@ def read_secret(arn: str, *, client: Any = None, user: str | None = None,
     username = data.get("username") or user
     return (str(username) if username else None), str(data["password"])
 
+
+
+def describe(arn: str, *, client: Any) -> tuple[dict[str, str], bool]:
+    """(tags, has_value) of the secret ``arn``, without reading its value: a secret has a
+    value when one of its versions carries the AWSCURRENT label (``VersionIdsToStages``;
+    a secret created without a value has none).
+    https://docs.aws.amazon.com/secretsmanager/latest/apireference/API_DescribeSecret.html"""
+    from botocore.exceptions import BotoCoreError, ClientError
+
+    try:
+        doc = client.describe_secret(SecretId=arn)
+    except (BotoCoreError, ClientError) as exc:
+        raise aws_errors.translate(exc, f"cannot describe secret {arn}") from None
+    tags = {t["Key"]: t.get("Value", "") for t in doc.get("Tags") or []}
+    stages = doc.get("VersionIdsToStages") or {}
+    return tags, any("AWSCURRENT" in labels for labels in stages.values())
+
+
+def put_json(arn: str, value: dict[str, str], *, client: Any) -> str:
+    """Store ``value`` (JSON) as the secret's new AWSCURRENT version; returns its version id.
+    The value goes only into the API call's body, never into a message.
+    https://docs.aws.amazon.com/secretsmanager/latest/apireference/API_PutSecretValue.html"""
+    from botocore.exceptions import BotoCoreError, ClientError
+
+    try:
+        done = client.put_secret_value(SecretId=arn, SecretString=json.dumps(value))
+    except (BotoCoreError, ClientError) as exc:
+        raise aws_errors.translate(exc, f"cannot write secret {arn}") from None
+    return str(done.get("VersionId", ""))

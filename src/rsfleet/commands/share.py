@@ -86,10 +86,12 @@ def plan_cmd(
     the_plan = _backend(ctx, env, spec, tf_outputs, state_dir).plan(prune=prune)
     for consumer in the_plan.skipped:
         warn(f"consumer {consumer} not reachable: left out of this plan")
+    for note in the_plan.notes:
+        warn(note)
     if json:
         print_json({"changes": not the_plan.empty,
                     "steps": [s.to_json() for s in the_plan.steps], "sql": the_plan.text,
-                    "would_prune": list(the_plan.would_prune)})
+                    "would_prune": list(the_plan.would_prune), "notes": list(the_plan.notes)})
         return
     if the_plan.text:
         console.print(the_plan.text.rstrip(), highlight=False, markup=False)
@@ -119,6 +121,8 @@ def apply_cmd(
     the_plan = backend.plan(prune=prune)
     for item in the_plan.would_prune:
         console.print(f"[yellow]would prune (pass --prune):[/] {item}", highlight=False)
+    for note in the_plan.notes:
+        warn(note)
     result = sync(the_plan, backend, dry_run, prune=prune, on_step=_show)
     for consumer in the_plan.skipped:
         warn(f"consumer {consumer} not reachable: its datashares were left as they are "

@@ -159,11 +159,15 @@ class RedshiftStep:
 
 
 class RedshiftShares:
-    """The AWS fleet's datashares through the Redshift Data API: a ShareBackend."""
+    """The AWS fleet's datashares through the Redshift Data API: a ShareBackend. With a
+    probe secret (output `probe_secret_arn`, or the spec's controller.probe_secret_arn),
+    also the readiness probe's login on every consumer (`probe_login`), after the shares."""
 
     def __init__(self, spec: FleetSpec, outputs: FleetOutputs | Mapping[str, Any], *,
-                 api: Any = None) -> None:
+                 api: Any = None, secrets_client: Any = None) -> None:
         self.spec, self.outputs, self.api = spec, FleetOutputs.of(outputs), api
+        self.secrets_client = secrets_client
+        self._probe_password: str | None = None
 
     def plan(self, *, prune: bool) -> SharePlan:
         from rsfleet.sharing.sql import statement
@@ -171,27 +175,83 @@ class RedshiftShares:
         self.api, fleet, the_plan, text = aws_plan(self.spec, self.outputs, prune=prune,
                                                    api=self.api)
         self.fleet = fleet
-        steps = []
+        steps: list[Any] = []
         for action in the_plan.actions:
             wg = (fleet.consumers[action.consumer] if isinstance(action, p.Mount | p.Unmount)
                   else fleet.producer)  # the only actions that run on a consumer
             steps.append(RedshiftStep(action.target, wg.name, statement(
                 action, producer_namespace_id=fleet.producer.namespace_id,
                 consumer_namespace_ids=fleet.consumer_namespace_ids), action))
-        return SharePlan(steps, text, the_plan.would_prune)
+        probe_steps, notes = self._probe_plan()
+        steps.extend(probe_steps)
+        return SharePlan(steps, text + _render_probe(probe_steps), the_plan.would_prune,
+                         notes=tuple(notes))
+
+    def _probe_targets(self) -> dict[str, Any]:
+        from rsfleet.adapters.redshift_data import Target
+
+        return {n: Target(wg.name, wg.database, wg.secret_arn)
+                for n, wg in self.fleet.consumers.items() if n in self.spec.consumers}
+
+    def _probe_plan(self) -> tuple[list[Any], list[str]]:
+        """The probe login's steps (docs/targets.md "The probe login"); none without a
+        probe secret."""
+        from rsfleet.adapters import secretsmanager as sm
+        from rsfleet.sharing import probe_login
+
+        spec_arn = self.spec.controller.probe_secret_arn
+        arn = self.outputs.probe_secret_arn or spec_arn
+        if not arn:
+            return [], []
+        if self.secrets_client is None:
+            self.secrets_client = sm.new_client(arn.split(":")[3] or None)
+        state, password = probe_login.secret_state(arn, self.secrets_client,
+                                                   spec_arn=spec_arn)
+        workgroups = {n: wg.name for n, wg in self.fleet.consumers.items()}
+        desired = probe_login.desired_databases(self.spec)
+        if state.has_value and password is None:  # another user's login: not observed
+            return probe_login.plan(state, desired, {}, workgroups)
+        if not state.has_value:
+            # checked (owned?) before anything is observed; generated only in memory
+            probe_login.plan(state, {}, {}, {})
+            password = probe_login.new_password()
+        self._probe_password = password
+        observed = probe_login.observe(self.api, self._probe_targets())
+        return probe_login.plan(state, desired, observed, workgroups)
 
     def execute(self, plan: SharePlan, *, prune: bool,
-                on_step: Callable[[RedshiftStep], None] | None) -> list[RedshiftStep]:
-        from rsfleet.sharing import redshift
+                on_step: Callable[[Any], None] | None) -> list[Any]:
+        from rsfleet.sharing import probe_login, redshift
 
         steps = [s for s in plan.steps if isinstance(s, RedshiftStep)]
         shown = iter(steps)
         redshift.apply(self.api, self.fleet, tuple(s.action for s in steps),
                        on_statement=lambda _wg, _sql: on_step(next(shown)) if on_step else None)
-        return steps
+        probe = [s for s in plan.steps if isinstance(s, probe_login.ProbeStep)]
+        done: list[Any] = list(steps)
+        if probe:
+            assert self._probe_password is not None  # set by plan()
+            done += probe_login.run(probe, api=self.api, targets=self._probe_targets(),
+                                    password=self._probe_password,
+                                    secrets_client=self.secrets_client, on_step=on_step)
+        return done
 
     def verify(self) -> list[Problem]:
         return aws_verify(self.spec, self.outputs, api=self.api)
+
+
+def _render_probe(steps: list[Any]) -> str:
+    """The probe login's part of `share plan`'s text (no password, no hash)."""
+    if not steps:
+        return ""
+    lines = ["-- probe login rsfleet_probe (the readiness controller's probe)"]
+    current = None
+    for step in steps:
+        if step.target != current:
+            current = step.target
+            lines.append(f"-- on {current}")
+        lines.append(f"{step.statement}  -- {step.description}")
+    return "\n".join(lines) + "\n"
 
 
 def aws_verify(spec: FleetSpec, outputs: FleetOutputs | Mapping[str, Any], *,

@@ -46,6 +46,7 @@ class SharePlan:
     text: str  # the plan as SQL per target, as `share plan` prints it
     would_prune: tuple[str, ...] = ()
     skipped: tuple[str, ...] = ()  # consumers left out (unreachable)
+    notes: tuple[str, ...] = ()  # what the plan leaves alone, and why (one line each)
 
     @property
     def empty(self) -> bool:
