@@ -267,3 +267,50 @@ def test_cli_dry_run_shows_the_steps_and_changes_nothing(aws, tmp_path, monkeypa
     assert len(sql) == 8 and all(s.startswith("SELECT") for s in sql)
     assert puts == [] and "AWSCURRENT" not in json.dumps(
         sm.describe_secret(SecretId=arn).get("VersionIdsToStages", {}))
+
+
+def test_verify_logs_in_as_the_probe_and_names_the_consumer_it_fails_on(aws, tmp_path):
+    data, sm, _sql, _puts = aws
+    arn = rsfleet_secret(sm, {"username": "rsfleet_probe", "password": "Pw-1-in-the-secret"})
+    tables = ("SELECT schema_name, table_name FROM svv_redshift_tables "
+              "WHERE database_name = 'sales_db';")
+    for i, wg in enumerate(("rsfleet-qa-c1", "rsfleet-qa-c2")):  # the admin's checks pass
+        expect_query(data, tables, wg, f"v{i}", ["schema_name", "table_name"],
+                     [["sales", "orders"]])
+        data.stub.add_response("execute_statement", {"Id": f"r{i}"}, {
+            "Sql": 'SELECT 1 FROM "sales_db"."sales"."orders" LIMIT 1;', "WorkgroupName": wg,
+            "Database": ANY, "SecretArn": SECRET})
+        data.stub.add_response("describe_statement", {"Id": f"r{i}", "Status": "FINISHED"},
+                               {"Id": f"r{i}"})
+    as_probe = "SELECT count(*) AS n FROM svv_redshift_tables WHERE database_name = 'sales_db';"
+    # c1: the probe sees the shared tables
+    data.stub.add_response("execute_statement", {"Id": "p1"}, {
+        "Sql": as_probe, "WorkgroupName": "rsfleet-qa-c1", "Database": ANY, "SecretArn": arn})
+    data.stub.add_response("describe_statement", {"Id": "p1", "Status": "FINISHED"}, {"Id": "p1"})
+    data.stub.add_response("get_statement_result", {
+        "Records": [[{"longValue": 1}]], "ColumnMetadata": [{"name": "n"}], "TotalNumRows": 1},
+        {"Id": "p1"})
+    # c2: its login has another password than the secret
+    data.stub.add_response("execute_statement", {"Id": "p2"}, {
+        "Sql": as_probe, "WorkgroupName": "rsfleet-qa-c2", "Database": ANY, "SecretArn": arn})
+    data.stub.add_response("describe_statement", {
+        "Id": "p2", "Status": "FAILED",
+        "Error": 'FATAL: password authentication failed for user "rsfleet_probe"'},
+        {"Id": "p2"})
+    problems = backend(tmp_path, data, sm, arn).verify()
+    assert [(p.consumer, p.text.split(":")[1].strip()) for p in problems] == [
+        ("c2", "probe login rsfleet_probe cannot query")]
+    assert "password authentication failed" in problems[0].text
+    assert "Pw-1-in-the-secret" not in problems[0].text
+
+
+def test_verify_says_an_empty_probe_secret_needs_share_apply(aws, tmp_path):
+    data, sm, _sql, _puts = aws
+    arn = rsfleet_secret(sm)
+    tables = ("SELECT schema_name, table_name FROM svv_redshift_tables "
+              "WHERE database_name = 'sales_db';")
+    for i, wg in enumerate(("rsfleet-qa-c1", "rsfleet-qa-c2")):
+        expect_query(data, tables, wg, f"v{i}", ["schema_name", "table_name"], [])
+    problems = backend(tmp_path, data, sm, arn).verify()
+    assert problems[-1].text.startswith(f"probe secret {arn} has no value yet")
+    assert "share apply" in problems[-1].text

@@ -237,7 +237,51 @@ class RedshiftShares:
         return done
 
     def verify(self) -> list[Problem]:
-        return aws_verify(self.spec, self.outputs, api=self.api)
+        problems = aws_verify(self.spec, self.outputs, api=self.api)
+        return problems + self._verify_probe_login()
+
+    def _verify_probe_login(self) -> list[Problem]:
+        """With a probe secret: log in with it on every consumer (the Data API takes any
+        user's secret) and see the shared databases' tables as the probe will. Catches a
+        login never created, a password changed in the secret only, a missing GRANT."""
+        from rsfleet.adapters import secretsmanager as sm
+        from rsfleet.adapters.redshift_data import DataApi, StatementFailed, Target
+        from rsfleet.sharing import probe_login
+
+        spec_arn = self.spec.controller.probe_secret_arn
+        arn = self.outputs.probe_secret_arn or spec_arn
+        if not arn:
+            return []
+        if self.secrets_client is None:
+            self.secrets_client = sm.new_client(arn.split(":")[3] or None)
+        state, _password = probe_login.secret_state(arn, self.secrets_client,
+                                                    spec_arn=spec_arn)
+        if not state.has_value:
+            return [Problem(f"probe secret {arn} has no value yet: run `rsfleet --backend aws "
+                            "share apply` (it creates the probe login)", object=arn)]
+        fleet = _aws_fleet(self.spec, self.outputs)
+        self.api = self.api or DataApi(region=self.outputs.region(self.spec))
+        problems: list[Problem] = []
+        for consumer, dbs in probe_login.desired_databases(self.spec).items():
+            wg = fleet.consumers[consumer]
+            target = Target(wg.name, wg.database, arn)  # logs in as the probe
+            try:
+                if not dbs:
+                    self.api.execute("SELECT 1;", target)
+                for db in dbs:  # db: validated identifier
+                    rows = self.api.query("SELECT count(*) AS n FROM svv_redshift_tables "
+                                          f"WHERE database_name = '{db}';", target)
+                    if not rows or not int(rows[0].get("n") or 0):
+                        problems.append(Problem(
+                            f"consumer {consumer}: probe login {state.username} sees no "
+                            f"table in {db} (no USAGE on it?): run `rsfleet --backend aws "
+                            "share apply`", consumer=consumer, object=db))
+            except StatementFailed as exc:
+                problems.append(Problem(
+                    f"consumer {consumer}: probe login {state.username} cannot query: "
+                    f"{exc.error.strip()} (a password changed in the secret only? see "
+                    "docs/targets.md \"The probe login\")", consumer=consumer, object=arn))
+        return problems
 
 
 def _render_probe(steps: list[Any]) -> str:
