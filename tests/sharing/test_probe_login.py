@@ -314,3 +314,14 @@ def test_verify_says_an_empty_probe_secret_needs_share_apply(aws, tmp_path):
     problems = backend(tmp_path, data, sm, arn).verify()
     assert problems[-1].text.startswith(f"probe secret {arn} has no value yet")
     assert "share apply" in problems[-1].text
+
+
+def test_controller_probe_on_an_empty_secret_says_share_apply_fills_it(aws):
+    from rsfleet.errors import FleetError
+    from rsfleet.targets.credentials import ProbeCredentials
+
+    _data, sm, _sql, _puts = aws
+    arn = rsfleet_secret(sm)
+    with pytest.raises(FleetError, match="without a value yet") as err:
+        ProbeCredentials(secret_arn=arn, client=sm)("c1")
+    assert "share apply" in str(err.value) and "\n" not in str(err.value)

@@ -42,12 +42,14 @@ def new_client(region: str | None = None) -> Any:
 
 
 def read_secret(arn: str, *, client: Any = None, user: str | None = None,
-                option_name: str = "--secret-arn") -> tuple[str | None, str]:
+                option_name: str = "--secret-arn",
+                not_found: str | None = None) -> tuple[str | None, str]:
     """(username, password) from the secret ``arn``.
 
     The username is the secret's ``username`` key, else ``user``, else None (the caller
     decides whether it can go without one). ``client`` is a boto3 secretsmanager client; by
     default one in the ARN's region, because a secret is only readable in its own region.
+    ``not_found``: the message when the secret or its AWSCURRENT value does not exist.
     """
     from botocore.exceptions import BotoCoreError, ClientError
 
@@ -59,7 +61,8 @@ def read_secret(arn: str, *, client: Any = None, user: str | None = None,
     except (BotoCoreError, ClientError) as exc:
         # botocore's message names the operation and the ARN, never the secret's value.
         raise aws_errors.translate(
-            exc, f"cannot read secret {arn}", credentials=f"to read the secret of {option_name}",
+            exc, f"cannot read secret {arn}", not_found=not_found,
+            credentials=f"to read the secret of {option_name}",
             credentials_hint="configure AWS credentials (AWS_PROFILE, SSO login or "
             "environment), or pass --user with the password in PGPASSWORD") from None
     if not text:

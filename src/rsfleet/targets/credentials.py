@@ -67,7 +67,11 @@ class ProbeCredentials:
             if arn not in self._cache:
                 user, password = read_secret(
                     arn, client=self.client, user=self.user,
-                    option_name="--secret-arn" if self.secret_arn else "admin_secret_arn")
+                    option_name="--secret-arn" if self.secret_arn else "admin_secret_arn",
+                    # the fleet's probe secret is empty until `share apply` wrote it
+                    not_found=(f"secret {arn} not found or without a value yet (the fleet's "
+                               "probe secret gets one from `rsfleet --backend aws share "
+                               "apply`)") if self.secret_arn else None)
                 # Unlike the load test, the probe has no default role to fall back on.
                 if not user:
                     raise FleetError(f"secret {arn} has no username and no --user was given",
