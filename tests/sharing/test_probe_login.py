@@ -229,7 +229,9 @@ def test_no_probe_secret_no_probe_steps(aws, tmp_path):
     data, sm, _sql, _puts = aws
     observe_shares(data)
     shares = backend(tmp_path, data, sm, None)
-    assert shares.plan(prune=False).empty
+    plan = shares.plan(prune=False)
+    assert plan.empty  # the controller is on, but nothing names its secret: said, not guessed
+    assert len(plan.notes) == 1 and "no probe_secret_arn" in plan.notes[0]
 
 
 def test_md5_form_is_redshifts():

@@ -202,6 +202,11 @@ class RedshiftShares:
         spec_arn = self.spec.controller.probe_secret_arn
         arn = self.outputs.probe_secret_arn or spec_arn
         if not arn:
+            if self.spec.controller.enabled:
+                return [], ["the controller is enabled but the outputs name no "
+                            "probe_secret_arn (outputs from the API, or from before it "
+                            "existed): the probe login was not checked; pass --tf-outputs "
+                            "FILE saved with `terraform output -json` after `rsfleet apply`"]
             return [], []
         if self.secrets_client is None:
             self.secrets_client = sm.new_client(arn.split(":")[3] or None)
