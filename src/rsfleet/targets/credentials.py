@@ -11,12 +11,18 @@ Sources, in order of preference:
 
 Redshift-managed admin secrets are JSON with ``username`` and ``password``
 (https://docs.aws.amazon.com/redshift/latest/mgmt/redshift-secrets-manager-integration.html).
+
+A secret is read once and kept for ``max_age`` seconds (the controller's warm container
+lives for hours, and secrets rotate: Secrets Manager rotation, or a new password set by
+hand). The probe also calls ``forget`` when a login is refused and tries once more, so a
+rotated password costs one failed attempt, not every consumer leaving rotation.
 """
 
 from __future__ import annotations
 
 import threading
-from collections.abc import Mapping
+import time
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from rsfleet.adapters.secretsmanager import check_secret_arn, read_secret
@@ -25,16 +31,25 @@ from rsfleet.fleet.outputs import FleetOutputs
 
 
 class ProbeCredentials:
-    """consumer name -> (user, password); each secret is read once per process."""
+    """consumer name -> (user, password); each secret is read again after ``max_age``
+    seconds, or at once after ``forget``."""
+
+    # GetSecretValue at most every 5 minutes per secret: about 8,600 calls a month, $0.04 at
+    # $0.05 per 10,000 API calls (https://aws.amazon.com/secrets-manager/pricing/)
+    MAX_AGE_SECONDS = 300.0
+    REREAD_SECONDS = 10.0
 
     def __init__(self, *, secret_arn: str | None = None, user: str | None = None,
                  password: str | None = None,
-                 admin_secrets: Mapping[str, str] | None = None, client: Any = None) -> None:
+                 admin_secrets: Mapping[str, str] | None = None, client: Any = None,
+                 max_age: float = MAX_AGE_SECONDS,
+                 clock: Callable[[], float] = time.monotonic) -> None:
         self.secret_arn = secret_arn
         self.user, self.password = user, password
         self.admin_secrets = dict(admin_secrets or {})
         self.client = client
-        self._cache: dict[str, tuple[str, str]] = {}
+        self.max_age, self.clock = max_age, clock
+        self._cache: dict[str, tuple[str, str, float]] = {}  # arn -> user, password, read at
         self._lock = threading.Lock()
 
     @classmethod
@@ -64,18 +79,30 @@ class ProbeCredentials:
         if not arn:
             raise FleetError(f"no admin secret known for {consumer}")
         with self._lock:
-            if arn not in self._cache:
-                user, password = read_secret(
-                    arn, client=self.client, user=self.user,
-                    option_name="--secret-arn" if self.secret_arn else "admin_secret_arn",
-                    # the fleet's probe secret is empty until `share apply` wrote it
-                    not_found=(f"secret {arn} not found or without a value yet (the fleet's "
-                               "probe secret gets one from `rsfleet --backend aws share "
-                               "apply`)") if self.secret_arn else None)
-                # Unlike the load test, the probe has no default role to fall back on.
-                if not user:
-                    raise FleetError(f"secret {arn} has no username and no --user was given",
-                                     hint="store JSON {\"username\": ..., \"password\": ...} "
-                                     "or pass --user")
-                self._cache[arn] = (user, password)
-            return self._cache[arn]
+            cached = self._cache.get(arn)
+            if cached is not None and self.clock() - cached[2] < self.max_age:
+                return cached[0], cached[1]
+            user, password = read_secret(
+                arn, client=self.client, user=self.user,
+                option_name="--secret-arn" if self.secret_arn else "admin_secret_arn",
+                # the fleet's probe secret is empty until `share apply` wrote it
+                not_found=(f"secret {arn} not found or without a value yet (the fleet's "
+                           "probe secret gets one from `rsfleet --backend aws share "
+                           "apply`)") if self.secret_arn else None)
+            # Unlike the load test, the probe has no default role to fall back on.
+            if not user:
+                raise FleetError(f"secret {arn} has no username and no --user was given",
+                                 hint="store JSON {\"username\": ..., \"password\": ...} "
+                                 "or pass --user")
+            self._cache[arn] = (user, password, self.clock())
+            return user, password
+
+    def forget(self, consumer: str) -> None:
+        """`consumer` refused the login: read its secret again on the next call, unless it
+        was read in the last ``REREAD_SECONDS`` (a wrong password then costs one
+        GetSecretValue per consumer and 10 s, not one per probe)."""
+        arn = self.secret_arn or self.admin_secrets.get(consumer)
+        with self._lock:
+            cached = self._cache.get(arn or "")
+            if cached is not None and self.clock() - cached[2] >= self.REREAD_SECONDS:
+                del self._cache[str(arn)]

@@ -41,6 +41,12 @@ def share_checks(spec: FleetSpec, consumer: str) -> list[ShareCheck]:
     return [ShareCheck(db, tuple(s), tuple(t)) for db, (s, t) in sorted(by_db.items())]
 
 
+def login_refused(reason: str) -> bool:
+    """A probe reason that says the server refused the login (PostgreSQL and Redshift both
+    answer "password authentication failed for user ..."), not that it is unreachable."""
+    return "authentication failed" in reason
+
+
 def _short(exc: BaseException) -> str:
     text = str(exc).strip().splitlines()
     return (text[0] if text else type(exc).__name__)[:200]
@@ -266,20 +272,28 @@ def endpoint_probe(outputs: FleetOutputs, spec: FleetSpec, credentials: Credenti
                 "user": user, "password": password, "sslmode": "require",
                 "dbname": c.database_name or CONSUMER_LOCAL_DATABASE}
 
-    def deep(name: str) -> tuple[bool, str]:
-        kw = kwargs_of(name)
-        if kw is None:
-            return False, "no endpoint_address known for it"
-        return probe_redshift(kw, checks.get(name, []), timeout)
+    def with_login(check: Callable[[str, dict[str, Any]], tuple[bool, str]]) -> Probe:
+        def run(name: str) -> tuple[bool, str]:
+            kw = kwargs_of(name)
+            if kw is None:
+                return False, "no endpoint_address known for it"
+            ok, why = check(name, kw)
+            forget = getattr(credentials, "forget", None)
+            # A refused login with a cached secret: it may have been rotated since it was
+            # read. Read it again and, when the password changed, retry once, so a rotation
+            # is not an outage.
+            if not ok and login_refused(why) and forget is not None:
+                forget(name)
+                again = kwargs_of(name)
+                if again is not None and again["password"] != kw["password"]:
+                    ok, why = check(name, again)
+            return ok, why
+        return run
 
+    deep = with_login(lambda name, kw: probe_redshift(kw, checks.get(name, []), timeout))
     if data_check_seconds <= 0:
         return deep
-
-    def cheap(name: str) -> tuple[bool, str]:
-        kw = kwargs_of(name)
-        if kw is None:
-            return False, "no endpoint_address known for it"
-        return probe_connect(kw, timeout)
+    cheap = with_login(lambda _name, kw: probe_connect(kw, timeout))
 
     return TieredProbe(cheap, deep, data_check_seconds=data_check_seconds,
                        retry_seconds=retry_seconds)
