@@ -197,6 +197,8 @@ module "controller" {
   target_group_arn        = module.nlb.target_group_arn
   consumer_workgroup_arns = [for name in local.nlb_consumers : module.consumer[name].workgroup_arn]
   probe_secret_arn        = var.controller.probe_secret_arn
+  # Your secret under a customer managed key: the function gets kms:Decrypt on it.
+  probe_secret_kms_key_arn = var.controller.probe_secret_kms_key_arn
   # No probe secret in the spec: the module creates an empty one and `rsfleet share apply`
   # fills it and creates the login on every consumer (docs/targets.md "The probe login").
   create_probe_secret = var.controller.probe_secret_arn == null

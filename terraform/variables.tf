@@ -584,7 +584,7 @@ variable "monitoring" {
 # The readiness controller as a Lambda singleton (terraform/modules/controller; fleet spec
 # key `controller`, docs/targets.md). Needs the artifact (`make artifact`).
 variable "controller" {
-  description = "Readiness controller on AWS: enabled, interval_seconds between passes (1-60), data_check_seconds between billed data checks per consumer (0 = every pass), data_retry_seconds after a failed one, probe_secret_arn (your reader secret on every consumer; null = the controller module creates one and `rsfleet share apply` fills it and creates the login), rise/fall."
+  description = "Readiness controller on AWS: enabled, interval_seconds between passes (1-60), data_check_seconds between billed data checks per consumer (0 = every pass), data_retry_seconds after a failed one, probe_secret_arn (your reader secret on every consumer; null = the controller module creates one and `rsfleet share apply` fills it and creates the login), rise/fall, probe_secret_kms_key_arn (the customer managed KMS key of your probe_secret_arn, granted kms:Decrypt; null = the AWS managed key)."
   type = object({
     enabled            = optional(bool, false)
     interval_seconds   = optional(number, 5)
@@ -593,6 +593,8 @@ variable "controller" {
     probe_secret_arn   = optional(string)
     rise               = optional(number, 2)
     fall               = optional(number, 2)
+    # the customer managed KMS key of your probe_secret_arn, or null (AWS managed key)
+    probe_secret_kms_key_arn = optional(string)
   })
   default = {}
 
@@ -614,6 +616,17 @@ variable "controller" {
   validation {
     condition     = var.controller.probe_secret_arn == null || can(regex("^arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:[0-9]{12}:secret:.+", var.controller.probe_secret_arn))
     error_message = "controller.probe_secret_arn must be a Secrets Manager secret ARN (arn:aws:secretsmanager:REGION:ACCOUNT:secret:NAME)."
+  }
+
+  # A key ARN, not an alias: kms:Decrypt in an IAM policy is granted on the key (= spec).
+  validation {
+    condition     = var.controller.probe_secret_kms_key_arn == null || can(regex("^arn:aws[a-z-]*:kms:[a-z0-9-]+:[0-9]{12}:key/[A-Za-z0-9-]+$", var.controller.probe_secret_kms_key_arn))
+    error_message = "controller.probe_secret_kms_key_arn must be a KMS key ARN (arn:aws:kms:REGION:ACCOUNT:key/KEY-ID)."
+  }
+
+  validation {
+    condition     = var.controller.probe_secret_kms_key_arn == null || var.controller.probe_secret_arn != null
+    error_message = "controller.probe_secret_kms_key_arn without controller.probe_secret_arn: the key is for your own probe secret (the one rsfleet creates uses the controller's key); set probe_secret_arn or remove the key."
   }
 
   # The created VPC has no NAT: the controller reaches the AWS APIs only through endpoints.

@@ -186,3 +186,32 @@ run "probe_secret_created_when_the_spec_names_none" {
     error_message = "the created secret is the controller's probe secret and the fleet's output probe_secret_arn"
   }
 }
+
+# Your probe secret under a customer managed key: the root passes the spec's key to the
+# module and the function may decrypt with it (through Secrets Manager only).
+run "probe_secret_kms_key_is_granted_decrypt" {
+  command = plan
+
+  variables {
+    controller = {
+      enabled                  = true
+      probe_secret_arn         = "arn:aws:secretsmanager:us-east-1:123456789012:secret:rsfleet-test-probe-AbCdEf"
+      probe_secret_kms_key_arn = "arn:aws:kms:us-east-1:123456789012:key/1a2b3c4d-5e6f-4a7b-8c9d-0e1f2a3b4c5d"
+    }
+  }
+
+  assert {
+    condition     = one([for s in module.controller[0].iam_statements : s.resources if s.sid == "ProbeSecretKey"]) == toset([var.controller.probe_secret_kms_key_arn]) && one([for s in module.controller[0].iam_statements : s.actions if s.sid == "ProbeSecretKey"]) == toset(["kms:Decrypt"])
+    error_message = "the function may kms:Decrypt with the spec's probe_secret_kms_key_arn, and nothing else on that key"
+  }
+}
+
+# Without a key in the spec the function gets no grant on any key but the controller's own.
+run "no_probe_secret_kms_key_no_grant" {
+  command = plan
+
+  assert {
+    condition     = length([for s in module.controller[0].iam_statements : s if s.sid == "ProbeSecretKey"]) == 0
+    error_message = "no probe_secret_kms_key_arn: no ProbeSecretKey statement"
+  }
+}

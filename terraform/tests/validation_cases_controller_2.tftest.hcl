@@ -32,3 +32,29 @@ run "controller_probe_secret_without_name" {
   }
   expect_failures = [var.controller]
 }
+
+# controller.probe_secret_kms_key_arn: valid
+run "controller_probe_secret_kms_key" {
+  command = plan
+  variables {
+    controller = { probe_secret_arn = "arn:aws:secretsmanager:us-east-1:123456789012:secret:rsfleet-reader", probe_secret_kms_key_arn = "arn:aws:kms:us-east-1:123456789012:key/0b1c2d3e-4f50-6172-8394-a5b6c7d8e9f1" }
+  }
+}
+
+# controller.probe_secret_kms_key_arn: rejected
+run "controller_probe_secret_kms_key_alias" {
+  command = plan
+  variables {
+    controller = { probe_secret_arn = "arn:aws:secretsmanager:us-east-1:123456789012:secret:rsfleet-reader", probe_secret_kms_key_arn = "arn:aws:kms:us-east-1:123456789012:alias/rsfleet-probe" }
+  }
+  expect_failures = [var.controller]
+}
+
+# controller.probe_secret_kms_key_arn: rejected
+run "controller_probe_secret_kms_key_without_secret" {
+  command = plan
+  variables {
+    controller = { probe_secret_kms_key_arn = "arn:aws:kms:us-east-1:123456789012:key/0b1c2d3e-4f50-6172-8394-a5b6c7d8e9f1" }
+  }
+  expect_failures = [var.controller]
+}

@@ -88,6 +88,8 @@ def _tags(tags: dict[str, str]) -> dict[str, Any]:
 SUBNETS = ["subnet-0a", "subnet-0b", "subnet-0c"]
 ROLE = "arn:aws:iam::123456789012:role/rsfleet-snapshots"
 SECRET = "arn:aws:secretsmanager:us-east-1:123456789012:secret:rsfleet-reader"
+PROBE_KEY_ID = "0b1c2d3e-4f50-6172-8394-a5b6c7d8e9f1"
+PROBE_KEY = f"arn:aws:kms:us-east-1:123456789012:key/{PROBE_KEY_ID}"
 P, C1, TOP = "producer", "consumers.c1", "(top level)"
 
 SECTIONS: dict[str, list[Case]] = {"names": [
@@ -370,6 +372,16 @@ SECTIONS: dict[str, list[Case]] = {"names": [
     bad("controller.probe_secret_arn", "controller_probe_secret_without_name",
         _controller(probe_secret_arn=SECRET.removesuffix("rsfleet-reader")), "controller",
         "controller.probe_secret_arn", "Secrets Manager"),
+    ok("controller.probe_secret_kms_key_arn", "controller_probe_secret_kms_key",
+       _controller(probe_secret_arn=SECRET, probe_secret_kms_key_arn=PROBE_KEY)),
+    bad("controller.probe_secret_kms_key_arn", "controller_probe_secret_kms_key_alias",
+        _controller(probe_secret_arn=SECRET,
+                    probe_secret_kms_key_arn=PROBE_KEY.replace("key/" + PROBE_KEY_ID,
+                                                               "alias/rsfleet-probe")),
+        "controller", "controller.probe_secret_kms_key_arn", "KMS key ARN"),
+    bad("controller.probe_secret_kms_key_arn", "controller_probe_secret_kms_key_without_secret",
+        _controller(probe_secret_kms_key_arn=PROBE_KEY), "controller", "controller",
+        "set probe_secret_arn or remove the key"),
 ], "backup": [
     ok("backup.schedule", "backup_defaults", _backup()),
     ok("backup.schedule", "backup_rate_1_day", _backup(schedule="rate(1 day)")),

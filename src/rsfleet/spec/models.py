@@ -284,6 +284,9 @@ class Controller(_Strict):
     data_check_seconds: float = Field(default=3600, ge=0, le=86400)
     data_retry_seconds: float = Field(default=300, ge=0, le=86400)
     probe_secret_arn: str | None = None
+    # the customer managed KMS key of that secret (the function gets kms:Decrypt on it);
+    # null: the AWS managed key aws/secretsmanager, which needs no grant
+    probe_secret_kms_key_arn: str | None = None
     rise: int = Field(default=2, ge=1, le=10)
     fall: int = Field(default=2, ge=1, le=10)
 
@@ -295,6 +298,27 @@ class Controller(_Strict):
             raise ValueError(f"{v!r} is not a Secrets Manager secret ARN "
                              "(arn:aws:secretsmanager:REGION:ACCOUNT:secret:NAME)")
         return v
+
+    @field_validator("probe_secret_kms_key_arn")
+    @classmethod
+    def _secret_key(cls, v: str | None) -> str | None:
+        # A key ARN, not an alias: an IAM policy's kms:Decrypt is granted on the key
+        # (= terraform/variables.tf).
+        if v is not None and not re.fullmatch(
+                r"arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:key/[A-Za-z0-9-]+", v):
+            raise ValueError(f"{v!r} is not a KMS key ARN "
+                             "(arn:aws:kms:REGION:ACCOUNT:key/KEY-ID)")
+        return v
+
+    @model_validator(mode="after")
+    def _secret_key_needs_secret(self) -> Controller:
+        # The secret the controller module creates is under the controller's own key, which
+        # the function already decrypts with: a key only makes sense for your own secret.
+        if self.probe_secret_kms_key_arn is not None and self.probe_secret_arn is None:
+            raise ValueError("probe_secret_kms_key_arn without probe_secret_arn: the key is "
+                             "for your own probe secret (the one rsfleet creates uses the "
+                             "controller's key); set probe_secret_arn or remove the key")
+        return self
 
 
 class FleetSpec(_Strict):

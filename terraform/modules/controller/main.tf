@@ -270,7 +270,25 @@ data "aws_iam_policy_document" "function" {
   statement {
     sid       = "StateKey"
     actions   = ["kms:Decrypt", "kms:GenerateDataKey", "kms:Encrypt"]
-    resources = concat([aws_kms_key.this.arn], var.probe_secret_kms_key_arn == null ? [] : [var.probe_secret_kms_key_arn])
+    resources = [aws_kms_key.this.arn]
+  }
+
+  # Your probe secret under a customer managed key: GetSecretValue needs kms:Decrypt on it
+  # (https://docs.aws.amazon.com/secretsmanager/latest/userguide/security-encryption.html),
+  # only through Secrets Manager in this region (kms:ViaService, as in the AWS managed policy
+  # AWSSecretsManagerClientReadOnlyAccess). Nothing else on that key.
+  dynamic "statement" {
+    for_each = var.probe_secret_kms_key_arn == null ? [] : [var.probe_secret_kms_key_arn]
+    content {
+      sid       = "ProbeSecretKey"
+      actions   = ["kms:Decrypt"]
+      resources = [statement.value]
+      condition {
+        test     = "StringEquals"
+        variable = "kms:ViaService"
+        values   = ["secretsmanager.${local.region}.amazonaws.com"]
+      }
+    }
   }
 
   statement {

@@ -57,3 +57,8 @@ output "probe_secret_arn" {
   description = "The readiness probe's secret (the one made here with create_probe_secret, else probe_secret_arn), or null: no direct probe."
   value       = local.probe_secret_arn
 }
+
+output "iam_statements" {
+  description = "The function's IAM policy statements (sid, actions, resources), for tests and reviews of what the controller may do."
+  value       = [for s in data.aws_iam_policy_document.function.statement : { sid = s.sid, actions = s.actions, resources = s.resources }]
+}

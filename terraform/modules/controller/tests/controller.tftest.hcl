@@ -167,6 +167,31 @@ run "named_probe_secret_no_secret_created" {
   }
 }
 
+# A named secret under a customer managed key: kms:Decrypt on that key only, only through
+# Secrets Manager in this region; the state key's statement stays the module's own key.
+run "probe_secret_kms_key_decrypt_only_via_secrets_manager" {
+  command = plan
+
+  variables {
+    probe_secret_kms_key_arn = "arn:aws:kms:us-east-1:123456789012:key/1a2b3c4d-5e6f-4a7b-8c9d-0e1f2a3b4c5d"
+  }
+
+  assert {
+    condition     = one([for s in data.aws_iam_policy_document.function.statement : s.resources if s.sid == "ProbeSecretKey"]) == toset([var.probe_secret_kms_key_arn]) && one([for s in data.aws_iam_policy_document.function.statement : s.actions if s.sid == "ProbeSecretKey"]) == toset(["kms:Decrypt"])
+    error_message = "kms:Decrypt, nothing else, on the probe secret's key"
+  }
+
+  assert {
+    condition     = [for c in one([for s in data.aws_iam_policy_document.function.statement : s.condition if s.sid == "ProbeSecretKey"]) : [c.test, c.variable, join(",", c.values)]] == [["StringEquals", "kms:ViaService", "secretsmanager.us-east-1.amazonaws.com"]]
+    error_message = "the key is usable only through Secrets Manager in the fleet's region"
+  }
+
+  assert {
+    condition     = !contains(one([for s in data.aws_iam_policy_document.function.statement : s.resources if s.sid == "StateKey"]), var.probe_secret_kms_key_arn)
+    error_message = "no Encrypt/GenerateDataKey on the user's key"
+  }
+}
+
 run "created_and_named_probe_secret_exclude_each_other" {
   command = plan
 
