@@ -78,6 +78,35 @@ def test_cost_of_a_spec_with_the_controller(tmp_path):
     assert other["controller probes"]["monthly"] == "72.00"
     assert {"controller Lambda", "controller DynamoDB"} <= set(other)
     assert doc["prices"]["lambda_request"]["usd"] == "0.0000002"
+    # the probe secret Terraform creates: $0.40 + 8,640 GetSecretValue × $0.05/10,000
+    assert other["controller probe secret"]["monthly"] == "0.44"
+    assert "created by Terraform" in other["controller probe secret"]["detail"]
+    assert doc["prices"]["secretsmanager_api_call"]["usd"] == "0.000005"
+    assert doc["prices"]["secretsmanager_secret_month"]["source"].startswith(
+        "https://aws.amazon.com/secrets-manager/pricing/")
     path.write_text(SPEC.replace("enabled = true", "enabled = false"), encoding="utf-8")
     res = CliRunner().invoke(app, ["cost", "--spec", str(path), "--json"])
     assert not [o for o in json.loads(res.stdout)["other"] if o["name"].startswith("controller")]
+
+
+def test_probe_secret_line_by_hand():
+    line = model.probe_secret_line(days=30, secret_month=D("0.40"), api_call=D("0.000005"),
+                                   read_every_seconds=D(300), named=False)
+    # 30 days × 86,400 s / 300 s = 8,640 calls × $0.000005 = $0.0432, + $0.40
+    assert line.monthly == D("0.44") and "8640 GetSecretValue" in line.detail
+    # re-read every 5 s instead: 518,400 calls = $2.592 + $0.40
+    assert model.probe_secret_line(days=30, secret_month=D("0.40"), api_call=D("0.000005"),
+                                   read_every_seconds=D(5), named=True).monthly == D("2.99")
+
+
+def test_a_named_probe_secret_is_one_secret_too(tmp_path):
+    path = tmp_path / "prod.tfvars"
+    arn = "arn:aws:secretsmanager:us-east-1:123456789012:secret:reader-AbCdEf"
+    path.write_text(SPEC.replace("data_check_seconds = 1800",
+                                 f'data_check_seconds = 1800, probe_secret_arn = "{arn}"'),
+                    encoding="utf-8")
+    res = CliRunner().invoke(app, ["cost", "--spec", str(path), "--json"])
+    assert res.exit_code == 0, res.output
+    secret = [o for o in json.loads(res.stdout)["other"] if "secret" in o["name"]]
+    assert len(secret) == 1 and secret[0]["monthly"] == "0.44"
+    assert "the spec's probe_secret_arn" in secret[0]["detail"]

@@ -361,6 +361,20 @@ def probe_billed_seconds_per_day(data_check_seconds: Decimal, interval_seconds: 
     return min(SECONDS_PER_DAY, checks * MINIMUM_BILLED_SECONDS)
 
 
+def probe_secret_line(*, days: int, secret_month: Decimal, api_call: Decimal,
+                      read_every_seconds: Decimal, named: bool) -> Line:
+    """The probe secret in Secrets Manager: one secret (created by modules/controller, or the
+    spec's own) and the controller's GetSecretValue calls, one per ``read_every_seconds``
+    (the probe's cache age); cold starts and refused logins add a few."""
+    calls = (Decimal(days) * SECONDS_PER_DAY / read_every_seconds).to_integral_value(
+        rounding="ROUND_CEILING")
+    whose = "the spec's probe_secret_arn" if named else "created by Terraform"
+    return Line("controller probe secret", money(secret_month + calls * api_call),
+                f"1 secret ({whose}) × ${secret_month}/month + {_fmt(calls)} GetSecretValue "
+                f"(one per {_fmt(read_every_seconds)} s) × ${_fmt(api_call * 10000)}/10,000 "
+                "calls")
+
+
 def controller_lines(*, days: int, consumers: dict[str, int], interval_seconds: Decimal,
                      data_check_seconds: Decimal, rpu_hour: Decimal,
                      lambda_gb_second: Decimal | None, lambda_request: Decimal | None,

@@ -46,6 +46,8 @@ class RegionPrices(_Frozen):
     dynamodb_rru: Price | None = None  # on-demand, per read request unit
     vpce_hour: Price | None = None  # interface VPC endpoint, per endpoint per AZ-hour
     vpce_gb: Price | None = None  # interface VPC endpoint data processed, per GB
+    secretsmanager_secret_month: Price | None = None  # per secret per month (probe secret)
+    secretsmanager_api_call: Price | None = None  # per API call (GetSecretValue)
 
 
 class NlcuTcp(_Frozen):

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 from rsfleet.cost import model
 from rsfleet.cost.prices import Price, PriceBook
 from rsfleet.errors import UsageError
+from rsfleet.targets.credentials import ProbeCredentials
 
 if TYPE_CHECKING:  # cost reads the spec's types only; the spec never imports cost
     from rsfleet.spec.models import Backup, Consumer, FleetSpec, Producer
@@ -193,13 +194,25 @@ def _controller_lines(req: CostRequest, book: PriceBook, region: str, fleet: Fle
         if p is not None:
             prices[key] = {**_price_entry(p), "usd": f"{p.usd:f}"}  # not 2E-7
     ctl = fleet.controller
-    return model.controller_lines(
+    lines = model.controller_lines(
         days=req.days, consumers={n: fleet.consumers[n].base_capacity
                                   for n in fleet.lb_consumers},
         interval_seconds=Decimal(str(ctl.interval_seconds)),
         data_check_seconds=Decimal(str(ctl.data_check_seconds)), rpu_hour=rpu_hour,
         lambda_gb_second=figures["lambda_gb_second"], lambda_request=figures["lambda_request"],
         dynamodb_wru=figures["dynamodb_wru"], dynamodb_rru=figures["dynamodb_rru"])
+    # The probe secret: an enabled controller always has one, the spec's probe_secret_arn or
+    # the one modules/controller creates (never both).
+    secret = getattr(rp, "secretsmanager_secret_month", None) if rp is not None else None
+    call = getattr(rp, "secretsmanager_api_call", None) if rp is not None else None
+    if secret is not None and call is not None:
+        prices["secretsmanager_secret_month"] = _price_entry(secret)
+        prices["secretsmanager_api_call"] = {**_price_entry(call), "usd": f"{call.usd:f}"}
+        lines.append(model.probe_secret_line(
+            days=req.days, secret_month=secret.usd, api_call=call.usd,
+            read_every_seconds=Decimal(str(ProbeCredentials.MAX_AGE_SECONDS)),
+            named=ctl.probe_secret_arn is not None))
+    return lines
 
 
 def estimate(
