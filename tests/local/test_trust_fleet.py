@@ -120,6 +120,17 @@ def test_scale_dry_run_prints_the_plan_and_changes_nothing(fleet):
     assert "would drain c2 (no new sessions; open ones get 30s, then are closed), then " \
            "stop c2, drop its subscription and replication slot" in shrink.stdout
 
+    # --drain-timeout: what the removed consumer's open sessions get, shown in the plan
+    timed = rsfleet(fleet, "local", "scale", "1", "--dry-run", "--drain-timeout", "7.5")
+    assert timed.returncode == 0, timed.stderr
+    assert "would drain c2 (no new sessions; open ones get 7.5s, then are closed)" \
+        in timed.stdout
+    for bad in ("-1", "3601", "nan"):
+        refused = rsfleet(fleet, "local", "scale", "1", f"--drain-timeout={bad}")
+        assert refused.returncode == 2 and "Traceback" not in refused.stderr, refused.stderr
+        assert refused.stderr.strip().splitlines() == [
+            f"error: --drain-timeout {bad}: must be 0-3600 seconds"], refused.stderr
+
     same = rsfleet(fleet, "local", "scale", "2", "--dry-run")
     assert "already 2 consumer(s) (c1, c2): nothing to do" in same.stdout
     # the same checks as the real scale: exit 2, one line

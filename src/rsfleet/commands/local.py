@@ -152,18 +152,27 @@ def scale(
     dry_run: Annotated[bool, typer.Option(
         "--dry-run", help="Print which consumers would be added or removed (and drained), "
         "with the same checks; start nothing, change nothing.")] = False,
+    drain_timeout: Annotated[float | None, typer.Option(
+        help="Seconds to wait for a removed consumer's sessions to end before closing them "
+        "(default: the spec's nlb.deregistration_delay).")] = None,
 ) -> None:
     """Add or remove consumers; new ones serve reads only once ready, removed ones drain."""
     from rsfleet.local.lifecycle import plan_scale
     from rsfleet.local.lifecycle import scale as do_scale
 
+    # the same option and range as `local rollout --drain-timeout`
+    if drain_timeout is not None and not 0 <= drain_timeout <= 3600:
+        raise UsageError(f"--drain-timeout {drain_timeout:g}: must be 0-3600 seconds")
+    fleet = _open(env, spec, state_dir)
+    timeout = (float(fleet.spec.nlb.deregistration_delay) if drain_timeout is None
+               else drain_timeout)
     if dry_run:
-        plan = plan_scale(_open(env, spec, state_dir), count)
+        plan = plan_scale(fleet, count, drain_timeout=timeout)
         for line in plan.lines():
             console.print(line, highlight=False, markup=False, soft_wrap=True)
         console.print("dry run: nothing was changed", highlight=False, markup=False)
         return
-    fleet = do_scale(_open(env, spec, state_dir), count, log=_log)
+    fleet = do_scale(fleet, count, log=_log, drain_timeout=timeout)
     console.print(f"{len(fleet.spec.consumers)} consumer(s): {', '.join(fleet.spec.consumers)}")
 
 
