@@ -110,3 +110,17 @@ def test_a_named_probe_secret_is_one_secret_too(tmp_path):
     secret = [o for o in json.loads(res.stdout)["other"] if "secret" in o["name"]]
     assert len(secret) == 1 and secret[0]["monthly"] == "0.44"
     assert "the spec's probe_secret_arn" in secret[0]["detail"]
+
+
+def test_a_region_without_controller_prices_says_what_the_total_leaves_out(tmp_path):
+    path = tmp_path / "prod.tfvars"
+    path.write_text(SPEC, encoding="utf-8")
+    args = ["cost", "--spec", str(path), "--json", "--no-nlb", "--no-endpoints"]
+    here = json.loads(CliRunner().invoke(app, args).stdout)
+    assert not [n for n in here["notes"] if "not priced" in n]  # us-east-1 has them all
+    res = CliRunner().invoke(app, [*args, "--region", "eu-west-1"])
+    assert res.exit_code == 0, res.output
+    doc = json.loads(res.stdout)
+    assert [o["name"] for o in doc["other"]] == ["controller probes"]  # priced by RPU-hour
+    assert ("controller Lambda, controller DynamoDB, controller probe secret: not priced "
+            "(the price data has no figure for eu-west-1)") in " ".join(doc["notes"])

@@ -184,8 +184,11 @@ def _backup_lines(req: CostRequest, book: PriceBook, region: str, backup: Backup
 
 
 def _controller_lines(req: CostRequest, book: PriceBook, region: str, fleet: FleetSpec,
-                      rpu_hour: Decimal, prices: dict[str, dict[str, str]]) -> list[model.Line]:
-    """The readiness controller's Lambda, DynamoDB and probe lines (spec `controller`)."""
+                      rpu_hour: Decimal, prices: dict[str, dict[str, str]],
+                      notes: list[str]) -> list[model.Line]:
+    """The readiness controller's Lambda, DynamoDB, probe and secret lines (spec
+    `controller`). A line whose price the price data lacks for the region is left out, and
+    `notes` says which (the total is then low by that much)."""
     rp = book.regions.get(region)
     figures: dict[str, Decimal | None] = {}
     for key in ("lambda_gb_second", "lambda_request", "dynamodb_wru", "dynamodb_rru"):
@@ -212,6 +215,16 @@ def _controller_lines(req: CostRequest, book: PriceBook, region: str, fleet: Fle
             days=req.days, secret_month=secret.usd, api_call=call.usd,
             read_every_seconds=Decimal(str(ProbeCredentials.MAX_AGE_SECONDS)),
             named=ctl.probe_secret_arn is not None))
+    unpriced = [what for what, keys in (
+        ("controller Lambda", ("lambda_gb_second", "lambda_request")),
+        ("controller DynamoDB", ("dynamodb_wru", "dynamodb_rru")))
+        if any(figures[k] is None for k in keys)]
+    if secret is None or call is None:
+        unpriced.append("controller probe secret")
+    if unpriced:
+        notes.append(f"{', '.join(unpriced)}: not priced (the price data has no figure for "
+                     f"{region}), so the total leaves them out; a --prices-file with them "
+                     "adds them")
     return lines
 
 
@@ -224,6 +237,7 @@ def estimate(
     model.check_days(req.days)
     prices: dict[str, dict[str, str]] = {}
     other: list[model.Line] = []
+    unpriced: list[str] = []  # notes on lines left out for want of a price
     what_if: dict[str, Any] | None = None
     seed: dict[str, Any] | None = None
 
@@ -289,7 +303,7 @@ def estimate(
                                   lcu_hour=lcu_hour.usd, lcus=lcus)
             other.append(model.Line(line.name, line.monthly, f"{line.detail}; NLCUs {how}"))
         if getattr(fleet, "controller", None) is not None and fleet.controller.enabled:
-            other.extend(_controller_lines(req, book, region, fleet, price, prices))
+            other.extend(_controller_lines(req, book, region, fleet, price, prices, unpriced))
         if req.snapshot_gb is not None:
             other.extend(_backup_lines(req, book, region, fleet.producer.backup, prices))
         if req.endpoints and fleet.create_vpc:
@@ -324,7 +338,7 @@ def estimate(
         other.append(model.storage_line(req.storage_gb, sp))
 
     est = model.Estimate(wgs, other)
-    est = model.Estimate(wgs, other, model.notes_for(est))
+    est = model.Estimate(wgs, other, [*model.notes_for(est), *unpriced])
     if what_if is not None and mode == "--env/--spec":
         like = next(w for w in wgs if w.name != PRODUCER)
         what_if["one_more_consumer"] = model.one_more_consumer(like, est.monthly)
