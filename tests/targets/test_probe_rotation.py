@@ -14,6 +14,7 @@ import psycopg
 import pytest
 from moto import mock_aws
 
+from rsfleet.errors import FleetError
 from rsfleet.fleet.outputs import FleetOutputs
 from rsfleet.spec.models import FleetSpec
 from rsfleet.targets.credentials import ProbeCredentials
@@ -64,6 +65,28 @@ def test_a_secret_is_read_again_when_old_or_refused_not_on_every_call():
     plain = ProbeCredentials(user="u", password="p")
     plain.forget("c1")
     assert plain("c1") == ("u", "p")
+
+
+@mock_aws
+def test_an_empty_secret_is_asked_again_every_10_s_not_on_every_probe():
+    sm = boto3.client("secretsmanager", region_name=REGION)
+    arn = sm.create_secret(Name="probe")["ARN"]  # as Terraform creates it: no value
+    clock = Clock()
+    creds = ProbeCredentials(secret_arn=arn, client=sm, clock=clock)
+    calls: list[str] = []
+    sm.meta.events.register("before-call.secrets-manager.GetSecretValue",
+                            lambda **kw: calls.append("get"))
+    for _ in range(5):  # one pass over five consumers
+        with pytest.raises(FleetError, match="share apply"):
+            creds("c1")
+    assert len(calls) == 1
+    put(sm, arn, "filled-Pw1")  # share apply filled it
+    clock.now += ProbeCredentials.REREAD_SECONDS - 1
+    with pytest.raises(FleetError, match="share apply"):
+        creds("c1")
+    assert len(calls) == 1
+    clock.now += 1
+    assert creds("c1") == ("rsfleet_probe", "filled-Pw1") and len(calls) == 2
 
 
 def test_login_refused_is_told_apart_from_unreachable():

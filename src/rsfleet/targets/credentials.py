@@ -26,7 +26,7 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from rsfleet.adapters.secretsmanager import check_secret_arn, read_secret
-from rsfleet.errors import FleetError, UsageError
+from rsfleet.errors import FleetError, RsfleetError, UsageError
 from rsfleet.fleet.outputs import FleetOutputs
 
 
@@ -50,6 +50,9 @@ class ProbeCredentials:
         self.client = client
         self.max_age, self.clock = max_age, clock
         self._cache: dict[str, tuple[str, str, float]] = {}  # arn -> user, password, read at
+        # arn -> the error of the last read and when: an empty or unreadable secret (before
+        # `share apply` filled it) is asked again every REREAD_SECONDS, not on every probe
+        self._failed: dict[str, tuple[RsfleetError, float]] = {}
         self._lock = threading.Lock()
 
     @classmethod
@@ -82,18 +85,26 @@ class ProbeCredentials:
             cached = self._cache.get(arn)
             if cached is not None and self.clock() - cached[2] < self.max_age:
                 return cached[0], cached[1]
-            user, password = read_secret(
-                arn, client=self.client, user=self.user,
-                option_name="--secret-arn" if self.secret_arn else "admin_secret_arn",
-                # the fleet's probe secret is empty until `share apply` wrote it
-                not_found=(f"secret {arn} not found or without a value yet (the fleet's "
-                           "probe secret gets one from `rsfleet --backend aws share "
-                           "apply`)") if self.secret_arn else None)
-            # Unlike the load test, the probe has no default role to fall back on.
-            if not user:
-                raise FleetError(f"secret {arn} has no username and no --user was given",
-                                 hint="store JSON {\"username\": ..., \"password\": ...} "
-                                 "or pass --user")
+            failed = self._failed.get(arn)
+            if failed is not None and self.clock() - failed[1] < self.REREAD_SECONDS:
+                raise failed[0].with_traceback(None)
+            try:
+                user, password = read_secret(
+                    arn, client=self.client, user=self.user,
+                    option_name="--secret-arn" if self.secret_arn else "admin_secret_arn",
+                    # the fleet's probe secret is empty until `share apply` wrote it
+                    not_found=(f"secret {arn} not found or without a value yet (the fleet's "
+                               "probe secret gets one from `rsfleet --backend aws share "
+                               "apply`)") if self.secret_arn else None)
+                # Unlike the load test, the probe has no default role to fall back on.
+                if not user:
+                    raise FleetError(f"secret {arn} has no username and no --user was given",
+                                     hint="store JSON {\"username\": ..., \"password\": ...} "
+                                     "or pass --user")
+            except RsfleetError as exc:
+                self._failed[arn] = (exc, self.clock())
+                raise
+            self._failed.pop(arn, None)
             self._cache[arn] = (user, password, self.clock())
             return user, password
 
