@@ -82,7 +82,6 @@ def read_secret(arn: str, *, client: Any = None, user: str | None = None,
     return (str(username) if username else None), str(data["password"])
 
 
-
 def describe(arn: str, *, client: Any) -> tuple[dict[str, str], bool]:
     """(tags, has_value) of the secret ``arn``, without reading its value: a secret has a
     value when one of its versions carries the AWSCURRENT label (``VersionIdsToStages``;

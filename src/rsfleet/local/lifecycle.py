@@ -582,8 +582,7 @@ def _drain_and_wait(fleet: LocalFleet, name: str, timeout: float, log: Log) -> N
     from rsfleet.adapters.haproxy import HaproxyRuntime
 
     runtime = HaproxyRuntime(fleet.haproxy_socket)
-    if name not in fleet.spec.lb_consumers or name not in {
-            s.name for s in runtime.servers("consumers")}:
+    if not _in_lb(fleet, name):
         return  # not behind the LB (or already gone from it): nothing to drain
     runtime.set_server_state("consumers", name, "drain")
     log(f"draining {name}")

@@ -132,6 +132,17 @@ def new_password(length: int = 40) -> str:
             return pw
 
 
+def check_writable(secret: SecretState) -> None:
+    """An empty secret gets a generated password only when it is rsfleet's (tagged
+    ``rsfleet:probe-login``) or the spec names it; otherwise one line, exit 2."""
+    if not secret.has_value and not secret.owned:
+        raise UsageError(
+            f"probe secret {secret.arn} has no value and is neither tagged {PROBE_TAG} nor "
+            "the spec's controller.probe_secret_arn: rsfleet does not write into it",
+            hint=f'store {{"username": "{PROBE_USER}", "password": ...}} in it, or name it '
+            "in the spec's controller.probe_secret_arn")
+
+
 def plan(secret: SecretState, desired: Mapping[str, Sequence[str]],
          observed: Mapping[str, LoginState], workgroups: Mapping[str, str],
          ) -> tuple[list[ProbeStep], list[str]]:
@@ -142,12 +153,7 @@ def plan(secret: SecretState, desired: Mapping[str, Sequence[str]],
                     f"{PROBE_USER}: rsfleet leaves that login alone (create it on every "
                     "consumer with USAGE on the shared databases yourself)"]
     new = not secret.has_value
-    if new and not secret.owned:
-        raise UsageError(
-            f"probe secret {secret.arn} has no value and is neither tagged {PROBE_TAG} nor "
-            "the spec's controller.probe_secret_arn: rsfleet does not write into it",
-            hint=f'store {{"username": "{PROBE_USER}", "password": ...}} in it, or name it '
-            "in the spec's controller.probe_secret_arn")
+    check_writable(secret)
     steps: list[ProbeStep] = []
     for consumer in sorted(desired):
         wg = workgroups[consumer]

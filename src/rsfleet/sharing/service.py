@@ -7,7 +7,7 @@ import uuid
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rsfleet.errors import UsageError
 from rsfleet.fleet.outputs import FleetOutputs
@@ -16,6 +16,9 @@ from rsfleet.sharing.model import Problem, desired_from_spec
 from rsfleet.sharing.sql import render, render_fresh_fleet_sql
 from rsfleet.sharing.sync import SharePlan
 from rsfleet.spec.models import FleetSpec
+
+if TYPE_CHECKING:
+    from rsfleet.sharing.probe_login import SecretState
 
 
 def _terraform_initialised(spec_path: Path, env: str) -> bool:
@@ -193,32 +196,41 @@ class RedshiftShares:
         return {n: Target(wg.name, wg.database, wg.secret_arn)
                 for n, wg in self.fleet.consumers.items() if n in self.spec.consumers}
 
-    def _probe_plan(self) -> tuple[list[Any], list[str]]:
-        """The probe login's steps (docs/targets.md "The probe login"); none without a
-        probe secret."""
+    def _probe_secret(self) -> tuple[SecretState, str | None] | None:
+        """The probe secret's state and password (``probe_login.secret_state``), or None
+        when neither the outputs nor the spec name one."""
         from rsfleet.adapters import secretsmanager as sm
         from rsfleet.sharing import probe_login
 
         spec_arn = self.spec.controller.probe_secret_arn
         arn = self.outputs.probe_secret_arn or spec_arn
         if not arn:
+            return None
+        if self.secrets_client is None:
+            self.secrets_client = sm.new_client(arn.split(":")[3] or None)
+        return probe_login.secret_state(arn, self.secrets_client, spec_arn=spec_arn)
+
+    def _probe_plan(self) -> tuple[list[Any], list[str]]:
+        """The probe login's steps (docs/targets.md "The probe login"); none without a
+        probe secret."""
+        from rsfleet.sharing import probe_login
+
+        secret = self._probe_secret()
+        if secret is None:
             if self.spec.controller.enabled:
                 return [], ["the controller is enabled but the outputs name no "
                             "probe_secret_arn (outputs from the API, or from before it "
                             "existed): the probe login was not checked; pass --tf-outputs "
                             "FILE saved with `terraform output -json` after `rsfleet apply`"]
             return [], []
-        if self.secrets_client is None:
-            self.secrets_client = sm.new_client(arn.split(":")[3] or None)
-        state, password = probe_login.secret_state(arn, self.secrets_client,
-                                                   spec_arn=spec_arn)
+        state, password = secret
         workgroups = {n: wg.name for n, wg in self.fleet.consumers.items()}
         desired = probe_login.desired_databases(self.spec)
         if state.has_value and password is None:  # another user's login: not observed
             return probe_login.plan(state, desired, {}, workgroups)
         if not state.has_value:
-            # checked (owned?) before anything is observed; generated only in memory
-            probe_login.plan(state, {}, {}, {})
+            # checked before anything is observed; generated only in memory
+            probe_login.check_writable(state)
             password = probe_login.new_password()
         self._probe_password = password
         observed = probe_login.observe(self.api, self._probe_targets())
@@ -249,18 +261,14 @@ class RedshiftShares:
         """With a probe secret: log in with it on every consumer (the Data API takes any
         user's secret) and see the shared databases' tables as the probe will. Catches a
         login never created, a password changed in the secret only, a missing GRANT."""
-        from rsfleet.adapters import secretsmanager as sm
         from rsfleet.adapters.redshift_data import DataApi, StatementFailed, Target
         from rsfleet.sharing import probe_login
 
-        spec_arn = self.spec.controller.probe_secret_arn
-        arn = self.outputs.probe_secret_arn or spec_arn
-        if not arn:
+        secret = self._probe_secret()
+        if secret is None:
             return []
-        if self.secrets_client is None:
-            self.secrets_client = sm.new_client(arn.split(":")[3] or None)
-        state, _password = probe_login.secret_state(arn, self.secrets_client,
-                                                    spec_arn=spec_arn)
+        state, _password = secret
+        arn = state.arn
         if not state.has_value:
             return [Problem(f"probe secret {arn} has no value yet: run `rsfleet --backend aws "
                             "share apply` (it creates the probe login)", object=arn)]
