@@ -1,0 +1,18 @@
+"""The docs a newcomer follows after `make demo`: linked, in step with the commands."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+README = ROOT / "README.md"
+
+
+def test_the_glossary_is_linked_from_the_readme_and_defines_its_words() -> None:
+    assert "(docs/glossary.md)" in README.read_text(encoding="utf-8")
+    glossary = (ROOT / "docs" / "glossary.md").read_text(encoding="utf-8")
+    defined = set(re.findall(r"\*\*([^*]+)\*\*", glossary))
+    for word in ("RPU", "NLB", "datashare", "drain", "maint", "RPO", "RTO", "wave",
+                 "fail open"):
+        assert word in defined, word
