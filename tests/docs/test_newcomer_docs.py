@@ -16,3 +16,13 @@ def test_the_glossary_is_linked_from_the_readme_and_defines_its_words() -> None:
     for word in ("RPU", "NLB", "datashare", "drain", "maint", "RPO", "RTO", "wave",
                  "fail open"):
         assert word in defined, word
+
+
+def test_the_loadtest_examples_output_dir_is_git_ignored() -> None:
+    import subprocess
+
+    loadtest = (ROOT / "docs" / "loadtest.md").read_text(encoding="utf-8")
+    assert "--report out/" in loadtest  # the examples write there
+    probe = subprocess.run(["git", "-C", str(ROOT), "check-ignore", "-q", "out/report.png"],
+                           check=False)
+    assert probe.returncode == 0, "out/ is not git-ignored"
