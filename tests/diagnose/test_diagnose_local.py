@@ -27,6 +27,7 @@ def dev_spec(consumers: int) -> str:
 
 def ctx_for(fleet) -> checks.DiagContext:
     ctx = checks.DiagContext(backend="local", env="dev", timeout=10)  # bounds a hang only
+    ctx.state_dir = fleet.state_dir  # as `diagnose --state-dir` sets it
     ctx.fleet = fleet
     ctx.spec = fleet.spec
     ctx.cafile = str(fleet.ca_file)
@@ -60,7 +61,8 @@ def test_consumer_with_no_shared_data(fleet):
     assert got["c1: sales_db mounted and readable"].status == "ok"
     c3 = got["c3: sales_db mounted and readable"]
     assert c3.status == "broken" and "sales" in c3.detail
-    assert c3.fix == "share the data: rsfleet share apply --env dev"
+    # the fix repeats the state dir: `--env dev` alone would look in .rsfleet/dev
+    assert c3.fix == f"share the data: rsfleet share apply --env dev --state-dir {fleet.state_dir}"
 
 
 def test_cli_stops_at_the_unshared_consumer(fleet):
@@ -68,7 +70,8 @@ def test_cli_stops_at_the_unshared_consumer(fleet):
                                    str(fleet.state_dir), "--all", "--timeout", "10"])
     assert res.exit_code == 1, res.output
     assert "BROKEN  datashare c3: sales_db mounted and readable" in res.output
-    assert "fix: share the data: rsfleet share apply --env dev" in res.output
+    assert ("fix: share the data: rsfleet share apply --env dev --state-dir "
+            f"{fleet.state_dir}") in res.output
 
 
 def test_wrong_password(fleet, monkeypatch):

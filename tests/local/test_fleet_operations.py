@@ -69,6 +69,9 @@ def test_up_is_idempotent_and_recovers_after_every_process_crashed(fleet_factory
                                  "--state-dir", str(fleet.state_dir)])
     assert result.exit_code == 0, result.output
     assert pids(fleet) == before
+    # its hints repeat the state dir (a bare `--env test` finds no fleet there)
+    assert f"`rsfleet local status --env test --state-dir {fleet.state_dir}`" in result.stdout
+    assert f"export RSFLEET_STATE_DIR={fleet.state_dir}" in result.stdout
     assert LocalFleet.open(fleet.env, fleet.state_dir).ports == fleet.ports
 
     # hard crash of everything: pid files stay behind, naming dead processes

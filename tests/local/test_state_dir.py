@@ -223,3 +223,21 @@ def test_purge_refuses_when_marker_and_fleet_json_disagree(tmp_path):
     with pytest.raises(UsageError, match="belongs to fleet someone-else"):
         state.purge(sdir, print)
     assert (sdir / "nodes").is_dir() and (sdir / "fleet.json").is_file()
+
+
+def test_no_fleet_hint_repeats_the_state_dir(tmp_path):
+    """`local status --state-dir D` on an empty D: the hint starts the fleet in D, not in
+    .rsfleet/ENV (where the ports may already be taken by another fleet)."""
+    from typer.testing import CliRunner
+
+    from rsfleet.cli import app
+
+    state = tmp_path / "my state"
+    result = CliRunner().invoke(app, ["local", "status", "--env", "staging",
+                                      "--state-dir", str(state)])
+    assert result.exit_code == 1, result.output
+    assert f"rsfleet local up --env staging --state-dir '{state}'" in result.stderr
+    # the default place needs no --state-dir
+    from rsfleet.local.fleet import cli_args, default_state_dir
+
+    assert cli_args("staging", default_state_dir("staging")) == "--env staging"

@@ -66,14 +66,21 @@ def up(
         from rsfleet.local.lifecycle import start_controller
 
         start_controller(fleet, _log)
+    args = plain(fleet.cli_args)
     console.print(f"[green]fleet {fleet.env} is up[/]: connect through HAProxy at "
                   f"127.0.0.1:{fleet.lb_port} (TLS, CA {plain(fleet.ca_file)}); "
-                  f"`rsfleet local status --env {fleet.env}`", highlight=False)
+                  f"`rsfleet local status {args}`", highlight=False, soft_wrap=True)
+    if "--state-dir" in fleet.cli_args:
+        # every later command must find this fleet again (its ports are in its fleet.json)
+        console.print(f"this fleet lives in {plain(fleet.state_dir)}: pass `--state-dir "
+                      f"{plain(fleet.state_dir)}` to every command, or `export "
+                      f"RSFLEET_STATE_DIR={plain(fleet.state_dir)}`", highlight=False,
+                      soft_wrap=True)
     _report_drift(fleet)
     if fleet.spec.datashares and not in_rotation(fleet):
         console.print("[yellow]no consumer is in rotation yet[/]: the shared schemas have no "
-                      f"tables; load sample data with `rsfleet local seed --env {fleet.env}`",
-                      highlight=False)
+                      f"tables; load sample data with `rsfleet local seed {args}`",
+                      highlight=False, soft_wrap=True)
 
 
 def _report_drift(fleet) -> None:
@@ -88,8 +95,8 @@ def _report_drift(fleet) -> None:
                       f"{escape('; '.join(map(str, changes)))}", highlight=False)
     if drift:
         console.print(f"apply it one consumer at a time (drained, then proven ready): "
-                      f"`rsfleet local rollout --env {fleet.env}` (--dry-run shows the steps)",
-                      highlight=False, markup=False)
+                      f"`rsfleet local rollout {fleet.cli_args}` (--dry-run shows the steps)",
+                      highlight=False, markup=False, soft_wrap=True)
 
 
 @app.command()
@@ -261,7 +268,7 @@ def _same_consumers_as_recorded(fleet, file_spec) -> None:
     if differ:  # (consumers the file lacks may come from `local scale`: they stay)
         raise UsageError(f"the spec file differs from the fleet's recorded spec for consumer(s) "
                          f"{', '.join(differ)}; nothing was changed",
-                         hint=f"run `rsfleet local up --env {fleet.env}` first: it records the "
+                         hint=f"run `rsfleet local up {fleet.cli_args}` first: it records the "
                          "spec and says which consumers `local rollout` will change")
 
 

@@ -63,6 +63,10 @@ class DiagContext:
 
     @property
     def fix_env(self) -> str:
+        if self.backend == "local" and self.state_dir is not None:
+            from rsfleet.local.fleet import cli_args  # repeats a --state-dir the user gave
+
+            return cli_args(self.env, self.state_dir)
         return f"--env {self.env}" if self.env else "--env ENV"
 
 

@@ -74,6 +74,19 @@ def default_state_dir(env: str) -> Path:
     return Path(override) if override else project_root() / ".rsfleet" / env
 
 
+def cli_args(env: str | None, state_dir: Path | None) -> str:
+    """The options a hint must repeat to reach this fleet again: `--env ENV`, plus
+    `--state-dir DIR` when it is not where a bare `--env ENV` looks (a hint that drops it
+    sends the user to "no local fleet", or to a second fleet fighting over the ports)."""
+    import shlex
+
+    args = f"--env {env or 'ENV'}"
+    if state_dir is not None and (
+            env is None or state_dir.absolute() != default_state_dir(env).absolute()):
+        args += f" --state-dir {shlex.quote(str(state_dir))}"
+    return args
+
+
 def _fleets_root() -> Path:
     from rsfleet.spec.loader import project_root
 
@@ -100,6 +113,11 @@ class LocalFleet:
     ports: dict[str, int]  # node name -> port ("producer" and consumer names)
     lb_host: str = "127.0.0.1"
 
+    @property
+    def cli_args(self) -> str:
+        """`--env ENV [--state-dir DIR]`: what every hint about this fleet repeats."""
+        return cli_args(self.env, self.state_dir)
+
     # -- construction ---------------------------------------------------------------
 
     @classmethod
@@ -123,7 +141,7 @@ class LocalFleet:
         path = state_dir / "fleet.json"
         if not path.is_file():
             raise FleetError(f"no local fleet in {state_dir}",
-                             hint=f"start one: rsfleet local up --env {env or 'ENV'}")
+                             hint=f"start one: rsfleet local up {cli_args(env, state_dir)}")
         try:
             doc = json.loads(path.read_text(encoding="utf-8"))
             spec = FleetSpec.model_validate(doc["spec"])
@@ -267,7 +285,7 @@ class LocalFleet:
             pid = hap.pid
             if pid is None or not hap.is_running():
                 raise FleetError("haproxy is not running",
-                                 hint=f"start it: rsfleet local restart lb --env {self.env}")
+                                 hint=f"start it: rsfleet local restart lb {self.cli_args}")
             os.kill(pid, signal.SIGKILL)
             wait_until(lambda: not hap.is_running(), 5, 0.05)
             return pid
