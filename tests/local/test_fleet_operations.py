@@ -10,9 +10,11 @@ from __future__ import annotations
 
 import json
 import os
+import shlex
 import signal
 import socket
 import stat
+import subprocess
 from pathlib import Path
 
 import psycopg
@@ -120,6 +122,17 @@ def test_status_json_credentials_and_secrets_stay_private(fleet_factory):
     kwargs = {k: v for k, v in reader.items() if k != "role"}
     with psycopg.connect(**kwargs) as c:  # verify-full through HAProxy with the fleet CA
         assert c.execute("SELECT current_setting('cluster_name')").fetchone()[0] in {"c1", "c2"}
+
+    # the text form: a psql line per role that works as printed (user= included: without it
+    # psql logs in as the OS user), one line each whatever the width, no password in it
+    text = cli(fleet, "credentials").stdout
+    psql_lines = [ln.strip() for ln in text.splitlines() if ln.strip().startswith("psql ")]
+    assert len(psql_lines) == 2 and not any(pw in text for pw in secrets.values())
+    for line, role in zip(psql_lines, ("app_reader", "etl_writer"), strict=True):
+        argv = [*shlex.split(line), "-XAtc", "SELECT current_user"]
+        got = subprocess.run(argv, env={**os.environ, "PGPASSWORD": secrets[role]},
+                             capture_output=True, text=True, timeout=30, check=False)
+        assert got.returncode == 0 and got.stdout.strip() == role, got.stderr
 
     # no password in fleet.json, any server log, the HAProxy config, or any server's argv
     texts = [(fleet.state_dir / "fleet.json").read_text(),

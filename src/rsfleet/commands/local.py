@@ -241,7 +241,11 @@ def credentials(
     show: Annotated[bool, typer.Option("--show", help="Print the passwords too.")] = False,
     json: JsonOption = False,
 ) -> None:
-    """Connection settings per role (passwords only with --show)."""
+    """Connection settings per role, and a psql line to paste (passwords only with --show)."""
+    import shlex
+
+    from psycopg.conninfo import make_conninfo
+
     fleet = _open(env, spec, state_dir)
     out = []
     for role, node in (("app_reader", "lb"), ("etl_writer", "producer")):
@@ -252,12 +256,18 @@ def credentials(
     if json:
         print_json(out)
         return
+    what = {"app_reader": "read-only, through HAProxy", "etl_writer": "writes, on the producer"}
     for item in out:
-        console.print(f"[bold]{item['role']}[/]: " + plain(
-                      f"host={item['host']} port={item['port']} "
-                      f"dbname={item['dbname']} sslmode={item['sslmode']} "
-                      f"sslrootcert={item['sslrootcert']} password={item['password']}"),
-                      highlight=False)
+        # one conninfo with user= (else psql logs in as the OS user), printed unwrapped so it
+        # can be pasted at any terminal width; the password never goes into it (nor into
+        # psql's argv): psql asks for it
+        conninfo = make_conninfo(**{k: item[k] for k in (
+            "host", "port", "user", "dbname", "sslmode", "sslrootcert")})
+        lines = [f"{item['role']} ({what[item['role']]}):", f"  {conninfo}",
+                 f"  psql {shlex.quote(conninfo)}",
+                 f"  password: {item['password']}"]
+        for line in lines:
+            console.print(line, highlight=False, markup=False, soft_wrap=True)
 
 
 def _same_consumers_as_recorded(fleet, file_spec) -> None:
