@@ -77,6 +77,20 @@ def publish(report: Path) -> None:
                   "picture before committing it.")
 
 
+def next_steps(env: str) -> list[str]:
+    """What to type after the demo: `rsfleet` lives in the venv, not on PATH (a newcomer's
+    first `rsfleet local status` said `command not found`)."""
+    venv_bin = Path(sys.executable).parent
+    try:
+        shown = venv_bin.relative_to(Path.cwd())
+    except ValueError:
+        shown = venv_bin
+    return [f"The fleet is still running: `rsfleet local status --env {env}`. "
+            "Stop it with [bold]make demo-down[/].",
+            f"rsfleet is installed in {shown}/, not on your PATH: run "
+            f"[bold]source {shown}/activate[/] first (or type {shown}/rsfleet)."]
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--env", default="dev")
@@ -132,8 +146,8 @@ def main() -> int:
     state = default_state_dir(args.env)
     console.print(f"State dir: {state} (fleet.json, secrets.json 0600, tls/, "
                   "nodes/<name>/server.log, haproxy/)")
-    console.print(f"The fleet is still running (`rsfleet local status --env {args.env}`). "
-                  "Stop it with [bold]make demo-down[/].")
+    for line in next_steps(args.env):
+        console.print(line, highlight=False)
     seconds = time.monotonic() - start
     console.print(f"Demo took {seconds:.0f} s.", style="dim")
     if (args.report / "result.json").exists():

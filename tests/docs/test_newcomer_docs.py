@@ -26,3 +26,22 @@ def test_the_loadtest_examples_output_dir_is_git_ignored() -> None:
     probe = subprocess.run(["git", "-C", str(ROOT), "check-ignore", "-q", "out/report.png"],
                            check=False)
     assert probe.returncode == 0, "out/ is not git-ignored"
+
+
+def test_after_make_demo_the_next_commands_say_where_rsfleet_is() -> None:
+    """`make demo` installs rsfleet into .venv/: the demo's last lines and the README's first
+    commands say `source .venv/bin/activate` (a newcomer got `rsfleet: command not found`)."""
+    import importlib.util
+    import sys
+
+    spec = importlib.util.spec_from_file_location("demo", ROOT / "scripts" / "demo.py")
+    assert spec is not None and spec.loader is not None
+    demo = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(demo)
+    text = "\n".join(demo.next_steps("dev"))
+    assert "bin/activate" in text and "not on your PATH" in text
+    assert f"{Path(sys.executable).parent.name}/rsfleet" in text  # the venv it runs in
+
+    readme = README.read_text(encoding="utf-8")
+    local = readme.split("## The local fleet", 1)[1]
+    assert local.index("source .venv/bin/activate") < local.index("rsfleet local up")
