@@ -241,3 +241,61 @@ def test_no_fleet_hint_repeats_the_state_dir(tmp_path):
     from rsfleet.local.fleet import cli_args, default_state_dir
 
     assert cli_args("staging", default_state_dir("staging")) == "--env staging"
+
+
+def test_purge_refuses_the_state_dir_of_another_environment(tmp_path):
+    # the repro: `down --purge --env dev --state-dir D` with D marked `prod` deleted nodes/
+    sdir = tmp_path / "s"
+    state.claim(sdir, "prod")
+    (sdir / "nodes" / "c1").mkdir(parents=True)
+    (sdir / "fleet.json").write_text("{corrupt")
+    before = sorted(str(p.relative_to(sdir)) for p in sdir.rglob("*"))
+    for args in (["--purge"], []):
+        proc = rsfleet("local", "down", *args, "--env", "dev", "--state-dir", str(sdir))
+        assert proc.returncode == 2, proc.stderr
+        line = one_line(proc)
+        assert "'prod'" in line and "'dev'" in line, line
+    assert sorted(str(p.relative_to(sdir)) for p in sdir.rglob("*")) == before
+    proc = rsfleet("local", "down", "--purge", "--env", "prod", "--state-dir", str(sdir))
+    assert proc.returncode == 0, proc.stderr
+    assert not sdir.exists()
+
+
+def test_a_copied_marker_does_not_make_a_dir_purgeable(tmp_path):
+    fleet_dir, other = tmp_path / "fleet", tmp_path / "other"
+    state.claim(fleet_dir, "xy")
+    (other / "nodes").mkdir(parents=True)
+    (other / "nodes" / "keep").write_text("x")
+    (other / state.MARKER).write_bytes((fleet_dir / state.MARKER).read_bytes())
+    proc = rsfleet("local", "down", "--purge", "--state-dir", str(other))
+    assert proc.returncode == 2
+    assert f"was written in {fleet_dir}" in one_line(proc)
+    assert (other / "nodes" / "keep").read_text() == "x"
+    # a moved (renamed) fleet dir is still its own
+    moved = tmp_path / "moved"
+    fleet_dir.rename(moved)
+    proc = rsfleet("local", "down", "--purge", "--state-dir", str(moved))
+    assert proc.returncode == 0, proc.stderr
+    assert not moved.exists()
+
+
+def test_a_corrupt_dir_without_marker_has_one_way_out(tmp_path):
+    # an rsfleet from before markers, its fleet.json corrupt: every message names
+    # `down --purge`, and that works; a dir holding anything else is still refused
+    spec = tmp_path / "x.tfvars"
+    spec.write_text(SPEC)
+    sdir = tmp_path / "s"
+    (sdir / "nodes" / "c1").mkdir(parents=True)
+    (sdir / "fleet.json").write_text("{corrupt")
+    way_out = f"rsfleet local down --purge --state-dir {sdir}"
+    for cmd in (["local", "status"], ["local", "up", "--spec", str(spec)]):
+        proc = rsfleet(*cmd, "--state-dir", str(sdir))
+        assert proc.returncode == 2 and way_out in one_line(proc), (cmd, proc.stderr)
+    (sdir / "notes.txt").write_text("mine")
+    proc = rsfleet("local", "down", "--purge", "--state-dir", str(sdir))
+    assert proc.returncode == 2 and "it holds notes.txt" in one_line(proc)
+    assert (sdir / "nodes" / "c1").is_dir()
+    (sdir / "notes.txt").unlink()
+    proc = rsfleet("local", "down", "--purge", "--state-dir", str(sdir))
+    assert proc.returncode == 0, proc.stderr
+    assert not sdir.exists()

@@ -221,18 +221,20 @@ def down(
             console.print("nothing to stop: no local fleet under .rsfleet/", highlight=False)
             return
         env, state_dir = found
+    if env is None and spec is not None:
+        env = load_spec(None, spec)[0].environment
     try:
         fleet = _open(env, spec, state_dir)
     except (FleetError, UsageError):
         target = state_dir or (default_state_dir(env) if env else None)
         if target is not None and target.exists():
             # fleet.json missing or corrupt: stop what the dir's own pid files name
-            down_state_dir(target, purge=purge, log=_log)
+            down_state_dir(target, purge=purge, log=_log, env=env)
             return
         console.print(f"nothing to stop: no local fleet in {target}", highlight=False,
                       markup=False)
         return
-    do_down(fleet, purge=purge, log=_log)
+    do_down(fleet, purge=purge, log=_log, env=env or fleet.env)
 
 
 @app.command()

@@ -333,11 +333,17 @@ def stop_controller(state_dir: Path, log: Log = _quiet) -> None:
         log(f"stopped the readiness controller (pid {pid})")
 
 
-def down(fleet: LocalFleet, *, purge: bool = False, log: Log = _quiet) -> None:
+def down(fleet: LocalFleet, *, purge: bool = False, log: Log = _quiet,
+         env: str | None = None) -> None:
+    """Stop the fleet (`env`: the environment asked for; a state dir of another is refused,
+    as `up` refuses it)."""
     from rsfleet.local import state
 
-    if purge:  # refused before anything is stopped: no half-applied change
-        state.check_purge(fleet.state_dir)
+    # refused before anything is stopped: no half-applied change
+    if purge:
+        state.check_purge(fleet.state_dir, env)
+    else:
+        state.check_owned(fleet.state_dir, "stop the fleet in", env)
     with state.locked(fleet.state_dir, "rsfleet local down", log=log):
         stop_controller(fleet.state_dir, log)
         if fleet.haproxy.is_running():
@@ -355,7 +361,7 @@ def down(fleet: LocalFleet, *, purge: bool = False, log: Log = _quiet) -> None:
             node.stop()
             log(f"stopped scratch cluster {node.name}")
     if purge:
-        state.purge(fleet.state_dir, log)
+        state.purge(fleet.state_dir, log, env=env)
 
 
 def _stray_nodes(state_dir: Path, known: set[str]) -> list[PgServer]:
@@ -368,16 +374,18 @@ def _stray_nodes(state_dir: Path, known: set[str]) -> list[PgServer]:
     return [n for n in found if n.is_running()]
 
 
-def down_state_dir(state_dir: Path, *, purge: bool = False, log: Log = _quiet) -> None:
+def down_state_dir(state_dir: Path, *, purge: bool = False, log: Log = _quiet,
+                   env: str | None = None) -> None:
     """`down` for a state dir whose fleet.json cannot be read: stop what its own pid files
     name (HAProxy, every node dir), then remove what rsfleet created in it when asked.
-    Only a dir rsfleet marked as its own (see rsfleet.local.state) is touched."""
+    Only a dir that is rsfleet's own (`state.check_owned`) is touched."""
     from rsfleet.local import state
     from rsfleet.local.haproxy import HaproxyProcess
 
-    state.require_marker(state_dir, "purge" if purge else "stop the fleet in")
     if purge:
-        state.check_purge(state_dir)
+        state.check_purge(state_dir, env)
+    else:
+        state.check_owned(state_dir, "stop the fleet in", env)
     with state.locked(state_dir, "rsfleet local down", log=log):
         stop_controller(state_dir, log)
         hap = HaproxyProcess(state_dir / "haproxy")
@@ -393,7 +401,7 @@ def down_state_dir(state_dir: Path, *, purge: bool = False, log: Log = _quiet) -
         if not stopped:
             log(f"nothing running in {state_dir}")
     if purge:
-        state.purge(state_dir, log)
+        state.purge(state_dir, log, env=env)
 
 
 def kill(fleet: LocalFleet, name: str) -> int | None:

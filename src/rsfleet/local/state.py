@@ -1,8 +1,12 @@
 """The local fleet's state dir as rsfleet's own: a marker, checks before any change, a lock.
 
-- Marker: `up` writes `.rsfleet-state` (JSON: the fleet's id and environment) into the state
-  dir it creates or adopts; fleet.json repeats the id. Only a marked dir is ever purged, and
-  only the parts rsfleet creates in it (`OWN_PARTS`) are removed; anything else stays.
+- Marker: `up` writes `.rsfleet-state` (JSON: the fleet's id, its environment, and the dir it
+  was written in: path and device/inode) into the state dir it creates or adopts; fleet.json
+  repeats the id. Only a dir whose marker was written in it (moved is fine, copied is not)
+  and names the environment asked for is ever purged, and only the parts rsfleet creates in
+  it (`OWN_PARTS`) are removed; anything else stays. A dir of an rsfleet from before markers
+  (fleet.json, and nothing in it that rsfleet does not create) is purged too: that is the
+  way out of a corrupt, unmarked one.
 - Checks: `check_state_dir` inspects without touching (a file, a read-only parent, a
   non-empty dir that is not ours) so that `up` changes nothing before every check passed.
 - Lock: one `fcntl.flock` per state dir (`lock` in it). A second command waits for it,
@@ -28,6 +32,7 @@ LOCK = "lock"
 OWN_PARTS = ("fleet.json", "fleet.json.tmp", "secrets.json", "nodes", "haproxy", "tls",
              "targets.json", "targets.json.lock", "targets-pass.json", LOCK, MARKER,
              "controller.pid", "controller.log",  # the local controller (local/controller.py)
+             "rollout.json",  # a rolling restart in progress (rollout/local.py)
              "backup")  # WAL archive, base backups, records, scratch clusters
 
 
@@ -49,6 +54,46 @@ def read_marker(state_dir: Path) -> dict[str, str] | None:
     return doc
 
 
+def _dir_id(state_dir: Path) -> str:
+    st = state_dir.stat()
+    return f"{st.st_dev}:{st.st_ino}"
+
+
+def _binding(state_dir: Path) -> dict[str, str]:
+    """What ties a marker to the directory it is written in."""
+    return {"dir": str(state_dir.resolve()), "dir_id": _dir_id(state_dir)}
+
+
+def written_elsewhere(state_dir: Path, marker: dict[str, str]) -> str | None:
+    """The dir a marker was written in when that is not `state_dir` (a copied marker), else
+    None. Same inode (the dir was moved or renamed) or same path (recreated there) is here;
+    a marker from before the binding (no "dir") is not bound at all: None."""
+    if "dir" not in marker:
+        return None
+    try:
+        if marker.get("dir_id") == _dir_id(state_dir):
+            return None
+    except OSError:
+        pass
+    if marker["dir"] == str(state_dir.resolve()):
+        return None
+    return marker["dir"]
+
+
+def _bound_marker(state_dir: Path) -> dict[str, str] | None:
+    """The marker when it is bound to `state_dir` (None: none, unreadable, or from before
+    the binding). UsageError when it was written in another directory."""
+    marker = read_marker(state_dir)
+    if marker is None:
+        return None
+    other = written_elsewhere(state_dir, marker)
+    if other is not None:
+        raise UsageError(f"refusing to touch {state_dir}: its {MARKER} marker was written in "
+                         f"{other} (a copy), so rsfleet did not create this directory",
+                         hint="check --state-dir; remove the directory by hand if it is yours")
+    return marker if "dir" in marker else None
+
+
 def nearest_existing(path: Path) -> Path:
     for candidate in (path, *path.parents):
         if candidate.exists():
@@ -64,6 +109,7 @@ def check_state_dir(state_dir: Path, env: str) -> None:
     if state_dir.is_dir():
         marker = read_marker(state_dir)
         if marker is not None:
+            _bound_marker(state_dir)  # a marker copied from elsewhere: refused
             if marker.get("environment") not in (None, env):
                 raise UsageError(f"{state_dir} holds the local fleet of environment "
                                  f"{marker.get('environment')!r}, not {env!r}",
@@ -91,8 +137,12 @@ def claim(state_dir: Path, env: str) -> str:
                 state_dir.chmod(0o711)  # mkdir's mode passes through the umask
         marker = read_marker(state_dir)
         if marker is not None:
+            if "dir" not in marker:  # from before the binding: bind it now, same id
+                tmp = state_dir / f".{MARKER}.{os.getpid()}.tmp"
+                tmp.write_text(json.dumps({**marker, **_binding(state_dir)}), encoding="utf-8")
+                tmp.replace(state_dir / MARKER)
             return marker["fleet_id"]
-        doc = {"fleet_id": secrets.token_hex(8), "environment": env}
+        doc = {"fleet_id": secrets.token_hex(8), "environment": env, **_binding(state_dir)}
         fd = os.open(state_dir / MARKER, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
     except FileExistsError:  # another `up` won the race: its id is the fleet's
         time.sleep(0.05)
@@ -110,12 +160,12 @@ def claim(state_dir: Path, env: str) -> str:
     return doc["fleet_id"]
 
 
-def purge(state_dir: Path, log: Callable[[str], None]) -> None:
-    """Remove what rsfleet created in a marked state dir, then the dir if nothing else is in
-    it. A dir without the marker is refused (exit 2) and left exactly as it was."""
+def purge(state_dir: Path, log: Callable[[str], None], *, env: str | None = None) -> None:
+    """Remove what rsfleet created in its state dir (`check_purge`), then the dir if nothing
+    else is in it. A dir that is not the fleet's is refused (exit 2) and left as it was."""
     import shutil
 
-    check_purge(state_dir)
+    check_purge(state_dir, env)
     for part in OWN_PARTS:
         path = state_dir / part
         if path.is_dir() and not path.is_symlink():
@@ -131,27 +181,54 @@ def purge(state_dir: Path, log: Callable[[str], None]) -> None:
     log(f"removed {state_dir}")
 
 
-def check_purge(state_dir: Path) -> None:
-    """UsageError unless `state_dir` is marked and its fleet.json (if any) is that fleet's."""
-    marker = require_marker(state_dir, "purge")
+def _recorded(state_dir: Path) -> tuple[str | None, str | None]:
+    """fleet.json's fleet id and environment, when it can be read."""
     try:
-        recorded = json.loads((state_dir / "fleet.json").read_text(encoding="utf-8"))
-        recorded_id = recorded.get("fleet_id") if isinstance(recorded, dict) else None
+        doc = json.loads((state_dir / "fleet.json").read_text(encoding="utf-8"))
     except (OSError, ValueError):
-        recorded_id = None
-    if recorded_id and recorded_id != marker["fleet_id"]:
+        return None, None
+    if not isinstance(doc, dict):
+        return None, None
+    spec = doc.get("spec")
+    env = spec.get("environment") if isinstance(spec, dict) else None
+    fid = doc.get("fleet_id")
+    return (fid if isinstance(fid, str) else None), (env if isinstance(env, str) else None)
+
+
+def check_purge(state_dir: Path, env: str | None = None) -> None:
+    """UsageError unless `state_dir` is a fleet's own (`check_owned`) and its fleet.json (if
+    readable) is the marker's fleet."""
+    marker = check_owned(state_dir, "purge", env)
+    recorded_id, _ = _recorded(state_dir)
+    if marker is not None and recorded_id and recorded_id != marker["fleet_id"]:
         raise UsageError(f"refusing to purge {state_dir}: its fleet.json belongs to fleet "
                          f"{recorded_id}, the marker to {marker['fleet_id']}",
                          hint="check --state-dir; remove the directory by hand if it is yours")
 
 
-def require_marker(state_dir: Path, what: str) -> dict[str, str]:
-    marker = read_marker(state_dir)
+def check_owned(state_dir: Path, what: str, env: str | None = None) -> dict[str, str] | None:
+    """UsageError unless rsfleet may `what` (purge, stop the fleet in) `state_dir` for fleet
+    `env` (None: any). Ours: a marker written in this dir, or (an rsfleet from before
+    markers) a fleet.json and nothing in the dir that rsfleet does not create. Returns the
+    bound marker, None for the second kind. Changes nothing."""
+    if not state_dir.is_dir():
+        raise UsageError(f"refusing to {what} {state_dir}: not an rsfleet state dir (not a "
+                         "directory)", hint="check --state-dir/--env")
+    marker = _bound_marker(state_dir)
     if marker is None:
-        raise UsageError(f"refusing to {what} {state_dir}: not an rsfleet state dir (no "
-                         f"{MARKER} marker: rsfleet did not create it)",
-                         hint="check --state-dir/--env; a fleet started before markers "
-                         "existed is marked by running `rsfleet local up` once")
+        foreign = sorted(p.name for p in state_dir.iterdir() if not _written_by_rsfleet(p.name))
+        if not (state_dir / "fleet.json").is_file() or foreign:
+            held = f"; it holds {', '.join(foreign[:3])}{' …' if len(foreign) > 3 else ''}" \
+                if foreign else ""
+            raise UsageError(f"refusing to {what} {state_dir}: not an rsfleet state dir (no "
+                             f"{MARKER} marker: rsfleet did not create it{held})",
+                             hint="check --state-dir/--env")
+    _, recorded_env = _recorded(state_dir)
+    has = (marker or {}).get("environment") or recorded_env
+    if env is not None and has is not None and has != env:
+        raise UsageError(f"refusing to {what} {state_dir}: it holds the local fleet of "
+                         f"environment {has!r}, not {env!r}; nothing was changed",
+                         hint=f"pass --env {has}, or the --state-dir of {env}")
     return marker
 
 
