@@ -45,3 +45,15 @@ def test_after_make_demo_the_next_commands_say_where_rsfleet_is() -> None:
     readme = README.read_text(encoding="utf-8")
     local = readme.split("## The local fleet", 1)[1]
     assert local.index("source .venv/bin/activate") < local.index("rsfleet local up")
+
+
+def test_make_demo_figures_live_in_one_place() -> None:
+    """The demo's measured figures come from docs/img/demo-report.json through the README's
+    generated block (bench/report.py); no other page repeats a count of its own."""
+    demo_figure = re.compile(r"\d[\d,]* (of [\d,]+ )?queries|\d+ q/s|\d+ s busy")
+    for page in sorted((ROOT / "docs").glob("*.md")):
+        # a list item or a table row is one statement: split the page into those
+        text = page.read_text(encoding="utf-8")
+        for item in re.split(r"\n(?=- |\| |\n)", text):
+            if "make demo" in item:
+                assert not demo_figure.search(item), f"{page.name}: {item}"
