@@ -57,3 +57,17 @@ def test_make_demo_figures_live_in_one_place() -> None:
         for item in re.split(r"\n(?=- |\| |\n)", text):
             if "make demo" in item:
                 assert not demo_figure.search(item), f"{page.name}: {item}"
+
+
+def test_local_fleet_doc_has_rollout_and_the_spec_edit_order() -> None:
+    """docs/local-fleet.md lists `local rollout` and says `local up` comes first after a spec
+    edit (rollout exits 2 otherwise); the README's rolling block shows the same order."""
+    doc = (ROOT / "docs" / "local-fleet.md").read_text(encoding="utf-8")
+    assert "| `rsfleet local rollout" in doc
+    order = doc.split("## Changing the spec", 1)[1].split("##", 1)[0]
+    assert order.index("local up --env dev") < order.index("local rollout --env dev")
+    from rsfleet.commands import local as local_commands
+
+    assert "run `rsfleet local up" in Path(local_commands.__file__).read_text(encoding="utf-8")
+    readme = README.read_text(encoding="utf-8").split("## Rolling changes", 1)[1]
+    assert readme.index("rsfleet local up --env dev") < readme.index("rsfleet local rollout")
