@@ -211,6 +211,7 @@ module "controller" {
     consumers    = { for n, c in var.consumers : n => { base_capacity = c.base_capacity, behind_nlb = c.behind_nlb } }
     datashares   = { for n, d in var.datashares : n => { schemas = d.schemas, tables = d.tables, consumers = d.consumers, consumer_database = d.consumer_database } }
     nlb          = { port = var.nlb.port, deregistration_delay = var.nlb.deregistration_delay, register_targets_with_terraform = var.nlb.register_targets_with_terraform }
+    rotation     = var.rotation
   })
   settings = {
     interval_seconds   = var.controller.interval_seconds

@@ -641,6 +641,52 @@ variable "controller" {
   }
 }
 
+variable "rotation" {
+  description = "Elastic rotation (docs/targets.md): only as many consumers in rotation as the load needs, the others parked (deregistered, kept warm). enabled (false; needs nlb.register_targets_with_terraform = false), min_in_rotation (1, >= 1), max_in_rotation (null = every consumer behind the NLB; >= min), target_sessions_per_consumer (50, 1-10000), scale_in_after_seconds (600, 0-86400). Read by rsfleet's controller, not by Terraform's resources."
+  type = object({
+    enabled                      = optional(bool, false)
+    min_in_rotation              = optional(number, 1)
+    max_in_rotation              = optional(number)
+    target_sessions_per_consumer = optional(number, 50)
+    scale_in_after_seconds       = optional(number, 600)
+  })
+  default = {}
+
+  validation {
+    condition     = var.rotation.min_in_rotation >= 1 && floor(var.rotation.min_in_rotation) == var.rotation.min_in_rotation
+    error_message = "rotation.min_in_rotation must be a whole number >= 1."
+  }
+
+  validation {
+    condition     = var.rotation.max_in_rotation == null || (coalesce(var.rotation.max_in_rotation, 1) >= var.rotation.min_in_rotation && floor(coalesce(var.rotation.max_in_rotation, 1)) == coalesce(var.rotation.max_in_rotation, 1))
+    error_message = "rotation.max_in_rotation must be null or a whole number >= min_in_rotation."
+  }
+
+  validation {
+    condition = alltrue([for v in [var.rotation.min_in_rotation, coalesce(var.rotation.max_in_rotation, 1)] :
+    v <= max(1, length([for n, c in var.consumers : n if c.behind_nlb]))])
+    error_message = "rotation.min_in_rotation and rotation.max_in_rotation must be at most the number of consumers with behind_nlb = true."
+  }
+
+  # A guard against typos, not an AWS limit (= src/rsfleet/spec/models.py).
+  validation {
+    condition     = var.rotation.target_sessions_per_consumer >= 1 && var.rotation.target_sessions_per_consumer <= 10000 && floor(var.rotation.target_sessions_per_consumer) == var.rotation.target_sessions_per_consumer
+    error_message = "rotation.target_sessions_per_consumer must be a whole number from 1 to 10000."
+  }
+
+  validation {
+    condition     = var.rotation.scale_in_after_seconds >= 0 && var.rotation.scale_in_after_seconds <= 86400 && floor(var.rotation.scale_in_after_seconds) == var.rotation.scale_in_after_seconds
+    error_message = "rotation.scale_in_after_seconds must be a whole number of seconds from 0 to 86400."
+  }
+
+  # Terraform owns the target attachments otherwise: every apply would register the parked
+  # consumers again (modules/nlb).
+  validation {
+    condition     = !var.rotation.enabled || !var.nlb.register_targets_with_terraform
+    error_message = "rotation.enabled = true needs nlb.register_targets_with_terraform = false (Terraform would put parked consumers back on every apply): set it to false, rsfleet then owns target membership."
+  }
+}
+
 # Not part of the fleet spec: where `make artifact` wrote the zip (dist/rsfleet-lambda.zip).
 variable "artifact_path" {
   description = "Path of the rsfleet artifact zip (`make artifact`): the controller Lambda's code, installed on the test instance too; null when neither is built."

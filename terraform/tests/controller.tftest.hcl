@@ -87,6 +87,11 @@ run "singleton_controller_wired_to_the_fleet" {
   }
 
   assert {
+    condition     = jsondecode(module.controller[0].spec_json).rotation.enabled == false && jsondecode(module.controller[0].spec_json).rotation.target_sessions_per_consumer == 50
+    error_message = "the handler gets the spec's rotation block (defaults when the spec has none)"
+  }
+
+  assert {
     condition     = output.test_instance_inputs.drain_access.state_table_arn == "arn:aws:dynamodb:us-east-1:123456789012:table/rsfleet-test-controller" && output.test_instance_inputs.drain_access.state_kms_key_arn != null && output.test_instance_inputs.drain_access.target_group_arn == module.nlb.target_group_arn
     error_message = "the test instance (fleet root or terraform/test-instance) may drain through the controller's table"
   }

@@ -77,6 +77,12 @@ def _controller(**settings: Any) -> dict[str, Any]:
     return {"controller": settings}
 
 
+def _rotation(**settings: Any) -> dict[str, Any]:
+    """`rotation` with `settings`; enabled needs rsfleet to own target membership."""
+    nlb = {"register_targets_with_terraform": False} if settings.get("enabled") else {}
+    return {"rotation": settings, **({"nlb": nlb} if nlb else {})}
+
+
 def _backup(**settings: Any) -> dict[str, Any]:
     return _producer(backup=settings)
 
@@ -382,6 +388,59 @@ SECTIONS: dict[str, list[Case]] = {"names": [
     bad("controller.probe_secret_kms_key_arn", "controller_probe_secret_kms_key_without_secret",
         _controller(probe_secret_kms_key_arn=PROBE_KEY), "controller", "controller",
         "set probe_secret_arn or remove the key"),
+], "rotation": [
+    ok("rotation with rsfleet owning targets", "rotation_enabled",
+       _rotation(enabled=True, min_in_rotation=1, max_in_rotation=2,
+                 target_sessions_per_consumer=50, scale_in_after_seconds=600)),
+    ok("rotation with rsfleet owning targets", "rotation_disabled_with_terraform_targets",
+       _rotation(enabled=False, min_in_rotation=2)),
+    bad("rotation with rsfleet owning targets", "rotation_with_terraform_targets",
+        {"rotation": {"enabled": True}}, "rotation", TOP,
+        "needs nlb.register_targets_with_terraform = false"),
+    ok("rotation.min_in_rotation", "rotation_min_1", _rotation(min_in_rotation=1)),
+    bad("rotation.min_in_rotation", "rotation_min_0", _rotation(min_in_rotation=0), "rotation",
+        "rotation.min_in_rotation", "greater than or equal to 1"),
+    bad("rotation.min_in_rotation", "rotation_min_not_whole", _rotation(min_in_rotation=1.5),
+        "rotation", "rotation.min_in_rotation", "integer"),
+    ok("rotation.max_in_rotation", "rotation_max_null", _rotation(max_in_rotation=None)),
+    ok("rotation.max_in_rotation", "rotation_max_equal_to_min",
+       _rotation(min_in_rotation=2, max_in_rotation=2)),
+    bad("rotation.max_in_rotation", "rotation_max_below_min",
+        _rotation(min_in_rotation=2, max_in_rotation=1), "rotation", "rotation",
+        "max must be >= min"),
+    bad("rotation.max_in_rotation", "rotation_max_not_whole", _rotation(max_in_rotation=1.5),
+        "rotation", "rotation.max_in_rotation", "integer"),
+    ok("rotation within the consumers behind the NLB", "rotation_min_all_behind_nlb",
+       _rotation(min_in_rotation=2)),
+    bad("rotation within the consumers behind the NLB", "rotation_min_above_behind_nlb",
+        _rotation(min_in_rotation=3), "rotation", TOP,
+        "more than the 2 consumer(s) with behind_nlb = true"),
+    bad("rotation within the consumers behind the NLB", "rotation_max_above_behind_nlb",
+        {**_consumer(behind_nlb=False), **_rotation(max_in_rotation=2)}, "rotation", TOP,
+        "max_in_rotation 2 is more than the 1 consumer(s)"),
+    ok("rotation.target_sessions_per_consumer", "rotation_target_bounds",
+       _rotation(target_sessions_per_consumer=1)),
+    ok("rotation.target_sessions_per_consumer", "rotation_target_10000",
+       _rotation(target_sessions_per_consumer=10000)),
+    bad("rotation.target_sessions_per_consumer", "rotation_target_0",
+        _rotation(target_sessions_per_consumer=0), "rotation",
+        "rotation.target_sessions_per_consumer", "greater than or equal to 1"),
+    bad("rotation.target_sessions_per_consumer", "rotation_target_10001",
+        _rotation(target_sessions_per_consumer=10001), "rotation",
+        "rotation.target_sessions_per_consumer", "10000"),
+    ok("rotation.scale_in_after_seconds", "rotation_scale_in_bounds",
+       _rotation(scale_in_after_seconds=0)),
+    ok("rotation.scale_in_after_seconds", "rotation_scale_in_a_day",
+       _rotation(scale_in_after_seconds=86400)),
+    bad("rotation.scale_in_after_seconds", "rotation_scale_in_negative",
+        _rotation(scale_in_after_seconds=-1), "rotation", "rotation.scale_in_after_seconds",
+        "greater than or equal to 0"),
+    bad("rotation.scale_in_after_seconds", "rotation_scale_in_above_a_day",
+        _rotation(scale_in_after_seconds=86401), "rotation", "rotation.scale_in_after_seconds",
+        "86400"),
+    bad("rotation.scale_in_after_seconds", "rotation_scale_in_not_whole",
+        _rotation(scale_in_after_seconds=1.5), "rotation", "rotation.scale_in_after_seconds",
+        "integer"),
 ], "backup": [
     ok("backup.schedule", "backup_defaults", _backup()),
     ok("backup.schedule", "backup_rate_1_day", _backup(schedule="rate(1 day)")),

@@ -263,3 +263,15 @@ def test_unknown_environment_lists_known_ones(tmp_path, monkeypatch):
     with pytest.raises(UsageError) as info:
         spec_path_for("nope", None)
     assert "known environments: qa" in str(info.value)
+
+
+def test_rotation_defaults_and_its_max(tmp_path):
+    """No rotation block: off, min 1, max = every consumer behind the load balancer."""
+    spec = load_spec(write(tmp_path, GOOD))
+    rot = spec.rotation
+    assert (rot.enabled, rot.min_in_rotation, rot.max_in_rotation) == (False, 1, None)
+    assert (rot.target_sessions_per_consumer, rot.scale_in_after_seconds) == (50, 600)
+    assert rot.effective_max(len(spec.lb_consumers)) == 1
+    capped = load_spec(write(tmp_path, GOOD.replace(
+        "tags = {", 'rotation = { max_in_rotation = 1 }\ntags = {')))
+    assert capped.rotation.effective_max(5) == 1

@@ -321,6 +321,36 @@ class Controller(_Strict):
         return self
 
 
+# A guard against typos, not an AWS limit: more sessions than one workgroup is meant to serve.
+MAX_TARGET_SESSIONS = 10_000
+
+
+class Rotation(_Strict):
+    """Elastic rotation (issue 26): only as many consumers in rotation as the load needs, the
+    others parked (deregistered but kept warm: putting one back is a register call, seconds;
+    creating a workgroup takes minutes). Same rules as `variable "rotation"` in
+    terraform/variables.tf."""
+
+    enabled: StrictBool = False
+    min_in_rotation: int = Field(default=1, ge=1)
+    # null: every consumer behind the load balancer
+    max_in_rotation: int | None = Field(default=None, ge=1)
+    target_sessions_per_consumer: int = Field(default=50, ge=1, le=MAX_TARGET_SESSIONS)
+    # demand must stay lower this long before one consumer is parked (0: at once)
+    scale_in_after_seconds: int = Field(default=600, ge=0, le=86400)
+
+    @model_validator(mode="after")
+    def _min_max(self) -> Rotation:
+        if self.max_in_rotation is not None and self.max_in_rotation < self.min_in_rotation:
+            raise ValueError(f"max_in_rotation {self.max_in_rotation} is below "
+                             f"min_in_rotation {self.min_in_rotation}: max must be >= min")
+        return self
+
+    def effective_max(self, behind_lb: int) -> int:
+        """max_in_rotation, or every consumer behind the load balancer when it is null."""
+        return behind_lb if self.max_in_rotation is None else self.max_in_rotation
+
+
 class FleetSpec(_Strict):
     project_name: str = "rsfleet"
     environment: str
@@ -335,6 +365,7 @@ class FleetSpec(_Strict):
     datashares: dict[str, Datashare] = Field(default_factory=dict)
     nlb: Nlb = Field(default_factory=Nlb)
     controller: Controller = Field(default_factory=Controller)
+    rotation: Rotation = Field(default_factory=Rotation)
     tags: dict[str, str] = Field(default_factory=dict)
 
     @field_validator("project_name")
@@ -446,8 +477,22 @@ class FleetSpec(_Strict):
             p = base_capacity_problem(c.base_capacity, self.aws_region)
             if p:
                 problems.append(f"{name}: base_capacity {c.base_capacity}: {p}")
-        if not any(c.behind_nlb for c in self.consumers.values()):
+        behind_lb = sum(1 for c in self.consumers.values() if c.behind_nlb)
+        if not behind_lb:
             problems.append("at least one consumer must have behind_nlb = true")
+        rot = self.rotation
+        for key, value in (("min_in_rotation", rot.min_in_rotation),
+                           ("max_in_rotation", rot.max_in_rotation)):
+            if value is not None and value > max(1, behind_lb):
+                problems.append(f"rotation.{key} {value} is more than the {behind_lb} "
+                                "consumer(s) with behind_nlb = true: lower it or put more "
+                                "consumers behind the load balancer")
+        if rot.enabled and self.nlb.register_targets_with_terraform:
+            # Terraform owns the attachments then: every apply would register the parked
+            # consumers again (terraform/modules/nlb).
+            problems.append("rotation.enabled = true needs nlb.register_targets_with_terraform"
+                            " = false (Terraform would put parked consumers back on every "
+                            "apply): set it to false, rsfleet then owns target membership")
         for share, ds in self.datashares.items():
             for wanted in ds.consumers:
                 if wanted != "*" and wanted not in self.consumers:
