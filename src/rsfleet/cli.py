@@ -7,18 +7,24 @@ them, so `rsfleet --help` stays fast.
 from __future__ import annotations
 
 import sys
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from typer.core import TyperGroup
 
-try:  # typer >= 0.20 vendors click as typer._click; older ones use click itself
+if TYPE_CHECKING:  # mypy checks against the typer installed (>= 0.20: its own click)
+    from typer._click import Context
     from typer._click.exceptions import NoArgsIsHelpError
     from typer._click.exceptions import UsageError as ClickUsageError
-except ImportError:  # pragma: no cover
-    # the same classes under their old home: mypy sees both definitions
-    from click.exceptions import NoArgsIsHelpError  # type: ignore[no-redef]
-    from click.exceptions import UsageError as ClickUsageError  # type: ignore[no-redef]
+else:
+    try:  # typer >= 0.20 vendors click as typer._click; older ones use click itself
+        from typer._click import Context
+        from typer._click.exceptions import NoArgsIsHelpError
+        from typer._click.exceptions import UsageError as ClickUsageError
+    except ImportError:  # pragma: no cover
+        from click import Context
+        from click.exceptions import NoArgsIsHelpError
+        from click.exceptions import UsageError as ClickUsageError
 
 from rsfleet import __version__
 from rsfleet.context import AppContext, Backend
@@ -29,7 +35,8 @@ from rsfleet.output import error
 class _RsfleetGroup(TyperGroup):
     """Turns rsfleet errors into one line on stderr and the documented exit code."""
 
-    def make_context(self, info_name, args, parent=None, **extra):
+    def make_context(self, info_name: str | None, args: list[str],
+                     parent: Context | None = None, **extra: Any) -> Context:
         # The root's own options (`--backend gcp`, `RSFLEET_BACKEND=gcp`, `--bogus`) are
         # parsed here, before invoke: the same one line and exit 2, not click's panel.
         try:
@@ -40,7 +47,7 @@ class _RsfleetGroup(TyperGroup):
             error(f"{exc.format_message()} (see `{info_name or 'rsfleet'} --help`)")
             raise typer.Exit(2) from None
 
-    def invoke(self, ctx):
+    def invoke(self, ctx: Context) -> Any:
         try:
             return super().invoke(ctx)
         except NoArgsIsHelpError:

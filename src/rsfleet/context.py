@@ -5,9 +5,12 @@ from __future__ import annotations
 import enum
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
+
+if TYPE_CHECKING:  # pydantic models: imported on first use, not by `rsfleet --help`
+    from rsfleet.spec.models import FleetSpec
 
 
 class Backend(enum.StrEnum):
@@ -27,7 +30,7 @@ def app_context(ctx: typer.Context) -> AppContext:
     return obj if isinstance(obj, AppContext) else AppContext()
 
 
-def load_spec(env: str | None, spec: Path | None = None):
+def load_spec(env: str | None, spec: Path | None = None) -> tuple[FleetSpec, Path]:
     """Load and validate a fleet spec. pydantic and the models are imported here, on first
     use, so that `rsfleet --help` does not pay for them."""
     from rsfleet import spec as fleet_spec

@@ -9,10 +9,14 @@ https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_DescribeInstances.htm
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING
 
 from rsfleet.adapters import aws_errors
 from rsfleet.errors import UsageError
+
+if TYPE_CHECKING:  # boto3-stubs: types only, nothing imported at run time
+    from mypy_boto3_ec2 import EC2Client
+    from mypy_boto3_ec2.type_defs import FilterTypeDef
 
 
 def name_tag_of_test_instance(project_name: str, environment: str) -> str:
@@ -21,7 +25,7 @@ def name_tag_of_test_instance(project_name: str, environment: str) -> str:
 
 
 def find_instance_by_name(name: str, *, region: str | None = None,
-                          client: Any = None) -> str:
+                          client: EC2Client | None = None) -> str:
     """The id of the one running instance tagged Name=`name`; UsageError (with how to pass
     it) when there is none or more than one."""
     from botocore.exceptions import BotoCoreError, ClientError
@@ -30,7 +34,7 @@ def find_instance_by_name(name: str, *, region: str | None = None,
         import boto3
 
         client = boto3.client("ec2", region_name=region)
-    filters = [{"Name": "tag:Name", "Values": [name]},
+    filters: list[FilterTypeDef] = [{"Name": "tag:Name", "Values": [name]},
                {"Name": "instance-state-name", "Values": ["running"]}]
     try:
         pages = client.get_paginator("describe_instances").paginate(Filters=filters)

@@ -12,10 +12,16 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from rsfleet.adapters import aws_errors
 from rsfleet.errors import FleetError, TemporaryError
+
+if TYPE_CHECKING:  # boto3-stubs: types only, nothing imported at run time
+    from mypy_boto3_redshift_data import RedshiftDataAPIServiceClient
+    from mypy_boto3_redshift_data.type_defs import FieldTypeDef
+
+_R = TypeVar("_R")
 
 # Redshift error text -> the fix a user needs (first match wins).
 _TRANSLATIONS: tuple[tuple[str, str], ...] = (
@@ -58,7 +64,7 @@ class Target:
 class DataApi:
     def __init__(
         self,
-        client: Any = None,
+        client: RedshiftDataAPIServiceClient | None = None,
         *,
         region: str | None = None,
         sleep: Callable[[float], None] = time.sleep,
@@ -71,22 +77,23 @@ class DataApi:
             import boto3
 
             client = boto3.client("redshift-data", region_name=region)
-        self.client = client
+        self.client: RedshiftDataAPIServiceClient = client
         self.sleep = sleep
         self.poll_first = poll_first
         self.poll_max = poll_max
         self.timeout = timeout
         self.max_retries = max_retries
 
-    def _call(self, name: str, **kwargs: Any) -> dict[str, Any]:
+    def _call(self, fn: Callable[..., _R], **kwargs: Any) -> _R:
+        """`fn(**kwargs)` (a method of the client), retried on throttling and 5xx."""
         from botocore.exceptions import BotoCoreError, ClientError
 
         delay = self.poll_first
         for attempt in range(self.max_retries + 1):
             try:
-                return getattr(self.client, name)(**kwargs)
+                return fn(**kwargs)
             except (BotoCoreError, ClientError) as exc:
-                error = aws_errors.translate(exc, f"Redshift Data API {name} failed")
+                error = aws_errors.translate(exc, f"Redshift Data API {fn.__name__} failed")
                 if not isinstance(error, TemporaryError) or attempt == self.max_retries:
                     raise error from None
                 self.sleep(delay)
@@ -99,7 +106,7 @@ class DataApi:
         for the statement's `:name` placeholders, sent apart from the SQL
         (https://docs.aws.amazon.com/redshift-data/latest/APIReference/API_SqlParameter.html)."""
         started = self._call(
-            "execute_statement",
+            self.client.execute_statement,
             Sql=sql,
             WorkgroupName=target.workgroup,
             Database=target.database,
@@ -113,7 +120,7 @@ class DataApi:
         waited = 0.0
         delay = self.poll_first
         while True:
-            desc = self._call("describe_statement", Id=statement_id)
+            desc = self._call(self.client.describe_statement, Id=statement_id)
             status = desc.get("Status")
             if status == "FINISHED":
                 return statement_id
@@ -135,7 +142,7 @@ class DataApi:
             kwargs: dict[str, Any] = {"Id": statement_id}
             if token:
                 kwargs["NextToken"] = token
-            page = self._call("get_statement_result", **kwargs)
+            page = self._call(self.client.get_statement_result, **kwargs)
             names = [c["name"] for c in page.get("ColumnMetadata", [])]
             for record in page.get("Records", []):
                 rows.append({n: _field_value(f) for n, f in zip(names, record, strict=False)})
@@ -144,7 +151,7 @@ class DataApi:
                 return rows
 
 
-def _field_value(field: dict[str, Any]) -> Any:
+def _field_value(field: FieldTypeDef) -> Any:
     if field.get("isNull"):
         return None
     for key in ("stringValue", "longValue", "doubleValue", "booleanValue", "blobValue"):

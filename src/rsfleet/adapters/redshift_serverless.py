@@ -16,21 +16,29 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from rsfleet.adapters import aws_errors
 from rsfleet.errors import FleetError, UsageError
 
+if TYPE_CHECKING:  # boto3-stubs: types only, nothing imported at run time
+    from mypy_boto3_redshift_serverless import RedshiftServerlessClient
+    from mypy_boto3_redshift_serverless.type_defs import VpcEndpointTypeDef
 
-def client(region: str | None = None) -> Any:
+    from rsfleet.spec.models import FleetSpec
+
+_R = TypeVar("_R")
+
+
+def client(region: str | None = None) -> RedshiftServerlessClient:
     import boto3
 
     return boto3.client("redshift-serverless", region_name=region)
 
 
-def _call(fn: Callable[..., Any], what: str, *, not_found: tuple[str, str] | None = None,
+def _call(fn: Callable[..., _R], what: str, *, not_found: tuple[str, str] | None = None,
           credentials_hint: str = "configure AWS credentials, or pass --tf-outputs FILE",
-          **kwargs: Any) -> Any:
+          **kwargs: Any) -> _R:
     """`fn(**kwargs)`; a botocore error becomes one line. `credentials_hint`: what to do
     without credentials (--tf-outputs helps only where outputs replace the API calls)."""
     from botocore.exceptions import BotoCoreError, ClientError
@@ -54,7 +62,7 @@ class WorkgroupEndpoint:
     endpoint_ips: dict[str, str] = field(default_factory=dict)  # AZ -> private IP
 
 
-def _enis(vpc_endpoints: list[dict[str, Any]]) -> dict[str, str]:
+def _enis(vpc_endpoints: list[VpcEndpointTypeDef]) -> dict[str, str]:
     out: dict[str, str] = {}
     for vpce in vpc_endpoints:
         for eni in vpce.get("networkInterfaces") or []:
@@ -64,7 +72,7 @@ def _enis(vpc_endpoints: list[dict[str, Any]]) -> dict[str, str]:
     return out
 
 
-def endpoint_access_ips(rs: Any, workgroup: str) -> dict[str, str]:
+def endpoint_access_ips(rs: RedshiftServerlessClient, workgroup: str) -> dict[str, str]:
     """AZ -> IP of the ACTIVE managed endpoints of one workgroup (every page)."""
     ips: dict[str, str] = {}
     token: str | None = None
@@ -84,7 +92,7 @@ def endpoint_access_ips(rs: Any, workgroup: str) -> dict[str, str]:
             return ips
 
 
-def workgroup_endpoint(rs: Any, workgroup: str) -> WorkgroupEndpoint:
+def workgroup_endpoint(rs: RedshiftServerlessClient, workgroup: str) -> WorkgroupEndpoint:
     """The workgroup's endpoint, with the IPs of its managed endpoints (the NLB targets);
     when it has none, the IPs of the workgroup's own VPC endpoint."""
     wg = _call(rs.get_workgroup, "GetWorkgroup", workgroupName=workgroup)["workgroup"]
@@ -96,14 +104,15 @@ def workgroup_endpoint(rs: Any, workgroup: str) -> WorkgroupEndpoint:
     return WorkgroupEndpoint(workgroup, ep["address"], int(ep.get("port") or 5439), ips)
 
 
-def endpoint_outputs(rs: Any, workgroup: str) -> dict[str, Any]:
+def endpoint_outputs(rs: RedshiftServerlessClient, workgroup: str) -> dict[str, Any]:
     """One consumer's part of the outputs (CONTRACTS.md §3) from its endpoint."""
     ep = workgroup_endpoint(rs, workgroup)
     return {"workgroup_name": ep.workgroup, "endpoint_address": ep.address,
             "port": ep.port, "endpoint_ips": ep.endpoint_ips, "behind_nlb": True}
 
 
-def workgroup_outputs(rs: Any, workgroup: str, spec: Any) -> dict[str, Any]:
+def workgroup_outputs(rs: RedshiftServerlessClient, workgroup: str,
+                      spec: FleetSpec) -> dict[str, Any]:
     """A workgroup's part of the outputs (CONTRACTS.md §3) from it and its namespace:
     namespace id, managed admin secret, database.
     https://docs.aws.amazon.com/redshift-serverless/latest/APIReference/API_GetWorkgroup.html

@@ -14,10 +14,13 @@ GetSecretValue: https://docs.aws.amazon.com/secretsmanager/latest/apireference/A
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import TYPE_CHECKING
 
 from rsfleet.adapters import aws_errors
 from rsfleet.errors import FleetError, UsageError
+
+if TYPE_CHECKING:  # boto3-stubs: types only, nothing imported at run time
+    from mypy_boto3_secretsmanager import SecretsManagerClient
 
 ARN_HINT = "arn:aws:secretsmanager:REGION:ACCOUNT:secret:NAME"
 
@@ -35,13 +38,13 @@ def check_secret_arn(arn: str, option_name: str = "--secret-arn") -> str:
     return arn
 
 
-def new_client(region: str | None = None) -> Any:
+def new_client(region: str | None = None) -> SecretsManagerClient:
     import boto3
 
     return boto3.client("secretsmanager", region_name=region)
 
 
-def read_secret(arn: str, *, client: Any = None, user: str | None = None,
+def read_secret(arn: str, *, client: SecretsManagerClient | None = None, user: str | None = None,
                 option_name: str = "--secret-arn",
                 not_found: str | None = None) -> tuple[str | None, str]:
     """(username, password) from the secret ``arn``.
@@ -82,7 +85,7 @@ def read_secret(arn: str, *, client: Any = None, user: str | None = None,
     return (str(username) if username else None), str(data["password"])
 
 
-def describe(arn: str, *, client: Any) -> tuple[dict[str, str], bool]:
+def describe(arn: str, *, client: SecretsManagerClient) -> tuple[dict[str, str], bool]:
     """(tags, has_value) of the secret ``arn``, without reading its value: a secret has a
     value when one of its versions carries the AWSCURRENT label (``VersionIdsToStages``;
     a secret created without a value has none).
@@ -98,7 +101,7 @@ def describe(arn: str, *, client: Any) -> tuple[dict[str, str], bool]:
     return tags, any("AWSCURRENT" in labels for labels in stages.values())
 
 
-def put_json(arn: str, value: dict[str, str], *, client: Any) -> str:
+def put_json(arn: str, value: dict[str, str], *, client: SecretsManagerClient) -> str:
     """Store ``value`` (JSON) as the secret's new AWSCURRENT version; returns its version id.
     The value goes only into the API call's body, never into a message.
     https://docs.aws.amazon.com/secretsmanager/latest/apireference/API_PutSecretValue.html"""

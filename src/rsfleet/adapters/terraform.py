@@ -133,9 +133,10 @@ class TerraformCli:
         """`terraform show -json PLAN`: the saved plan's machine-readable form."""
         raw = self._run("show", "-json", str(plan_file), capture=True)
         try:
-            return json.loads(raw or "{}")
+            plan: dict[str, Any] = json.loads(raw or "{}")
         except json.JSONDecodeError as exc:
             raise FleetError(f"terraform show -json returned invalid JSON: {exc}") from None
+        return plan
 
     def destroy(self, *, auto_approve: bool) -> None:
         args = ["destroy", "-input=false", f"-var-file={self.project.var_file}",

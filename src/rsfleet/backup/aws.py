@@ -25,7 +25,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, TypeVar
 
 from rsfleet.adapters import redshift_serverless
 from rsfleet.backup import planner as p
@@ -38,6 +38,8 @@ from rsfleet.backup.model import (
     ScheduleState,
 )
 from rsfleet.errors import FleetError, UsageError
+
+_R = TypeVar("_R")
 
 
 def _call(fn: Callable[..., Any], what: str, **kwargs: Any) -> Any:
@@ -179,7 +181,7 @@ class Scratch:
     workgroup: str
 
 
-def _absent(fn: Callable[..., Any], what: str, **kwargs: Any) -> dict[str, Any] | None:
+def _absent(fn: Callable[..., _R], what: str, **kwargs: Any) -> _R | None:
     """`fn(**kwargs)`, or None when the resource does not exist; any other botocore error
     goes through the one translation (rsfleet.adapters.aws_errors)."""
     from botocore.exceptions import BotoCoreError, ClientError

@@ -26,7 +26,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, LiteralString
 
 from rsfleet.backup import planner as p
 from rsfleet.backup import records
@@ -50,6 +50,9 @@ from rsfleet.local.archive import (  # noqa: F401 (re-exported for callers and t
 )
 from rsfleet.local.fleet import LocalFleet
 
+if TYPE_CHECKING:  # imported inside the functions that connect
+    import psycopg
+
 Log = Callable[[str], None]
 NAME_RE = re.compile(r"[a-z][a-z0-9-]{0,47}")
 
@@ -61,27 +64,37 @@ def _quiet(_: str) -> None:
 # -- archiving: the producer's settings are applied by `local up` (rsfleet.local.archive)
 
 
-def _admin(fleet: LocalFleet, node: str = "producer", dbname: str | None = None):
+def _admin(fleet: LocalFleet, node: str = "producer",
+           dbname: str | None = None) -> psycopg.Connection[tuple[Any, ...]]:
     import psycopg
 
     return psycopg.connect(**fleet.admin_kwargs(node, dbname or fleet.spec.producer.database_name),
                            autocommit=True)
 
 
+def _row(c: psycopg.Connection[tuple[Any, ...]], query: LiteralString,
+         params: tuple[object, ...] = ()) -> tuple[Any, ...]:
+    """The row of a query that always returns one (SHOW, a function, a one-row view)."""
+    row = c.execute(query, params).fetchone()
+    if row is None:
+        raise FleetError(f"PostgreSQL returned no row for: {query}")
+    return row
+
+
 def archiving_on(fleet: LocalFleet) -> bool:
     with _admin(fleet, dbname="postgres") as c:
-        return c.execute("SHOW archive_mode").fetchone()[0] == "on"
+        return str(_row(c, "SHOW archive_mode")[0]) == "on"
 
 
 def switch_and_wait_archived(fleet: LocalFleet, timeout: float = 60) -> None:
     """Close the current WAL segment and wait until the archive has it (so a restore can
     replay everything written up to now)."""
     with _admin(fleet, dbname="postgres") as c:
-        seg = c.execute("SELECT pg_walfile_name(pg_switch_wal())").fetchone()[0]
+        seg = _row(c, "SELECT pg_walfile_name(pg_switch_wal())")[0]
         deadline = time.monotonic() + timeout
         while True:
-            last, failed = c.execute(
-                "SELECT last_archived_wal, last_failed_wal FROM pg_stat_archiver").fetchone()
+            last, failed = _row(c, "SELECT last_archived_wal, last_failed_wal "
+                                   "FROM pg_stat_archiver")
             if last is not None and last[:24] >= seg:  # same timeline: names sort by position
                 return
             if (wal_dir(fleet.state_dir) / seg).is_file():
@@ -211,8 +224,8 @@ def _snapshot(fleet: LocalFleet, *, name: str | None, log: Log) -> RestorePoint:
             c.execute(sql.SQL("LOCK TABLE {} IN SHARE MODE").format(sql.SQL(", ").join(
                 sql.Identifier(*t.split(".", 1)) for t in tables)))
         recorded = table_records(c, tables)
-        lsn, at = c.execute("SELECT pg_create_restore_point(%s)::text, clock_timestamp()",
-                            (name,)).fetchone()
+        lsn, at = _row(c, "SELECT pg_create_restore_point(%s)::text, clock_timestamp()",
+                       (name,))
     switch_and_wait_archived(fleet)
     records.save(fleet.state_dir, name, at, recorded, kind="base-backup", base=name, lsn=lsn)
     return RestorePoint(name, "base-backup", at, _size_mb(base.path), ours=True)
@@ -242,7 +255,8 @@ def restore_points(fleet: LocalFleet) -> list[RestorePoint]:
 
 def _last_archived(fleet: LocalFleet) -> datetime | None:
     with contextlib.suppress(Exception), _admin(fleet, dbname="postgres") as c:
-        return c.execute("SELECT last_archived_time FROM pg_stat_archiver").fetchone()[0]
+        last: datetime | None = _row(c, "SELECT last_archived_time FROM pg_stat_archiver")[0]
+        return last
     return None
 
 
@@ -399,7 +413,7 @@ def _free_port(port_free: Callable[[int], bool]) -> int:
     for _ in range(50):
         with socket.socket() as s:
             s.bind(("127.0.0.1", 0))
-            port = s.getsockname()[1]
+            port: int = s.getsockname()[1]
         if port_free(port):
             return port
     raise FleetError("no free port on 127.0.0.1 for the scratch cluster")

@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 from datetime import datetime
 from pathlib import Path
+from typing import TypedDict
 
 from rsfleet.backup.model import TableRecord
 from rsfleet.spec.identifiers import check_identifier, quote_ident
@@ -44,6 +45,14 @@ def redshift_checksum_sql(table: str, columns: list[str]) -> str:
             f"::decimal(38,0)), 0)::varchar AS checksum FROM {q};")
 
 
+class PointRecord(TypedDict):
+    """A restore point's record as `load` reads it back (the file may hold more keys)."""
+
+    point: str
+    created: datetime
+    tables: list[TableRecord]
+
+
 def records_dir(state_dir: Path) -> Path:
     return state_dir / "backup" / "records"
 
@@ -61,18 +70,17 @@ def save(state_dir: Path, point: str, created: datetime, tables: list[TableRecor
     return path
 
 
-def load(state_dir: Path, point: str) -> dict | None:
+def load(state_dir: Path, point: str) -> PointRecord | None:
     path = records_dir(state_dir) / f"{point}.json"
     if not path.is_file():
         return None
     doc = json.loads(path.read_text(encoding="utf-8"))
-    doc["tables"] = [TableRecord(t["table"], int(t["rows"]), str(t["checksum"]))
-                     for t in doc["tables"]]
-    doc["created"] = datetime.fromisoformat(doc["created"])
-    return doc
+    return PointRecord(point=str(doc["point"]), created=datetime.fromisoformat(doc["created"]),
+                       tables=[TableRecord(t["table"], int(t["rows"]), str(t["checksum"]))
+                               for t in doc["tables"]])
 
 
-def all_records(state_dir: Path) -> list[dict]:
+def all_records(state_dir: Path) -> list[PointRecord]:
     d = records_dir(state_dir)
     if not d.is_dir():
         return []

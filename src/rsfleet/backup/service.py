@@ -80,7 +80,7 @@ def snapshot_name(spec: FleetSpec, now: datetime, name: str | None) -> str:
 
 
 def recorded_point(state_dir: Path, points: list[RestorePoint], at: datetime | None,
-                   now: datetime) -> tuple[RestorePoint, dict[str, Any]]:
+                   now: datetime) -> tuple[RestorePoint, records.PointRecord]:
     if at is not None and at > now:
         raise UsageError(f"--at {at.isoformat()} is in the future",
                          hint="give a time in the past (UTC, ISO 8601)")

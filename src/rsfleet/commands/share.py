@@ -21,6 +21,7 @@ from rsfleet.errors import FleetError
 from rsfleet.output import console, plain, print_json, warn
 
 if TYPE_CHECKING:
+    from rsfleet.local.fleet import LocalFleet
     from rsfleet.sharing.sync import ShareBackend, ShareStep
 
 app = typer.Typer(
@@ -37,7 +38,8 @@ PruneOption = Annotated[
 NOTHING = "[green]nothing to do[/]: datashares match the spec"
 
 
-def _local_fleet(env: str | None, spec_path: Path | None, state_dir: Path | None):
+def _local_fleet(env: str | None, spec_path: Path | None,
+                 state_dir: Path | None) -> LocalFleet:
     """The running local fleet, with the datashares of the spec file (--spec, or the
     environment's tfvars when it exists) rather than those it was started with."""
     from rsfleet.local.fleet import LocalFleet

@@ -18,10 +18,10 @@ import socket
 import ssl
 import struct
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, Literal, overload
 
 from rsfleet.diagnose.model import Check, DiagnoseReport
 from rsfleet.errors import RsfleetError
@@ -30,6 +30,18 @@ from rsfleet.fleet.outputs import FleetOutputs, NlbOutputs
 
 SSL_REQUEST = struct.pack("!ii", 8, 80877103)  # PostgreSQL/Redshift SSLRequest packet
 DEFAULT_TIMEOUT = 5.0
+
+if TYPE_CHECKING:  # the boto3-stubs types: no import at run time
+    from mypy_boto3_ec2 import EC2Client
+    from mypy_boto3_ec2.type_defs import IpPermissionOutputTypeDef
+    from mypy_boto3_elbv2 import ElasticLoadBalancingv2Client
+    from mypy_boto3_redshift_data import RedshiftDataAPIServiceClient
+    from mypy_boto3_redshift_data.type_defs import SqlParameterTypeDef
+    from mypy_boto3_redshift_serverless import RedshiftServerlessClient
+
+    from rsfleet.spec.models import FleetSpec
+
+AwsService = Literal["ec2", "elbv2", "redshift-data", "redshift-serverless"]
 
 
 @dataclass
@@ -46,20 +58,36 @@ class DiagContext:
     timeout: float = DEFAULT_TIMEOUT
     clients: dict[str, Any] = field(default_factory=dict)  # injected boto3 clients
     # filled in by the links
-    spec: Any = None
+    spec: FleetSpec | None = None
     fleet: Fleet | None = None
     outputs: FleetOutputs = field(default_factory=FleetOutputs)
     password: str | None = None
     cafile: str | None = None
     dbname: str | None = None
 
-    def client(self, name: str) -> Any:
+    @overload
+    def client(self, name: Literal["ec2"]) -> EC2Client: ...
+    @overload
+    def client(self, name: Literal["elbv2"]) -> ElasticLoadBalancingv2Client: ...
+    @overload
+    def client(self, name: Literal["redshift-data"]) -> RedshiftDataAPIServiceClient: ...
+    @overload
+    def client(self, name: Literal["redshift-serverless"]) -> RedshiftServerlessClient: ...
+
+    def client(self, name: AwsService) -> Any:
         if name not in self.clients:
             import boto3
 
             region = self.outputs.region(self.spec)
             self.clients[name] = boto3.client(name, region_name=region)
         return self.clients[name]
+
+    @property
+    def fleet_spec(self) -> FleetSpec:
+        """The spec the first link loaded (every later link runs only after it)."""
+        if self.spec is None:
+            raise RuntimeError("diagnose: a link ran before the spec link")
+        return self.spec
 
     @property
     def fix_env(self) -> str:
@@ -117,7 +145,7 @@ def check_outputs(ctx: DiagContext) -> list[Check]:
     try:
         # check_spec has set spec_path; the Path("") fallback only serves --tf-outputs.
         out = FleetOutputs.from_terraform(outputs_for_spec(
-            ctx.spec_path or Path(""), ctx.env or ctx.spec.environment, ctx.tf_outputs))
+            ctx.spec_path or Path(""), ctx.env or ctx.fleet_spec.environment, ctx.tf_outputs))
     except RsfleetError as exc:
         return [_broken("outputs", "terraform outputs", _oneline(exc),
                         f"run `rsfleet apply {ctx.fix_env}`, or pass --tf-outputs FILE")]
@@ -155,7 +183,7 @@ def _lb(ctx: DiagContext) -> tuple[str, int]:
     elif ctx.backend == "local":
         port = int(_fleet(ctx).lb_port)
     else:
-        port = int(_nlb(ctx).port or ctx.spec.nlb.port)
+        port = int(_nlb(ctx).port or ctx.fleet_spec.nlb.port)
     return host, port
 
 
@@ -292,16 +320,16 @@ def _connect_kwargs(ctx: DiagContext, node: str | Node = "lb") -> dict[str, Any]
     db = ctx.dbname
     if db is None:
         try:
-            db = shared_objects(ctx.spec, None)[0]
+            db = shared_objects(ctx.fleet_spec, None)[0]
         except RsfleetError:
-            db = ctx.spec.producer.database_name
+            db = ctx.fleet_spec.producer.database_name
     if ctx.backend == "local":
         kw = dict(_fleet(ctx).connect_kwargs(node, role="app_reader", dbname=db))
         if os.environ.get("PGPASSWORD"):
             kw["password"] = os.environ["PGPASSWORD"]
     else:
         host, port = _lb(ctx)
-        kw = {"host": host, "port": port, "dbname": ctx.spec.producer.database_name,
+        kw = {"host": host, "port": port, "dbname": ctx.fleet_spec.producer.database_name,
               "sslmode": "require", "user": ctx.user, "password": ctx.password}
     if node == "lb" and ctx.host:
         kw["host"] = ctx.host
@@ -372,7 +400,7 @@ def check_targets(ctx: DiagContext) -> list[Check]:
 def _targets_local(ctx: DiagContext) -> list[Check]:
     import psycopg
 
-    behind = [n for n, c in ctx.spec.consumers.items() if c.behind_nlb]
+    behind = [n for n, c in ctx.fleet_spec.consumers.items() if c.behind_nlb]
     try:
         states = _haproxy_states(ctx)
     except OSError as exc:
@@ -412,6 +440,9 @@ def _targets_aws(ctx: DiagContext) -> list[Check]:
     from botocore.exceptions import BotoCoreError, ClientError
 
     tg = _nlb(ctx).target_group_arn
+    if not tg:
+        return [_broken("targets", "NLB target health", "no target group ARN in the outputs",
+                        "check the target group ARN in the Terraform outputs (rsfleet apply)")]
     by_ip: dict[str, str] = {}
     for name, c in ctx.outputs.consumers.items():
         for ip in c.endpoint_ips.values():
@@ -428,7 +459,7 @@ def _targets_aws(ctx: DiagContext) -> list[Check]:
         seen.setdefault(by_ip.get(ip, ip), []).append(
             (ip, th.get("State", "?"), th.get("Description") or th.get("Reason") or ""))
     checks: list[Check] = []
-    behind = [n for n, c in ctx.spec.consumers.items() if c.behind_nlb]
+    behind = [n for n, c in ctx.fleet_spec.consumers.items() if c.behind_nlb]
     for name in behind + sorted(set(seen) - set(behind)):
         targets = seen.get(name)
         if not targets:
@@ -449,7 +480,7 @@ def _targets_aws(ctx: DiagContext) -> list[Check]:
     return checks
 
 
-def _covers_5439(perm: dict[str, Any], port: int) -> bool:
+def _covers_5439(perm: IpPermissionOutputTypeDef, port: int) -> bool:
     if perm.get("IpProtocol") == "-1":
         return True
     if perm.get("IpProtocol") not in ("tcp", "6"):
@@ -462,14 +493,15 @@ def check_security_groups(ctx: DiagContext) -> list[Check]:
     the NLB SG admits 5439 from clients and may send 5439 to the consumers."""
     from botocore.exceptions import BotoCoreError, ClientError
 
-    port = int(_nlb(ctx).port or ctx.spec.nlb.port)
-    vpc = ipaddress.ip_network(ctx.spec.vpc_cidr)
+    port = int(_nlb(ctx).port or ctx.fleet_spec.nlb.port)
+    vpc = ipaddress.ip_network(ctx.fleet_spec.vpc_cidr)
     checks: list[Check] = []
     try:
-        if not _nlb(ctx).arn:
+        nlb_arn = _nlb(ctx).arn
+        if not nlb_arn:
             raise KeyError("nlb.arn")
         lbs = ctx.client("elbv2").describe_load_balancers(
-            LoadBalancerArns=[_nlb(ctx).arn])["LoadBalancers"]
+            LoadBalancerArns=[nlb_arn])["LoadBalancers"]
         nlb_sgs = list(lbs[0].get("SecurityGroups") or [])
         consumer_sgs: dict[str, list[str]] = {}
         rs = ctx.client("redshift-serverless")
@@ -485,7 +517,7 @@ def check_security_groups(ctx: DiagContext) -> list[Check]:
         return [_broken("security-groups", "describe security groups", _oneline(exc),
                         "check your AWS credentials/region and the Terraform outputs")]
 
-    def admits(perm: dict[str, Any]) -> bool:
+    def admits(perm: IpPermissionOutputTypeDef) -> bool:
         if any(p.get("GroupId") in nlb_sgs for p in perm.get("UserIdGroupPairs", [])):
             return True
         for r in perm.get("IpRanges", []):
@@ -535,8 +567,8 @@ def check_datashare(ctx: DiagContext) -> list[Check]:
 def _share_targets(ctx: DiagContext) -> list[tuple[str, str, list[str], list[str]]]:
     """(consumer, consumer database, schemas, tables) for every share each consumer gets."""
     out = []
-    for share, d in sorted(ctx.spec.datashares.items()):
-        names = list(ctx.spec.consumers) if "*" in d.consumers else d.consumers
+    for share, d in sorted(ctx.fleet_spec.datashares.items()):
+        names = list(ctx.fleet_spec.consumers) if "*" in d.consumers else d.consumers
         for name in names:
             out.append((name, d.consumer_database or f"{share}_db", list(d.schemas),
                         list(d.tables)))
@@ -591,7 +623,7 @@ def _datashare_local(ctx: DiagContext) -> list[Check]:
 
 
 def _data_api(ctx: DiagContext, workgroup: str, database: str, sql_text: str,
-              params: list[dict[str, str]], poll: float = 0.5) -> list[list[Any]]:
+              params: Sequence[SqlParameterTypeDef], poll: float = 0.5) -> list[list[Any]]:
     client = ctx.client("redshift-data")
     sid = client.execute_statement(WorkgroupName=workgroup, Database=database, Sql=sql_text,
                                    Parameters=params)["Id"]
@@ -627,7 +659,7 @@ def _datashare_aws(ctx: DiagContext) -> list[Check]:
                                   f"rsfleet apply {ctx.fix_env}"))
             continue
         try:
-            rows = _data_api(ctx, wg, ctx.spec.producer.database_name, AWS_SHARE_SQL,
+            rows = _data_api(ctx, wg, ctx.fleet_spec.producer.database_name, AWS_SHARE_SQL,
                              [{"name": "db", "value": db}])
         except Exception as exc:
             checks.append(_broken("datashare", label, _oneline(exc),
@@ -658,11 +690,11 @@ def check_workgroups(ctx: DiagContext) -> list[Check]:
 
     checks: list[Check] = []
     rs = ctx.client("redshift-serverless")
-    for wg, consumer in fleet_workgroups(ctx.spec):
+    for wg, consumer in fleet_workgroups(ctx.fleet_spec):
         label = f"{consumer or 'producer'} settings"
         try:
             state = WorkgroupState.from_api(rs.get_workgroup(workgroupName=wg)["workgroup"])
-            diffs = drift(state, desired_for(ctx.spec, consumer))
+            diffs = drift(state, desired_for(ctx.fleet_spec, consumer))
         except Exception as exc:
             checks.append(_broken("workgroups", label, f"{wg}: {_oneline(exc)}",
                                   "check your AWS credentials/region and that the fleet "

@@ -228,7 +228,7 @@ class LocalFleet:
 
     def secrets(self) -> dict[str, str]:
         if not self.secrets_file.is_file():
-            doc = {role: secrets.token_urlsafe(24) for role in ROLES}
+            doc: dict[str, str] = {role: secrets.token_urlsafe(24) for role in ROLES}
             self.state_dir.mkdir(parents=True, exist_ok=True)
             write_private(self.secrets_file, json.dumps(doc, indent=2))
             return doc

@@ -12,6 +12,7 @@ import psycopg
 from psycopg import sql
 
 from rsfleet.errors import FleetError, UsageError
+from rsfleet.fleet import PROBE
 from rsfleet.local import settings as consumer_settings
 from rsfleet.local.archive import archive_settings, scratch_clusters
 from rsfleet.local.fleet import (
@@ -19,7 +20,6 @@ from rsfleet.local.fleet import (
     COMMON_SETTINGS,
     HBA,
     LB_NAMES,
-    PROBE,
     PRODUCER,
     LocalFleet,
     check_reachable_by_server_user,

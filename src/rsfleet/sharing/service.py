@@ -18,7 +18,11 @@ from rsfleet.sharing.sync import SharePlan
 from rsfleet.spec.models import FleetSpec
 
 if TYPE_CHECKING:
+    from mypy_boto3_redshift_serverless import RedshiftServerlessClient
+
+    from rsfleet.adapters.redshift_data import DataApi
     from rsfleet.sharing.probe_login import SecretState
+    from rsfleet.sharing.redshift import RedshiftFleet
 
 
 def _terraform_initialised(spec_path: Path, env: str) -> bool:
@@ -31,7 +35,8 @@ def _terraform_initialised(spec_path: Path, env: str) -> bool:
 
 
 def fleet_outputs(spec_path: Path, spec: FleetSpec, outputs_file: Path | None,
-                  *, serverless_client: Any = None) -> FleetOutputs:
+                  *, serverless_client: RedshiftServerlessClient | None = None
+                  ) -> FleetOutputs:
     """Where the AWS fleet is: --tf-outputs FILE; else `terraform output -json` when this
     environment's Terraform is initialised here; else the redshift-serverless API (the
     workgroups' names follow docs/CONTRACTS.md §2)."""
@@ -46,7 +51,7 @@ def fleet_outputs(spec_path: Path, spec: FleetSpec, outputs_file: Path | None,
     return FleetOutputs.from_api(spec, serverless_client)
 
 
-def _aws_fleet(spec: FleetSpec, outputs: FleetOutputs | Mapping[str, Any]):
+def _aws_fleet(spec: FleetSpec, outputs: FleetOutputs | Mapping[str, Any]) -> RedshiftFleet:
     from rsfleet.sharing import redshift
 
     fleet = redshift.fleet_from_outputs(outputs, database=spec.producer.database_name)
@@ -130,7 +135,7 @@ def parse_consumer_ids(items: list[str], spec: FleetSpec) -> dict[str, str]:
 
 
 def aws_plan(spec: FleetSpec, outputs: FleetOutputs | Mapping[str, Any], *, prune: bool,
-             api: Any = None):
+             api: DataApi | None = None) -> tuple[DataApi, RedshiftFleet, p.Plan, str]:
     from rsfleet.adapters.redshift_data import DataApi
     from rsfleet.sharing import redshift
 
