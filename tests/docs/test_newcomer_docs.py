@@ -71,3 +71,45 @@ def test_local_fleet_doc_has_rollout_and_the_spec_edit_order() -> None:
     assert "run `rsfleet local up" in Path(local_commands.__file__).read_text(encoding="utf-8")
     readme = README.read_text(encoding="utf-8").split("## Rolling changes", 1)[1]
     assert readme.index("rsfleet local up --env dev") < readme.index("rsfleet local rollout")
+
+
+def _cost(*args: str) -> dict:
+    import json
+
+    from typer.testing import CliRunner
+
+    from rsfleet.cli import app
+
+    result = CliRunner().invoke(app, ["cost", *args, "--json"])
+    assert result.exit_code == 0, result.output
+    return json.loads(result.stdout)
+
+
+def _money(value: str) -> str:
+    return f"${float(value):,.2f}"
+
+
+def test_every_cost_figure_in_the_docs_is_printed_by_the_command_beside_it() -> None:
+    """The README's cost table and figures, and docs/cost.md's prod table, each name the
+    command that prints them; running it gives the same figure (a newcomer got $2,880.00
+    from `cost --rpu 32 --hours-per-day 8` where the table says $2,764.80)."""
+    readme = " ".join(README.read_text(encoding="utf-8").split("## Cost", 1)[1]
+                      .split("## Benchmarks", 1)[0].split())
+    seed = _cost("--scenario", "seed")
+    assert "`rsfleet cost --scenario seed` prints this one" in readme
+    for wg in seed["workgroups"]:
+        assert f"| {wg['name']} | {wg['billed_hours_per_day']} | **{_money(wg['monthly'])}** |" \
+            in readme, wg["name"]
+    assert f"| total | | **{_money(seed['total_monthly'])}** |" in readme
+    # each sentence's figure from the command in it
+    for args in (("--rpu", "32", "--hours-per-day", "8", "--price", "0.36"),
+                 ("--rpu", "32", "--hours-per-day", "8"), ("--env", "prod")):
+        figure = _money(_cost(*args)["total_monthly"])
+        command = "rsfleet cost " + " ".join(args)
+        assert command in readme, command
+        near = readme.split(command, 1)
+        assert figure in near[0][-120:] + near[1][:120], (command, figure)
+    doc = (ROOT / "docs" / "cost.md").read_text(encoding="utf-8")
+    prod = _cost("--env", "prod")
+    table = doc.split("`rsfleet cost --env prod` on prod as committed", 1)[1][:2000]
+    assert f"| **total** | **{_money(prod['total_monthly'])}** |" in table
