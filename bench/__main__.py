@@ -50,6 +50,13 @@ def main(argv: list[str] | None = None) -> int:
     unknown = sorted(set(names) - set(available()))
     if unknown or not names:
         parser.error(f"unknown or no benchmark: {unknown or '(none)'}; choose from {available()}")
+    from rsfleet.errors import UsageError
+    from rsfleet.output import check_output_dir
+
+    try:  # before the runs (minutes): their results must not be lost at the end
+        check_output_dir(args.out, "--out")
+    except UsageError as exc:
+        parser.error(str(exc))
     args.out.mkdir(parents=True, exist_ok=True)
     failed = []
     for name in names:

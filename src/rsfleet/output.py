@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import json
+import os
 import sys
+from pathlib import Path
 from typing import Any
 
 from rich.console import Console
@@ -55,3 +57,47 @@ def warn(message: str) -> None:
 
 def note(message: str) -> None:
     err_console.print(f"[dim]note:[/] {plain(message)}", highlight=False, soft_wrap=True)
+
+
+# -- output paths: checked before the work whose result they receive --------------------
+
+
+def check_output_file(path: Path, option: str) -> None:
+    """UsageError (one line, exit 2) unless `path` can be written: a long run's result must
+    not be lost at the end (`backup drill --json`, `loadtest --json`). Tries to open it for
+    appending (what the kernel says, also for root on a read-only mount or /proc) and leaves
+    no file behind that was not there."""
+    from rsfleet.errors import UsageError
+
+    if path.is_dir():
+        raise UsageError(f"{option} {path} is a directory",
+                         hint="pass a file path, e.g. result.json")
+    parent = path.parent if str(path.parent) else Path(".")
+    if not parent.is_dir():
+        raise UsageError(f"{option} {path}: directory {parent} does not exist",
+                         hint="create it first, or pass a path in an existing directory")
+    existed = path.exists()
+    try:
+        os.close(os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644))
+    except OSError as exc:
+        raise UsageError(f"{option} {path}: not writable ({exc.strerror or 'refused'})",
+                         hint="pass a path in a directory you can write") from None
+    if not existed:
+        path.unlink(missing_ok=True)
+
+
+def check_output_dir(path: Path, option: str) -> None:
+    """UsageError unless `path` is, or can be made, a directory this process can write."""
+    from rsfleet.errors import UsageError
+
+    if path.exists() and not path.is_dir():
+        raise UsageError(f"{option} {path} is a file", hint="pass a directory")
+    existing = next((p for p in (path, *path.parents) if p.exists()), Path("/"))
+    probe = existing / f".rsfleet-write-check-{os.getpid()}"
+    try:
+        os.close(os.open(probe, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+        probe.unlink()
+    except OSError as exc:
+        raise UsageError(f"{option} {path}: cannot write in {existing} "
+                         f"({exc.strerror or 'refused'})",
+                         hint="pass a directory you can write") from None

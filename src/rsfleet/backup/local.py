@@ -4,7 +4,9 @@ Layout in the state dir:
   backup/wal/              the producer's archived WAL (archive_command copies each segment)
   backup/base/<name>/      a base backup (`pg_basebackup -Fp -X stream`) + meta.json
   backup/records/<name>.json  rows + checksum per shared table at restore point <name>
-  backup/scratch/<name>/   clusters restored by `backup restore --to` / `backup drill`
+  backup/scratch/<name>/   clusters restored by `backup restore --to` / `backup drill`, each
+                           marked (.rsfleet-scratch: the fleet's id and the name) at its
+                           creation; `backup discard` deletes only a marked one
 
 `backup snapshot` = a base backup, then - with the shared tables locked against writes
 (SHARE mode) - their rows and checksums are recorded and a named restore point is written
@@ -44,8 +46,10 @@ from rsfleet.local.archive import (  # noqa: F401 (re-exported for callers and t
     archive_settings,
     backup_dir,
     base_dir,
+    mark_scratch,
     scratch_clusters,
     scratch_dir,
+    scratch_is_ours,
     wal_dir,
 )
 from rsfleet.local.fleet import LocalFleet
@@ -358,13 +362,17 @@ def restore_scratch(fleet: LocalFleet, *, at: datetime | None, point: str | None
                          "starting with a letter")
     root = scratch_root(fleet.state_dir, name)
     if root.exists():
-        raise UsageError(f"restore target {name} exists already ({root})",
-                         hint=f"pick another --to, or `rsfleet backup discard --name {name}`")
+        if scratch_is_ours(fleet.state_dir, name):
+            raise UsageError(f"restore target {name} exists already ({root})",
+                             hint=f"pick another --to, or `rsfleet backup discard --name {name}`")
+        raise UsageError(f"restore target {name} exists already ({root}) and rsfleet did not "
+                         "create it", hint="pick another --to")
     base, target = _choose(fleet, at=at, point=point, now=now or datetime.now(UTC))
     if fleet.producer.is_running():
         switch_and_wait_archived(fleet)
     root.mkdir(parents=True)
     os.chmod(root, 0o700)
+    mark_scratch(fleet.state_dir, name)  # before anything is in it: ours to discard
     give_to_server_user(root.parent)
     give_to_server_user(root)
     port = _free_port(port_free)
@@ -427,6 +435,11 @@ def discard_scratch(fleet: LocalFleet, name: str) -> None:
     root = scratch_root(fleet.state_dir, name)
     if not root.is_dir():
         raise UsageError(f"no scratch cluster {name} in {root.parent}")
+    if not scratch_is_ours(fleet.state_dir, name):
+        # Never delete what rsfleet did not create: only `restore --to`/`drill` mark theirs.
+        raise UsageError(f"refusing to discard {root}: not a scratch cluster rsfleet made (no "
+                         "marker of this fleet in it); nothing was changed",
+                         hint="check --name; remove the directory by hand if it is yours")
     PgServer(f"scratch-{name}", root, 0).stop("immediate")
     shutil.rmtree(root)
 

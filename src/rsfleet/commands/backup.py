@@ -288,6 +288,10 @@ def drill_cmd(ctx: typer.Context, env: EnvOption = None, spec: SpecOption = None
 
     Restores the newest snapshot taken by `rsfleet backup snapshot` (with --at: the newest at or before that time) into a scratch namespace / cluster, compares every recorded table, and deletes the scratch also on failure. The output names the snapshot and when it was taken (--json: point, point_time). Exit 1 when verification fails.
     """  # noqa: E501 - one paragraph, wrapped by the terminal
+    from rsfleet.output import check_output_file
+
+    if json_path is not None:  # before the drill: its result must not be lost at the end
+        check_output_file(json_path, "--json")
     result = _backend(ctx, env, spec, state_dir).drill(at=parse_time(at))
     doc = result.to_json()
     if json_path is not None:

@@ -118,6 +118,16 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description="Build the Lambda/test-instance zip.")
     parser.add_argument("--out", type=Path, default=DEFAULT_OUT)
     args = parser.parse_args(argv)
+    from rsfleet.errors import UsageError
+    from rsfleet.output import check_output_dir, check_output_file
+
+    try:  # before the build (pip installs): the zip must not be lost at the end
+        if args.out.parent.is_dir():
+            check_output_file(args.out, "--out")
+        else:  # write_zip makes the directory
+            check_output_dir(args.out.parent, "--out")
+    except UsageError as exc:
+        parser.error(str(exc))
     digest = build(args.out)
     size = args.out.stat().st_size
     print(f"{args.out}: {size / 1e6:.1f} MB, {LAMBDA_RUNTIME} {PLATFORM}, "

@@ -9,7 +9,6 @@ once the target is resolved (`faults.parse_fault`, the command).
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -145,19 +144,12 @@ def _check_duplicate_faults(kill: tuple[str, ...], drain: tuple[str, ...]) -> No
 
 def check_output_paths(json_path: Path | None, report: Path | None) -> None:
     """--json FILE and --report DIR must be writable before a run that can take minutes."""
+    from rsfleet.output import check_output_dir, check_output_file
+
     if json_path is not None and str(json_path) != "-":
         if json_path.is_dir():
             raise UsageError(f"--json {json_path} is a directory",
                              hint="pass a file path, e.g. result.json, or - for stdout")
-        parent = json_path.parent if str(json_path.parent) else Path(".")
-        if not parent.is_dir():
-            raise UsageError(f"--json {json_path}: directory {parent} does not exist")
-        if not os.access(parent, os.W_OK) or (json_path.exists()
-                                              and not os.access(json_path, os.W_OK)):
-            raise UsageError(f"--json {json_path}: not writable")
+        check_output_file(json_path, "--json")
     if report is not None:
-        if report.exists() and not report.is_dir():
-            raise UsageError(f"--report {report} is a file", hint="pass a directory")
-        existing = next((p for p in (report, *report.parents) if p.exists()), Path("/"))
-        if not os.access(existing, os.W_OK):
-            raise UsageError(f"--report {report}: {existing} is not writable")
+        check_output_dir(report, "--report")

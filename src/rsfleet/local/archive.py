@@ -8,6 +8,7 @@ restores and drills on top of them (see docs/backup.md).
 
 from __future__ import annotations
 
+import json
 import os
 from pathlib import Path
 
@@ -52,9 +53,38 @@ def archive_settings(state_dir: Path) -> dict[str, str]:
             "archive_timeout": "'60s'"}
 
 
+SCRATCH_MARKER = ".rsfleet-scratch"
+
+
+def _fleet_id(state_dir: Path) -> str | None:
+    from rsfleet.local.state import read_marker
+
+    marker = read_marker(state_dir)
+    return marker["fleet_id"] if marker else None
+
+
+def mark_scratch(state_dir: Path, name: str) -> None:
+    """Mark backup/scratch/<name> (just created) as made by this fleet's rsfleet."""
+    path = scratch_dir(state_dir) / name / SCRATCH_MARKER
+    path.write_text(json.dumps({"fleet_id": _fleet_id(state_dir), "name": name}),
+                    encoding="utf-8")
+
+
+def scratch_is_ours(state_dir: Path, name: str) -> bool:
+    """backup/scratch/<name> carries the marker rsfleet wrote when it made it, for this name
+    and this fleet (a marker copied from another scratch dir or fleet does not count)."""
+    try:
+        doc = json.loads((scratch_dir(state_dir) / name / SCRATCH_MARKER)
+                         .read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return False
+    return (isinstance(doc, dict) and doc.get("name") == name
+            and doc.get("fleet_id") == _fleet_id(state_dir))
+
+
 def scratch_clusters(state_dir: Path) -> list[PgServer]:
-    """Running scratch clusters of this state dir (`local down` stops them)."""
+    """Running scratch clusters rsfleet made in this state dir (`local down` stops them)."""
     d = scratch_dir(state_dir)
     found = [PgServer(f"scratch-{p.name}", p, 0) for p in sorted(d.iterdir())
-             if p.is_dir()] if d.is_dir() else []
+             if p.is_dir() and scratch_is_ours(state_dir, p.name)] if d.is_dir() else []
     return [s for s in found if s.is_running()]
