@@ -4,8 +4,6 @@ Heavy libraries (boto3, matplotlib, scipy) are imported inside the functions tha
 them, so `rsfleet --help` stays fast.
 """
 
-from __future__ import annotations
-
 import sys
 from typing import TYPE_CHECKING, Annotated, Any
 

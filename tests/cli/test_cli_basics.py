@@ -145,22 +145,6 @@ def test_subprocess_good_spec_exit_0(spec_file):
     assert "is valid" in proc.stdout
 
 
-def test_help_does_not_import_heavy_libraries():
-    code = (
-        "import sys\n"
-        "from rsfleet.cli import app\n"
-        "from typer.testing import CliRunner\n"
-        "r = CliRunner().invoke(app, ['--help'])\n"
-        "assert r.exit_code == 0\n"
-        "heavy = sorted(m for m in ('boto3', 'botocore', 'matplotlib', 'scipy', 'numpy', 'moto')"
-        " if m in sys.modules)\n"
-        "print(','.join(heavy))\n"
-    )
-    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                          timeout=60, check=True)
-    assert proc.stdout.strip() == "", f"imported on the --help path: {proc.stdout.strip()}"
-
-
 def test_apply_refuses_without_a_saved_plan(tmp_path, monkeypatch):
     env_dir = tmp_path / "terraform" / "environments" / "qa"
     env_dir.mkdir(parents=True)

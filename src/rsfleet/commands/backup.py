@@ -5,18 +5,14 @@ restores into a new namespace + workgroup. Local: WAL archive + base backups of 
 producer in the state dir, point-in-time restores into scratch clusters.
 """
 
-from __future__ import annotations
-
 import json as jsonlib
 import sys
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from rsfleet.backup.planner import Plan
-from rsfleet.backup.sync import BackupBackend, sync
 from rsfleet.context import (
     Backend,
     EnvOption,
@@ -29,6 +25,10 @@ from rsfleet.context import (
 )
 from rsfleet.errors import FleetError, UsageError
 from rsfleet.output import console, plain, print_json
+
+if TYPE_CHECKING:  # the planner imports the spec models (pydantic): not for `--help`
+    from rsfleet.backup.planner import Plan
+    from rsfleet.backup.sync import BackupBackend
 
 app = typer.Typer(
     no_args_is_help=True,
@@ -66,7 +66,7 @@ def _spec(env: str | None, spec: Path | None) -> Any:
 
 
 def _backend(ctx: typer.Context, env: str | None, spec: Path | None, state_dir: Path | None,
-             tf_outputs: Path | None = None) -> BackupBackend:
+             tf_outputs: Path | None = None) -> "BackupBackend":
     """The fleet's `BackupBackend`: AWS (redshift-serverless + Data API) or the local fleet."""
     if app_context(ctx).backend is Backend.aws:
         from rsfleet.adapters.redshift_serverless import client
@@ -95,7 +95,7 @@ def _local(env: str | None, spec: Path | None, state_dir: Path | None) -> Any:
     return LocalFleet.open(env, state_dir)
 
 
-def _show_notes(the_plan: Plan) -> None:
+def _show_notes(the_plan: "Plan") -> None:
     for note in the_plan.notes:
         console.print(f"[yellow]note:[/] {note}", highlight=False)
     if the_plan.empty:
@@ -123,6 +123,8 @@ def apply_cmd(ctx: typer.Context, env: EnvOption = None, spec: SpecOption = None
     """Make the spec's backup policy (producer.backup) the one in force.
 
     Safe to run twice: the second run does nothing."""
+    from rsfleet.backup.sync import sync
+
     backend = _backend(ctx, env, spec, state_dir)
     the_plan = backend.plan()
     _show_notes(the_plan)

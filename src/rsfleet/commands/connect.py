@@ -1,7 +1,5 @@
 """`rsfleet connect NAME --iam`: psql on one workgroup with a fresh IAM token."""
 
-from __future__ import annotations
-
 from typing import Annotated
 
 import typer

@@ -1,8 +1,6 @@
 """`rsfleet cost`: what a workgroup or a fleet costs per month and year (thin: parse, call,
 render). The arithmetic is rsfleet.cost.model; the prices are rsfleet/cost/prices.json."""
 
-from __future__ import annotations
-
 from decimal import Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
@@ -129,7 +127,7 @@ def _short(value: Decimal) -> str:
     return f"{value.quantize(Decimal('0.001')).normalize():f}"
 
 
-def _render(report: Report) -> None:
+def _render(report: "Report") -> None:
     from rich.table import Table
 
     est = report.estimate

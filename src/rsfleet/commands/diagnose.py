@@ -1,7 +1,5 @@
 """`rsfleet diagnose`: walk the chain from the spec to the shared data; show the fix."""
 
-from __future__ import annotations
-
 from typing import Annotated
 
 import typer

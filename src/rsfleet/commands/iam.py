@@ -1,7 +1,5 @@
 """`rsfleet iam-policy`: the least-privilege IAM policy documents of a fleet (JSON)."""
 
-from __future__ import annotations
-
 from typing import Annotated
 
 import typer

@@ -1,7 +1,5 @@
 """`rsfleet plan | apply | destroy | output`: drive Terraform for one environment."""
 
-from __future__ import annotations
-
 from typing import Annotated
 
 import typer

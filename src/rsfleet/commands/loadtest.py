@@ -1,7 +1,5 @@
 """`rsfleet loadtest`: sessions through the load balancer; balancing, latency, faults."""
 
-from __future__ import annotations
-
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
@@ -156,7 +154,7 @@ def loadtest(
 
 
 def _resolve(backend: str, env: str | None, spec: Path | None, state_dir: Path | None,
-             tf_outputs: Path | None, ov: Overrides) -> Resolved:
+             tf_outputs: Path | None, ov: "Overrides") -> "Resolved":
     from rsfleet import spec as fleet_spec
     from rsfleet.loadtest import target as tgt
 
@@ -174,8 +172,8 @@ def _resolve(backend: str, env: str | None, spec: Path | None, state_dir: Path |
         return tgt.resolve_direct(ov, parsed)
 
 
-def _outputs(env: str | None, fleet: FleetSpec, spec_path: Path,
-             tf_outputs: Path | None) -> FleetOutputs:
+def _outputs(env: str | None, fleet: "FleetSpec", spec_path: Path,
+             tf_outputs: Path | None) -> "FleetOutputs":
     from rsfleet.adapters.terraform import outputs_for_spec
     from rsfleet.fleet.outputs import FleetOutputs
 
@@ -183,7 +181,7 @@ def _outputs(env: str | None, fleet: FleetSpec, spec_path: Path,
         outputs_for_spec(spec_path, env or fleet.environment, tf_outputs))
 
 
-def _finish(result: LoadTestResult, json_path: Path | None, report: Path | None,
+def _finish(result: "LoadTestResult", json_path: Path | None, report: Path | None,
             max_error_rate: float | None, quiet: bool) -> None:
     import sys
 
@@ -211,7 +209,7 @@ def _finish(result: LoadTestResult, json_path: Path | None, report: Path | None,
         err_console.print(f"[green]passed:[/] {plain(why)}", highlight=False)
 
 
-def _print_summary(result: LoadTestResult, console: Console) -> None:
+def _print_summary(result: "LoadTestResult", console: "Console") -> None:
     from rich.table import Table
 
     s = result.summary

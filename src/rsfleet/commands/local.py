@@ -1,7 +1,5 @@
 """`rsfleet local ...`: run the fleet on this machine (PostgreSQL + HAProxy)."""
 
-from __future__ import annotations
-
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
@@ -118,7 +116,7 @@ def status(env: EnvOption = None, spec: SpecOption = None, state_dir: StateDir =
     exit_if_problems(problems, "problem(s)")
 
 
-def status_table(rows: list[NodeStatus]) -> Table:
+def status_table(rows: "list[NodeStatus]") -> Table:
     """`NodeStatus` rows; every value but the reason stays on one line, the reason is the
     last column and the only one that wraps (a long one squeezed the others to nothing)."""
     table = Table(show_edge=False)

@@ -1,7 +1,5 @@
 """`rsfleet share plan | apply | verify | sql`: datashares as desired state."""
 
-from __future__ import annotations
-
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
@@ -58,7 +56,7 @@ def _local_fleet(env: str | None, spec_path: Path | None,
 
 
 def _backend(ctx: typer.Context, env: str | None, spec: Path | None, tf_outputs: Path | None,
-             state_dir: Path | None) -> ShareBackend:
+             state_dir: Path | None) -> "ShareBackend":
     """The fleet's datashares: Redshift (AWS) or publications/subscriptions (local)."""
     if app_context(ctx).backend is Backend.aws:
         from rsfleet.sharing.service import RedshiftShares, fleet_outputs
@@ -70,7 +68,7 @@ def _backend(ctx: typer.Context, env: str | None, spec: Path | None, tf_outputs:
     return LocalShares(_local_fleet(env, spec, state_dir))
 
 
-def _show(step: ShareStep) -> None:
+def _show(step: "ShareStep") -> None:
     console.print(f"[dim]{plain(step.where)}:[/] {plain(step.statement)}", highlight=False)
 
 

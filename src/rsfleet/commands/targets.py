@@ -1,7 +1,5 @@
 """`rsfleet targets`: readiness-gated load-balancer membership (status, sync, drain, watch)."""
 
-from __future__ import annotations
-
 import functools
 import inspect
 from collections.abc import Callable
@@ -91,7 +89,7 @@ def with_options(command: Callable[..., None]) -> Callable[..., None]:
     return wrapper
 
 
-def context_from_options(ctx: typer.Context, opts: TargetsOptions) -> TargetsContext:
+def context_from_options(ctx: typer.Context, opts: TargetsOptions) -> "TargetsContext":
     """The one targets context of this invocation: the local fleet's HAProxy, or the NLB of
     the fleet's outputs (Terraform's, a --tf-outputs file, or the API with
     --target-group-arn) with the probe credentials the options ask for."""
@@ -124,8 +122,8 @@ def context_from_options(ctx: typer.Context, opts: TargetsOptions) -> TargetsCon
     return probing_aws_context(fleet_spec, outputs, opts)
 
 
-def probing_aws_context(fleet_spec: Any, outputs: FleetOutputs,
-                        opts: TargetsOptions) -> TargetsContext:
+def probing_aws_context(fleet_spec: Any, outputs: "FleetOutputs",
+                        opts: TargetsOptions) -> "TargetsContext":
     """The NLB's targets context with the probe credentials the options ask for (none: no
     direct probe); drains in the controller's table or under the state dir."""
     import os

@@ -1,7 +1,5 @@
 """`rsfleet validate`: check a fleet spec and summarise it."""
 
-from __future__ import annotations
-
 from rich.table import Table
 
 from rsfleet.context import EnvOption, JsonOption, SpecOption, load_spec
