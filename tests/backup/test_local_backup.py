@@ -124,6 +124,28 @@ def test_pitr_between_two_points_and_drill(fleet_factory, tmp_path):
     status = json.loads(result.output)
     assert status["wal_archiving"] and status["policy_in_force"]
     assert status["rpo_s"] is not None and status["rpo_s"] < 120
+    # one meaning per field: newest_point_time is when that snapshot was taken, even when
+    # WAL archived after it makes a later time restorable (that is newest_restorable_time)
+    from rsfleet.local.fleet import ADMIN
+    from rsfleet.local.fleet import wait_until as wait
+
+    newest = records.all_records(fleet.state_dir)[-1]
+    with psycopg.connect(**fleet.connect_kwargs("producer", ADMIN, "postgres"),
+                         autocommit=True) as c:
+        c.execute("CREATE TABLE IF NOT EXISTS public.wal_tick (x int)")
+        c.execute("SELECT pg_switch_wal()")
+
+    def later_wal():
+        return json.loads(cli(fleet, "status", "--json").output)
+
+    assert wait(lambda: later_wal()["newest_restorable_time"] > later_wal()["newest_point_time"],
+                60, 0.5)
+    status = later_wal()
+    assert status["newest_point"] == newest["point"]
+    assert status["newest_point_time"] == newest["created"].isoformat()
+    text = cli(fleet, "status").output
+    assert f"newest restore point: {newest['point']}, taken" in text
+    assert "restorable up to:" in text and "RPO now:" in text
     listed = json.loads(cli(fleet, "list", "--json").output)
     assert [p["kind"] for p in listed if p["id"] == "first"] == ["base-backup"]
 

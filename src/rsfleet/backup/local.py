@@ -658,9 +658,9 @@ def local_status(fleet: LocalFleet, *, now: datetime) -> BackupStatus:
     return BackupStatus(
         policy_in_force=bool(on and recs and not pending),
         newest_point=newest_snap["point"] if newest_snap else None,
-        newest_point_time=newest,
+        newest_point_time=newest_snap["created"] if newest_snap else None,
         rpo_s=round((now - newest).total_seconds(), 1) if newest else None, pending=pending,
-        wal_archiving=on, last_archived_wal_time=last_wal)
+        wal_archiving=on, last_archived_wal_time=last_wal, newest_restorable_time=newest)
 
 
 # -- the backend -----------------------------------------------------------------------------

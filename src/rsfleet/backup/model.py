@@ -139,6 +139,9 @@ class DrillResult:
 class BackupStatus:
     """Is the policy in force, and how old is the newest restore point (the RPO now)."""
 
+    # One meaning per field: newest_point is the newest snapshot / recovery point and
+    # newest_point_time when it was taken; newest_restorable_time is the newest time a
+    # restore can reach (locally a later archived WAL segment), and the RPO is its age.
     policy_in_force: bool
     newest_point: str | None
     newest_point_time: datetime | None
@@ -147,15 +150,21 @@ class BackupStatus:
     notes: tuple[str, ...] = ()  # what status cannot judge (e.g. no role_arn in the spec)
     wal_archiving: bool | None = None  # local only
     last_archived_wal_time: datetime | None = None  # local only
+    newest_restorable_time: datetime | None = None  # None: newest_point_time
 
     @property
     def exit_code(self) -> int:
         return 0 if self.policy_in_force else 1
 
+    @property
+    def restorable_time(self) -> datetime | None:
+        return self.newest_restorable_time or self.newest_point_time
+
     def to_json(self) -> dict[str, object]:
         doc: dict[str, object] = {
             "policy_in_force": self.policy_in_force, "newest_point": self.newest_point,
-            "newest_point_time": _iso(self.newest_point_time), "rpo_s": self.rpo_s,
+            "newest_point_time": _iso(self.newest_point_time),
+            "newest_restorable_time": _iso(self.restorable_time), "rpo_s": self.rpo_s,
             "pending": list(self.pending), "notes": list(self.notes)}
         if self.wal_archiving is not None:
             doc["wal_archiving"] = self.wal_archiving

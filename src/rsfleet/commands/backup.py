@@ -27,6 +27,7 @@ from rsfleet.errors import FleetError, UsageError
 from rsfleet.output import console, plain, print_json
 
 if TYPE_CHECKING:  # the planner imports the spec models (pydantic): not for `--help`
+    from rsfleet.backup.model import BackupStatus
     from rsfleet.backup.planner import Plan
     from rsfleet.backup.sync import BackupBackend
 
@@ -195,12 +196,35 @@ def status_cmd(ctx: typer.Context, env: EnvOption = None, spec: SpecOption = Non
             _say(f"  pending: {item}")
         for item in doc.notes:
             _say(f"  note: {item}")
-        rpo = doc.rpo_s
-        console.print(f"newest restore point: {doc.newest_point or 'none'}"
-                      + (f" (RPO now {rpo:.0f} s)" if rpo is not None else ""),
-                      highlight=False)
+        for line in status_lines(doc, datetime.now(UTC)):
+            console.print(line, highlight=False, markup=False, soft_wrap=True)
     if doc.exit_code:
         raise typer.Exit(doc.exit_code)
+
+
+def status_lines(doc: BackupStatus, now: datetime) -> list[str]:
+    """The newest point with its own age, then what a restore reaches now and the RPO: a
+    snapshot 10 minutes old beside "RPO now 9 s" read as a contradiction."""
+    if doc.newest_point is None or doc.newest_point_time is None:
+        return ["newest restore point: none"]
+    age = (now - doc.newest_point_time).total_seconds()
+    lines = [f"newest restore point: {doc.newest_point}, taken "
+             f"{doc.newest_point_time:%Y-%m-%d %H:%M:%S} UTC ({_ago(age)})"]
+    reach = doc.restorable_time
+    if reach is not None and reach != doc.newest_point_time:
+        lines.append(f"restorable up to: {reach:%Y-%m-%d %H:%M:%S} UTC (archived WAL "
+                     "after it; backup restore --at)")
+    if doc.rpo_s is not None:
+        lines.append(f"RPO now: {doc.rpo_s:.0f} s (the age of the newest restorable time)")
+    return lines
+
+
+def _ago(seconds: float) -> str:
+    if seconds < 120:
+        return f"{seconds:.0f} s ago"
+    if seconds < 7200:
+        return f"{seconds / 60:.0f} min ago"
+    return f"{seconds / 3600:.1f} h ago"
 
 
 def _confirm(what: str, expected: str, yes: bool) -> None:
