@@ -10,8 +10,10 @@ lacks (moto_redshift_serverless/). Test infrastructure, not product (DESIGN.md s
 
 from __future__ import annotations
 
+import contextlib
 import re
 import sys
+from collections.abc import Iterator
 from typing import Any
 
 SERVICE = "redshiftserverless"  # moto's module-style name (moto.backends.get_backend strips "-")
@@ -38,6 +40,25 @@ def register() -> None:
         setattr(moto, SERVICE, package)
     if all(name != SERVICE for name, _ in backend_index.backend_url_patterns):
         backend_index.backend_url_patterns.append((SERVICE, URL))
+
+
+@contextlib.contextmanager
+def transitions(progression: dict[str, Any]) -> Iterator[None]:
+    """Every redshift-serverless status transition follows `progression` (moto's state
+    manager: {"progression": "immediate"}, {"progression": "manual", "times": N},
+    {"progression": "time", "seconds": S}) inside the block. CLI tests use "immediate": the
+    CLI polls a busy workgroup every 10 real seconds."""
+    from moto.moto_api import state_manager
+
+    from .moto_redshift_serverless.models import MODELS
+
+    for model in MODELS:
+        state_manager.set_transition(model, progression)
+    try:
+        yield
+    finally:
+        for model in MODELS:
+            state_manager.unset_transition(model)
 
 
 def mock_aws(**kwargs: Any) -> Any:

@@ -45,8 +45,9 @@ WORKGROUP_MODEL = "redshift-serverless::workgroup"
 NAMESPACE_MODEL = "redshift-serverless::namespace"
 ENDPOINT_MODEL = "redshift-serverless::endpoint-access"
 SNAPSHOT_MODEL = "redshift-serverless::snapshot"
+MODELS = (WORKGROUP_MODEL, NAMESPACE_MODEL, ENDPOINT_MODEL, SNAPSHOT_MODEL)
 DEFAULT_TRANSITION = {"progression": "manual", "times": 1}
-for _model in (WORKGROUP_MODEL, NAMESPACE_MODEL, ENDPOINT_MODEL, SNAPSHOT_MODEL):
+for _model in MODELS:
     state_manager.register_default_transition(_model, transition=DEFAULT_TRANSITION)
 
 GONE = "DELETED"  # internal: the resource no longer exists once it reaches this status
