@@ -30,7 +30,7 @@ def _log(line: str) -> None:
     console.print(f"· {line}", highlight=False, markup=False, style="dim")
 
 
-def _open(env: str | None, spec: Path | None, state_dir: Path | None) -> LocalFleet:
+def _open(env: str | None, spec: Path | None, state_dir: Path | None) -> "LocalFleet":
     from rsfleet.local.fleet import LocalFleet
 
     if env is None and spec is not None:
@@ -83,7 +83,7 @@ def up(
                       highlight=False, soft_wrap=True)
 
 
-def _report_drift(fleet: LocalFleet) -> None:
+def _report_drift(fleet: "LocalFleet") -> None:
     """Running consumers whose settings differ from the spec: `local rollout` applies them."""
     from rich.markup import escape
 
@@ -272,7 +272,7 @@ def credentials(
             console.print(line, highlight=False, markup=False, soft_wrap=True)
 
 
-def _same_consumers_as_recorded(fleet: LocalFleet, file_spec: FleetSpec) -> None:
+def _same_consumers_as_recorded(fleet: "LocalFleet", file_spec: "FleetSpec") -> None:
     """A rollout applies the spec `local up` recorded in the state dir; a spec file that
     says otherwise must go through `local up` first (it records it and names what differs)."""
     differ = sorted(n for n, c in file_spec.consumers.items()

@@ -37,7 +37,7 @@ NOTHING = "[green]nothing to do[/]: datashares match the spec"
 
 
 def _local_fleet(env: str | None, spec_path: Path | None,
-                 state_dir: Path | None) -> LocalFleet:
+                 state_dir: Path | None) -> "LocalFleet":
     """The running local fleet, with the datashares of the spec file (--spec, or the
     environment's tfvars when it exists) rather than those it was started with."""
     from rsfleet.local.fleet import LocalFleet
