@@ -202,7 +202,7 @@ def status_cmd(ctx: typer.Context, env: EnvOption = None, spec: SpecOption = Non
         raise typer.Exit(doc.exit_code)
 
 
-def status_lines(doc: BackupStatus, now: datetime) -> list[str]:
+def status_lines(doc: "BackupStatus", now: datetime) -> list[str]:
     """The newest point with its own age, then what a restore reaches now and the RPO: a
     snapshot 10 minutes old beside "RPO now 9 s" read as a contradiction."""
     if doc.newest_point is None or doc.newest_point_time is None:
