@@ -26,8 +26,9 @@ else:
 
 from rsfleet import __version__
 from rsfleet.context import AppContext, Backend
-from rsfleet.errors import RsfleetError
+from rsfleet.errors import explain
 from rsfleet.output import error
+from rsfleet.status import ExitStatus
 
 
 class _RsfleetGroup(TyperGroup):
@@ -43,7 +44,7 @@ class _RsfleetGroup(TyperGroup):
             raise
         except ClickUsageError as exc:
             error(f"{exc.format_message()} (see `{info_name or 'rsfleet'} --help`)")
-            raise typer.Exit(2) from None
+            raise typer.Exit(ExitStatus.BAD_INPUT) from None
 
     def invoke(self, ctx: "Context") -> Any:
         try:
@@ -55,27 +56,18 @@ class _RsfleetGroup(TyperGroup):
             # exit 2 (click's own rendering is a multi-line panel).
             where = exc.ctx.command_path if exc.ctx is not None else "rsfleet"
             error(f"{exc.format_message()} (see `{where} --help`)")
-            raise typer.Exit(2) from None
-        except RsfleetError as exc:
-            for line in str(exc).splitlines() or [type(exc).__name__]:
+            raise typer.Exit(ExitStatus.BAD_INPUT) from None
+        except (Exception, KeyboardInterrupt) as exc:
+            # rsfleet's errors, Ctrl-C, a refused file, a database that went away: one line
+            # each and the status rsfleet.status maps them to; anything else is a bug and
+            # keeps its traceback.
+            explained = explain(exc)
+            if explained is None:
+                raise
+            status, lines = explained
+            for line in lines:
                 error(line)
-            raise typer.Exit(exc.exit_code) from None
-        except OSError as exc:
-            # A file or directory the system refused (read-only, a file where a directory
-            # belongs, disk full): one line naming it, not a traceback.
-            where = f": {exc.filename}" if exc.filename else ""
-            error(f"{exc.strerror or type(exc).__name__}{where}")
-            raise typer.Exit(1) from None
-        except Exception as exc:
-            # A database that refused or vanished is a failure, not a crash: one line.
-            if type(exc).__module__.startswith("psycopg"):
-                first = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
-                error(f"database error: {first}")
-                raise typer.Exit(1) from None
-            raise
-        except KeyboardInterrupt:
-            error("interrupted")
-            raise typer.Exit(130) from None
+            raise typer.Exit(status) from None
 
 
 app = typer.Typer(
@@ -95,7 +87,7 @@ app = typer.Typer(
 def _version(value: bool) -> None:
     if value:
         typer.echo(f"rsfleet {__version__}")
-        raise typer.Exit(0)
+        raise typer.Exit(ExitStatus.SUCCESS)
 
 
 @app.callback()

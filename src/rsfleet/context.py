@@ -65,6 +65,11 @@ SpecOption = Annotated[
     typer.Option("--spec", help="A fleet spec (.tfvars) anywhere, instead of --env."),
 ]
 JsonOption = Annotated[bool, typer.Option("--json", help="Print machine-readable JSON.")]
+# For scripts, as `terraform plan -detailed-exitcode` (rsfleet.status.ExitStatus).
+DetailedExitcodeOption = Annotated[bool, typer.Option(
+    "--detailed-exitcode",
+    help="Exit 3 when there are changes to make, 0 when there are none (a plan, or with "
+    "--dry-run); 1 is still a failure and 2 bad input.")]
 StateDirOption = Annotated[
     Path | None,
     typer.Option("--state-dir", envvar="RSFLEET_STATE_DIR",

@@ -1,4 +1,5 @@
-"""Errors that the CLI turns into exit codes and one clear line each.
+"""Errors that the CLI turns into exit codes (rsfleet.status) and one clear line each;
+`explain` is the one mapping from any exception to its exit status and line(s).
 
 - ``UsageError`` (exit 2): bad input — a spec, an option, a name. Say what, where, how to fix.
 - ``FleetError`` (exit 1): the input was fine but the system is not (a server down, AWS refused).
@@ -8,9 +9,11 @@
 
 from __future__ import annotations
 
+from rsfleet.status import ExitStatus
+
 
 class RsfleetError(Exception):
-    exit_code = 1
+    exit_code = ExitStatus.ERROR
 
     def __init__(self, message: str, *, hint: str | None = None) -> None:
         super().__init__(message)
@@ -24,7 +27,7 @@ class RsfleetError(Exception):
 class UsageError(RsfleetError):
     """Bad input: exit code 2."""
 
-    exit_code = 2
+    exit_code = ExitStatus.BAD_INPUT
 
 
 class SpecError(UsageError):
@@ -38,7 +41,7 @@ class SpecError(UsageError):
 class FleetError(RsfleetError):
     """The system is not in the state the command needs: exit code 1."""
 
-    exit_code = 1
+    exit_code = ExitStatus.ERROR
 
 
 class TemporaryError(FleetError):
@@ -60,3 +63,22 @@ class PermanentError(FleetError):
     def __init__(self, message: str, *, hint: str | None = None, code: str = "") -> None:
         super().__init__(message, hint=hint)
         self.code = code
+
+
+def explain(exc: BaseException) -> tuple[ExitStatus, list[str]] | None:
+    """(status, lines to print) for an exception rsfleet knows how to end on; None for
+    anything else (a bug: its traceback is shown)."""
+    if isinstance(exc, RsfleetError):
+        return exc.exit_code, str(exc).splitlines() or [type(exc).__name__]
+    if isinstance(exc, KeyboardInterrupt):
+        return ExitStatus.INTERRUPTED, ["interrupted"]
+    if isinstance(exc, OSError):
+        # A file or directory the system refused (read-only, a file where a directory
+        # belongs, disk full): one line naming it, not a traceback.
+        where = f": {exc.filename}" if exc.filename else ""
+        return ExitStatus.ERROR, [f"{exc.strerror or type(exc).__name__}{where}"]
+    if type(exc).__module__.startswith("psycopg"):
+        # A database that refused or vanished is a failure, not a crash: one line.
+        first = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+        return ExitStatus.ERROR, [f"database error: {first}"]
+    return None

@@ -11,6 +11,8 @@ from typing import Any
 from rich.console import Console
 from rich.markup import escape
 
+from rsfleet.status import ExitStatus
+
 console = Console()
 err_console = Console(stderr=True)
 
@@ -41,13 +43,30 @@ def error(message: str) -> None:
     err_console.print(f"[bold red]error:[/] {plain(message)}", highlight=False, soft_wrap=True)
 
 
+def exit_if_pending(pending: bool, detailed: bool) -> None:
+    """--detailed-exitcode: a plan or dry run that found changes ends with CHANGES_PENDING."""
+    if detailed and pending:
+        import typer
+
+        raise typer.Exit(ExitStatus.CHANGES_PENDING)
+
+
+def only_with_dry_run(detailed: bool, dry_run: bool) -> None:
+    """--detailed-exitcode describes a dry run: a real apply leaves nothing pending."""
+    if detailed and not dry_run:
+        from rsfleet.errors import UsageError
+
+        raise UsageError("--detailed-exitcode: only with --dry-run",
+                         hint="add --dry-run, or use the plan command")
+
+
 def exit_if_problems(problems: list[str], what: str) -> None:
     """Exit 1 with one line naming the problems, for status commands that scripts rely on."""
     if problems:
         import typer
 
         error(f"{len(problems)} {what}: {'; '.join(problems)}")
-        raise typer.Exit(1)
+        raise typer.Exit(ExitStatus.ERROR)
 
 
 def warn(message: str) -> None:

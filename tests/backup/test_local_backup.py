@@ -205,8 +205,11 @@ def test_local_plan_apply_takes_a_snapshot_expires_old_ones_and_converges(fleet_
     plan = json.loads(cli(fleet, "plan", "--json").output)
     assert plan["changes"] and "none yet" in plan["steps"][0]
     assert cli(fleet, "apply", "--dry-run").exit_code == 0
+    assert cli(fleet, "apply", "--dry-run", "--detailed-exitcode").exit_code == 3
+    assert cli(fleet, "plan", "--detailed-exitcode").exit_code == 3
     assert records.all_records(fleet.state_dir) == []  # --dry-run changed nothing
     assert cli(fleet, "apply").exit_code == 0
+    assert cli(fleet, "plan", "--detailed-exitcode").exit_code == 0
     assert len(records.all_records(fleet.state_dir)) == 1
     assert any(len(p.name) == 24 for p in local.wal_dir(fleet.state_dir).iterdir())
     assert json.loads(cli(fleet, "plan", "--json").output)["changes"] is False

@@ -129,6 +129,8 @@ def test_settings_rollout_from_a_changed_spec_dry_run_then_apply_then_resume(fle
     assert "change c1: statement_timeout of app_reader 90s -> 120s" in res.output
     assert "wait_ready c1: a real query" in res.output
     assert timeout_of(fleet, "c1") == "90s"  # dry run: nothing changed
+    res = cli(fleet, "rollout", "--dry-run", "--detailed-exitcode")
+    assert res.exit_code == 3, res.output  # for scripts: changes pending
 
     # an earlier run stopped with c2 drained by the rollout: this run brings it back first
     JsonFileStore(fleet.state_dir / "targets.json").modify(

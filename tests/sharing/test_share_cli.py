@@ -192,3 +192,28 @@ def test_one_sync_for_the_redshift_backend(client, files, tmp_path):
         expect_statement(client, sql, wg, f"s{i}")
     done = sync(the_plan, backend, dry_run=False)
     assert [s.statement for s in done.done] == [sql for sql, _ in FRESH]
+
+
+def test_detailed_exitcode_tells_a_script_whether_changes_are_pending(client, files):
+    """As `terraform plan -detailed-exitcode`, with 3 (rsfleet's 2 is bad input)."""
+    observe(client, converged=False)
+    pending = runner.invoke(app, ["--backend", "aws", "share", "plan", "--detailed-exitcode",
+                                  *files])
+    assert pending.exit_code == 3, pending.output
+    assert "CREATE DATASHARE" in pending.stdout
+    observe(client, converged=False)  # a dry run observes and runs no statement
+    dry = runner.invoke(app, ["--backend", "aws", "share", "apply", "--dry-run",
+                              "--detailed-exitcode", *files])
+    assert dry.exit_code == 3, dry.output
+    assert "would apply 8 statement(s)" in dry.output
+    observe(client, converged=True)
+    clean = runner.invoke(app, ["--backend", "aws", "share", "plan", "--detailed-exitcode",
+                                "--json", *files])
+    assert clean.exit_code == 0, clean.output
+    assert json.loads(clean.stdout)["changes"] is False
+    observe(client, converged=False)
+    plain = runner.invoke(app, ["--backend", "aws", "share", "plan", *files])
+    assert plain.exit_code == 0, plain.output  # without the flag: 0 as before
+    real = runner.invoke(app, ["--backend", "aws", "share", "apply", "--detailed-exitcode",
+                               *files])
+    assert real.exit_code == 2 and "only with --dry-run" in real.output  # before any call

@@ -11,6 +11,7 @@ from datetime import datetime
 
 from rsfleet.spec.models import FleetSpec
 from rsfleet.spec.schedule import to_cron
+from rsfleet.status import ExitStatus
 
 MARK = "rsfleet"  # name prefix of everything rsfleet creates for backups
 DESCRIPTION = "managed by rsfleet (rsfleet backup apply)"
@@ -125,8 +126,8 @@ class DrillResult:
     torn_down: bool = False
 
     @property
-    def exit_code(self) -> int:
-        return 0 if self.verified else 1
+    def exit_code(self) -> ExitStatus:
+        return ExitStatus.SUCCESS if self.verified else ExitStatus.ERROR
 
     def to_json(self) -> dict[str, object]:
         return {"point": self.point, "point_time": self.point_time.isoformat(),
@@ -153,8 +154,8 @@ class BackupStatus:
     newest_restorable_time: datetime | None = None  # None: newest_point_time
 
     @property
-    def exit_code(self) -> int:
-        return 0 if self.policy_in_force else 1
+    def exit_code(self) -> ExitStatus:
+        return ExitStatus.SUCCESS if self.policy_in_force else ExitStatus.ERROR
 
     @property
     def restorable_time(self) -> datetime | None:

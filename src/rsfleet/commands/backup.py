@@ -15,6 +15,7 @@ import typer
 
 from rsfleet.context import (
     Backend,
+    DetailedExitcodeOption,
     EnvOption,
     JsonOption,
     SpecOption,
@@ -24,7 +25,7 @@ from rsfleet.context import (
     load_spec,
 )
 from rsfleet.errors import FleetError, UsageError
-from rsfleet.output import console, plain, print_json
+from rsfleet.output import console, exit_if_pending, only_with_dry_run, plain, print_json
 
 if TYPE_CHECKING:  # the planner imports the spec models (pydantic): not for `--help`
     from rsfleet.backup.model import BackupStatus
@@ -105,27 +106,31 @@ def _show_notes(the_plan: "Plan") -> None:
 
 @app.command("plan")
 def plan_cmd(ctx: typer.Context, env: EnvOption = None, spec: SpecOption = None,
-             state_dir: StateDirOption = None, json: JsonOption = False) -> None:
+             state_dir: StateDirOption = None, json: JsonOption = False,
+             detailed_exitcode: DetailedExitcodeOption = False) -> None:
     """Show what `backup apply` would change. Changes nothing."""
     the_plan = _backend(ctx, env, spec, state_dir).plan()
     if json:
         print_json({"changes": not the_plan.empty,
                     "steps": [a.describe() for a in the_plan.actions],
                     "notes": list(the_plan.notes)})
-        return
-    _show_notes(the_plan)
-    for action in the_plan.actions:
-        _say(f"would {action.describe()}")
+    else:
+        _show_notes(the_plan)
+        for action in the_plan.actions:
+            _say(f"would {action.describe()}")
+    exit_if_pending(not the_plan.empty, detailed_exitcode)
 
 
 @app.command("apply")
 def apply_cmd(ctx: typer.Context, env: EnvOption = None, spec: SpecOption = None,
-              state_dir: StateDirOption = None, dry_run: DryRunOption = False) -> None:
+              state_dir: StateDirOption = None, dry_run: DryRunOption = False,
+              detailed_exitcode: DetailedExitcodeOption = False) -> None:
     """Make the spec's backup policy (producer.backup) the one in force.
 
     Safe to run twice: the second run does nothing."""
     from rsfleet.backup.sync import sync
 
+    only_with_dry_run(detailed_exitcode, dry_run)
     backend = _backend(ctx, env, spec, state_dir)
     the_plan = backend.plan()
     _show_notes(the_plan)
@@ -134,8 +139,8 @@ def apply_cmd(ctx: typer.Context, env: EnvOption = None, spec: SpecOption = None
                   on_step=lambda a: _say(f"{verb} {a.describe()}"))
     if result.done and not dry_run:
         console.print(f"[green]applied {len(result.done)} change(s)[/]")
-    if result.exit_code:
-        raise typer.Exit(result.exit_code)
+    if status := result.exit_status(detailed=detailed_exitcode):
+        raise typer.Exit(status)
 
 
 def _age(created: datetime, now: datetime) -> str:

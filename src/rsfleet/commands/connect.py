@@ -52,7 +52,7 @@ def connect(
         return
     code = run_psql(session, sslmode, psql, ["-c", command] if command else None)
     if code:
-        raise typer.Exit(code)
+        raise typer.Exit(code)  # psql's own status, passed through as `psql` would end
 
 
 def register(app: typer.Typer) -> None:

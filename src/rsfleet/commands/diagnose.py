@@ -12,6 +12,7 @@ from rsfleet.context import (
     TfOutputsOption,
     app_context,
 )
+from rsfleet.status import ExitStatus
 
 _STYLE = {"ok": "green", "broken": "bold red", "warning": "yellow", "skipped": "dim"}
 _LABEL = {"ok": "ok", "broken": "BROKEN", "warning": "warn", "skipped": "skip"}
@@ -71,7 +72,7 @@ def diagnose(
         console.print("[green]all links ok[/]" if report.ok else
                       f"[bold red]broken:[/] {plain(report.stopped_at or 'see above')}")
     if not report.ok:
-        raise typer.Exit(1)
+        raise typer.Exit(ExitStatus.ERROR)
 
 
 def register(app: typer.Typer) -> None:

@@ -13,6 +13,7 @@ from rsfleet.context import (
     app_context,
 )
 from rsfleet.errors import FleetError, UsageError
+from rsfleet.status import ExitStatus
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -204,7 +205,7 @@ def _finish(result: "LoadTestResult", json_path: Path | None, report: Path | Non
     passed, why = stats.verdict(result.summary, max_error_rate)
     if not passed:
         err_console.print(f"[bold red]FAILED:[/] {plain(why)}", highlight=False)
-        raise typer.Exit(1)
+        raise typer.Exit(ExitStatus.ERROR)
     if not quiet:
         err_console.print(f"[green]passed:[/] {plain(why)}", highlight=False)
 

@@ -6,9 +6,16 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 from rich.table import Table
 
-from rsfleet.context import EnvOption, JsonOption, SpecOption, StateDirOption, load_spec
+from rsfleet.context import (
+    DetailedExitcodeOption,
+    EnvOption,
+    JsonOption,
+    SpecOption,
+    StateDirOption,
+    load_spec,
+)
 from rsfleet.errors import UsageError
-from rsfleet.output import console, exit_if_problems, plain, print_json
+from rsfleet.output import console, exit_if_problems, only_with_dry_run, plain, print_json
 
 if TYPE_CHECKING:
     from rsfleet.local.fleet import LocalFleet
@@ -297,6 +304,7 @@ def rollout(
         "(default: the spec's nlb.deregistration_delay).")] = None,
     dry_run: Annotated[bool, typer.Option("--dry-run", help="Print the steps, change nothing.")
                        ] = False,
+    detailed_exitcode: DetailedExitcodeOption = False,
 ) -> None:
     """Apply the spec's consumer settings one consumer at a time: drain, wait for its
     sessions, change (or restart), wait until a real query passes, undrain."""
@@ -306,6 +314,7 @@ def rollout(
     from rsfleet.rollout.engine import plan_for, sync
     from rsfleet.rollout.local import LocalExecutor
 
+    only_with_dry_run(detailed_exitcode, dry_run)
     if max_unavailable < 1:
         raise UsageError(f"--max-unavailable {max_unavailable}: must be at least 1",
                          hint="1 takes one consumer out at a time")
@@ -329,5 +338,5 @@ def rollout(
         console.print(f"[green]rollout done[/]: {len(result.changed)} consumer(s) changed "
                       f"({escape(', '.join(result.changed)) or 'none'}) in {result.waves} "
                       "wave(s)", highlight=False)
-    if result.exit_code:
-        raise typer.Exit(result.exit_code)
+    if status := result.exit_status(detailed=detailed_exitcode):
+        raise typer.Exit(status)

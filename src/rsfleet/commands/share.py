@@ -7,6 +7,7 @@ import typer
 
 from rsfleet.context import (
     Backend,
+    DetailedExitcodeOption,
     EnvOption,
     JsonOption,
     SpecOption,
@@ -16,7 +17,14 @@ from rsfleet.context import (
     load_spec,
 )
 from rsfleet.errors import FleetError
-from rsfleet.output import console, plain, print_json, warn
+from rsfleet.output import (
+    console,
+    exit_if_pending,
+    only_with_dry_run,
+    plain,
+    print_json,
+    warn,
+)
 
 if TYPE_CHECKING:
     from rsfleet.local.fleet import LocalFleet
@@ -81,9 +89,11 @@ def plan_cmd(
     state_dir: StateDirOption = None,
     prune: PruneOption = False,
     json: JsonOption = False,
+    detailed_exitcode: DetailedExitcodeOption = False,
 ) -> None:
     """Show what `share apply` would change, as SQL per target. Changes nothing."""
     the_plan = _backend(ctx, env, spec, tf_outputs, state_dir).plan(prune=prune)
+    pending = not the_plan.empty
     for consumer in the_plan.skipped:
         warn(f"consumer {consumer} not reachable: left out of this plan")
     for note in the_plan.notes:
@@ -92,6 +102,7 @@ def plan_cmd(
         print_json({"changes": not the_plan.empty,
                     "steps": [s.to_json() for s in the_plan.steps], "sql": the_plan.text,
                     "would_prune": list(the_plan.would_prune), "notes": list(the_plan.notes)})
+        exit_if_pending(pending, detailed_exitcode)
         return
     if the_plan.text:
         console.print(the_plan.text.rstrip(), highlight=False, markup=False)
@@ -99,6 +110,7 @@ def plan_cmd(
         console.print(NOTHING)
     for item in the_plan.would_prune:
         console.print(f"[yellow]would prune (pass --prune):[/] {item}", highlight=False)
+    exit_if_pending(pending, detailed_exitcode)
 
 
 @app.command("apply")
@@ -110,6 +122,7 @@ def apply_cmd(
     state_dir: StateDirOption = None,
     prune: PruneOption = False,
     dry_run: Annotated[bool, typer.Option("--dry-run", help="Print the plan only.")] = False,
+    detailed_exitcode: DetailedExitcodeOption = False,
 ) -> None:
     """Make the datashares match the spec. Safe to run twice: the second run does nothing.
 
@@ -117,6 +130,7 @@ def apply_cmd(
     """
     from rsfleet.sharing.sync import sync
 
+    only_with_dry_run(detailed_exitcode, dry_run)
     backend = _backend(ctx, env, spec, tf_outputs, state_dir)
     the_plan = backend.plan(prune=prune)
     for item in the_plan.would_prune:
@@ -132,8 +146,8 @@ def apply_cmd(
     else:
         verb = "would apply" if dry_run else "applied"
         console.print(f"[green]{verb} {len(result.done)} statement(s)[/]")
-    if result.exit_code:
-        raise typer.Exit(result.exit_code)
+    if status := result.exit_status(detailed=detailed_exitcode):
+        raise typer.Exit(status)
 
 
 @app.command("verify")

@@ -17,6 +17,7 @@ from rsfleet.context import (
     TfOutputsCompatOption,
     app_context,
 )
+from rsfleet.status import ExitStatus
 
 if TYPE_CHECKING:
     from rsfleet.fleet.outputs import FleetOutputs
@@ -238,7 +239,7 @@ def sync(ctx: typer.Context, opts: TargetsOptions,
             console.print(f"[bold red]failed[/] {a.kind} {plain(a.target)}: {plain(err)}",
                           highlight=False)
     if res.failed:
-        raise typer.Exit(1)
+        raise typer.Exit(ExitStatus.ERROR)
 
 
 @app.command("drain")
