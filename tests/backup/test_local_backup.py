@@ -39,6 +39,11 @@ def cli(fleet, *args: str):
 def test_pitr_between_two_points_and_drill(fleet_factory, tmp_path):
     fleet = fleet_factory(fleet_spec(1), rows=2000)
     assert local.archiving_on(fleet)
+    # no autoanalyze commit on the producer later on: the "--at after the newest commit"
+    # case below needs the test's own writes to be the last ones
+    kw = fleet.connect_kwargs("producer", "etl_writer", fleet.spec.producer.database_name)
+    with psycopg.connect(**kw) as c:
+        c.execute("ALTER TABLE sales.orders SET (autovacuum_enabled = false)")
     result = cli(fleet, "snapshot", "--name", "first")
     assert result.exit_code == 0, result.output
     rec = records.load(fleet.state_dir, "first")
@@ -78,6 +83,18 @@ def test_pitr_between_two_points_and_drill(fleet_factory, tmp_path):
         lines = [x for x in result.output.splitlines() if x.strip()]
         assert len(lines) == 1 and fragment in lines[0], result.output
     assert producer_count(fleet) == 2500  # the refused in-place restore changed nothing
+    # --at after the newest commit: PostgreSQL would replay the whole archive and then fail
+    # ("recovery ended before configured recovery target was reached"); refused at once,
+    # naming the newest time that can be restored
+    started = time.monotonic()
+    result = cli(fleet, "restore", "--at", datetime.now(UTC).isoformat(), "--to", "x4")
+    assert result.exit_code == 2, result.output
+    newest = local.newest_archived_commit(fleet.state_dir)
+    assert newest is not None and newest < datetime.now(UTC)
+    assert "is after the newest archived commit" in result.output
+    assert f"the newest time that can be restored is {newest.isoformat()}" in result.output
+    assert time.monotonic() - started < 10 and not local.scratch_root(fleet.state_dir,
+                                                                      "x4").exists()
     scratch = local.restore_scratch(fleet, at=None, point="first", name="taken")
     try:
         result = cli(fleet, "restore", "--from", "first", "--to", "taken")

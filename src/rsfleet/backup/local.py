@@ -257,6 +257,30 @@ def restore_points(fleet: LocalFleet) -> list[RestorePoint]:
     return sorted(points, key=lambda p: p.created, reverse=True)
 
 
+_XACT_TIME = re.compile(r"desc: (?:COMMIT|ABORT) (\d{4}-\d\d-\d\d \d\d:\d\d:\d\d(?:\.\d+)?) UTC")
+
+
+def newest_archived_commit(state_dir: Path) -> datetime | None:
+    """The time of the newest commit (or abort) in the WAL archive: the newest time a
+    point-in-time restore can stop at (PostgreSQL's recovery_target_time is reached only at
+    a transaction end). Read with pg_waldump, newest segment first; None when there is
+    none."""
+    from rsfleet.local.postgres import pg_bin_dir
+
+    wal = wal_dir(state_dir)
+    segments = sorted((f for f in wal.iterdir() if re.fullmatch(r"[0-9A-F]{24}", f.name)),
+                      reverse=True) if wal.is_dir() else []
+    for segment in segments:
+        # pg_waldump exits non-zero at a segment's unused tail; what it printed is valid
+        proc = subprocess.run([str(pg_bin_dir() / "pg_waldump"), str(segment)],
+                              capture_output=True, text=True, check=False,
+                              stdin=subprocess.DEVNULL, env={**os.environ, "TZ": "UTC"})
+        times = _XACT_TIME.findall(proc.stdout)
+        if times:
+            return datetime.fromisoformat(times[-1]).replace(tzinfo=UTC)
+    return None
+
+
 def _last_archived(fleet: LocalFleet) -> datetime | None:
     with contextlib.suppress(Exception), _admin(fleet, dbname="postgres") as c:
         last: datetime | None = _row(c, "SELECT last_archived_time FROM pg_stat_archiver")[0]
@@ -277,6 +301,22 @@ class Scratch:
 
 def scratch_root(state_dir: Path, name: str) -> Path:
     return scratch_dir(state_dir) / name
+
+
+def _refuse_unreachable(fleet: LocalFleet, at: datetime | None) -> None:
+    """A time target after the archive's newest commit cannot be reached: PostgreSQL stops a
+    time target only at a transaction end, so recovery would replay everything and then fail
+    ("recovery ended before configured recovery target was reached"). Refuse it at once,
+    naming the newest time that can be restored. Called after the current WAL is archived."""
+    if at is None:
+        return
+    reach = newest_archived_commit(fleet.state_dir)
+    if reach is None or at > reach:
+        newest = reach.isoformat() if reach else "none yet"
+        raise UsageError(f"--at {at.isoformat()} is after the newest archived commit "
+                         f"({newest}): no restore can stop there; nothing was changed",
+                         hint=f"the newest time that can be restored is {newest}: pass "
+                         "--at at or before it")
 
 
 def _choose(fleet: LocalFleet, *, at: datetime | None, point: str | None, now: datetime
@@ -370,6 +410,7 @@ def restore_scratch(fleet: LocalFleet, *, at: datetime | None, point: str | None
     base, target = _choose(fleet, at=at, point=point, now=now or datetime.now(UTC))
     if fleet.producer.is_running():
         switch_and_wait_archived(fleet)
+    _refuse_unreachable(fleet, at)
     root.mkdir(parents=True)
     os.chmod(root, 0o700)
     mark_scratch(fleet.state_dir, name)  # before anything is in it: ours to discard
@@ -517,6 +558,7 @@ def _restore_in_place(fleet: LocalFleet, *, at: datetime | None, point: str | No
     producer = fleet.producer
     if producer.is_running():
         switch_and_wait_archived(fleet)
+    _refuse_unreachable(fleet, at)
     producer.stop()
     old = producer.root / f"data.before-{datetime.now(UTC):%Y%m%d%H%M%S}"
     producer.data_dir.rename(old)
