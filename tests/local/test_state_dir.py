@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from conftest import free_port_block
 
-from rsfleet.errors import FleetError, UsageError
+from rsfleet.errors import UsageError
 from rsfleet.local import state
 
 SPEC = ('environment = "xy"\nproducer = { base_capacity = 8 }\n'
@@ -138,30 +138,37 @@ def test_up_refuses_too_many_consumers_for_the_producer_slots(tmp_path):
     assert not sdir.exists()
 
 
-def test_lock_says_who_holds_it(tmp_path):
+def test_a_second_change_is_refused_at_once_naming_what_runs(tmp_path):
+    # the repro: two `local rollout --restart` at once, one failed with a raw database error
     sdir = tmp_path / "s"
     state.claim(sdir, "xy")
+    (sdir / "fleet.json").write_text("{corrupt")  # `down` then stops by pid files: no fleet
     holder = subprocess.Popen(
         [sys.executable, "-c", "import sys, time; from pathlib import Path; "
          "from rsfleet.local import state; "
-         f"cm = state.locked(Path({str(sdir)!r}), 'rsfleet local up'); cm.__enter__(); "
-         "print('held', flush=True); time.sleep(60)"],
+         f"cm = state.locked(Path({str(sdir)!r}), 'rsfleet local rollout'); cm.__enter__(); "
+         "print('held', flush=True); time.sleep(120)"],
         stdout=subprocess.PIPE, text=True)
     try:
         assert holder.stdout is not None and holder.stdout.readline().strip() == "held"
-        seen: list[str] = []
-        held = rf"locked by pid {holder.pid} \(`rsfleet local up`\)"
-        with (pytest.raises(FleetError, match=held),
-              state.locked(sdir, "rsfleet local down", timeout=0.3, log=seen.append)):
+        held = rf"pid {holder.pid} \(`rsfleet local rollout`\) since \d{{4}}-\d\d-\d\d \d\d:\d\d:\d\d UTC"
+        with (pytest.raises(UsageError, match=held), state.locked(sdir, "rsfleet local down")):
             pass
-        assert seen == [f"waiting for pid {holder.pid} (`rsfleet local up`), which holds the "
-                        f"lock of {sdir}"]
+        # through the CLI: exit 2 at once (it used to wait up to 300 s), one line
+        proc = rsfleet("local", "down", "--state-dir", str(sdir))
+        assert proc.returncode == 2
+        line = one_line(proc)
+        assert line.startswith(f"error: another change is running on the fleet in {sdir}: "
+                               f"pid {holder.pid} (`rsfleet local rollout`) since "), line
     finally:
         holder.kill()
         holder.wait()
-    # released with its process; re-entrant within one process
-    with state.locked(sdir, "rsfleet local down", timeout=30), state.locked(sdir, "nested"):
-        pass
+    # its holder is dead: the lock file still names it, but it blocks nobody
+    assert f'"pid": {holder.pid}' in (sdir / state.LOCK).read_text()
+    with state.locked(sdir, "rsfleet local down"), state.locked(sdir, "nested"):
+        pass  # re-entrant within one process
+    proc = rsfleet("local", "down", "--state-dir", str(sdir))
+    assert proc.returncode == 0, proc.stderr
 
 
 def test_no_env_uses_the_only_fleet_or_lists_them(tmp_path):
@@ -299,3 +306,4 @@ def test_a_corrupt_dir_without_marker_has_one_way_out(tmp_path):
     proc = rsfleet("local", "down", "--purge", "--state-dir", str(sdir))
     assert proc.returncode == 0, proc.stderr
     assert not sdir.exists()
+

@@ -206,7 +206,7 @@ def snapshot(fleet: LocalFleet, *, name: str | None = None, log: Log = _quiet) -
     dir's lock: no `local down/restart` meanwhile."""
     from rsfleet.local import state
 
-    with state.locked(fleet.state_dir, "rsfleet backup snapshot", log=log):
+    with state.locked(fleet.state_dir, "rsfleet backup snapshot"):
         return _snapshot(fleet, name=name, log=log)
 
 
@@ -542,7 +542,7 @@ def restore_in_place(fleet: LocalFleet, *, at: datetime | None, point: str | Non
     subscriptions are dropped and made again, which copies every shared row afresh."""
     from rsfleet.local import state
 
-    with state.locked(fleet.state_dir, "rsfleet backup restore --in-place", log=log):
+    with state.locked(fleet.state_dir, "rsfleet backup restore --in-place"):
         return _restore_in_place(fleet, at=at, point=point, log=log)
 
 
@@ -649,7 +649,7 @@ def _execute(fleet: LocalFleet, the_plan: p.Plan, on_step: Callable[[p.Action], 
     from rsfleet.local import state
 
     done: list[p.Action] = []
-    with state.locked(fleet.state_dir, "rsfleet backup apply", log=log):
+    with state.locked(fleet.state_dir, "rsfleet backup apply"):
         for action in the_plan.actions:
             if on_step is not None:
                 on_step(action)

@@ -308,9 +308,12 @@ def rollout(
 ) -> None:
     """Apply the spec's consumer settings one consumer at a time: drain, wait for its
     sessions, change (or restart), wait until a real query passes, undrain."""
+    import contextlib
+
     from rich.markup import escape
 
     from rsfleet.commands.rollout_view import show_plan
+    from rsfleet.local import state
     from rsfleet.rollout.engine import plan_for, sync
     from rsfleet.rollout.local import LocalExecutor
 
@@ -324,11 +327,14 @@ def rollout(
     if spec is not None or env is not None:
         _same_consumers_as_recorded(fleet, load_spec(env, spec)[0])
     backend = LocalExecutor(fleet, restart=restart, drain_timeout=drain_timeout, log=_log)
-    first = plan_for(backend, max_unavailable)
-    for name in backend.not_running:
-        console.print(f"[yellow]{escape(name)} is not running[/]: not changed (start it with "
-                      f"`rsfleet local restart {escape(name)}`)", highlight=False)
-    result = sync(first, backend, dry_run, log=_log)
+    # one change at a time per fleet: a second rollout (or scale, up, ...) is refused at once
+    with (contextlib.nullcontext() if dry_run
+          else state.locked(fleet.state_dir, "rsfleet local rollout")):
+        first = plan_for(backend, max_unavailable)
+        for name in backend.not_running:
+            console.print(f"[yellow]{escape(name)} is not running[/]: not changed (start it "
+                          f"with `rsfleet local restart {escape(name)}`)", highlight=False)
+        result = sync(first, backend, dry_run, log=_log)
     if not result.done:
         console.print("nothing to change: every running consumer matches the spec",
                       highlight=False)

@@ -54,16 +54,12 @@ def up(spec: FleetSpec, state_dir: Path, *, lb_port: int, base_port: int,
 
     _binary()
     state.check_state_dir(state_dir, spec.environment)
-    try:
-        _plan_up(spec, state_dir, lb_port, base_port, _quiet)  # ports, bounds: read-only
-    except UsageError:
-        # Another `up` of this fleet holds the lock and is starting it: the ports it binds
-        # are ours once it is done; decide under the lock, where the check runs again.
-        if not state.is_locked(state_dir):
-            raise
+    if state_dir.is_dir():
+        state.check_unlocked(state_dir)  # another change runs: refused before any check
+    _plan_up(spec, state_dir, lb_port, base_port, _quiet)  # ports, bounds: read-only
     check_reachable_by_server_user(state.nearest_existing(state_dir))
     state.claim(state_dir, spec.environment)
-    with state.locked(state_dir, "rsfleet local up", log=log):
+    with state.locked(state_dir, "rsfleet local up"):
         fleet, spec = _plan_up(spec, state_dir, lb_port, base_port, log)  # again, under lock
         before = (set(LocalFleet.open(spec.environment, state_dir).spec.consumers)
                   if (state_dir / "fleet.json").is_file() else set(spec.consumers))
@@ -344,7 +340,7 @@ def down(fleet: LocalFleet, *, purge: bool = False, log: Log = _quiet,
         state.check_purge(fleet.state_dir, env)
     else:
         state.check_owned(fleet.state_dir, "stop the fleet in", env)
-    with state.locked(fleet.state_dir, "rsfleet local down", log=log):
+    with state.locked(fleet.state_dir, "rsfleet local down"):
         stop_controller(fleet.state_dir, log)
         if fleet.haproxy.is_running():
             fleet.haproxy.stop()
@@ -386,7 +382,7 @@ def down_state_dir(state_dir: Path, *, purge: bool = False, log: Log = _quiet,
         state.check_purge(state_dir, env)
     else:
         state.check_owned(state_dir, "stop the fleet in", env)
-    with state.locked(state_dir, "rsfleet local down", log=log):
+    with state.locked(state_dir, "rsfleet local down"):
         stop_controller(state_dir, log)
         hap = HaproxyProcess(state_dir / "haproxy")
         stopped = 0
@@ -414,7 +410,7 @@ def restart(fleet: LocalFleet, name: str, *, log: Log = _quiet, ready_timeout: f
     a fresh process, then one readiness pass puts the ready consumers in rotation)."""
     from rsfleet.local import state
 
-    with state.locked(fleet.state_dir, f"rsfleet local restart {name}", log=log):
+    with state.locked(fleet.state_dir, f"rsfleet local restart {name}"):
         if name in LB_NAMES:
             write_haproxy(fleet)
             fleet.haproxy.stop()
@@ -438,8 +434,8 @@ def scale(fleet: LocalFleet, count: int, *, log: Log = _quiet,
 
     if count < 1:
         raise UsageError("scale needs at least 1 consumer")
-    with state.locked(fleet.state_dir, f"rsfleet local scale {count}", log=log):
-        # fleet.json may have changed while we waited for the lock
+    with state.locked(fleet.state_dir, f"rsfleet local scale {count}"):
+        # fleet.json as it is now, under the lock
         fleet = LocalFleet.open(fleet.env, fleet.state_dir)
         with controller_paused(fleet.state_dir, log):
             return _scale(fleet, count, log=log, drain_timeout=drain_timeout)

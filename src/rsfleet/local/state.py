@@ -9,8 +9,11 @@
   way out of a corrupt, unmarked one.
 - Checks: `check_state_dir` inspects without touching (a file, a read-only parent, a
   non-empty dir that is not ours) so that `up` changes nothing before every check passed.
-- Lock: one `fcntl.flock` per state dir (`lock` in it). A second command waits for it,
-  saying which pid holds it, then gives up with that pid after `timeout` seconds.
+- Lock: one change at a time per fleet (`up`, `scale`, `down`, `restart`, `rollout`, backup
+  `snapshot`/`apply`/`restore --in-place`): one `fcntl.flock` per state dir (`lock` in it,
+  with the holder's pid, command and start time). A second change is refused at once (exit
+  2, one line naming what runs, its pid and since when) instead of running into the first.
+  The kernel releases a flock when its holder dies, so a dead pid's lock never blocks.
 """
 
 from __future__ import annotations
@@ -238,17 +241,36 @@ _held: dict[Path, int] = {}  # state dir -> depth: the lock is re-entrant within
 
 
 def _holder(path: Path) -> str:
+    """`pid N (`command`) since HH:MM:SS UTC` from the lock file, as far as it says."""
+    import datetime as dt
+
     try:
         doc = json.loads(path.read_text(encoding="utf-8"))
-        return f"pid {doc['pid']} (`{doc['command']}`)"
+        text = f"pid {doc['pid']} (`{doc['command']}`)"
     except (OSError, ValueError, KeyError, TypeError):
-        return "another process"
+        return "another rsfleet process"
+    with contextlib.suppress(KeyError, TypeError, ValueError, OverflowError, OSError):
+        since = dt.datetime.fromtimestamp(float(doc["since"]), dt.UTC)
+        text += f" since {since:%Y-%m-%d %H:%M:%S} UTC"
+    return text
+
+
+def _busy(state_dir: Path) -> UsageError:
+    return UsageError(f"another change is running on the fleet in {state_dir}: "
+                      f"{_holder(state_dir / LOCK)}; nothing was changed",
+                      hint="one change at a time: wait for it to finish, then retry")
+
+
+def check_unlocked(state_dir: Path) -> None:
+    """UsageError (exit 2) now when another process holds the state dir's lock."""
+    if state_dir.resolve() not in _held and is_locked(state_dir):
+        raise _busy(state_dir)
 
 
 @contextlib.contextmanager
-def locked(state_dir: Path, command: str, *, timeout: float = 300.0,
-           log: Callable[[str], None] = lambda _: None) -> Iterator[None]:
-    """Hold the state dir's lock. The dir must exist (see `claim`)."""
+def locked(state_dir: Path, command: str) -> Iterator[None]:
+    """Hold the state dir's lock, or raise UsageError at once naming its holder. The dir
+    must exist (see `claim`)."""
     key = state_dir.resolve()
     if key in _held:
         _held[key] += 1
@@ -260,22 +282,13 @@ def locked(state_dir: Path, command: str, *, timeout: float = 300.0,
     path = state_dir / LOCK
     fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
     try:
-        deadline = time.monotonic() + timeout
-        said = False
-        while True:
-            try:
-                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-                break
-            except BlockingIOError:
-                if time.monotonic() >= deadline:
-                    raise FleetError(f"{state_dir} is locked by {_holder(path)}",
-                                     hint="wait for it to finish, then retry") from None
-                if not said:
-                    log(f"waiting for {_holder(path)}, which holds the lock of {state_dir}")
-                    said = True
-                time.sleep(0.1)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise _busy(state_dir) from None
         os.ftruncate(fd, 0)
-        os.pwrite(fd, json.dumps({"pid": os.getpid(), "command": command}).encode(), 0)
+        os.pwrite(fd, json.dumps({"pid": os.getpid(), "command": command,
+                                  "since": round(time.time(), 3)}).encode(), 0)
         _held[key] = 1
         try:
             yield
