@@ -307,3 +307,23 @@ def test_a_corrupt_dir_without_marker_has_one_way_out(tmp_path):
     assert proc.returncode == 0, proc.stderr
     assert not sdir.exists()
 
+
+def test_scale_refuses_a_stopped_fleet(tmp_path):
+    # the repro: `local scale 3` on a stopped fleet started all of it, without its controller
+    # (here that would run the guarded initdb/pg_ctl, which fail this unmarked test)
+    from rsfleet.local.fleet import LocalFleet
+    from rsfleet.spec.loader import load_spec
+
+    spec = tmp_path / "x.tfvars"
+    spec.write_text(SPEC)
+    sdir = tmp_path / "s"
+    state.claim(sdir, "xy")
+    base = free_port_block(4)
+    LocalFleet.plan(load_spec(spec), sdir, lb_port=base + 3, base_port=base).save()
+    before = sorted(p.name for p in sdir.iterdir())
+    for args in ([], ["--dry-run"]):
+        proc = rsfleet("local", "scale", "3", *args, "--env", "xy", "--state-dir", str(sdir))
+        assert proc.returncode == 2
+        assert "the fleet is stopped: run `rsfleet local up --env xy --state-dir " \
+            in one_line(proc)
+    assert sorted(p.name for p in sdir.iterdir()) == before

@@ -103,6 +103,26 @@ def test_scale_is_bounded_and_says_by_what(fleet):
         "c1", "c2", "producer"]
 
 
+def test_a_refused_scale_does_not_touch_the_controller(fleet):
+    # the repro: `local scale 100000` stopped and restarted the controller, then refused
+    from rsfleet.local.controller import ControllerProcess
+    from rsfleet.local.lifecycle import start_controller, stop_controller
+
+    start_controller(fleet)
+    ctl = ControllerProcess(fleet.state_dir)
+    try:
+        pid = ctl.pid
+        assert pid is not None and ctl.is_running()
+        for count in ("100000", "40"):
+            proc = rsfleet(fleet, "local", "scale", count)
+            assert proc.returncode == 2 and "Traceback" not in proc.stderr
+            assert len(proc.stderr.strip().splitlines()) == 1, proc.stderr
+            assert "controller" not in proc.stdout, proc.stdout  # not stopped, not started
+            assert ctl.pid == pid and ctl.is_running()
+    finally:
+        stop_controller(fleet.state_dir)
+
+
 def test_scale_dry_run_prints_the_plan_and_changes_nothing(fleet):
     before = (fleet.state_dir / "fleet.json").read_text()
     nodes = sorted(p.name for p in (fleet.state_dir / "nodes").iterdir())

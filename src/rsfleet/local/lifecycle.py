@@ -432,11 +432,13 @@ def scale(fleet: LocalFleet, count: int, *, log: Log = _quiet,
     `plan_scale` says what it would do, changing nothing (`local scale --dry-run`)."""
     from rsfleet.local import state
 
-    if count < 1:
-        raise UsageError("scale needs at least 1 consumer")
+    plan_scale(fleet, count, drain_timeout=drain_timeout)  # refused: not even the lock file
     with state.locked(fleet.state_dir, f"rsfleet local scale {count}"):
         # fleet.json as it is now, under the lock
         fleet = LocalFleet.open(fleet.env, fleet.state_dir)
+        # every check before anything is touched: a refused scale (100000, a stopped fleet)
+        # must not stop and restart the controller, nor start anything
+        plan_scale(fleet, count, drain_timeout=drain_timeout)
         with controller_paused(fleet.state_dir, log):
             return _scale(fleet, count, log=log, drain_timeout=drain_timeout)
 
@@ -475,6 +477,10 @@ def plan_scale(fleet: LocalFleet, count: int, *, drain_timeout: float = 30.0) ->
     memory, ports, the last consumer behind the LB); reads only."""
     if count < 1:
         raise UsageError("scale needs at least 1 consumer")
+    if not fleet.producer.is_running():
+        # scaling a stopped fleet started all of it, silently and without its controller
+        raise UsageError(f"the fleet is stopped: run `rsfleet local up {fleet.cli_args}` "
+                         f"first, then `rsfleet local scale {count}`; nothing was changed")
     spec = fleet.spec
     names = list(spec.consumers)
     if count > len(names):
