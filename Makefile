@@ -40,9 +40,10 @@ test: venv system-deps $(CHECKOV_VENV)/bin/checkov ## run the test suite (real P
 test-fast: venv ## the inner loop: every test that starts no PostgreSQL, HAProxy or terraform
 	$(BIN)/pytest -n auto -m "not fleet and not terraform" $(PYTEST_ARGS)
 
-lint: venv ## ruff, mypy (strict on spec, planners, reconciler, cost, fleet), terraform fmt
+lint: venv ## ruff, mypy --strict, import-linter (the layers: pyproject.toml), terraform fmt
 	$(BIN)/ruff check .
 	$(BIN)/mypy
+	$(BIN)/lint-imports --no-cache
 	@if command -v terraform >/dev/null; then terraform fmt -check -recursive terraform; fi
 
 tfdocs: venv ## regenerate the input/output tables of the Terraform READMEs (scripts/tfdocs.py)

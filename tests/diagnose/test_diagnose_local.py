@@ -28,6 +28,7 @@ def dev_spec(consumers: int) -> str:
 def ctx_for(fleet) -> checks.DiagContext:
     ctx = checks.DiagContext(backend="local", env="dev", timeout=10)  # bounds a hang only
     ctx.state_dir = fleet.state_dir  # as `diagnose --state-dir` sets it
+    ctx.local_args = fleet.cli_args  # as the command layer passes it
     ctx.fleet = fleet
     ctx.spec = fleet.spec
     ctx.cafile = str(fleet.ca_file)

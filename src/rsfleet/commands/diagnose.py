@@ -53,9 +53,15 @@ def diagnose(
 
         # A malformed ARN is bad input (exit 2), not a broken link in the chain (exit 1).
         check_secret_arn(password_secret_arn, "--password-secret-arn")
-    dctx = DiagContext(backend=app_context(ctx).backend.value, env=env, spec_path=spec,
+    backend = app_context(ctx).backend.value
+    dctx = DiagContext(backend=backend, env=env, spec_path=spec,
                        state_dir=state_dir, tf_outputs=tf_outputs, host=host, port=port,
                        user=user, password_secret_arn=password_secret_arn, timeout=timeout)
+    if backend == "local":
+        from rsfleet.local.fleet import LocalFleet, cli_args
+
+        dctx.open_local = lambda: LocalFleet.open(env, state_dir)
+        dctx.local_args = cli_args(env, state_dir)
     report = run_chain(dctx, keep_going=all_)
     if json:
         print_json(report)

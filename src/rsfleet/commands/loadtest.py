@@ -163,7 +163,9 @@ def _resolve(backend: str, env: str | None, spec: Path | None, state_dir: Path |
         fleet, path = fleet_spec.load(env, spec)
         return tgt.resolve_aws(fleet, _outputs(env, fleet, path, tf_outputs), ov)
     try:
-        return tgt.resolve_local(env, state_dir, ov)
+        from rsfleet.local.fleet import LocalFleet
+
+        return tgt.resolve_local(LocalFleet.open(env, state_dir), ov)
     except (FleetError, ImportError) as exc:
         if not ov.host:
             if isinstance(exc, ImportError):

@@ -57,6 +57,10 @@ class DiagContext:
     password_secret_arn: str | None = None
     timeout: float = DEFAULT_TIMEOUT
     clients: dict[str, Any] = field(default_factory=dict)  # injected boto3 clients
+    # The local backend, from the command layer (diagnose never imports rsfleet.local):
+    # opens the fleet of env/state_dir, and the options a fix repeats to reach it again.
+    open_local: Callable[[], Fleet] | None = None
+    local_args: str | None = None
     # filled in by the links
     spec: FleetSpec | None = None
     fleet: Fleet | None = None
@@ -91,10 +95,8 @@ class DiagContext:
 
     @property
     def fix_env(self) -> str:
-        if self.backend == "local" and self.state_dir is not None:
-            from rsfleet.local.fleet import cli_args  # repeats a --state-dir the user gave
-
-            return cli_args(self.env, self.state_dir)
+        if self.backend == "local" and self.local_args:
+            return self.local_args  # repeats a --state-dir the user gave
         return f"--env {self.env}" if self.env else "--env ENV"
 
 
@@ -121,9 +123,9 @@ def check_spec(ctx: DiagContext) -> list[Check]:
 
     if ctx.backend == "local":
         try:
-            from rsfleet.local.fleet import LocalFleet
-
-            ctx.fleet = LocalFleet.open(ctx.env, ctx.state_dir)
+            if ctx.open_local is None:
+                raise RsfleetError("no local fleet given to diagnose")
+            ctx.fleet = ctx.open_local()
         except RsfleetError as exc:
             return [_broken("spec", "local fleet state", _oneline(exc),
                             f"start the local fleet: rsfleet local up {ctx.fix_env}")]

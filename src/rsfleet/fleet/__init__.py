@@ -1,8 +1,8 @@
 """Bottom layer: what the upper layers need from a fleet of PostgreSQL nodes behind an LB.
 
-`protocol.py` holds the protocols; `rsfleet.local.fleet.LocalFleet` implements them. sharing,
-targets, loadtest, diagnose and commands depend on these protocols, never on `rsfleet.local`
-(tests/structure/test_import_cycles.py keeps packages free of import cycles).
+`protocol.py` holds the protocols; `rsfleet.local.fleet.LocalFleet` implements them. loadtest
+and diagnose depend on these protocols, never on `rsfleet.local` (the command layer opens the
+fleet and passes it): the import-linter contracts in pyproject.toml keep it so.
 """
 
 from rsfleet.fleet.protocol import (

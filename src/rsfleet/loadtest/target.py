@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 from rsfleet.adapters.secretsmanager import read_secret
@@ -55,10 +54,9 @@ def _password(ov: Overrides, fallback: Any) -> tuple[str | None, str | None]:
     return None, fallback() if callable(fallback) else fallback
 
 
-def resolve_local(env: str | None, state_dir: Path | None, ov: Overrides) -> Resolved:
-    from rsfleet.local.fleet import LocalFleet
-
-    fleet = LocalFleet.open(env, state_dir)
+def resolve_local(fleet: KillableFleet, ov: Overrides) -> Resolved:
+    """The local fleet's LB, its reader role and its consumers; the command layer opens the
+    fleet (loadtest never imports rsfleet.local: .importlinter)."""
     spec = fleet.spec
     database, schemas, tables = shared_objects(spec, ov.database)
     database = ov.database or database
