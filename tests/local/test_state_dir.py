@@ -63,6 +63,36 @@ def test_purge_removes_only_what_rsfleet_created(tmp_path):
     assert proc.returncode == 0 and not sdir.exists()
 
 
+def test_purge_keeps_the_backups_unless_asked(tmp_path):
+    """`down --purge` deleted backup/ (209 MB of WAL and base backups in a newcomer's run)
+    without a word: it is kept (renamed, so a new fleet here archives into its own backup/)
+    and named; `--purge --with-backups` deletes it, also earlier purges' kept ones."""
+    sdir = tmp_path / "s"
+    state.claim(sdir, "xy")
+    (sdir / "nodes").mkdir()
+    (sdir / "backup" / "wal").mkdir(parents=True)
+    (sdir / "backup" / "wal" / "000000010000000000000001").write_bytes(b"w" * 3_000_000)
+    proc = rsfleet("local", "down", "--purge", "--state-dir", str(sdir))
+    assert proc.returncode == 0, proc.stderr
+    kept = [p.name for p in sdir.iterdir()]
+    assert len(kept) == 1 and kept[0].startswith("kept-backup-"), kept
+    assert (sdir / kept[0] / "wal" / "000000010000000000000001").stat().st_size == 3_000_000
+    assert f"kept the backups (3 MB: WAL archive, base backups) in {sdir / kept[0]}" \
+        in " ".join(proc.stdout.split())
+    assert "which rsfleet did not create" not in proc.stdout
+    state.check_state_dir(sdir, "xy")  # a new `up` may use the dir (the backups stay)
+    # --with-backups without --purge: bad input, nothing touched
+    proc = rsfleet("local", "down", "--with-backups", "--state-dir", str(sdir))
+    assert proc.returncode == 2 and "only with --purge" in one_line(proc)
+    # asked for: everything goes, the kept backups of the earlier purge too
+    state.claim(sdir, "xy")
+    (sdir / "backup" / "base" / "b1").mkdir(parents=True)
+    (sdir / "backup" / "base" / "b1" / "PG_VERSION").write_text("15")
+    proc = rsfleet("local", "down", "--purge", "--with-backups", "--state-dir", str(sdir))
+    assert proc.returncode == 0, proc.stderr
+    assert not sdir.exists()
+
+
 @pytest.mark.parametrize("cmd", [
     ["local", "down", "--purge"], ["local", "status"], ["local", "up"], ["validate"],
     ["share", "plan"], ["targets", "status"], ["plan"], ["cost"],

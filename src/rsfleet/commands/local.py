@@ -34,7 +34,8 @@ NodeName = Annotated[str, typer.Argument(
 
 
 def _log(line: str) -> None:
-    console.print(f"· {line}", highlight=False, markup=False, style="dim")
+    # soft_wrap: a path or a command in a line stays whole for copy and paste
+    console.print(f"· {line}", highlight=False, markup=False, style="dim", soft_wrap=True)
 
 
 def _open(env: str | None, spec: Path | None, state_dir: Path | None) -> "LocalFleet":
@@ -212,16 +213,24 @@ def restart(name: NodeName, env: EnvOption = None, spec: SpecOption = None,
 @app.command()
 def down(
     env: EnvOption = None, spec: SpecOption = None, state_dir: StateDir = None,
-    purge: Annotated[bool, typer.Option(help="Also delete the state dir (data, secrets).")
-                     ] = False,
+    purge: Annotated[bool, typer.Option(
+        "--purge", help="Also delete the state dir (data, secrets); its backups (WAL "
+        "archive, base backups) are kept in kept-backup-<time>/ unless --with-backups.")
+    ] = False,
+    with_backups: Annotated[bool, typer.Option(
+        "--with-backups", help="With --purge: delete the backups too.")] = False,
 ) -> None:
-    """Stop every process of the fleet (by pid file). Keeps data unless --purge."""
+    """Stop every process of the fleet (by pid file). Keeps data unless --purge; keeps
+    backups unless --purge --with-backups."""
     from rsfleet.errors import FleetError
     from rsfleet.local.fleet import default_state_dir
     from rsfleet.local.lifecycle import down as do_down
     from rsfleet.local.lifecycle import down_state_dir
     from rsfleet.workspace import only_fleet
 
+    if with_backups and not purge:
+        raise UsageError("--with-backups deletes the backups only with --purge",
+                         hint="pass --purge --with-backups, or neither")
     if env is None and spec is None and state_dir is None:
         found = only_fleet()  # the only fleet under .rsfleet/, or exit 2 listing them
         if found is None:
@@ -236,12 +245,12 @@ def down(
         target = state_dir or (default_state_dir(env) if env else None)
         if target is not None and target.exists():
             # fleet.json missing or corrupt: stop what the dir's own pid files name
-            down_state_dir(target, purge=purge, log=_log, env=env)
+            down_state_dir(target, purge=purge, log=_log, env=env, backups=with_backups)
             return
         console.print(f"nothing to stop: no local fleet in {target}", highlight=False,
                       markup=False)
         return
-    do_down(fleet, purge=purge, log=_log, env=env or fleet.env)
+    do_down(fleet, purge=purge, log=_log, env=env or fleet.env, backups=with_backups)
 
 
 @app.command()

@@ -330,7 +330,7 @@ def stop_controller(state_dir: Path, log: Log = _quiet) -> None:
 
 
 def down(fleet: LocalFleet, *, purge: bool = False, log: Log = _quiet,
-         env: str | None = None) -> None:
+         env: str | None = None, backups: bool = False) -> None:
     """Stop the fleet (`env`: the environment asked for; a state dir of another is refused,
     as `up` refuses it)."""
     from rsfleet.local import state
@@ -357,7 +357,7 @@ def down(fleet: LocalFleet, *, purge: bool = False, log: Log = _quiet,
             node.stop()
             log(f"stopped scratch cluster {node.name}")
     if purge:
-        state.purge(fleet.state_dir, log, env=env)
+        state.purge(fleet.state_dir, log, env=env, backups=backups)
 
 
 def _stray_nodes(state_dir: Path, known: set[str]) -> list[PgServer]:
@@ -371,7 +371,7 @@ def _stray_nodes(state_dir: Path, known: set[str]) -> list[PgServer]:
 
 
 def down_state_dir(state_dir: Path, *, purge: bool = False, log: Log = _quiet,
-                   env: str | None = None) -> None:
+                   env: str | None = None, backups: bool = False) -> None:
     """`down` for a state dir whose fleet.json cannot be read: stop what its own pid files
     name (HAProxy, every node dir), then remove what rsfleet created in it when asked.
     Only a dir that is rsfleet's own (`state.check_owned`) is touched."""
@@ -397,7 +397,7 @@ def down_state_dir(state_dir: Path, *, purge: bool = False, log: Log = _quiet,
         if not stopped:
             log(f"nothing running in {state_dir}")
     if purge:
-        state.purge(state_dir, log, env=env)
+        state.purge(state_dir, log, env=env, backups=backups)
 
 
 def kill(fleet: LocalFleet, name: str) -> int | None:

@@ -39,10 +39,14 @@ OWN_PARTS = ("fleet.json", "fleet.json.tmp", "secrets.json", "nodes", "haproxy",
              "backup")  # WAL archive, base backups, records, scratch clusters
 
 
+KEPT_BACKUPS = "kept-backup-"  # + UTC time: backup/ of a purged fleet (purge keeps it)
+
+
 def _written_by_rsfleet(name: str) -> bool:
     """Files other rsfleet commands keep in .rsfleet/ENV (a saved Terraform plan, its logs,
     the targets controller's state): they do not make the dir someone else's."""
     return (name in OWN_PARTS or name in ("terraform.tfplan", "backup")
+            or name.startswith(KEPT_BACKUPS)
             or name.startswith("targets")  # targets-aws.json (+ .lock) of the AWS controller
             or (name.startswith("terraform-") and name.endswith(".log")))
 
@@ -163,25 +167,46 @@ def claim(state_dir: Path, env: str) -> str:
     return doc["fleet_id"]
 
 
-def purge(state_dir: Path, log: Callable[[str], None], *, env: str | None = None) -> None:
+def purge(state_dir: Path, log: Callable[[str], None], *, env: str | None = None,
+          backups: bool = False) -> None:
     """Remove what rsfleet created in its state dir (`check_purge`), then the dir if nothing
-    else is in it. A dir that is not the fleet's is refused (exit 2) and left as it was."""
+    else is in it. A dir that is not the fleet's is refused (exit 2) and left as it was.
+    The backups (WAL archive, base backups: often the largest part) are kept unless
+    `backups`: backup/ becomes kept-backup-<UTC time>/, so that a new fleet in this dir
+    archives into a backup/ of its own (the old WAL file names would collide)."""
     import shutil
+    from datetime import UTC, datetime
 
     check_purge(state_dir, env)
+    kept: Path | None = None
+    if not backups and any(f.is_file() for f in (state_dir / "backup").rglob("*")):
+        kept = state_dir / f"{KEPT_BACKUPS}{datetime.now(UTC):%Y%m%d-%H%M%S}"
+        (state_dir / "backup").rename(kept)
     for part in OWN_PARTS:
         path = state_dir / part
         if path.is_dir() and not path.is_symlink():
             shutil.rmtree(path)
         elif path.exists() or path.is_symlink():
             path.unlink()
-    left = sorted(p.name for p in state_dir.iterdir())
+    for path in state_dir.glob(f"{KEPT_BACKUPS}*") if backups else ():
+        shutil.rmtree(path)  # asked for: earlier purges' kept backups go too
+    if kept is not None:
+        log(f"kept the backups ({_size_mb(kept):,.0f} MB: WAL archive, base backups) in "
+            f"{kept}: remove it by hand when no longer needed (`local down --purge "
+            "--with-backups` deletes them with the fleet)")
+    left = sorted(p.name for p in state_dir.iterdir() if not p.name.startswith(KEPT_BACKUPS))
     if left:
         log(f"kept {state_dir}: it also holds {', '.join(left[:5])}"
             f"{' …' if len(left) > 5 else ''}, which rsfleet did not create")
         return
+    if any(state_dir.iterdir()):
+        return  # only kept backups are left in it
     state_dir.rmdir()
     log(f"removed {state_dir}")
+
+
+def _size_mb(path: Path) -> float:
+    return sum(f.stat().st_size for f in path.rglob("*") if f.is_file()) / 1e6
 
 
 def _recorded(state_dir: Path) -> tuple[str | None, str | None]:
