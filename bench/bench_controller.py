@@ -31,7 +31,7 @@ def _loop(ctx: Any, interval: float, fleet_name: str = "bench/controller") -> An
     """A controller + the handler's service, passes in a background thread until stopped."""
     import threading
 
-    from rsfleet.controller.loop import run_passes
+    from rsfleet.controller.loop import run_until_stopped
     from rsfleet.controller.service import ControllerService
 
     ctl = ctx.controller(rise=2, fall=2)
@@ -44,9 +44,8 @@ def _loop(ctx: Any, interval: float, fleet_name: str = "bench/controller") -> An
         res = service.one_pass(n)
         durations.append(res.duration_s)
 
-    thread = threading.Thread(target=run_passes, kwargs={
-        "one_pass": one, "interval": interval, "margin": 0.0, "sleep": stop.wait,
-        "remaining": lambda: -1.0 if stop.is_set() else float("inf")}, daemon=True)
+    thread = threading.Thread(target=run_until_stopped, args=(one,),
+                              kwargs={"interval": interval, "stop": stop}, daemon=True)
     thread.start()
     return stop, thread, durations, lines
 

@@ -88,6 +88,7 @@ def in_rotation(fleet: BenchFleet, profile: str) -> set[str]:
 
 
 def main(quick: bool = False) -> dict[str, Any]:
+    from rsfleet.controller.service import watch
     from rsfleet.targets.api import drain, sync, undrain
 
     n = 1000 if quick else 10_000
@@ -134,8 +135,9 @@ def main(quick: bool = False) -> dict[str, Any]:
         for t in load:
             t.join()
         stop = threading.Event()
-        watcher = threading.Thread(target=ctx.controller(rise=2, fall=2).watch,
-                                   args=(0.5, stop), daemon=True)
+        watcher = threading.Thread(target=watch, args=(ctx, 0.5),
+                                   kwargs={"stop": stop, "emit": lambda _line: None},
+                                   daemon=True)
         watcher.start()
         try:
             wait_until(lambda: added in in_rotation(fleet, "rsfleet"), 20)

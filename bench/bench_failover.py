@@ -75,6 +75,7 @@ def nlb_implied() -> dict[str, float]:
 
 
 def main(quick: bool = False) -> dict:
+    from rsfleet.controller.service import watch
     from rsfleet.targets.api import sync
 
     crashes = 2 if quick else 5
@@ -93,9 +94,9 @@ def main(quick: bool = False) -> dict:
             raise RuntimeError(f"not every server came up: {mon.status}")
         log: list[str] = []
         stop = threading.Event()
-        ctl = ctx.controller(rise=2, fall=2,
-                             log=lambda m: log.append(f"{time.monotonic():.3f} {m}"))
-        watcher = threading.Thread(target=ctl.watch, args=(0.5, stop), daemon=True)
+        watcher = threading.Thread(target=watch, args=(ctx, 0.5), kwargs={
+            "stop": stop, "emit": lambda _line: None,
+            "log": lambda m: log.append(f"{time.monotonic():.3f} {m}")}, daemon=True)
         watcher.start()
         loads = {p: Load(fleet.kwargs(port), new_per_s=40, persistent=6, query=QUERY).start()
                  for p, (_, port) in fleet.lbs.items()}

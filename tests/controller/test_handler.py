@@ -126,6 +126,11 @@ def test_two_passes_unready_out_operator_drain_kept_conflict_retried(world):
     assert len(emf) == 1 and emf[0]["_aws"]["CloudWatchMetrics"][0]["Namespace"] == NAMESPACE
     assert emf[0]["ReadyTargets"] == 3 and emf[0]["TargetsInRotation"] == 3
     assert emf[0]["SuccessfulPasses"] == 1 and len(emf[0]["ProbeLatency"]) == 3
+    # one sentence per pass, between the action lines and the EMF line
+    [said] = [json.loads(x) for x in lines if '"event": "pass"' in x]
+    assert said["sentence"].startswith("c1 in: ready (1 good probe(s) in a row); c2 in: ")
+    assert said["sentence"].endswith("; 3 of 3 in rotation"), said
+    assert lines.index(json.dumps(said, sort_keys=True)) == len(lines) - 3  # then EMF, invocation
 
     # c2 goes down; an operator drains c3 from the CLI while the controller is writing
     w["servers"]["c2"].kill()

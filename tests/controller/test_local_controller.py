@@ -104,6 +104,16 @@ def test_broken_share_leaves_rotation_by_itself_and_returns(fleet):
     assert any(x.get("event") == "action" and x["action"] == "enable" and x["target"] == "c2"
                for x in lines)
     assert any("_aws" in x for x in lines)  # the same EMF lines the Lambda writes
+    # every pass says one sentence, also those with nothing to do; while c2 is out the
+    # sentence says why
+    said = [x["sentence"] for x in lines if x.get("event") == "pass"]
+    assert len(said) == len(emf), (len(said), len(emf))
+    assert any(s.startswith("c2 drained: not ready: ") and "disabled" in s
+               and s.endswith("; 2 of 3 in rotation") for s in said), said
+    # rise = 2: the pass between its first and second good probe changes nothing and says so
+    assert any(s == "c2 out: ready again, 1 of 2 good probe(s) before it returns; "
+               "2 of 3 in rotation; no change" for s in said), said
+    assert said[0] == "3 of 3 in rotation; no change", said[:3]
     assert lines[-1]["event"] == "stopped"
 
 

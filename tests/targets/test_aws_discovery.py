@@ -21,6 +21,7 @@ from rsfleet.targets.api import aws_context, discover_outputs, sync
 from rsfleet.targets.credentials import ProbeCredentials
 from rsfleet.targets.readiness import ShareCheck, probe_redshift, redshift_read_sql
 
+from .passes import done
 from .test_nlb import aws, registered  # noqa: F401 - the moto NLB fixture
 
 REGION = "us-east-1"
@@ -125,7 +126,7 @@ def test_discovered_endpoints_drive_the_nlb(aws, spec, tmp_path):  # noqa: F811
     ctx = aws_context(spec, outputs, tmp_path, client=elbv2)
     ctx.probe = lambda name: (True, "ok")  # readiness itself is tested elsewhere
     res = sync(ctx)
-    assert [(a.kind, a.target) for a, _ in res.done] == [("enable", "c1"), ("enable", "c2")]
+    assert done(res) == [("enable", "c1"), ("enable", "c2")]
     assert set(registered(elbv2, tg)) == {"10.40.0.11", "10.40.2.12"}
     with pytest.raises(UsageError, match="not a target group ARN"):
         discover_outputs(spec, "tg-123", rs_client=rs)

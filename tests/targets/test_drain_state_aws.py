@@ -41,7 +41,7 @@ def setup(aws, tmp_path):  # noqa: F811
     outputs = {**outputs, "controller": {"state_table": TABLE}}
     ctx = api.aws_context(spec, FleetOutputs.of(outputs), tmp_path)
     ctx.probe = lambda _n: (True, "ok")
-    Controller(ctx.adapter, ctx.members, ctx.probe, ctx.store, rise=1, fall=1).sync_once()
+    Controller(ctx.adapter, ctx.members, ctx.probe, ctx.store, rise=1, fall=1).run_pass()
     assert set(registered(elbv2, tg).values()) <= {"initial", "healthy", "unused"}
     return spec, outputs, ctx, elbv2, tg
 
@@ -57,8 +57,8 @@ def test_loadtest_drain_goes_through_the_state_and_the_controller_keeps_it_out(s
     assert registered(elbv2, tg).get("10.40.0.20") in (None, "draining")
     # a controller that starts afterwards (another process) keeps c2 out
     res = Controller(ctx.adapter, ctx.members, ctx.probe, ctx.store, rise=1,
-                     fall=1).sync_once()
-    assert [a for a, _ in res.done if a.target == "c2"] == []
+                     fall=1).run_pass()
+    assert [s for s in res.result.done if s.action.target == "c2"] == []
     assert registered(elbv2, tg).get("10.40.0.20") in (None, "draining")
     api.undrain(ctx, "c2")
     assert registered(elbv2, tg).get("10.40.0.20") not in (None, "draining")

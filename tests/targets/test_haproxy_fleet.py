@@ -11,11 +11,12 @@ import time
 import psycopg
 import pytest
 
+from rsfleet.controller.service import watch
 from rsfleet.targets.api import drain, sync, undrain
-from rsfleet.targets.controller import Controller
 
 from .fleet import target_fleet, wait_for
 from .load import Load
+from .passes import done, planned
 
 pytestmark = pytest.mark.fleet
 
@@ -41,9 +42,11 @@ def test_probe_says_why(fleet3):
 def test_killed_consumer_leaves_rotation_and_new_sessions_succeed(fleet3):
     ctx = context(fleet3)
     logs: list[str] = []
-    ctl: Controller = ctx.controller(rise=2, fall=2, log=logs.append)
+    sentences: list[str] = []
     stop = threading.Event()
-    watcher = threading.Thread(target=ctl.watch, args=(0.2, stop), daemon=True)
+    # the one controller loop, as `targets watch` runs it
+    watcher = threading.Thread(target=watch, args=(ctx, 0.2), kwargs={
+        "stop": stop, "log": logs.append, "emit": sentences.append}, daemon=True)
     watcher.start()
     load = Load(lambda: fleet3.kwargs(), new_per_s=60).start()
     try:
@@ -55,6 +58,10 @@ def test_killed_consumer_leaves_rotation_and_new_sessions_succeed(fleet3):
         wait_for(lambda: not os.path.exists(f"/proc/{pid}"), step=0.001)
         killed_at = time.monotonic()
         wait_for(lambda: ctx.adapter.observe()["c2"].state == "maint")
+        # a pass with nothing left to do still says why c2 is out
+        wait_for(lambda: any(s.startswith("c2 out: not ready: ") and "cannot connect" in s
+                             and s.endswith("2 of 3 in rotation; no change")
+                             for s in list(sentences)))
         # enough new sessions after the kill to mean something, however loaded the machine
         wait_for(lambda: sum(e.start > killed_at for e in list(load.events)) > 30, timeout=60)
     finally:
@@ -70,20 +77,24 @@ def test_killed_consumer_leaves_rotation_and_new_sessions_succeed(fleet3):
     assert any(m.startswith("drain c2") for m in logs)
     assert any(m.startswith("disable c2") for m in logs)
     assert not any(m.startswith(("drain c1", "drain c3")) for m in logs)
+    # one sentence per pass: the drain's pass names c2 and its reason
+    assert any(s.startswith("c2 drained: not ready: ") and "cannot connect" in s
+               for s in sentences), sentences
+    assert sentences[0] == "3 of 3 in rotation; no change", sentences[:3]
 
 
 def test_restarted_consumer_returns_after_rise(fleet3):
     ctx = context(fleet3)
     fleet3.servers["c3"].stop("fast")  # clean: the fixture runs synchronous_commit=off
     ctl = ctx.controller(rise=2, fall=1)
-    ctl.sync_once()
-    ctl.sync_once()
+    ctl.run_pass()
+    ctl.run_pass()
     assert ctx.adapter.observe()["c3"].state == "maint"
     fleet3.servers["c3"].start()
-    first = ctl.sync_once()
-    assert [a.kind for a in first.actions] == []  # one good probe < rise 2
-    second = ctl.sync_once()
-    assert [(a.kind, a.target) for a, _ in second.done] == [("enable", "c3")], second.status
+    first = ctl.run_pass()
+    assert first.plan.actions == ()  # one good probe < rise 2
+    second = ctl.run_pass()
+    assert done(second) == [("enable", "c3")], second.status
     assert ctx.adapter.observe()["c3"].state == "in_rotation"
 
 
@@ -114,7 +125,7 @@ def test_drain_lets_sessions_finish_and_sends_new_ones_elsewhere(fleet3):
     new_after = [e for e in events if not e.persistent and e.start > landed_at]
     assert new_after and "c1" not in {e.consumer for e in new_after}
     # the drain is remembered: a reconcile pass keeps c1 out, undrain brings it back
-    assert [a.kind for a in sync(ctx).actions] == []
+    assert sync(ctx).plan.actions == ()
     assert ctx.adapter.observe()["c1"].state == "maint"
     assert undrain(ctx, "c1") == "set server consumers/c1 state ready"
     assert ctx.adapter.observe()["c1"].state == "in_rotation"
@@ -129,7 +140,7 @@ def test_not_ready_consumer_never_receives_a_session(pg_server_factory, traversa
         assert {n: a.state for n, a in ctx.adapter.observe().items()} == {
             "c1": "maint", "c2": "maint", "c3": "maint"}
         res = sync(ctx)  # before any traffic
-        assert [(a.kind, a.target) for a, _ in res.done] == [("enable", "c1"), ("enable", "c2")]
+        assert done(res) == [("enable", "c1"), ("enable", "c2")]
         c3 = {s.name: s for s in res.status}["c3"]
         assert c3.ready is False and "schema sales has no tables" in c3.reason
         assert ctx.adapter.observe()["c3"].state == "maint"
@@ -143,7 +154,7 @@ def test_not_ready_consumer_never_receives_a_session(pg_server_factory, traversa
         wait_for(lambda: len(load.events) > 20)  # a wait, not a sleep: the rate is the host's
         # the table exists but app_reader cannot read it yet: still not ready
         res = sync(ctx)
-        assert res.actions == []
+        assert res.plan.actions == ()
         assert "cannot read sales.orders" in {s.name: s for s in res.status}["c3"].reason
         before = load.stop()
         assert len(before) > 20 and all(e.ok for e in before)
@@ -151,7 +162,7 @@ def test_not_ready_consumer_never_receives_a_session(pg_server_factory, traversa
         with fleet.admin("c3") as c:
             c.execute("GRANT SELECT ON ALL TABLES IN SCHEMA sales TO app_reader")
         res = sync(ctx)
-        assert [(a.kind, a.target) for a, _ in res.done] == [("enable", "c3")]
+        assert done(res) == [("enable", "c3")]
         # enabled, HAProxy's own check still has to see it UP (rise 2) before sessions go
         wait_for(lambda: ctx.adapter.observe()["c3"].lb_health.startswith("UP"))
         seen = set()
@@ -166,7 +177,7 @@ def test_last_consumer_is_kept_when_all_unready(pg_server_factory, traversable_t
         ctx = context(fleet)
         logs: list[str] = []
         res = sync(ctx, log=logs.append)
-        assert res.done == [] and [a.kind for a in res.actions] == ["warn"]
+        assert res.result.done == [] and [k for k, _ in planned(res)] == ["warn"]
         assert ctx.adapter.observe()["c1"].state == "in_rotation"
         assert any("LAST TARGET IN ROTATION IS NOT READY" in m for m in logs)
 
@@ -175,12 +186,12 @@ def test_removed_member_is_drained_then_deleted(fleet3):
     ctx = context(fleet3, delay=0.0)
     ctx.members = ["c1", "c2"]
     first = sync(ctx)
-    assert [(a.kind, a.target) for a, _ in first.done] == [("drain", "c3")]
+    assert done(first) == [("drain", "c3")]
     second = sync(ctx)
-    assert [(a.kind, a.target) for a, _ in second.done] == [("remove", "c3")]
+    assert done(second) == [("remove", "c3")]
     assert "c3" not in ctx.adapter.observe()
     ctx.members = ["c1", "c2", "c3"]  # scale back out: added as a dynamic server
     third = sync(ctx)
-    assert [(a.kind, a.target) for a, _ in third.done] == [("enable", "c3")]
-    assert "add server consumers/c3" in third.done[0][1]
+    assert done(third) == [("enable", "c3")]
+    assert "add server consumers/c3" in third.result.done[0].result
     assert ctx.adapter.observe()["c3"].state == "in_rotation"

@@ -15,6 +15,7 @@ import pytest
 from typer.testing import CliRunner
 
 from rsfleet.cli import app
+from rsfleet.controller.service import watch
 from rsfleet.targets import api
 
 from .fleet import wait_for
@@ -104,8 +105,9 @@ def test_kill_under_load_with_watch_then_restart(fleet_factory):
     fleet = fleet_factory()
     logs: list[str] = []
     stop = threading.Event()
-    watcher = threading.Thread(target=api.watch, args=(api.local_context(fleet), 0.25),
-                               kwargs={"log": logs.append, "stop": stop}, daemon=True)
+    watcher = threading.Thread(target=watch, args=(api.local_context(fleet), 0.25),
+                               kwargs={"log": logs.append, "stop": stop,
+                                       "emit": lambda _line: None}, daemon=True)
     watcher.start()
     load = Load(lambda: {**fleet.connect_kwargs("lb"), "connect_timeout": 10},
                 new_per_s=30).start()
@@ -173,7 +175,8 @@ def test_watch_command_logs_changes_and_stops_on_sigterm(fleet_factory):
     try:
         assert logged("watching every"), "".join(lines)
         fleet.kill("c3")
-        assert logged("disable c3"), "".join(lines)
+        assert logged("c3 switched off: not ready"), "".join(lines)
+        assert logged("; no change"), "".join(lines)  # a pass with nothing to do says so
     finally:
         proc.send_signal(signal.SIGTERM)
         proc.wait(timeout=60)
@@ -181,5 +184,29 @@ def test_watch_command_logs_changes_and_stops_on_sigterm(fleet_factory):
     out = "".join(lines)
     assert proc.returncode == 0, out
     assert "watching every 0.2s" in out
-    assert "c3: NOT READY" in out and "drain c3" in out and "disable c3" in out
+    # one sentence per pass: what it did, and why c3 is out while nothing changes
+    assert "c3 drained: not ready: " in out and "2 of 3 in rotation" in out
+    assert any(ln.split(" ", 1)[1].startswith("c3 out: not ready: ") and "cannot connect" in ln
+               and ln.rstrip().endswith("2 of 3 in rotation; no change") for ln in lines), out
     assert out.rstrip().endswith("stopped")
+
+    # --json: the lines the Lambda and the local controller write, EMF included
+    proc = subprocess.Popen([sys.executable, "-m", "rsfleet", "targets", "watch", "--interval",
+                             "200ms", "--json"], env=env, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True)
+    lines = []
+    reader = threading.Thread(target=lambda: lines.extend(proc.stdout), daemon=True)
+    reader.start()
+    try:
+        assert logged('"_aws"'), "".join(lines)
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        proc.wait(timeout=60)
+        reader.join(timeout=10)
+    docs = [json.loads(ln) for ln in lines]
+    assert proc.returncode == 0
+    said = [d for d in docs if d.get("event") == "pass"]
+    assert said and said[0]["sentence"].startswith("c3 out: not ready: "), said
+    emf = [d for d in docs if "_aws" in d]
+    assert emf and emf[0]["TargetsInRotation"] == 2 and emf[0]["Fleet"] == (
+        f"{fleet.spec.project_name}/{fleet.spec.environment}"), emf

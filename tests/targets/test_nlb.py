@@ -13,6 +13,8 @@ from rsfleet.targets.nlb import NlbTargets
 from rsfleet.targets.store import Drain
 from rsfleet.targets.store import JsonFileStore as StateStore
 
+from .passes import done, planned
+
 REGION = "us-east-1"
 IPS = {"c1": {"a": "10.40.0.10", "b": "10.40.2.10"}, "c2": {"a": "10.40.0.20"},
        "c3": {"b": "10.40.2.30"}}
@@ -52,11 +54,11 @@ def test_rsfleet_owned_registers_ready_members(aws, tmp_path):
                                       deregistration_delay=30, client=elbv2)
     results = {"c1": (True, "ok"), "c2": (True, "ok"), "c3": (False, "share not mounted")}
     ctl = controller(adapter, results, tmp_path)
-    res = ctl.sync_once()
-    assert [(a.kind, a.target) for a, _ in res.done] == [("enable", "c1"), ("enable", "c2")]
+    res = ctl.run_pass()
+    assert done(res) == [("enable", "c1"), ("enable", "c2")]
     assert set(registered(elbv2, tg)) == {"10.40.0.10", "10.40.2.10", "10.40.0.20"}
     # converged: a second pass does nothing
-    assert ctl.sync_once().actions == []
+    assert ctl.run_pass().plan.actions == ()
 
 
 def test_unready_member_is_deregistered_and_comes_back(aws, tmp_path):
@@ -67,14 +69,14 @@ def test_unready_member_is_deregistered_and_comes_back(aws, tmp_path):
                                       deregistration_delay=30, client=elbv2)
     results = {"c1": (True, "ok"), "c2": (False, "cannot connect"), "c3": (True, "ok")}
     ctl = controller(adapter, results, tmp_path)
-    res = ctl.sync_once()
-    assert [(a.kind, a.target) for a, _ in res.done] == [("drain", "c2")]
+    res = ctl.run_pass()
+    assert done(res) == [("drain", "c2")]
     assert "10.40.0.20" not in registered(elbv2, tg) or \
         registered(elbv2, tg)["10.40.0.20"] == "draining"
     assert {s.name: s.in_rotation for s in res.status} == {"c1": True, "c2": False, "c3": True}
     results["c2"] = (True, "ok")
-    res = ctl.sync_once()
-    assert [(a.kind, a.target) for a, _ in res.done] == [("enable", "c2")]
+    res = ctl.run_pass()
+    assert done(res) == [("enable", "c2")]
     assert "10.40.0.20" in registered(elbv2, tg)
 
 
@@ -86,8 +88,8 @@ def test_terraform_owned_never_removes_non_members(aws, tmp_path):
     adapter = NlbTargets.from_outputs(FleetOutputs.of(outputs), register_with_terraform=True,
                                       deregistration_delay=30, client=elbv2)
     ctl = controller(adapter, {"c1": (True, "ok")}, tmp_path, members=("c1",))
-    res = ctl.sync_once()
-    assert [(a.kind, a.target) for a in res.actions] == [("warn", "ip:10.40.4.99")]
+    res = ctl.run_pass()
+    assert planned(res) == [("warn", "ip:10.40.4.99")]
     assert "10.40.4.99" in registered(elbv2, tg)
 
 
@@ -99,8 +101,8 @@ def test_rsfleet_owned_removes_non_members(aws, tmp_path):
     adapter = NlbTargets.from_outputs(FleetOutputs.of(outputs), register_with_terraform=False,
                                       deregistration_delay=30, client=elbv2)
     ctl = controller(adapter, {"c1": (True, "ok")}, tmp_path, members=("c1",))
-    res = ctl.sync_once()
-    assert [(a.kind, a.target) for a, _ in res.done] == [("drain", "ip:10.40.4.99")]
+    res = ctl.run_pass()
+    assert done(res) == [("drain", "ip:10.40.4.99")]
     assert registered(elbv2, tg).get("10.40.4.99", "draining") == "draining"
 
 
@@ -110,9 +112,9 @@ def test_partial_registration_is_completed(aws, tmp_path):
     adapter = NlbTargets.from_outputs(FleetOutputs.of(outputs), register_with_terraform=True,
                                       deregistration_delay=30, client=elbv2)
     ctl = controller(adapter, {"c1": (True, "ok")}, tmp_path, members=("c1",))
-    res = ctl.sync_once()
-    assert [(a.kind, a.target) for a, _ in res.done] == [("enable", "c1")]
-    assert "missing endpoint" in res.done[0][0].reason
+    res = ctl.run_pass()
+    assert done(res) == [("enable", "c1")]
+    assert "missing endpoint" in res.result.done[0].action.reason
     assert {"10.40.0.10", "10.40.2.10"} <= set(registered(elbv2, tg))
 
 
@@ -124,8 +126,8 @@ def test_last_unready_target_stays_registered(aws, tmp_path):
     logs: list[str] = []
     ctl = Controller(adapter, ["c2"], lambda n: (False, "timeout"),
                      StateStore(tmp_path / "t.json"), rise=1, fall=1, log=logs.append)
-    res = ctl.sync_once()
-    assert res.done == [] and [a.kind for a in res.actions] == ["warn"]
+    res = ctl.run_pass()
+    assert res.result.done == [] and [k for k, _ in planned(res)] == ["warn"]
     assert "10.40.0.20" in registered(elbv2, tg)
     assert any("LAST TARGET" in line for line in logs)
 
@@ -135,14 +137,14 @@ def test_operator_drain_persists_across_controllers(aws, tmp_path):
     adapter = NlbTargets.from_outputs(FleetOutputs.of(outputs), register_with_terraform=False,
                                       deregistration_delay=30, client=elbv2)
     ok = {"c1": (True, "ok"), "c2": (True, "ok"), "c3": (True, "ok")}
-    controller(adapter, ok, tmp_path).sync_once()
+    controller(adapter, ok, tmp_path).run_pass()
     store = StateStore(tmp_path / "targets.json")
     store.modify(lambda st: st.drains.__setitem__("c3", Drain("maintenance", "ops@host", 1.0)))
-    res = controller(adapter, ok, tmp_path).sync_once()  # a fresh process, same state file
-    assert [(a.kind, a.target) for a, _ in res.done] == [("drain", "c3")]
+    res = controller(adapter, ok, tmp_path).run_pass()  # a fresh process, same state file
+    assert done(res) == [("drain", "c3")]
     assert "10.40.2.30" not in registered(elbv2, tg) or \
         registered(elbv2, tg)["10.40.2.30"] == "draining"
-    assert controller(adapter, ok, tmp_path).sync_once().done == []
+    assert controller(adapter, ok, tmp_path).run_pass().result.done == []
 
 
 def test_missing_outputs_are_a_usage_error(aws):

@@ -1,4 +1,4 @@
-"""The pure reconciler: table-driven cases and properties (hypothesis)."""
+"""The pure targets planner: table-driven cases and properties (hypothesis)."""
 
 from __future__ import annotations
 
@@ -6,17 +6,18 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from rsfleet.targets.actions import Action, Disable, Drain, Enable, Remove, Warn
 from rsfleet.targets.reconciler import (
-    Action,
     ActualTarget,
     Inputs,
     Observation,
+    Plan,
     Settings,
     apply_actions,
     effective_ready,
     in_rotation,
     observe,
-    reconcile,
+    plan,
 )
 
 READY = Observation(True, "ok", consecutive_ok=5)
@@ -24,8 +25,13 @@ DOWN = Observation(False, "connection refused", consecutive_fail=5)
 IN = ActualTarget("in_rotation")
 
 
-def kinds(actions: list[Action]) -> list[tuple[str, str]]:
+def kinds(actions: tuple[Action, ...]) -> list[tuple[str, str]]:
     return [(a.kind, a.target) for a in actions]
+
+
+def everything(p: Plan) -> tuple[Action, ...]:
+    """The changes, then the warnings (the order a pass logs them in)."""
+    return p.actions + p.warnings
 
 
 CASES = [
@@ -86,15 +92,17 @@ CASES = [
 @pytest.mark.parametrize(("desired", "actual", "readiness", "drained", "now", "cfg", "expected"),
                          [c[1:] for c in CASES], ids=[c[0] for c in CASES])
 def test_table(desired, actual, readiness, drained, now, cfg, expected):
-    actions = reconcile(Inputs(frozenset(desired), actual, readiness, frozenset(drained), now,
-                               cfg))
-    assert kinds(actions) == expected
-    assert all(a.reason for a in actions)
+    p = plan(Inputs(frozenset(desired), actual, readiness, frozenset(drained), now, cfg))
+    assert kinds(everything(p)) == expected
+    assert all(a.reason for a in everything(p))
+    assert all(not isinstance(a, Warn) for a in p.actions)
+    assert set(p.verdicts) == set(desired) | set(actual)
 
 
 def test_last_target_warning_is_loud_and_explains():
-    [w] = reconcile(Inputs(frozenset({"c1"}), {"c1": IN}, {"c1": DOWN}))
-    assert w.kind == "warn" and "LAST TARGET" in w.reason and "connection refused" in w.reason
+    p = plan(Inputs(frozenset({"c1"}), {"c1": IN}, {"c1": DOWN}))
+    [w] = everything(p)
+    assert isinstance(w, Warn) and p.verdicts["c1"].cause == "kept_last" and "LAST TARGET" in w.reason and "connection refused" in w.reason
 
 
 def test_flapping_hysteresis_rise_and_fall():
@@ -145,7 +153,7 @@ def inputs(draw):
 
 
 def _step(inp: Inputs) -> Inputs:
-    acts = reconcile(inp)
+    acts = plan(inp).actions
     return Inputs(inp.desired, apply_actions(inp.actual, acts, inp.now), inp.readiness,
                   inp.drained, inp.now, inp.settings)
 
@@ -161,8 +169,8 @@ def test_property_converges_and_then_no_action(inp):
         # time passes beyond the deregistration delay; sessions end
         cur = Inputs(cur.desired, cur.actual, cur.readiness, cur.drained,
                      cur.now + cur.settings.deregistration_delay + 1, cur.settings)
-    assert [a for a in reconcile(cur) if a.kind != "warn"] == []
-    assert reconcile(_step(cur)) == reconcile(cur)
+    assert plan(cur).actions == ()
+    assert plan(_step(cur)) == plan(cur)
 
 
 @settings(max_examples=400, deadline=None)
@@ -172,7 +180,7 @@ def test_property_never_empties_rotation_for_readiness(inp):
     at least one target stays in rotation."""
     before = in_rotation(inp.actual)
     assume_no_admin = not inp.drained and set(inp.actual) <= inp.desired
-    after = in_rotation(apply_actions(inp.actual, reconcile(inp), inp.now))
+    after = in_rotation(apply_actions(inp.actual, plan(inp).actions, inp.now))
     if before and assume_no_admin:
         assert after
 
@@ -180,9 +188,8 @@ def test_property_never_empties_rotation_for_readiness(inp):
 @settings(max_examples=400, deadline=None)
 @given(inputs())
 def test_property_ready_target_is_never_taken_out_for_readiness(inp):
-    acts = reconcile(inp)
-    for a in acts:
-        if a.kind == "drain" and a.target in inp.desired and a.target not in inp.drained:
+    for a in plan(inp).actions:
+        if isinstance(a, Drain) and a.target in inp.desired and a.target not in inp.drained:
             assert effective_ready(a.target, inp) is False
 
 
@@ -191,19 +198,30 @@ def test_property_ready_target_is_never_taken_out_for_readiness(inp):
 def test_property_drains_before_removal(inp):
     """Nothing goes straight from in rotation to disabled/removed, and a draining target with
     sessions is only switched off after the deregistration delay."""
-    for a in reconcile(inp):
+    for a in plan(inp).actions:
         act = inp.actual.get(a.target)
-        if a.kind in ("disable", "remove"):
+        if isinstance(a, Disable | Remove):
             assert act is not None and act.state in ("draining", "maint")
             if act.state == "draining" and act.sessions > 0:
                 assert act.draining_since is not None
                 assert inp.now - act.draining_since >= inp.settings.deregistration_delay
-        if a.kind == "remove":
+        if isinstance(a, Remove):
             assert a.target not in inp.desired and inp.settings.owns_membership
 
 
 @settings(max_examples=200, deadline=None)
 @given(inputs())
 def test_property_at_most_one_action_per_target_besides_warnings(inp):
-    acts = [a for a in reconcile(inp) if a.kind != "warn"]
+    acts = plan(inp).actions
     assert len({a.target for a in acts}) == len(acts)
+
+
+@settings(max_examples=300, deadline=None)
+@given(inputs())
+def test_property_verdict_matches_action(inp):
+    """The verdict says where each target goes; an action never moves it the other way:
+    an Enable only for "in", a Drain/Disable/Remove only for "out"."""
+    p = plan(inp)
+    for a in p.actions:
+        want = p.verdicts[a.target].want
+        assert want == ("in" if isinstance(a, Enable) else "out"), (a, want)

@@ -17,7 +17,6 @@ from rsfleet.context import (
     TfOutputsCompatOption,
     app_context,
 )
-from rsfleet.status import ExitStatus
 
 if TYPE_CHECKING:
     from rsfleet.fleet.outputs import FleetOutputs
@@ -200,6 +199,8 @@ def _last_pass_text(rec: Any) -> str:
     text = (f"controller: last pass {when} ({ago:.0f}s ago, {rec.source or 'unknown'}), "
             f"took {rec.duration_s:.2f}s, {len(rec.actions)} action(s), "
             f"{len(rec.errors)} error(s)")
+    if rec.sentence:
+        text += f"\n  {rec.sentence}"
     for line in rec.actions + [f"ERROR {e}" for e in rec.errors]:
         text += f"\n  {line}"
     if ago > 300:
@@ -217,29 +218,31 @@ def sync(ctx: typer.Context, opts: TargetsOptions,
     from rsfleet.output import console, plain, print_json
     from rsfleet.targets import api
 
-    res = api.sync(context_from_options(ctx, opts), dry_run=dry_run)
+    done = api.sync(context_from_options(ctx, opts), dry_run=dry_run)
+    the_plan, res = done.plan, done.result
     if json:
         print_json({"dry_run": dry_run,
                     "actions": [{"kind": a.kind, "target": a.target, "reason": a.reason}
-                                for a in res.actions],
-                    "done": [{"kind": a.kind, "target": a.target, "result": w}
-                             for a, w in res.done],
-                    "failed": [{"kind": a.kind, "target": a.target, "error": e}
-                               for a, e in res.failed],
-                    "targets": [s.to_json() for s in res.status]})
+                                for a in the_plan.actions + the_plan.warnings],
+                    "done": [{"kind": s.action.kind, "target": s.action.target,
+                              "result": s.result} for s in res.done if not dry_run],
+                    "failed": [{"kind": f.action.kind, "target": f.action.target,
+                                "error": f.error} for f in res.failed],
+                    "sentence": done.sentence,
+                    "targets": [s.to_json() for s in done.status]})
     else:
-        if not res.actions:
+        if not the_plan.actions and not the_plan.warnings:
             console.print("converged: nothing to do")
-        for a in res.actions:
+        for a in the_plan.actions + the_plan.warnings:
             prefix = "would " if dry_run and a.kind != "warn" else ""
             style = "bold red" if a.kind == "warn" else "bold"
             console.print(f"[{style}]{prefix}{a.kind}[/] {plain(a.target)}: "
                           f"{plain(a.reason)}", highlight=False, soft_wrap=True)
-        for a, err in res.failed:
-            console.print(f"[bold red]failed[/] {a.kind} {plain(a.target)}: {plain(err)}",
-                          highlight=False)
-    if res.failed:
-        raise typer.Exit(ExitStatus.ERROR)
+        for f in res.failed:
+            console.print(f"[bold red]failed[/] {f.action.kind} {plain(f.action.target)}: "
+                          f"{plain(f.error)}", highlight=False)
+    if res.exit_code:
+        raise typer.Exit(res.exit_code)
 
 
 @app.command("drain")
@@ -295,11 +298,23 @@ def watch(ctx: typer.Context, opts: TargetsOptions,
               "--rise", min=1, max=10, help="Good probes in a row before a target returns.")] = 2,
           fall: Annotated[int, typer.Option(
               "--fall", min=1, max=10, help="Failed probes in a row before a target leaves.")] = 2,
+          json: Annotated[bool, typer.Option(
+              "--json", help="The controller's JSON lines (actions, the pass sentence, EMF "
+              "metrics), as the Lambda and the local controller write them.")] = False,
           ) -> None:
-    """Reconcile every --interval until stopped (Ctrl-C / SIGTERM); log each change and why."""
-    from rsfleet.targets import api
+    """The controller's loop until stopped (Ctrl-C / SIGTERM): one line per pass saying what
+    it saw and did."""
+    from rsfleet.controller.service import watch as watch_loop
 
     every = _interval(interval, "--interval")
     target = context_from_options(ctx, opts)
-    _log(f"watching every {every:g}s (rise {rise}, fall {fall}); Ctrl-C to stop")
-    api.watch(target, every, rise=rise, fall=fall, log=_log)
+    if not json:
+        _log(f"watching every {every:g}s (rise {rise}, fall {fall}); Ctrl-C to stop")
+    res = watch_loop(target, every, rise=rise, fall=fall, human=not json,
+                     emit=_log if not json else _print_line)
+    if not json:
+        _log(f"{res.passes} pass(es), {res.failed_passes} failed; stopped")
+
+
+def _print_line(line: str) -> None:
+    print(line, flush=True)

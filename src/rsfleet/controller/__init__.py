@@ -1,8 +1,10 @@
-"""The targets controller as a service: the same `sync_once` loop in AWS Lambda
-(``handler``) and beside the local fleet (``local``).
+"""The targets controller as a service: one loop of `Controller.run_pass` in AWS Lambda
+(``handler``), beside the local fleet (``rsfleet.local.controller``) and in `targets watch`.
 
 - config.py   the controller's settings from environment variables (pydantic at the edge)
 - loop.py     passes every interval until a deadline (the Lambda's timeout minus a margin)
+              or a stop (SIGTERM: the local controller, `targets watch`)
+- service.py  one reported pass: JSON action lines, the pass sentence, EMF, last-pass record
 - metrics.py  one JSON log line per action; CloudWatch Embedded Metric Format per pass
 - handler.py  the Lambda entry point: builds the AWS targets context, runs the loop
 - local.py    the supervised background process `rsfleet local up` starts

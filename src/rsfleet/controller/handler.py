@@ -5,10 +5,10 @@ controller runs. Each invocation:
 1. reads its settings from the environment (``config.py``) once per container;
 2. asks the redshift-serverless API for each consumer's endpoint and managed-endpoint IPs
    (they can change; the NLB targets are these IPs);
-3. runs `sync_once` every ``interval_seconds`` until ``safety_margin_seconds`` before the
+3. runs `Controller.run_pass` every ``interval_seconds`` until ``safety_margin_seconds`` before the
    invocation's timeout (``context.get_remaining_time_in_millis()``);
-4. logs one JSON line per action and an EMF metrics line per pass, and writes the last
-   pass into the state table (`rsfleet --backend aws targets status` shows it).
+4. logs one JSON line per action, the pass's sentence and an EMF metrics line per pass,
+   and writes the last pass into the state table (`rsfleet --backend aws targets status` shows it).
 
 The readiness counters (rise/fall) and the data-check times stay in the container between
 invocations; a new container takes them from the last-pass record.

@@ -1,11 +1,17 @@
-"""Passes every interval until a deadline: the same loop in Lambda and locally.
+"""The one controller loop: passes every interval until a deadline or a stop.
 
-In Lambda the deadline is the invocation's timeout minus a safety margin; a pass starts
-only when it can finish before that (the longest pass so far is the estimate), so an
-invocation never ends in the middle of applying actions."""
+Lambda (``handler.py``), the local fleet's controller (``rsfleet.local.controller``) and
+`rsfleet targets watch` (``service.watch``) all run ``run_passes`` around the same
+``ControllerService.one_pass``. In Lambda the deadline is the invocation's timeout minus a
+safety margin; a pass starts only when it can finish before that (the longest pass so far
+is the estimate), so an invocation never ends in the middle of applying actions. The local
+controller and `targets watch` have no deadline: they run until SIGTERM/SIGINT
+(``run_until_stopped``), finishing the pass under way."""
 
 from __future__ import annotations
 
+import signal
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -49,3 +55,22 @@ def run_passes(one_pass: Callable[[int], Any], *, interval: float,
         if max_passes is not None and res.passes >= max_passes:
             return res
         sleep(wait)
+
+
+def run_until_stopped(one_pass: Callable[[int], Any], *, interval: float,
+                      stop: threading.Event | None = None,
+                      max_passes: int | None = None) -> LoopResult:
+    """``run_passes`` with no deadline: until SIGTERM/SIGINT (handled only on the main
+    thread, restored afterwards) or ``stop`` is set; the pass under way finishes first."""
+    stop = stop or threading.Event()
+    restore: dict[int, Any] = {}
+    if threading.current_thread() is threading.main_thread():
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            restore[sig] = signal.signal(sig, lambda *_: stop.set())
+    try:
+        return run_passes(one_pass, interval=interval,
+                          remaining=lambda: -1.0 if stop.is_set() else float("inf"),
+                          margin=0.0, sleep=stop.wait, max_passes=max_passes)
+    finally:
+        for signum, handler in restore.items():
+            signal.signal(signum, handler)

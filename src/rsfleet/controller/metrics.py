@@ -1,4 +1,5 @@
-"""What the controller writes to its log: one JSON line per action (with its reason) and one
+"""What the controller writes to its log: one JSON line per action (with its reason), one
+per pass with its sentence (``event_line(..., "pass", sentence=...)``), and one
 CloudWatch Embedded Metric Format line per pass, from which CloudWatch Logs extracts the
 metrics itself: no PutMetricData call
 (https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/CloudWatch_Embedded_Metric_Format_Specification.html).

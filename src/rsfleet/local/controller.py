@@ -1,5 +1,5 @@
 """The controller beside the local fleet: the Lambda's loop (`ControllerService.one_pass` in
-`run_passes`) as a supervised background process.
+`run_passes`, through `run_until_stopped`) as a supervised background process.
 
 `rsfleet local up` starts it (``start``), `rsfleet local down` stops it (``stop``):
 - pid file ``<state dir>/controller.pid``, log ``<state dir>/controller.log`` (the same JSON
@@ -115,15 +115,11 @@ class ControllerProcess:
 def run(state_dir: Path, interval: float, *, stop: threading.Event | None = None,
         max_passes: int | None = None) -> int:
     """The loop, in this process, until SIGTERM/SIGINT (or ``stop``). Returns passes run."""
-    from rsfleet.controller.loop import run_passes
+    from rsfleet.controller.loop import run_until_stopped
     from rsfleet.controller.service import ControllerService
     from rsfleet.local.fleet import LocalFleet
     from rsfleet.targets.api import local_context
 
-    stop = stop or threading.Event()
-    if threading.current_thread() is threading.main_thread():
-        for sig in (signal.SIGTERM, signal.SIGINT):
-            signal.signal(sig, lambda *_: stop.set())
     fleet = LocalFleet.open(None, state_dir)
     ctx = local_context(fleet, probe_timeout=1.0)
     ctl = ctx.controller(rise=2, fall=2)
@@ -132,12 +128,10 @@ def run(state_dir: Path, interval: float, *, stop: threading.Event | None = None
     def emit(line: str) -> None:
         print(line, flush=True)
 
-    service = ControllerService(ctl, f"{fleet.spec.project_name}/{fleet.spec.environment}",
-                                source=f"local pid {os.getpid()}", emit=emit)
+    service = ControllerService(ctl, ctx.name, source=f"local pid {os.getpid()}", emit=emit)
     emit(f'{{"event": "started", "pid": {os.getpid()}, "interval_s": {interval}}}')
-    res = run_passes(service.one_pass, interval=interval,
-                     remaining=lambda: -1.0 if stop.is_set() else float("inf"), margin=0.0,
-                     sleep=stop.wait, max_passes=max_passes)
+    res = run_until_stopped(service.one_pass, interval=interval, stop=stop,
+                            max_passes=max_passes)
     emit(f'{{"event": "stopped", "passes": {res.passes}, '
          f'"failed_passes": {res.failed_passes}}}')
     return res.passes

@@ -15,7 +15,7 @@ from typing import Any
 
 from rsfleet.errors import FleetError
 from rsfleet.rollout.planner import ROLLOUT, Step
-from rsfleet.targets.reconciler import Action
+from rsfleet.targets import actions
 from rsfleet.targets.store import Drain, TargetsState, operator
 
 
@@ -72,7 +72,7 @@ class LbSteps:
         cur = observed.get(name)
         if cur is None or cur.state != "in_rotation":
             return f"already out of rotation ({cur.state if cur else 'absent'})"
-        what = ctx.adapter.apply(Action("drain", name, "rolling change"))
+        what = ctx.adapter.apply(actions.Drain(name, "rolling change"))
         ctx.store.modify(lambda st: st.drain_started.__setitem__(name, now))
         return what
 
@@ -99,7 +99,7 @@ class LbSteps:
         why = ("no sessions left" if cur.sessions <= 0 else
                f"deregistration delay {self.deregistration_delay:g}s elapsed, closing "
                f"{cur.sessions} session(s)")
-        done = ctx.adapter.apply(Action("disable", name, why))
+        done = ctx.adapter.apply(actions.Disable(name, why))
         ctx.store.modify(lambda st: st.drain_started.pop(name, None))
         return f"{why} after {waited:.1f}s; {done}"
 
@@ -146,7 +146,7 @@ class LbSteps:
         cur = ctx.adapter.observe().get(name)
         if cur is not None and cur.state == "in_rotation" and cur.complete:
             return "already in rotation"
-        what = ctx.adapter.apply(Action("enable", name, "rolling change done"))
+        what = ctx.adapter.apply(actions.Enable(name, "rolling change done"))
         if self.in_rotation is None:
             return what
         t0 = self.clock()

@@ -17,10 +17,10 @@ from typing import Any
 from rsfleet.errors import UsageError
 from rsfleet.fleet import Fleet
 from rsfleet.fleet.outputs import FleetOutputs
-from rsfleet.targets.controller import Controller, PassResult, TargetStatus
+from rsfleet.targets import actions
+from rsfleet.targets.controller import Controller, Pass, TargetStatus
 from rsfleet.targets.protocol import TargetAdapter
 from rsfleet.targets.readiness import Probe
-from rsfleet.targets.reconciler import Action
 from rsfleet.targets.store import (
     Drain,
     DynamoStore,
@@ -42,6 +42,7 @@ class TargetsContext:
     members: list[str]
     probe: Probe | None  # None: no direct probe (AWS without credentials)
     store: StateStore
+    name: str = ""  # the fleet, project/environment: the metrics' dimension
 
     def controller(self, *, rise: int = 2, fall: int = 2, log: Log | None = None) -> Controller:
         return Controller(self.adapter, self.members, self.probe, self.store, rise=rise,
@@ -54,7 +55,8 @@ def local_context(fleet: Fleet, *, probe_timeout: float = 1.0) -> TargetsContext
 
     return TargetsContext(adapter=HaproxyTargets.for_fleet(fleet), members=fleet.spec.lb_consumers,
                           probe=local_probe(fleet, timeout=probe_timeout),
-                          store=JsonFileStore(Path(fleet.state_dir) / STATE_FILE))
+                          store=JsonFileStore(Path(fleet.state_dir) / STATE_FILE),
+                          name=fleet_key(fleet.spec))
 
 
 def aws_context(spec: Any, outputs: FleetOutputs, state_dir: Path | None, *,
@@ -93,7 +95,7 @@ def aws_context(spec: Any, outputs: FleetOutputs, state_dir: Path | None, *,
     members = [n for n in spec.lb_consumers if n in adapter.endpoints]
     if store is None:
         store = aws_store(spec, outputs, state_dir, client=dynamodb, log=log)
-    return TargetsContext(adapter, members, probe, store)
+    return TargetsContext(adapter, members, probe, store, fleet_key(spec))
 
 
 AWS_STATE_FILE = "targets-aws.json"
@@ -167,7 +169,7 @@ def drain(ctx: TargetsContext, name: str, *, wait: bool = False,
     observed = ctx.adapter.observe()
     actual = observed.get(name)
     if actual is not None and actual.state == "in_rotation":
-        what = ctx.adapter.apply(Action("drain", name, f"drained by the operator: {why}"))
+        what = ctx.adapter.apply(actions.Drain(name, f"drained by the operator: {why}"))
         ctx.store.modify(lambda st: st.drain_started.__setitem__(name, now))
         if not any(a.state == "in_rotation" for n, a in observed.items() if n != name):
             what += "; WARNING: no consumer is left in rotation, new sessions will fail"
@@ -195,7 +197,7 @@ def drain(ctx: TargetsContext, name: str, *, wait: bool = False,
     if ctx.adapter.lb_finishes_drain:
         return f"{what}; waited {limit:g}s, the NLB finishes the drain itself"
     reason = "no sessions left" if left <= 0 else f"timeout {limit:g}s, closing {left} session(s)"
-    done = ctx.adapter.apply(Action("disable", name, reason))
+    done = ctx.adapter.apply(actions.Disable(name, reason))
     ctx.store.modify(lambda st: st.drain_started.pop(name, None))
     log(f"disable {name}: {reason} -> {done}")
     return f"{what}; {reason}; {done}"
@@ -217,7 +219,7 @@ def undrain(ctx: TargetsContext, name: str, *, log: Log | None = None) -> str:
     if actual is not None and actual.state == "in_rotation" and actual.complete:
         msg = f"{'undrained; ' if was else ''}already in rotation"
     else:
-        msg = ctx.adapter.apply(Action("enable", name, "undrained by the operator"))
+        msg = ctx.adapter.apply(actions.Enable(name, "undrained by the operator"))
         ctx.store.modify(lambda st: st.drain_started.pop(name, None))
     if log:
         log(f"undrain {name}: {msg}")
@@ -253,20 +255,8 @@ def last_pass(ctx: TargetsContext) -> PassRecord | None:
 
 
 def sync(ctx: TargetsContext, dry_run: bool = False, *,
-         log: Log | None = None) -> PassResult:
-    """One reconcile pass. A single pass decides on one probe (rise = fall = 1); `watch`
-    applies the rise/fall thresholds across passes."""
-    return ctx.controller(rise=1, fall=1, log=log).sync_once(dry_run=dry_run)
-
-
-def watch(ctx: TargetsContext, interval: float, *, rise: int = 2, fall: int = 2,
-          log: Log | None = None, stop: Any = None, max_passes: int | None = None) -> int:
-    if interval <= 0:
-        raise UsageError(f"--interval {interval}: must be more than 0 seconds")
-    import os
-
-    ctl = ctx.controller(rise=rise, fall=fall, log=log)
-    ctl.record_passes = True
-    ctl.source = f"watch pid {os.getpid()}"
-    ctl.resume(ctl.last_pass())
-    return ctl.watch(interval, stop=stop, max_passes=max_passes)
+         log: Log | None = None) -> Pass:
+    """One pass: observe, plan, sync the plan (dry: only show it). A single pass decides on
+    one probe (rise = fall = 1); the controller's loop applies the rise/fall thresholds
+    across passes."""
+    return ctx.controller(rise=1, fall=1, log=log).run_pass(dry_run=dry_run)

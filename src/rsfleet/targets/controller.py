@@ -1,32 +1,35 @@
-"""One reconcile pass (`sync_once`) and the `watch` loop over any TargetAdapter.
+"""One controller pass over any TargetAdapter (`Controller.run_pass`) and its sentence.
 
-A pass: observe the LB, probe every member's readiness in parallel, fold the results into
-the rise/fall counters, reconcile (pure), apply the actions in order, and record when each
-drain started (HAProxy has no memory of it; the deregistration delay is counted from there).
+A pass: observe (probe every member's readiness in parallel, fold the results into the
+rise/fall counters, read the shared state and the LB, once), plan (pure: reconciler.py),
+`sync` the plan onto the LB (sync.py), and record when each drain started (HAProxy has no
+memory of it; the deregistration delay is counted from there). The loop around passes is
+the controller's (`rsfleet.controller.loop`): the same for Lambda, the local controller and
+`targets watch`.
 """
 
 from __future__ import annotations
 
-import signal
-import threading
 import time
-from collections.abc import Callable
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
 from typing import Any
 
+from rsfleet.targets.actions import Disable, Drain, Enable, Remove
 from rsfleet.targets.protocol import TargetAdapter
 from rsfleet.targets.readiness import Probe, probe_all
 from rsfleet.targets.reconciler import (
-    Action,
     ActualTarget,
     Inputs,
     Observation,
+    Plan,
     Settings,
     apply_actions,
     observe,
-    reconcile,
+    plan,
 )
 from rsfleet.targets.store import PassRecord, StateStore, TargetsState
+from rsfleet.targets.sync import Applied, Failed, TargetsResult, sync
 
 Log = Callable[[str], None]
 
@@ -50,16 +53,81 @@ class TargetStatus:
         return dict(self.__dict__)
 
 
-@dataclass
-class PassResult:
-    actions: list[Action]
-    done: list[tuple[Action, str]] = field(default_factory=list)  # (action, what happened)
-    failed: list[tuple[Action, str]] = field(default_factory=list)
-    status: list[TargetStatus] = field(default_factory=list)
-    dry_run: bool = False
-    probes: dict[str, tuple[bool, str, float]] = field(default_factory=dict)  # ok, why, ms
+ProbeResult = tuple[bool, str, float]  # ready, reason, milliseconds
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """What one pass saw, read once (Patroni's cluster view per cycle): the planner's inputs,
+    the probe results and the shared state they were built from."""
+
+    inputs: Inputs
+    probes: Mapping[str, ProbeResult]
+    state: TargetsState
+
+
+@dataclass(frozen=True)
+class Pass:
+    """One controller pass: what it saw, planned and did, and the sentence that says so."""
+
+    snapshot: Snapshot
+    plan: Plan
+    result: TargetsResult
+    status: list[TargetStatus]
+    sentence: str
     duration_s: float = 0.0
     conflicts: int = 0  # conflicting state writes retried during the pass
+
+    @property
+    def probes(self) -> Mapping[str, ProbeResult]:
+        return self.snapshot.probes
+
+    @property
+    def dry_run(self) -> bool:
+        return self.result.dry_run
+
+
+_DID = {Enable: "in", Drain: "drained", Disable: "switched off", Remove: "removed"}
+
+
+def pass_sentence(members: Iterable[str], plan: Plan, result: TargetsResult,
+                  after: Mapping[str, ActualTarget]) -> str:
+    """One sentence for the log, whatever the pass did, so that "why is c2 out?" is answered
+    by the last line: each target that changed or is out with its reason, what the planner
+    warned about, how many are in rotation. E.g. "c2 out: not ready: cannot read
+    sales.orders (2 failed probe(s) in a row); 2 of 3 in rotation; no change"."""
+    members = sorted(members)
+    acted: dict[str, Applied | Failed] = {s.action.target: s for s in result.done}
+    acted.update({f.action.target: f for f in result.failed})
+    would = "would be " if result.dry_run else ""
+    parts: list[str] = []
+    for name in sorted(set(members) | set(plan.verdicts)):
+        v = plan.verdicts.get(name)
+        step = acted.get(name)
+        if isinstance(step, Failed):
+            parts.append(f"{name} {step.action.kind} FAILED: {step.error}")
+        elif step is not None:
+            parts.append(f"{name} {would}{_DID[type(step.action)]}: {step.action.reason}")
+        elif v is not None and v.cause == "kept_last":
+            parts.append(f"{name} kept in as the last one: {v.why}")
+        elif v is not None and v.want != "in" and name in members:
+            cur = after.get(name)
+            state = cur.state if cur else "absent"
+            if state == "in_rotation":
+                continue  # never probed yet, kept as it is: counted below
+            left = f", {cur.sessions} session(s) left" if cur and state == "draining" else ""
+            where = "" if state in ("maint", "absent") else f" ({state}{left})"
+            parts.append(f"{name} out{where}: {v.why}")
+    for w in plan.warnings:
+        if w.target == "*" or w.target not in members:
+            parts.append(f"WARNING {w.target}: {w.reason}")
+    live = sum(1 for n in members if (a := after.get(n)) and a.state == "in_rotation")
+    parts.append(f"{live} of {len(members)} in rotation")
+    if not plan.actions:
+        parts.append("no change")
+    elif result.dry_run:
+        parts.append("dry run")
+    return "; ".join(parts)
 
 
 class Controller:
@@ -78,8 +146,6 @@ class Controller:
         self.log = log or (lambda _m: None)
         self.readiness: dict[str, Observation] = {}
         self.data_checks: dict[str, tuple[float, bool, str]] = {}  # TieredProbe.last
-        self.record_passes = False  # watch: write each pass as the last-pass record
-        self.source = ""
 
     def _actual(self, drain_started: dict[str, float]) -> dict[str, ActualTarget]:
         actual = self.adapter.observe()
@@ -108,15 +174,9 @@ class Controller:
         out = probe_all(timed, self.members)
         return {n: (ok, why, spent.get(n, 0.0)) for n, (ok, why) in out.items()}
 
-    def sync_once(self, *, dry_run: bool = False) -> PassResult:
-        """Probe, reconcile against the shared state, apply, record what was done.
-
-        The state is read once; the actions are applied outside any lock; what they changed
-        (when a drain started or ended) is written back with ``store.modify``, which
-        re-reads and re-applies on a conflicting write (an operator's drain in between is
-        kept, never lost). An ``enable`` is checked against a fresh read first, so an
-        operator drain written during the pass is not undone."""
-        t0 = time.monotonic()
+    def observe(self) -> Snapshot:
+        """Probe every member, fold the results into the rise/fall counters, read the shared
+        state and the LB: the planner's inputs, once."""
         probes = self._probe()
         for name, (ok, reason, _ms) in probes.items():
             prev = self.readiness.get(name)
@@ -129,56 +189,65 @@ class Controller:
         actual = self._actual(state.drain_started)
         inp = Inputs(frozenset(self.members), actual, dict(self.readiness),
                      frozenset(state.drains), now, self.settings)
-        actions = reconcile(inp)
-        result = PassResult(actions, dry_run=dry_run, probes=probes)
+        return Snapshot(inp, probes, state)
+
+    def run_pass(self, *, dry_run: bool = False) -> Pass:
+        """Observe, plan (pure), ``sync`` the plan onto the LB, record what changed.
+
+        The state is read once; the actions are applied outside any lock; what they changed
+        (when a drain started or ended) is written back with ``store.modify``, which
+        re-reads and re-applies on a conflicting write (an operator's drain in between is
+        kept, never lost). An ``Enable`` is checked against a fresh read first, so an
+        operator drain written during the pass is not undone."""
+        t0 = time.monotonic()
+        snap = self.observe()
+        the_plan = plan(snap.inputs)
+        state = snap.state
         conflicts_before = getattr(self.store, "conflicts", 0)
-        if not dry_run and any(a.kind == "enable" for a in actions):
+        if not dry_run and any(isinstance(a, Enable) for a in the_plan.actions):
             fresh = self.store.load()
             if fresh.version != state.version:
-                late = {a.target for a in actions if a.kind == "enable"} & set(fresh.drains)
+                late = {a.target for a in the_plan.actions if isinstance(a, Enable)} & set(
+                    fresh.drains)
                 for name in sorted(late):
                     self.log(f"{name}: drained by the operator during the pass; not enabled")
-                actions = [a for a in actions if not (a.kind == "enable" and a.target in late)]
+                the_plan = the_plan.without_enables(late)
                 state = fresh
-        for a in actions:
-            if a.kind == "warn":
-                self.log(f"WARNING {a.target}: {a.reason}")
-                continue
-            if dry_run:
-                continue
-            try:
-                what = self.adapter.apply(a)
-            except Exception as exc:  # one failed target must not stop the rest
-                result.failed.append((a, str(exc)))
-                self.log(f"FAILED {a}: {exc}")
-                continue
-            result.done.append((a, what))
-            self.log(f"{a.kind} {a.target}: {a.reason} -> {what}")
-        done = [a for a, _ in result.done]
-        if done:
+        for w in the_plan.warnings:
+            self.log(f"WARNING {w.target}: {w.reason}")
+        result = sync(the_plan, self.adapter, dry_run, on_step=self._log_step)
+        applied = [s.action for s in result.done]
+        now = snap.inputs.now
+        if applied and not dry_run:
             def record(st: TargetsState) -> None:
-                for a in done:
-                    if a.kind == "drain":
+                for a in applied:
+                    if isinstance(a, Drain):
                         st.drain_started[a.target] = now
-                    elif a.kind in ("enable", "disable", "remove"):
+                    else:
                         st.drain_started.pop(a.target, None)
 
             self.store.modify(record)
             state = self.store.load()
-        result.conflicts = getattr(self.store, "conflicts", 0) - conflicts_before
-        after = apply_actions(actual, done if not dry_run else actions, now)
-        result.status = self._status(after, state)
-        result.duration_s = time.monotonic() - t0
-        return result
+        after = apply_actions(snap.inputs.actual, applied, now)
+        return Pass(snap, the_plan, result, self._status(after, state),
+                    pass_sentence(self.members, the_plan, result, after),
+                    duration_s=time.monotonic() - t0,
+                    conflicts=getattr(self.store, "conflicts", 0) - conflicts_before)
 
-    def record(self, result: PassResult, *, passes: int = 1, source: str = "") -> PassRecord:
+    def _log_step(self, step: Applied | Failed) -> None:
+        if isinstance(step, Failed):
+            self.log(f"FAILED {step.action}: {step.error}")
+        else:
+            self.log(f"{step.action} -> {step.result}")
+
+    def record(self, done: Pass, *, passes: int = 1, source: str = "") -> PassRecord:
         """Write the pass into the store's last-pass record (`targets status` shows it)."""
         rec = PassRecord(
-            at=self.clock(), duration_s=round(result.duration_s, 3),
-            actions=[f"{a.kind} {a.target}: {a.reason}" for a, _ in result.done]
-            + [f"warn {a.target}: {a.reason}" for a in result.actions if a.kind == "warn"],
-            errors=[f"{a.kind} {a.target}: {e}" for a, e in result.failed],
-            passes=passes, source=source,
+            at=self.clock(), duration_s=round(done.duration_s, 3),
+            actions=[s.action.describe() for s in done.result.done]
+            + [w.describe() for w in done.plan.warnings],
+            errors=[f"{f.action.kind} {f.action.target}: {f.error}" for f in done.result.failed],
+            passes=passes, source=source, sentence=done.sentence,
             readiness={n: [o.ready, o.reason, o.consecutive_ok, o.consecutive_fail]
                        for n, o in self.readiness.items()},
             data_checks={n: list(v) for n, v in self.data_checks.items()})
@@ -220,33 +289,3 @@ class Controller:
 
     def last_pass(self) -> PassRecord | None:
         return self.store.last_pass()
-
-    def watch(self, interval: float, stop: threading.Event | None = None,
-              max_passes: int | None = None) -> int:
-        """Reconcile every `interval` seconds until SIGINT/SIGTERM (or `stop` is set).
-
-        Returns the number of passes run."""
-        stop = stop or threading.Event()
-        restore: dict[int, Any] = {}
-        if threading.current_thread() is threading.main_thread():
-            for sig in (signal.SIGINT, signal.SIGTERM):
-                restore[sig] = signal.signal(sig, lambda *_: stop.set())
-        passes = 0
-        try:
-            while not stop.is_set():
-                start = time.monotonic()
-                passes += 1
-                try:
-                    res = self.sync_once()
-                    if self.record_passes:
-                        self.record(res, passes=passes, source=self.source)
-                except Exception as exc:  # keep watching; say why
-                    self.log(f"pass failed: {exc}")
-                if max_passes is not None and passes >= max_passes:
-                    break
-                stop.wait(max(0.0, interval - (time.monotonic() - start)))
-        finally:
-            for signum, handler in restore.items():
-                signal.signal(signum, handler)
-        self.log("stopped")
-        return passes

@@ -23,7 +23,8 @@ from typing import Any
 from rsfleet.adapters.haproxy import RSFLEET_SERVER_OPTIONS
 from rsfleet.errors import FleetError
 from rsfleet.fleet import Fleet
-from rsfleet.targets.reconciler import Action, ActualTarget, LbState
+from rsfleet.targets.actions import Action, Disable, Drain, Enable, Remove
+from rsfleet.targets.reconciler import ActualTarget, LbState
 
 BACKEND = "consumers"
 _MAINT_BITS = 0x01 | 0x02 | 0x20 | 0x40
@@ -99,26 +100,27 @@ class HaproxyTargets:
 
     def apply(self, action: Action) -> str:
         name, rt, be = action.target, self.runtime, self.backend
-        if action.kind == "enable":
-            known = {s.name for s in rt.servers(be)}
-            if name not in known:
-                if name not in self.addresses:
-                    raise FleetError(f"cannot add {name} to HAProxy: no address known")
-                host, port = self.addresses[name]
-                rt.add_server(be, name, host, port, options=self.server_options)
+        match action:
+            case Enable():
+                known = {s.name for s in rt.servers(be)}
+                if name not in known:
+                    if name not in self.addresses:
+                        raise FleetError(f"cannot add {name} to HAProxy: no address known")
+                    host, port = self.addresses[name]
+                    rt.add_server(be, name, host, port, options=self.server_options)
+                    rt.set_server_state(be, name, "ready")
+                    return f"add server {be}/{name} {host}:{port}; state ready"
                 rt.set_server_state(be, name, "ready")
-                return f"add server {be}/{name} {host}:{port}; state ready"
-            rt.set_server_state(be, name, "ready")
-            return f"set server {be}/{name} state ready"
-        if action.kind == "drain":
-            rt.set_server_state(be, name, "drain")
-            return f"set server {be}/{name} state drain"
-        if action.kind == "disable":
-            rt.set_server_state(be, name, "maint")
-            return f"set server {be}/{name} state maint{self._close_rest(name)}"
-        if action.kind == "remove":
-            rt.set_server_state(be, name, "maint")
-            closed = self._close_rest(name)
-            rt.del_server(be, name)
-            return f"state maint{closed}; del server {be}/{name}"
+                return f"set server {be}/{name} state ready"
+            case Drain():
+                rt.set_server_state(be, name, "drain")
+                return f"set server {be}/{name} state drain"
+            case Disable():
+                rt.set_server_state(be, name, "maint")
+                return f"set server {be}/{name} state maint{self._close_rest(name)}"
+            case Remove():
+                rt.set_server_state(be, name, "maint")
+                closed = self._close_rest(name)
+                rt.del_server(be, name)
+                return f"state maint{closed}; del server {be}/{name}"
         return action.reason

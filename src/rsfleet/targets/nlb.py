@@ -20,7 +20,8 @@ from typing import Any
 from rsfleet.adapters import elbv2
 from rsfleet.errors import UsageError
 from rsfleet.fleet.outputs import FleetOutputs, NlbOutputs
-from rsfleet.targets.reconciler import Action, ActualTarget
+from rsfleet.targets.actions import Action, Disable, Drain, Enable, Remove
+from rsfleet.targets.reconciler import ActualTarget
 
 UNKNOWN_PREFIX = "ip:"  # a registered IP that belongs to no consumer in the outputs
 
@@ -91,13 +92,14 @@ class NlbTargets:
 
     def apply(self, action: Action) -> str:
         ips = self._ips(action.target)
-        if action.kind == "enable":
-            elbv2.register_targets(self.client, self.target_group_arn, ips, self.port)
-            return f"registered {', '.join(ips)}:{self.port}"
-        if action.kind == "drain":
-            elbv2.deregister_targets(self.client, self.target_group_arn, ips, self.port)
-            return (f"deregistered {', '.join(ips)} (the NLB drains them for "
-                    f"{self.deregistration_delay:g}s)")
-        if action.kind in ("disable", "remove"):
-            return "nothing to do: the NLB finishes the drain itself"
+        match action:
+            case Enable():
+                elbv2.register_targets(self.client, self.target_group_arn, ips, self.port)
+                return f"registered {', '.join(ips)}:{self.port}"
+            case Drain():
+                elbv2.deregister_targets(self.client, self.target_group_arn, ips, self.port)
+                return (f"deregistered {', '.join(ips)} (the NLB drains them for "
+                        f"{self.deregistration_delay:g}s)")
+            case Disable() | Remove():
+                return "nothing to do: the NLB finishes the drain itself"
         return action.reason

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from typing import Protocol
 
-from rsfleet.targets.reconciler import Action, ActualTarget
+from rsfleet.targets.actions import Action
+from rsfleet.targets.reconciler import ActualTarget
 
 
 class TargetAdapter(Protocol):
@@ -24,5 +25,5 @@ class TargetAdapter(Protocol):
         ...
 
     def apply(self, action: Action) -> str:
-        """Carry out one enable/drain/disable/remove action; return what was done."""
+        """Carry out one Enable/Drain/Disable/Remove; return what was done."""
         ...

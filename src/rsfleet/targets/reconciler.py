@@ -1,8 +1,17 @@
-"""The pure core of the targets controller: no I/O, no clock (``now`` is an input).
+"""The targets planner, the pure core of the controller: no I/O, no clock (``now`` is an input).
 
 Inputs: the desired members (consumers behind the LB in the spec), readiness observations
 with rise/fall counters, operator drains, and the LB's actual state per target.
-Output: the ordered actions that bring the LB to the desired state.
+Output: a ``Plan``: what was decided for each target and why (``Verdict``), the typed
+actions (``actions.py``) that bring the LB there, in order, and the warnings.
+
+It decides in three steps, each a small function:
+1. ``_verdict``: where each target belongs on its own (in, out, or as it is) and why;
+2. ``_keep_one_in_rotation``: readiness alone never empties the rotation;
+3. ``_action``: the one change (or none) that moves a target towards its verdict, given its
+   LB state.
+A later decision (how many consumers *should* be in rotation: issue 26) is one more step
+between 1 and 2 that turns some "in" verdicts into "out" with its own cause.
 
 Rules
 - A desired consumer is in rotation when it is effectively ready and not drained by the
@@ -28,9 +37,12 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from typing import Literal
 
+from rsfleet.targets.actions import ORDER, Action, Disable, Drain, Enable, Remove, Warn
+
 LbState = Literal["in_rotation", "draining", "maint", "absent"]
-ActionKind = Literal["enable", "drain", "disable", "remove", "warn"]
-ACTION_ORDER: dict[str, int] = {"enable": 0, "drain": 1, "disable": 2, "remove": 3, "warn": 4}
+Want = Literal["in", "out", "as_is"]
+# Why a target is where the plan wants it (issue 26 adds "parked").
+Cause = Literal["ready", "unready", "operator", "not_member", "unprobed", "kept_last"]
 
 
 @dataclass(frozen=True)
@@ -82,16 +94,6 @@ class Inputs:
     settings: Settings = Settings()
 
 
-@dataclass(frozen=True)
-class Action:
-    kind: ActionKind
-    target: str
-    reason: str
-
-    def __str__(self) -> str:
-        return f"{self.kind} {self.target}: {self.reason}"
-
-
 def effective_ready(name: str, inp: Inputs) -> bool | None:
     """Readiness with hysteresis; None when the consumer was never probed."""
     obs = inp.readiness.get(name)
@@ -108,7 +110,8 @@ def _readiness_text(obs: Observation | None) -> str:
         return "never probed"
     if obs.ready:
         return f"ready ({obs.consecutive_ok} good probe(s) in a row)"
-    return f"not ready: {obs.reason or 'probe failed'} ({obs.consecutive_fail} in a row)"
+    return (f"not ready: {obs.reason or 'probe failed'} ({obs.consecutive_fail} failed "
+            "probe(s) in a row)")
 
 
 def _drain_done(act: ActualTarget, inp: Inputs) -> str | None:
@@ -124,79 +127,128 @@ def _drain_done(act: ActualTarget, inp: Inputs) -> str | None:
     return None
 
 
-def reconcile(inp: Inputs) -> list[Action]:
-    """The actions that move the LB towards the desired state (empty when converged)."""
+@dataclass(frozen=True)
+class Verdict:
+    """Where the plan wants one target and why: ``in`` rotation, ``out`` of it, or ``as_is``
+    (never probed, or kept in as the last one)."""
+
+    want: Want
+    cause: Cause
+    why: str
+
+
+@dataclass(frozen=True)
+class Plan:
+    actions: tuple[Action, ...]  # the changes, in the order they run
+    warnings: tuple[Warn, ...] = ()
+    verdicts: Mapping[str, Verdict] = field(default_factory=dict)  # every target, by name
+
+    @property
+    def empty(self) -> bool:
+        return not self.actions
+
+    def without_enables(self, targets: Iterable[str]) -> Plan:
+        """The plan minus the ``Enable`` of ``targets`` (drained by the operator after the
+        plan was made: an operator's drain wins)."""
+        skip = set(targets)
+        return replace(self, actions=tuple(a for a in self.actions
+                                           if not (isinstance(a, Enable) and a.target in skip)))
+
+
+def _verdict(name: str, inp: Inputs) -> Verdict:
+    if name not in inp.desired:
+        return Verdict("out", "not_member", "no longer a member (not behind the LB in the spec)")
+    if name in inp.drained:
+        return Verdict("out", "operator", "drained by the operator")
+    ready = effective_ready(name, inp)
+    obs = inp.readiness.get(name)
+    text = _readiness_text(obs)
+    if ready is None:
+        return Verdict("as_is", "unprobed", text)
+    if ready:
+        return Verdict("in", "ready", text)
+    if obs is not None and obs.ready:  # rising: good probes, not yet `rise` of them
+        text = (f"ready again, {obs.consecutive_ok} of {inp.settings.rise} good probe(s) "
+                "before it returns")
+    return Verdict("out", "unready", text)
+
+
+def _state(name: str, inp: Inputs) -> LbState:
+    act = inp.actual.get(name)
+    return act.state if act else "absent"
+
+
+def _keep_one_in_rotation(verdicts: dict[str, Verdict],
+                          inp: Inputs) -> tuple[dict[str, Verdict], list[Warn]]:
+    """Readiness alone must not empty the rotation: when nothing would stay in, the unready
+    targets in rotation stay (loudly). An operator's drain or a removal is obeyed, with a
+    warning when it leaves nothing in rotation."""
+    out = dict(verdicts)
+    warnings: list[Warn] = []
+    staying = [n for n, v in out.items()
+               if v.want == "in" or (v.want == "as_is" and _state(n, inp) == "in_rotation")]
+    unready_in = [n for n, v in out.items()
+                  if v.cause == "unready" and _state(n, inp) == "in_rotation"]
+    if not staying and unready_in:
+        for n in unready_in:
+            why = out[n].why
+            out[n] = Verdict("as_is", "kept_last", why)
+            warnings.append(Warn(n, f"LAST TARGET IN ROTATION IS NOT READY, kept in rotation: "
+                                 f"{why}"))
+    elif not staying and any(_state(n, inp) == "in_rotation" for n in out):
+        warnings.append(Warn("*", "no target will be left in rotation: every new session "
+                             "will fail until a consumer is ready and undrained"))
+    return out, warnings
+
+
+def _action(name: str, v: Verdict, inp: Inputs) -> Action | None:
+    """The one change (or warning) that moves ``name`` towards its verdict, or None."""
     s = inp.settings
-    actions: list[Action] = []
-    # Per target: does it belong in rotation? None = keep as is (never probed).
-    want: dict[str, bool | None] = {}
-    why_out: dict[str, str] = {}
-    for name in sorted(inp.desired | set(inp.actual)):
-        if name not in inp.desired:
-            want[name] = False
-            why_out[name] = "no longer a member (not behind the LB in the spec)"
-        elif name in inp.drained:
-            want[name] = False
-            why_out[name] = "drained by the operator"
-        else:
-            ready = effective_ready(name, inp)
-            want[name] = ready
-            if ready is False:
-                why_out[name] = _readiness_text(inp.readiness.get(name))
-
-    def state(name: str) -> LbState:
-        act = inp.actual.get(name)
-        return act.state if act else "absent"
-
-    # Last-ready guard: readiness alone must not empty the rotation.
-    staying = {n for n, w in want.items() if w is True or (w is None and state(n) == "in_rotation")}
-    readiness_out = {n for n, w in want.items()
-                     if w is False and n in inp.desired and n not in inp.drained
-                     and state(n) == "in_rotation"}
-    if not staying and readiness_out:
-        for n in sorted(readiness_out):
-            want[n] = None  # keep it in rotation
-            actions.append(Action(
-                "warn", n, f"LAST TARGET IN ROTATION IS NOT READY, kept in rotation: "
-                f"{why_out[n]}"))
-        staying = set(readiness_out)
-    if not staying and any(state(n) == "in_rotation" for n in want):
-        actions.append(Action("warn", "*", "no target will be left in rotation: every new "
-                              "session will fail until a consumer is ready and undrained"))
-
-    for name, w in want.items():
-        act = inp.actual.get(name)
-        st = state(name)
-        if w is True:
-            if st != "in_rotation" or (act is not None and not act.complete):
-                if st == "in_rotation":
-                    reason = "registering its missing endpoint IPs"
-                elif name in inp.desired and st == "draining" and name not in inp.drained:
-                    reason = f"{_readiness_text(inp.readiness.get(name))}; drain cancelled"
-                else:
-                    reason = _readiness_text(inp.readiness.get(name))
-                actions.append(Action("enable", name, reason))
-            continue
-        if w is None:
-            continue
-        # w is False: out of rotation, through draining.
-        member = name in inp.desired
-        if not member and not s.owns_membership:
-            if st != "absent":
-                actions.append(Action("warn", name, "not a member in the spec, but Terraform "
-                                      "owns the attachments: run `rsfleet apply`"))
-            continue
+    act = inp.actual.get(name)
+    st = _state(name, inp)
+    if v.want == "as_is":
+        return None
+    if v.want == "in":
         if st == "in_rotation":
-            actions.append(Action("drain", name, why_out[name]))
-        elif st == "draining" and act is not None and not s.lb_finishes_drain:
-            done = _drain_done(act, inp)
-            if done is not None:
-                actions.append(Action("disable" if member else "remove", name,
-                                      f"{why_out[name]}; {done}"))
-        elif st == "maint" and not member:
-            actions.append(Action("remove", name, why_out[name]))
-    actions.sort(key=lambda a: (ACTION_ORDER[a.kind], a.target))
-    return actions
+            complete = act is None or act.complete
+            return None if complete else Enable(name, "registering its missing endpoint IPs")
+        if st == "draining" and v.cause == "ready":
+            return Enable(name, f"{v.why}; drain cancelled")
+        return Enable(name, v.why)
+    member = name in inp.desired
+    if not member and not s.owns_membership:
+        return None if st == "absent" else Warn(
+            name, "not a member in the spec, but Terraform owns the attachments: run "
+            "`rsfleet apply`")
+    if st == "in_rotation":
+        return Drain(name, v.why)
+    if act is not None and st == "draining" and not s.lb_finishes_drain:
+        done = _drain_done(act, inp)
+        if done is None:
+            return None
+        return (Disable if member else Remove)(name, f"{v.why}; {done}")
+    if st == "maint" and not member:
+        return Remove(name, v.why)
+    return None
+
+
+def _ordered(actions: Iterable[Action]) -> tuple[Action, ...]:
+    return tuple(sorted(actions, key=lambda a: (ORDER[type(a)], a.target)))
+
+
+def plan(inp: Inputs) -> Plan:
+    """What to change on the LB (no actions when converged), what was decided and why."""
+    verdicts = {n: _verdict(n, inp) for n in sorted(inp.desired | set(inp.actual))}
+    verdicts, warnings = _keep_one_in_rotation(verdicts, inp)
+    changes: list[Action] = []
+    for name, v in verdicts.items():
+        a = _action(name, v, inp)
+        if isinstance(a, Warn):
+            warnings.append(a)
+        elif a is not None:
+            changes.append(a)
+    return Plan(_ordered(changes), tuple(w for w in _ordered(warnings)
+                                         if isinstance(w, Warn)), verdicts)
 
 
 def apply_actions(actual: Mapping[str, ActualTarget], actions: Iterable[Action],
@@ -205,14 +257,16 @@ def apply_actions(actual: Mapping[str, ActualTarget], actions: Iterable[Action],
     out = dict(actual)
     for a in actions:
         cur = out.get(a.target, ActualTarget("absent"))
-        if a.kind == "enable":
-            out[a.target] = replace(cur, state="in_rotation", draining_since=None, complete=True)
-        elif a.kind == "drain":
-            out[a.target] = replace(cur, state="draining", draining_since=now)
-        elif a.kind == "disable":
-            out[a.target] = replace(cur, state="maint", sessions=0, draining_since=None)
-        elif a.kind == "remove":
-            out.pop(a.target, None)
+        match a:
+            case Enable():
+                out[a.target] = replace(cur, state="in_rotation", draining_since=None,
+                                        complete=True)
+            case Drain():
+                out[a.target] = replace(cur, state="draining", draining_since=now)
+            case Disable():
+                out[a.target] = replace(cur, state="maint", sessions=0, draining_since=None)
+            case Remove():
+                out.pop(a.target, None)
     return out
 
 

@@ -86,6 +86,7 @@ class PassRecord:
     readiness: dict[str, list[Any]] = field(default_factory=dict)
     # consumer -> [epoch seconds, ok, reason] of its last billed data check (TieredProbe)
     data_checks: dict[str, list[Any]] = field(default_factory=dict)
+    sentence: str = ""  # what the pass saw and did, as logged
 
     def to_json(self) -> dict[str, Any]:
         return dict(self.__dict__)
@@ -99,7 +100,8 @@ class PassRecord:
                    readiness={str(k): list(v) for k, v in
                               (data.get("readiness") or {}).items()},
                    data_checks={str(k): list(v) for k, v in
-                                (data.get("data_checks") or {}).items()})
+                                (data.get("data_checks") or {}).items()},
+                   sentence=str(data.get("sentence") or ""))
 
 
 @dataclass
