@@ -35,7 +35,7 @@ class _RsfleetGroup(TyperGroup):
     """Turns rsfleet errors into one line on stderr and the documented exit code."""
 
     def make_context(self, info_name: str | None, args: list[str],
-                     parent: "Context | None" = None, **extra: Any) -> "Context":
+                     parent: Context | None = None, **extra: Any) -> Context:
         # The root's own options (`--backend gcp`, `RSFLEET_BACKEND=gcp`, `--bogus`) are
         # parsed here, before invoke: the same one line and exit 2, not click's panel.
         try:
@@ -46,7 +46,7 @@ class _RsfleetGroup(TyperGroup):
             error(f"{exc.format_message()} (see `{info_name or 'rsfleet'} --help`)")
             raise typer.Exit(ExitStatus.BAD_INPUT) from None
 
-    def invoke(self, ctx: "Context") -> Any:
+    def invoke(self, ctx: Context) -> Any:
         try:
             return super().invoke(ctx)
         except NoArgsIsHelpError:
