@@ -167,6 +167,47 @@ def test_cli_end_to_end_json_and_report(tmp_path, monkeypatch, fleet_factory):
     assert "3 queries failed outside the fault windows" in res.output
 
 
+def test_cli_refuses_faults_on_a_consumer_already_out_and_prints_the_undo(fleet_factory):
+    """The docs' `--kill c2@.. --drain c3@..` left c2 dead and c3 drained; the next run took
+    its full duration, then said "fault not applied". Refused at the start (exit 2, one
+    line), and every run with faults ends with the commands that undo them."""
+    fleet = fleet_factory(fleet_spec(3))
+    where = ["--env", fleet.env, "--state-dir", str(fleet.state_dir)]
+    args = f"--env {fleet.env} --state-dir {fleet.state_dir}"
+    res = CliRunner().invoke(app, ["loadtest", *where, "-n", "4", "--connect-mode",
+                                   "per-query", "-d", "3s", "--kill", "c2@1s", "--drain",
+                                   "c3@1.5s", "--no-raw"])
+    assert res.exit_code == 0, res.output
+    assert "the faults are still in effect; undo them with:" in res.output
+    assert f"rsfleet local restart c2 {args}" in res.output
+    assert f"rsfleet targets undrain c3 {args}" in res.output
+    for fault, why, fix in (("--kill", "c2", "is not running"), ("--drain", "c3", "is not in "
+                                                                 "rotation")):
+        started = time.monotonic()
+        res = CliRunner().invoke(app, ["loadtest", *where, "-n", "4", "-d", "20s",
+                                       f"{fault}", f"{why}@7s"])
+        assert res.exit_code == 2, res.output
+        lines = [x for x in res.output.splitlines() if x.strip()]
+        assert len(lines) == 1 and f"consumer {why} {fix}" in lines[0], res.output
+        assert time.monotonic() - started < 10  # at once, not after the 20 s run
+    # the printed undo commands work: both back, and a run with faults is accepted again
+    for line in (f"local restart c2 {args}", f"targets undrain c3 {args}"):
+        res = CliRunner().invoke(app, line.split())
+        assert res.exit_code == 0, res.output
+    from rsfleet.local.lifecycle import in_rotation
+
+    assert wait_for(lambda: {"c2", "c3"} <= in_rotation(fleet), 60)
+
+
+def wait_for(cond, timeout: float) -> bool:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if cond():
+            return True
+        time.sleep(0.2)
+    return False
+
+
 @pytest.mark.parametrize(("args", "message"), [
     (["--sessions", "0"], "--sessions 0"),
     (["--connect-mode", "sometimes"], "--connect-mode"),

@@ -136,6 +136,18 @@ def loadtest(
             raise UsageError(f"--{late[0].kind} {late[0].target}@{late[0].at_s:g}s is not "
                              f"before the end of the run ({req.duration_s:g}s)")
 
+    args = f"--env {env or 'ENV'}"
+    if req.backend == "local" and resolved.fleet is not None:
+        from rsfleet.local.fleet import LocalFleet
+        from rsfleet.local.lifecycle import in_rotation
+
+        fleet = resolved.fleet
+        if isinstance(fleet, LocalFleet) and fault_specs:
+            args = fleet.cli_args
+            running = {n for n in consumers if fleet.node(n).is_running()}
+            faults_mod.check_targets(fault_specs, running=running,
+                                     serving=in_rotation(fleet), args=args)
+
     from rsfleet.loadtest.live import LiveView
     from rsfleet.loadtest.service import build_mix, execute
     from rsfleet.output import err_console
@@ -151,7 +163,8 @@ def loadtest(
         result = execute(resolved, mix, settings, fault_window_s=req.window_s,
                          max_error_rate=req.max_error_rate, progress=progress,
                          on_tick=view.tick, include_raw=req.raw)
-    _finish(result, req.json_path, req.report, req.max_error_rate, req.quiet)
+    undo = faults_mod.undo_commands(result.faults, req.backend, args)
+    _finish(result, req.json_path, req.report, req.max_error_rate, req.quiet, undo)
 
 
 def _resolve(backend: str, env: str | None, spec: Path | None, state_dir: Path | None,
@@ -185,7 +198,7 @@ def _outputs(env: str | None, fleet: "FleetSpec", spec_path: Path,
 
 
 def _finish(result: "LoadTestResult", json_path: Path | None, report: Path | None,
-            max_error_rate: float | None, quiet: bool) -> None:
+            max_error_rate: float | None, quiet: bool, undo: list[str] | None = None) -> None:
     import sys
 
     from rsfleet.loadtest import stats
@@ -204,6 +217,12 @@ def _finish(result: "LoadTestResult", json_path: Path | None, report: Path | Non
         err_console.print(f"report: {page} ({png.name})", highlight=False, markup=False)
     if str(json_path) != "-" and not quiet:
         _print_summary(result, console)
+    if undo:
+        # the faults outlive the run: a killed consumer stays down, a drained one out
+        err_console.print("the faults are still in effect; undo them with:", highlight=False,
+                          markup=False)
+        for line in undo:
+            err_console.print(f"  {line}", highlight=False, markup=False, soft_wrap=True)
     passed, why = stats.verdict(result.summary, max_error_rate)
     if not passed:
         err_console.print(f"[bold red]FAILED:[/] {plain(why)}", highlight=False)

@@ -18,7 +18,7 @@ from typing import Any
 from rsfleet.errors import FleetError, UsageError
 from rsfleet.fleet import KillableFleet
 from rsfleet.fleet.outputs import FleetOutputs
-from rsfleet.loadtest.model import FaultSpec
+from rsfleet.loadtest.model import FaultEvent, FaultSpec
 from rsfleet.spec.identifiers import CONSUMER_NAME_RE
 
 _DURATION_RE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(ms|s|m|h)?\s*$")
@@ -44,6 +44,40 @@ def parse_fault(kind: str, text: str, consumers: Sequence[str]) -> FaultSpec:
         raise UsageError(f"--{kind} {text!r}: no consumer {name!r} behind the load balancer",
                          hint=f"consumers: {', '.join(consumers)}")
     return FaultSpec(kind=kind, target=name, at_s=parse_duration(when, f"--{kind} time"))
+
+
+def check_targets(faults: Sequence[FaultSpec], *, running: set[str], serving: set[str],
+                  args: str) -> None:
+    """Refuse, before the run, a fault on a consumer that is not running or not in rotation
+    (say, left killed or drained by the previous run): it would fail only at its time, after
+    the load had run that long, as "fault not applied". `args`: the options that reach the
+    fleet again (`--env ENV [--state-dir DIR]`), for the hint."""
+    for f in faults:
+        if f.target not in running:
+            raise UsageError(f"--{f.kind} {f.target}@{f.at_s:g}s: consumer {f.target} is not "
+                             "running; nothing was run",
+                             hint=f"start it first: rsfleet local restart {f.target} {args}")
+        if f.target not in serving:
+            raise UsageError(f"--{f.kind} {f.target}@{f.at_s:g}s: consumer {f.target} is not "
+                             "in rotation (drained, or not ready); nothing was run",
+                             hint=f"put it back first: rsfleet targets undrain {f.target} "
+                             f"{args} (`rsfleet targets status {args}` says why it is out)")
+
+
+def undo_commands(faults: Sequence[FaultEvent], backend: str, args: str) -> list[str]:
+    """The commands that undo the faults a run applied: a load test leaves a killed consumer
+    down and a drained one out of rotation (the drain is an operator's, kept until undrain)."""
+    out: list[str] = []
+    for f in faults:
+        if f.applied_s is None:
+            continue
+        if f.kind == "kill":
+            out.append(f"rsfleet local restart {f.target} {args}")
+        elif backend == "aws":
+            out.append(f"rsfleet --backend aws targets undrain {f.target} {args}")
+        else:
+            out.append(f"rsfleet targets undrain {f.target} {args}")
+    return out
 
 
 Injector = Callable[[str, str], str]
