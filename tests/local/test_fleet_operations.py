@@ -266,3 +266,20 @@ def test_scale_with_the_controller_running_keeps_the_new_consumer(fleet_factory)
     seen = passes()
     assert wait_until(lambda: passes() >= seen + 2, 120, 0.1)
     assert lifecycle.in_rotation(fleet) == {"c1", "c2"}
+
+
+def test_restart_does_not_wait_on_another_consumers_drain(fleet_factory):
+    """`local restart c2` waited 30 s in silence while c1 was drained: it waited for every
+    ready consumer to be in rotation, and a drained one never is."""
+    import time
+
+    fleet = fleet_factory(TWO, rows=100)
+    where = ["--state-dir", str(fleet.state_dir), "--env", fleet.env]
+    res = runner.invoke(app, ["targets", "drain", "c1", "--reason", "maintenance", *where])
+    assert res.exit_code == 0, res.output
+    assert lifecycle.rotation_expected(fleet, ["c1", "c2"]) == {"c2"}
+    started = time.monotonic()
+    res = cli(fleet, "restart", "c2")
+    assert res.exit_code == 0, res.output
+    assert time.monotonic() - started < 25  # the wait it had was 30 s
+    assert lifecycle.in_rotation(fleet) == {"c2"}  # c1 stays drained

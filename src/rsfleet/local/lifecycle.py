@@ -259,10 +259,27 @@ def share_and_gate(fleet: LocalFleet, *, log: Log = _quiet, ready_timeout: float
     from rsfleet.adapters.haproxy import HaproxyRuntime
 
     runtime = HaproxyRuntime(fleet.haproxy_socket)
-    probe = readiness_probe(fleet)
-    ready = {n for n in pending if probe(n)[0]}
+    ready = rotation_expected(fleet, pending)
     wait_until(lambda: ready <= {s.name for s in runtime.servers("consumers")
                                  if s.in_rotation}, 30, 0.1)  # ~1 s unless the host is loaded
+
+
+def rotation_expected(fleet: LocalFleet, names: list[str]) -> set[str]:
+    """The consumers of `names` the readiness pass puts in rotation: ready, and not drained
+    (an operator's or a rollout's drain keeps a ready consumer out: waiting for it to come
+    in made `local restart c2` wait 30 s in silence while c1 was drained)."""
+    probe = readiness_probe(fleet)
+    drained = drained_consumers(fleet)
+    return {n for n in names if n not in drained and probe(n)[0]}
+
+
+def drained_consumers(fleet: LocalFleet) -> set[str]:
+    """Consumers the drain state keeps out of rotation (`targets drain`, rollouts)."""
+    try:
+        from rsfleet.targets import api as targets_api
+    except ImportError:
+        return set()
+    return set(targets_api.local_context(fleet).store.load().drained)
 
 
 def in_rotation(fleet: LocalFleet) -> set[str]:
