@@ -283,3 +283,12 @@ def test_restart_does_not_wait_on_another_consumers_drain(fleet_factory):
     assert res.exit_code == 0, res.output
     assert time.monotonic() - started < 25  # the wait it had was 30 s
     assert lifecycle.in_rotation(fleet) == {"c2"}  # c1 stays drained
+    # status says why c1 is out (it said nothing), and has no lag for a stopped consumer
+    # (it said 0 B: the slot's WAL since it stopped)
+    cli(fleet, "kill", "c2")
+    rows = {r["name"]: r for r in json.loads(cli(fleet, "status", "--json").stdout)}
+    assert rows["c1"]["drained"] == "maintenance" and rows["c2"]["lag_bytes"] is None
+    assert isinstance(rows["c1"]["lag_bytes"], int)
+    text = cli(fleet, "status").stdout
+    assert "c1: drained by the operator: maintenance; `rsfleet targets undrain c1 --env " \
+        "test --state-dir" in text

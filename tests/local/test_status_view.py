@@ -31,22 +31,40 @@ def render(table, width: int) -> str:
 
 
 @pytest.mark.parametrize("width", [80, 100, 200])
-def test_every_value_but_the_reason_whole(width: int):
-    text = render(status_table(rows(ready=False)), width)
+def test_every_value_whole_and_the_reason_below(width: int):
+    table, notes = status_table(rows(ready=False))
+    text = render(table, width)
     lines = text.splitlines()
     assert all(len(line.rstrip()) <= width for line in lines)
+    assert len(lines) == 2 + 4  # header, rule, one line per process: no wrapped reason
     for r in rows(ready=False):
         line = next(ln for ln in lines if ln.split()[0] == r.name)
         cells = [c.strip() for c in line.split("│")]
         assert cells[:4] == [r.name, str(r.port), str(r.pid), "up"]
         assert cells[4] == ("" if r.ready is None else "no")
-    # the reason is all there, folded over lines of its last column
-    assert "initial" in text and "running)" in text and "(datashare" in text
+    # the reason, whole, on one line per consumer below the table
+    assert notes == [f"c1: not ready: {REASON}", f"c2: not ready: {REASON}"]
 
 
-def test_no_reason_column_when_every_consumer_is_ready():
-    text = render(status_table(rows(ready=True)), 80)
-    assert "reason" not in text.splitlines()[0]
+def test_no_notes_when_every_consumer_is_ready():
+    table, notes = status_table(rows(ready=True))
+    text = render(table, 80)
+    assert notes == []
     assert text.splitlines()[0].split() == ["process", "┃", "port", "┃", "pid", "┃", "state",
                                             "┃", "ready", "┃", "lag", "┃", "sessions", "┃",
                                             "LB"]
+
+
+def test_a_drained_consumer_says_why_and_a_stopped_one_shows_no_lag():
+    """An operator's drain showed an empty reason; a dead consumer showed `lag 0 B`."""
+    from dataclasses import replace
+
+    c1, c2 = rows(ready=True)[1:3]
+    drained = replace(c1, in_rotation=False, drained="maintenance")
+    dead = replace(c2, up=False, pid=None, ready=False, reason="down", lag_bytes=None,
+                   in_rotation=False)
+    table, notes = status_table([drained, dead], "--env dev")
+    assert notes == ["c1: drained by the operator: maintenance; `rsfleet targets undrain c1 "
+                     "--env dev` puts it back", "c2: not ready: down"]
+    line = next(ln for ln in render(table, 80).splitlines() if ln.split()[0] == "c2")
+    assert [c.strip() for c in line.split("│")][5] == "-"

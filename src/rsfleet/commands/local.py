@@ -113,37 +113,46 @@ def status(env: EnvOption = None, spec: SpecOption = None, state_dir: StateDir =
     """Processes, ports, pids, readiness, replication lag and sessions."""
     from rsfleet.local.lifecycle import status as do_status
 
-    rows = do_status(_open(env, spec, state_dir))
+    fleet = _open(env, spec, state_dir)
+    rows = do_status(fleet)
     # exit 1 when a component is down or a probe could not run (docs/local-fleet.md)
     problems = [f"{r.name}: {r.problem}" for r in rows if r.problem]
     if json:
         print_json([r.__dict__ for r in rows])
         exit_if_problems(problems, "problem(s)")
         return
-    console.print(status_table(rows))
+    table, notes = status_table(rows, fleet.cli_args)
+    console.print(table)
+    for line in notes:
+        console.print(line, highlight=False, markup=False, soft_wrap=True)
     exit_if_problems(problems, "problem(s)")
 
 
-def status_table(rows: "list[NodeStatus]") -> Table:
-    """`NodeStatus` rows; every value but the reason stays on one line, the reason is the
-    last column and the only one that wraps (a long one squeezed the others to nothing)."""
+def status_table(rows: list["NodeStatus"], args: str = "") -> tuple[Table, list[str]]:
+    """`NodeStatus` rows as a table of short values that fits 80 columns, and one line per
+    consumer that is out of rotation or not ready, saying why (a reason column wrapped a
+    long reason over 8 rows per consumer); the lines are printed below it, unwrapped."""
     table = Table(show_edge=False)
     for col in ("process", "port", "pid", "state", "ready", "lag", "sessions", "LB"):
         table.add_column(col, no_wrap=True)
-    with_reason = any(r.ready is False for r in rows)
-    if with_reason:
-        table.add_column("reason", overflow="fold", min_width=12)
+    notes: list[str] = []
     for r in rows:
         ready = "" if r.ready is None else ("[green]yes[/]" if r.ready else "[red]no[/]")
         lb = "" if r.in_rotation is None else ("in" if r.in_rotation else "out")
-        cells = [plain(r.name), str(r.port), str(r.pid or "-"),
-                 "[green]up[/]" if r.up else "[red]down[/]", ready,
-                 "" if r.lag_bytes is None else f"{r.lag_bytes} B",
-                 "" if r.sessions is None else str(r.sessions), lb]
-        if with_reason:
-            cells.append("" if r.ready is not False else plain(r.reason))
-        table.add_row(*cells)
-    return table
+        lag = ("" if r.role != "consumer" else "-" if r.lag_bytes is None
+               else f"{r.lag_bytes} B")
+        table.add_row(plain(r.name), str(r.port), str(r.pid or "-"),
+                      "[green]up[/]" if r.up else "[red]down[/]", ready, lag,
+                      "" if r.sessions is None else str(r.sessions), lb)
+        undrain = f"`rsfleet targets undrain {r.name}{' ' + args if args else ''}`"
+        if r.drained:
+            why = ("by the operator" if r.drained == "operator" else f"by the operator: "
+                   f"{r.drained}" if r.drained not in ("rollout", "parked") else
+                   f"by a {r.drained}")
+            notes.append(f"{r.name}: drained {why}; {undrain} puts it back")
+        elif r.ready is False:
+            notes.append(f"{r.name}: not ready: {r.reason}")
+    return table, notes
 
 
 @app.command()

@@ -273,13 +273,13 @@ def rotation_expected(fleet: LocalFleet, names: list[str]) -> set[str]:
     return {n for n in names if n not in drained and probe(n)[0]}
 
 
-def drained_consumers(fleet: LocalFleet) -> set[str]:
-    """Consumers the drain state keeps out of rotation (`targets drain`, rollouts)."""
+def drained_consumers(fleet: LocalFleet) -> dict[str, str]:
+    """Consumers the drain state keeps out of rotation (`targets drain`, rollouts) -> why."""
     try:
         from rsfleet.targets import api as targets_api
     except ImportError:
-        return set()
-    return set(targets_api.local_context(fleet).store.load().drained)
+        return {}
+    return targets_api.local_context(fleet).store.load().drained
 
 
 def in_rotation(fleet: LocalFleet) -> set[str]:
@@ -636,6 +636,7 @@ class NodeStatus:
     sessions: int | None
     in_rotation: bool | None
     problem: str = ""  # why `local status` exits 1: down, or a probe that could not run
+    drained: str = ""  # why the drain state keeps it out of rotation (`targets drain`)
 
 
 # A readiness reason that means the probe itself could not run (versus a consumer that was
@@ -671,6 +672,7 @@ def status(fleet: LocalFleet) -> list[NodeStatus]:
     out = [NodeStatus(PRODUCER, "producer", prod.port, prod.pid if prod.is_running() else None,
                       prod.is_running(), None, "", None, None, None, prod_problem)]
     probe = readiness_probe(fleet)
+    drains = drained_consumers(fleet)
     for name, node in fleet.consumers.items():
         running = node.is_running()
         ready, reason = probe(name) if running else (False, "down")
@@ -681,10 +683,13 @@ def status(fleet: LocalFleet) -> list[NodeStatus]:
                    reason if not ready and any(k in reason for k in _PROBE_FAILED) else "")
         if not problem and srv is None and lb_read and name in fleet.spec.lb_consumers:
             problem = "missing from HAProxy's backend (`rsfleet targets sync` adds it)"
+        # a stopped consumer confirms nothing: its slot's "lag" is only the WAL written
+        # since it stopped (0 B on a quiet producer), not a measure of how far behind it is
+        lag = max(slot_lags) if slot_lags and running else None
         out.append(NodeStatus(name, "consumer", node.port, node.pid if running else None,
-                              running, ready, reason, max(slot_lags) if slot_lags else None,
-                              srv.sessions if srv else None,
-                              srv.in_rotation if srv else None, problem))
+                              running, ready, reason, lag, srv.sessions if srv else None,
+                              srv.in_rotation if srv else None, problem,
+                              drained=drains.get(name, "")))
     hap = fleet.haproxy
     out.append(NodeStatus("haproxy", "load balancer", fleet.lb_port,
                           hap.pid if hap.is_running() else None, hap.is_running(), None, "",
