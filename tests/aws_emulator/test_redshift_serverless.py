@@ -419,6 +419,27 @@ def test_get_credentials(env: Env) -> None:
     assert code(exc) == "ResourceNotFoundException"
 
 
+def test_namespace_reads_back_roles_as_the_api_writes_them(env: Env) -> None:
+    role = "arn:aws:iam::123456789012:role/copy"
+    env.rs.create_namespace(namespaceName="ns1", iamRoles=[role], defaultIamRoleArn=role,
+                            logExports=["userlog", "connectionlog"])
+    ns = env.rs.get_namespace(namespaceName="ns1")["namespace"]
+    assert ns["iamRoles"] == [f"IamRole(applyStatus=in-sync, iamRoleArn={role})"]
+    assert (ns["defaultIamRoleArn"], ns["kmsKeyId"], ns["dbName"]) == (
+        role, "AWS_OWNED_KMS_KEY", "dev")
+    with pytest.raises(ClientError) as exc:
+        env.rs.create_namespace(namespaceName="ns2", logExports=["querylog"])
+    assert code(exc) == "ValidationException"
+    with pytest.raises(ClientError) as exc:
+        env.rs.create_namespace(namespaceName="ns3", manageAdminPassword=True,
+                                adminUserPassword="Secret-Pw1")
+    assert code(exc) == "ValidationException"
+    env.rs.update_namespace(namespaceName="ns1", logExports=["useractivitylog"])
+    statuses = [env.rs.get_namespace(namespaceName="ns1")["namespace"]["status"]
+                for _ in range(2)]
+    assert statuses == ["MODIFYING", "AVAILABLE"]
+
+
 def test_tags_and_pagination(env: Env) -> None:
     for i in range(3):
         env.rs.create_namespace(namespaceName=f"ns{i}")

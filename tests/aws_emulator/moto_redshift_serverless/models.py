@@ -166,7 +166,12 @@ class Namespace(_Stateful):
             "namespaceArn": self.arn, "namespaceId": self.namespace_id,
             "namespaceName": self.namespace_name, "adminUsername": self.admin_username,
             "dbName": self.db_name, "kmsKeyId": self.kms_key_id,
-            "iamRoles": self.iam_roles, "logExports": self.log_exports,
+            # The API answers each role as text around its ARN, as the provider parses it
+            # (terraform-provider-aws namespace.go flattenNamespaceIAMRoles: e.g.
+            # "IamRole(applyStatus=in-sync, iamRoleArn=arn:aws:iam::123456789012:role/x)").
+            "iamRoles": [f"IamRole(applyStatus=in-sync, iamRoleArn={arn})"
+                         for arn in self.iam_roles],
+            "logExports": self.log_exports,
             "status": status or self._status, "creationDate": self.creation_date,
         }
         if self.default_iam_role_arn:
