@@ -16,14 +16,17 @@ import pytest
 from typer.testing import CliRunner
 
 from rsfleet.cli import app
+from rsfleet.errors import FleetError
 from rsfleet.local.fleet import wait_until
 from rsfleet.sharing.local import (
+    LocalShares,
     apply_local,
     consumer_ready,
     plan_local,
     subscription_name,
     verify_local,
 )
+from rsfleet.sharing.sync import sync
 from rsfleet.spec.models import FleetSpec
 
 runner = CliRunner()
@@ -111,11 +114,33 @@ def test_apply_is_idempotent_follows_new_tables_and_repairs_a_broken_consumer(fl
                         "REFRESH PUBLICATION"
     assert {s.target for s in planned.steps} == {"consumer c1 (sales_db)"}
     assert plan_local(fleet).steps == planned.steps  # the plan changed nothing
-    steps = apply_local(fleet)
-    assert steps == planned.steps
+    # apply runs what the plan shows, statement by statement
+    shares = LocalShares(fleet, save=False)
+    ran: list = []
+    assert sync(planned, shares, dry_run=False, on_step=ran.append).done == planned.steps
+    assert ran == list(planned.steps)
     assert wait_until(lambda: caught_up(fleet, ["c1"], "sales_db", "sales.returns"), 60)
     assert apply_local(fleet) == []
-    assert verify_local(fleet) == []
+
+    # ... or nothing, when the fleet moved on after the plan was shown (as a stale saved
+    # Terraform plan): sales.refunds is published at once (FOR TABLES IN SCHEMA), and the
+    # old plan would refresh c1's subscription without its DDL
+    with psycopg.connect(**fleet.connect_kwargs("producer", "etl_writer", "dev")) as c:
+        c.execute("CREATE TABLE sales.refunds (id int PRIMARY KEY)")
+    stale = plan_local(fleet)
+    with psycopg.connect(**fleet.connect_kwargs("producer", "etl_writer", "dev")) as c:
+        c.execute("CREATE TABLE sales.credits (id int PRIMARY KEY)")
+    ran.clear()
+    with pytest.raises(FleetError, match="changed since the plan was made"):
+        sync(stale, shares, dry_run=False, on_step=ran.append)
+    assert ran == []
+    with psycopg.connect(**fleet.admin_kwargs("c1", "sales_db")) as c:
+        assert c.execute("SELECT to_regclass('sales.refunds')").fetchone()[0] is None
+    later = [s.sql for s in apply_local(fleet)]
+    assert 'CREATE TABLE IF NOT EXISTS "sales"."credits" ("id" integer NOT NULL, ' \
+           'PRIMARY KEY ("id"))' in later
+    assert apply_local(fleet) == []
+    assert wait_until(lambda: verify_local(fleet) == [], 60)  # the new tables' initial copy
 
     # a broken consumer: its subscription is gone (its slot with it)
     with psycopg.connect(**fleet.admin_kwargs("c1", "sales_db"), autocommit=True) as c:

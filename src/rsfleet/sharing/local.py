@@ -33,7 +33,8 @@ Every identifier goes through psycopg.sql.Identifier / Literal.
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass, replace
+from collections.abc import Sequence
+from dataclasses import dataclass, field, replace
 from typing import TypeVar
 
 import psycopg
@@ -59,10 +60,17 @@ F = TypeVar("F", bound=Fleet)
 
 @dataclass(frozen=True)
 class LocalStep:
-    """One statement that apply ran (or would run): a ShareStep."""
+    """One statement that apply ran (or would run): a ShareStep. It carries where it runs,
+    so that apply executes the plan that was shown, statement by statement."""
 
     target: str  # "producer" | "consumer c1" | "consumer c1 (sales_db)"
     sql: str  # without the final `;`
+    node: str = field(default="", compare=False)  # "producer" or a consumer's name
+    db: str = field(default="", compare=False)  # the database it runs in
+    # done first: write the consumer's replication passfile (CREATE SUBSCRIPTION reads it);
+    # close rsfleet's own connection to this database (DROP DATABASE)
+    passfile: bool = field(default=False, compare=False)
+    release: str = field(default="", compare=False)
 
     @property
     def where(self) -> str:
@@ -260,45 +268,50 @@ def _table_exists(cur: psycopg.Cursor, schema: str, table: str) -> bool:
 
 
 class _Runner:
-    """Runs (or, dry, only records) statements; one autocommit connection per node×db."""
+    """Records the statements of a plan (nothing is run: `_carry_out` runs a plan)."""
 
-    def __init__(self, fleet: Fleet, dry_run: bool,
-                 on_step: OnStep | None) -> None:
+    def __init__(self, fleet: Fleet) -> None:
         self.fleet = fleet
-        self.dry_run = dry_run
-        self.on_step = on_step
         self.steps: list[LocalStep] = []
-        self._conns: dict[tuple[str, str], psycopg.Connection] = {}
-
-    def conn(self, node: str, db: str) -> psycopg.Connection:
-        key = (node, db)
-        if key not in self._conns:
-            self._conns[key] = _connect(self.fleet, node, db)
-        return self._conns[key]
 
     def run(self, node: str, db: str, stmt: sql.Composed | sql.SQL,
-            target: str | None = None) -> None:
-        step = LocalStep(target or (node if node == "producer" else f"consumer {node} ({db})"),
-                         stmt.as_string(None))  # identifiers and literals rendered by psycopg
-        self.steps.append(step)
-        if self.on_step:
-            self.on_step(step)
-        if self.dry_run:
-            return
-        try:
-            self.conn(node, db).execute(stmt)
-        except psycopg.Error as exc:
-            raise FleetError(f"on {step.target}: {step.sql} failed: {_first_line(exc)}",
-                             hint=_fix_for(exc)) from None
+            target: str | None = None, *, passfile: bool = False, release: str = "") -> None:
+        self.steps.append(LocalStep(
+            target or (node if node == "producer" else f"consumer {node} ({db})"),
+            stmt.as_string(None),  # identifiers and literals rendered by psycopg
+            node=node, db=db, passfile=passfile, release=release))
 
-    def forget(self, node: str, db: str) -> None:
-        conn = self._conns.pop((node, db), None)
-        if conn is not None:
-            conn.close()
 
-    def close(self) -> None:
-        for conn in self._conns.values():
+def _carry_out(fleet: Fleet, steps: Sequence[LocalStep],
+               on_step: OnStep | None) -> list[LocalStep]:
+    """Run the plan's statements in order, one autocommit connection per node × database,
+    stopping at the first failure (the next plan resumes from what is there)."""
+    conns: dict[tuple[str, str], psycopg.Connection] = {}
+    done: list[LocalStep] = []
+    try:
+        for step in steps:
+            if step.release:  # DROP DATABASE: not while rsfleet itself is connected to it
+                old = conns.pop((step.node, step.release), None)
+                if old is not None:
+                    old.close()
+            if step.passfile:
+                _passfile(fleet, step.node)
+            if on_step:
+                on_step(step)
+            key = (step.node, step.db)
+            if key not in conns:
+                conns[key] = _connect(fleet, step.node, step.db)
+            try:
+                # the statement was rendered by psycopg from identifiers and literals
+                conns[key].execute(sql.SQL(step.sql))
+            except psycopg.Error as exc:
+                raise FleetError(f"on {step.target}: {step.sql} failed: {_first_line(exc)}",
+                                 hint=_fix_for(exc)) from None
+            done.append(step)
+    finally:
+        for conn in conns.values():
             conn.close()
+    return done
 
 
 def _fix_for(exc: psycopg.Error) -> str:
@@ -452,13 +465,11 @@ def _mount(r: _Runner, a: p.Mount, obs: _Observed, published: set[tuple[str, str
             sql.SQL(", ").join(_ident(s, t) for s, t in stale)))
     obs.consumer_tables[(consumer, db)] = present | published
     sub = subscription_name(a.share, consumer)
-    if not r.dry_run:
-        _passfile(r.fleet, consumer)
     r.run(consumer, db, sql.SQL(
         "CREATE SUBSCRIPTION {} CONNECTION {} PUBLICATION {} "
         "WITH (create_slot = false, slot_name = {})").format(
         sql.Identifier(sub), sql.Literal(_conninfo(r.fleet, consumer)),
-        sql.Identifier(a.share), sql.Identifier(sub)))
+        sql.Identifier(a.share), sql.Identifier(sub)), passfile=True)
 
 
 def _unmount(r: _Runner, a: p.Unmount) -> None:
@@ -469,13 +480,14 @@ def _unmount(r: _Runner, a: p.Unmount) -> None:
     still_wanted = a.consumer in spec.consumers and a.database in {
         spec.database_for(s) for s in spec.shares_of(a.consumer)}
     if not still_wanted:
-        r.forget(a.consumer, a.database)
         r.run(a.consumer, "postgres", sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(
-            sql.Identifier(a.database)), target=f"consumer {a.consumer}")
+            sql.Identifier(a.database)), target=f"consumer {a.consumer}", release=a.database)
 
 
-def _run(fleet: Fleet, *, prune: bool, dry_run: bool,
-         on_step: OnStep | None = None) -> SharePlan:
+def _plan(fleet: Fleet, *, prune: bool) -> SharePlan:
+    """Observe, plan (pure: planner.py), and render every statement apply will run, in
+    order. Reads the producer's catalog (table DDL, what each share will publish); changes
+    nothing."""
     spec = fleet.spec
     obs = _observe(fleet)
     # Consumers we cannot reach are left out of this run on both sides (nothing granted,
@@ -487,40 +499,43 @@ def _run(fleet: Fleet, *, prune: bool, dry_run: bool,
         {k: replace(v, grants=v.grants - gone) for k, v in obs.state.shares.items()},
         obs.state.mounts)
     the_plan = p.plan(desired, observed, prune=prune)
-    r = _Runner(fleet, dry_run, on_step)
-    try:
-        prod = r.conn("producer", _producer_db(fleet)).cursor()
-        published: dict[str, set[tuple[str, str]]] | None = None
-        for a in (*the_plan.actions, None):  # in the planner's order (planner.py)
-            if published is None and (a is None or a.phase > p.ADD):
-                # What each share publishes once the producer's additions ran (dry run:
-                # what it would): the tables the consumers get.
-                published = (_projected(fleet, obs, prod) if dry_run
-                             else _observe_producer(prod, sorted(spec.consumers))[1])
-            if a is not None:
-                _execute(r, a, prod, obs, published or {})
-        if not dry_run and any(a.phase == p.REMOVE for a in the_plan.actions):
-            published = _observe_producer(prod, sorted(spec.consumers))[1]
+    r = _Runner(fleet)
+    with _connect(fleet, "producer", _producer_db(fleet)) as conn:
+        prod = conn.cursor()
+        # What each share publishes once the producer's steps ran: the tables the
+        # consumers get (their DDL, their subscriptions' refresh, what prune drops).
+        published = _projected(fleet, obs, prod, the_plan.actions)
+        for a in the_plan.actions:  # in the planner's order (planner.py)
+            _execute(r, a, prod, obs, published)
         mounted_now = {(a.consumer, a.share) for a in the_plan.actions
                        if isinstance(a, p.Mount)}
-        _sync(r, obs, published or {}, mounted_now, prod, prune=prune)
-    finally:
-        r.close()
+        _sync(r, obs, published, mounted_now, prod, prune=prune)
     text = "".join(f"-- on {s.target}\n{s.statement}\n" for s in r.steps)
     return SharePlan(r.steps, text, the_plan.would_prune, tuple(sorted(obs.unreachable)))
 
 
-def _projected(fleet: Fleet, obs: _Observed, prod: psycopg.Cursor) -> dict[
-        str, set[tuple[str, str]]]:
+def _projected(fleet: Fleet, obs: _Observed, prod: psycopg.Cursor,
+               actions: Sequence[p.Action]) -> dict[str, set[tuple[str, str]]]:
+    """What each publication will publish after the plan's producer actions: what it
+    publishes now, changed action by action as `_execute` changes it."""
     out = {k: set(v) for k, v in obs.published.items()}
-    for name, ds in fleet.spec.datashares.items():
-        tables = out.setdefault(name, set())
-        for schema in ds.schemas:
-            tables |= _schema_tables(prod, schema)
-        for qualified in ds.tables:
-            s, t = qualified.split(".", 1)
-            if _table_exists(prod, s, t):
-                tables.add((s, t))
+    for a in actions:
+        match a:
+            case p.CreateShare():
+                out.setdefault(a.share, set())
+            case p.AddSchema(schema=schema):
+                spec_share = fleet.spec.datashares.get(a.share)
+                if spec_share is None or schema in spec_share.schemas:
+                    out.setdefault(a.share, set()).update(_schema_tables(prod, schema))
+            case p.AddTable(schema=schema, table=table):
+                if _table_exists(prod, schema, table):
+                    out.setdefault(a.share, set()).add((schema, table))
+            case p.RemoveSchema(schema=schema):
+                out[a.share] = {t for t in out.get(a.share, set()) if t[0] != schema}
+            case p.RemoveTable(schema=schema, table=table):
+                out.get(a.share, set()).discard((schema, table))
+            case p.DropShare():
+                out.pop(a.share, None)
     return out
 
 
@@ -594,15 +609,23 @@ class LocalShares:
 
     def plan(self, *, prune: bool) -> SharePlan:
         """What `execute` would run, changing nothing."""
-        return _run(self.fleet, prune=prune, dry_run=True)
+        return _plan(self.fleet, prune=prune)
 
     def execute(self, plan: SharePlan, *, prune: bool,
                 on_step: OnStep | None) -> list[LocalStep]:
-        # The local executor observes again as it goes (what a share publishes after the
-        # producer's steps decides the consumers' tables): the steps run are the plan's
-        # unless the fleet changed in between.
-        steps = [s for s in _run(self.fleet, prune=prune, dry_run=False,
-                                 on_step=on_step).steps if isinstance(s, LocalStep)]
+        """Run exactly the statements of `plan` (what `share plan` showed), in order, or
+        nothing: a plan the fleet has moved away from (the producer got a table in a shared
+        schema, a consumer came back) is refused, as Terraform refuses a stale saved plan.
+        Its statements could fail half-way (a consumer's REFRESH PUBLICATION of a table
+        whose DDL the old plan lacks) or miss what is needed now."""
+        now = _plan(self.fleet, prune=prune)
+        if list(now.steps) != list(plan.steps):
+            changed = len(set(now.steps) ^ set(plan.steps))
+            raise FleetError(f"the fleet changed since the plan was made ({changed} "
+                             "statement(s) differ): nothing was applied",
+                             hint="run `rsfleet share plan` (or `share apply`) again")
+        steps = _carry_out(self.fleet, [s for s in plan.steps if isinstance(s, LocalStep)],
+                           on_step)
         if self.save:  # the local fleet remembers its datashares (restarts re-apply them)
             self.fleet.save()
         return steps
