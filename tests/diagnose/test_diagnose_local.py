@@ -75,6 +75,26 @@ def test_cli_stops_at_the_unshared_consumer(fleet):
             f"{fleet.state_dir}") in res.output
 
 
+def test_undrain_is_the_fix_only_for_a_drained_consumer(fleet):
+    """diagnose said `targets undrain c3` (without --env) for c3, which nobody drained (it is
+    not ready: no shared data); for a drained one the fix repeats --env/--state-dir."""
+    from rsfleet.targets import api as targets_api
+
+    tctx = targets_api.local_context(fleet)
+    targets_api.sync(tctx)  # a controller pass: c3 (not ready) out of rotation
+    got = {c.name: c for c in checks.check_targets(ctx_for(fleet))}
+    assert got["c3 LB health"].status == "warning"
+    assert "undrain" not in got["c3 LB health"].fix
+    assert f"`rsfleet targets status {fleet.cli_args}` says why" in got["c3 LB health"].fix
+    targets_api.drain(tctx, "c1", why="maintenance")
+    try:
+        got = {c.name: c for c in checks.check_targets(ctx_for(fleet))}
+        assert got["c1 LB health"].fix == ("drained (maintenance): put it back with rsfleet "
+                                           f"targets undrain c1 {fleet.cli_args}")
+    finally:
+        targets_api.undrain(tctx, "c1")
+
+
 def test_wrong_password(fleet, monkeypatch):
     monkeypatch.setenv("PGPASSWORD", "not-the-password")
     (c,) = checks.check_auth(ctx_for(fleet))

@@ -417,8 +417,14 @@ def _targets_local(ctx: DiagContext) -> list[Check]:
         elif st.startswith("UP"):
             checks.append(_ok("targets", f"{name} LB health", st))
         elif st.startswith(("DRAIN", "NOLB", "MAINT")):
-            checks.append(_warn("targets", f"{name} LB health", f"{st}: out of rotation",
-                                f"if it is ready, put it back: rsfleet targets undrain {name}"))
+            drains = _drains(ctx)
+            # undrain only lifts a drain someone made; any other consumer out of rotation
+            # is kept out by the readiness controller, and undrain would change nothing
+            fix = (f"drained ({drains[name]}): put it back with rsfleet targets undrain "
+                   f"{name} {ctx.fix_env}" if name in drains else
+                   f"the readiness controller keeps it out (not ready): `rsfleet targets "
+                   f"status {ctx.fix_env}` says why")
+            checks.append(_warn("targets", f"{name} LB health", f"{st}: out of rotation", fix))
         else:
             checks.append(_broken("targets", f"{name} LB health", st,
                                   f"the consumer is down: rsfleet local restart {name} "
@@ -436,6 +442,16 @@ def _targets_local(ctx: DiagContext) -> list[Check]:
             checks.append(_broken("targets", f"{name} readiness", _oneline(exc),
                                   f"start it: rsfleet local restart {name} {ctx.fix_env}"))
     return checks
+
+
+def _drains(ctx: DiagContext) -> dict[str, str]:
+    """Consumers drained in the fleet's drain state (`targets drain`, rollouts) -> why."""
+    from rsfleet.targets import api as targets_api
+
+    try:
+        return targets_api.local_context(_fleet(ctx)).store.load().drained
+    except (OSError, ValueError, RsfleetError):
+        return {}
 
 
 def _targets_aws(ctx: DiagContext) -> list[Check]:
