@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import time
+from datetime import UTC, datetime
 from pathlib import Path
 
 import psycopg
@@ -115,6 +116,10 @@ def test_broken_share_leaves_rotation_by_itself_and_returns(fleet):
                "2 of 3 in rotation; no change" for s in said), said
     assert said[0] == "3 of 3 in rotation; no change", said[:3]
     assert lines[-1]["event"] == "stopped"
+    # every line has its time (UTC, in order): a log file has no CloudWatch to stamp it
+    times = [datetime.fromisoformat(x["time"]) for x in lines]
+    assert all(t.tzinfo is not None for t in times) and times == sorted(times)
+    assert times[at] < datetime.now(UTC)
 
 
 def test_local_down_stops_it(fleet_factory):

@@ -16,12 +16,14 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import json
 import os
 import signal
 import subprocess
 import sys
 import threading
 import time
+from datetime import UTC, datetime
 from pathlib import Path
 
 PID_FILE = "controller.pid"
@@ -112,6 +114,19 @@ class ControllerProcess:
         return pid
 
 
+def stamped(line: str, now: datetime | None = None) -> str:
+    """The JSON line with its UTC time first: CloudWatch Logs stamps each line the Lambda
+    writes, a log file does not (controller.log's action lines had no time at all)."""
+    try:
+        doc = json.loads(line)
+    except ValueError:
+        return line
+    if not isinstance(doc, dict) or "time" in doc:
+        return line
+    when = (now or datetime.now(UTC)).isoformat(timespec="milliseconds")
+    return json.dumps({"time": when, **doc}, default=str)
+
+
 def run(state_dir: Path, interval: float, *, stop: threading.Event | None = None,
         max_passes: int | None = None) -> int:
     """The loop, in this process, until SIGTERM/SIGINT (or ``stop``). Returns passes run."""
@@ -126,7 +141,7 @@ def run(state_dir: Path, interval: float, *, stop: threading.Event | None = None
     ctl.resume(ctx.store.last_pass())
 
     def emit(line: str) -> None:
-        print(line, flush=True)
+        print(stamped(line), flush=True)
 
     service = ControllerService(ctl, ctx.name, source=f"local pid {os.getpid()}", emit=emit)
     emit(f'{{"event": "started", "pid": {os.getpid()}, "interval_s": {interval}}}')
