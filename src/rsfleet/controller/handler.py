@@ -19,7 +19,7 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Literal
 
 from rsfleet.controller.config import ControllerConfig
 from rsfleet.controller.loop import LoopResult, run_passes
@@ -46,7 +46,7 @@ class Runtime:
     emit: Emit = print
     data_checks: dict[str, tuple[float, bool, str]] = field(default_factory=dict)
 
-    def client(self, service: str) -> Any:
+    def client(self, service: Service) -> Any:
         return _client(self.clients, service, self.region)
 
     def _outputs(self) -> FleetOutputs:
@@ -108,7 +108,10 @@ class Runtime:
         return ctl
 
 
-def _client(clients: dict[str, Any], service: str, region: str) -> Any:
+Service = Literal["dynamodb", "elbv2", "redshift-serverless", "secretsmanager"]
+
+
+def _client(clients: dict[str, Any], service: Service, region: str) -> Any:
     """The boto3 client of ``service``, made once (tests pass theirs in ``clients``)."""
     if service not in clients:
         import boto3

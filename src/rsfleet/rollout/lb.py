@@ -11,17 +11,20 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING
 
 from rsfleet.errors import FleetError
 from rsfleet.rollout.planner import ROLLOUT, Step
 from rsfleet.targets import actions
 from rsfleet.targets.store import Drain, TargetsState, operator
 
+if TYPE_CHECKING:
+    from rsfleet.targets.api import TargetsContext
+
 
 class LbSteps:
-    def __init__(self, ctx: Any, *, deregistration_delay: float, ready_timeout: float = 60.0,
-                 ready_passes: int = 1, poll: float = 0.1,
+    def __init__(self, ctx: TargetsContext, *, deregistration_delay: float,
+                 ready_timeout: float = 60.0, ready_passes: int = 1, poll: float = 0.1,
                  in_rotation: Callable[[str], bool] | None = None,
                  sleep: Callable[[float], None] = time.sleep,
                  clock: Callable[[], float] = time.monotonic) -> None:

@@ -265,7 +265,7 @@ class DynamoStore:
         from rsfleet.adapters.aws_errors import translate
 
         try:
-            item = self.client.get_item(TableName=self.table,
+            item: dict[str, Any] | None = self.client.get_item(TableName=self.table,
                                         Key={self.KEY: {"S": f"{self.fleet}#{suffix}"}},
                                         ConsistentRead=True).get("Item")
         except (BotoCoreError, ClientError) as exc:
