@@ -152,6 +152,22 @@ def test_cli_local_up_starts_it_and_no_controller_does_not(fleet_factory):
     pid = proc.pid
     res = CliRunner().invoke(app, args)  # idempotent: the same controller
     assert res.exit_code == 0 and proc.pid == pid
+    # `targets watch` beside it says so (it started a second loop without a word)
+    import signal
+    import subprocess
+    import sys
+
+    watch = subprocess.Popen([sys.executable, "-m", "rsfleet", "targets", "watch",
+                              "--state-dir", str(f.state_dir), "--env", f.env],
+                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:  # its first line on stdout, with or without the warning before it on stderr
+        assert watch.stdout is not None and "watching every" in watch.stdout.readline()
+    finally:
+        watch.send_signal(signal.SIGTERM)
+        _, stderr = watch.communicate(timeout=30)
+    said = " ".join(stderr.split())
+    assert f"the fleet's background controller (pid {pid}, started by `local up`) already " \
+        "runs this loop" in said, said
     res = CliRunner().invoke(app, ["local", "down", "--state-dir", str(f.state_dir),
                                    "--env", f.env])
     assert res.exit_code == 0, res.output

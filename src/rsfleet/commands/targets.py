@@ -308,12 +308,29 @@ def watch(ctx: typer.Context, opts: TargetsOptions,
 
     every = _interval(interval, "--interval")
     target = context_from_options(ctx, opts)
+    if app_context(ctx).backend == Backend.local:
+        _beside_the_background_controller(opts)
     if not json:
         _log(f"watching every {every:g}s (rise {rise}, fall {fall}); Ctrl-C to stop")
     res = watch_loop(target, every, rise=rise, fall=fall, human=not json,
                      emit=_log if not json else _print_line)
     if not json:
         _log(f"{res.passes} pass(es), {res.failed_passes} failed; stopped")
+
+
+def _beside_the_background_controller(opts: TargetsOptions) -> None:
+    """Say so when `local up` already runs the same loop in the background: a second one
+    beside it started without a word (both apply the same rules; twice the probes)."""
+    from rsfleet.local.controller import LOG_FILE, ControllerProcess
+    from rsfleet.local.fleet import LocalFleet
+    from rsfleet.output import warn
+
+    state_dir = LocalFleet.open(opts.env, opts.state_dir).state_dir
+    pid = ControllerProcess(state_dir).pid
+    if pid is not None and ControllerProcess(state_dir).is_running():
+        warn(f"the fleet's background controller (pid {pid}, started by `local up`) already "
+             f"runs this loop; this one runs beside it, probing twice as often. Its passes: "
+             f"tail -f {state_dir / LOG_FILE}")
 
 
 def _print_line(line: str) -> None:
