@@ -120,3 +120,17 @@ def test_no_queries_fails():
                         duration_s=1, fault_window_s=1)
     assert stats.verdict(s, None) == (False, "no query ran")
     assert stats.verdict(s, 0.5) == (False, "no query ran")
+
+
+def test_evenness_is_read_in_words_beside_its_p_value():
+    """`evenness of queries p = 1.52e-07` beside "passed" read as a contradiction: with one
+    connection per session the query shares measure the consumers' speed, not the LB."""
+    uneven = stats.chi_square("queries", ["c1", "c2"], {"c1": 900, "c2": 600}, "whole run")
+    assert uneven.p_value is not None and uneven.p_value < 1e-6
+    assert stats.evenness_reading(uneven, "per-session").startswith(
+        "not a balancing test here: the LB places sessions")
+    assert stats.evenness_reading(uneven, "per-query").startswith("uneven (p < 0.01)")
+    sessions = stats.chi_square("sessions", ["c1", "c2"], {"c1": 16, "c2": 16}, "whole run")
+    assert stats.evenness_reading(sessions, "per-session") == "even (p >= 0.01)"
+    one = stats.chi_square("sessions", ["c1"], {"c1": 16}, "whole run")
+    assert stats.evenness_reading(one, "per-query").startswith("not tested")

@@ -234,6 +234,8 @@ def _finish(result: "LoadTestResult", json_path: Path | None, report: Path | Non
 def _print_summary(result: "LoadTestResult", console: "Console") -> None:
     from rich.table import Table
 
+    from rsfleet.loadtest import stats
+
     s = result.summary
     lat = s.latency_ms
 
@@ -255,8 +257,9 @@ def _print_summary(result: "LoadTestResult", console: "Console") -> None:
     console.print(table)
     for chi in s.evenness:
         p = "-" if chi.p_value is None else f"{chi.p_value:.3g}"
-        console.print(f"evenness of {chi.what} ({chi.window}): chi-square p = {p}",
-                      highlight=False)
+        reading = stats.evenness_reading(chi, result.config.connect_mode)
+        console.print(f"evenness of {chi.what} ({chi.window}): chi-square p = {p}: {reading}",
+                      highlight=False, markup=False)
     for t in s.faults:
         if t.applied_s is None:
             console.print(f"fault {t.kind} {t.target} was not applied", style="red",

@@ -76,6 +76,26 @@ def chi_square(what: str, consumers: Sequence[str], counts: dict[str | None, int
                      statistic=statistic, p_value=p_value, window=window)
 
 
+EVEN_P = 0.01  # below it the shares are judged uneven (the benchmarks' goal, p > 0.01)
+
+
+def evenness_reading(chi: ChiSquare, connect_mode: str) -> str:
+    """What a chi-square p says about the balancing, in words beside the number. The LB
+    places connections: with one connection per session, how many queries each session
+    runs depends on its consumer's speed, so an uneven query share is no balancing fault
+    (a newcomer read `evenness of queries p = 1.52e-07` beside "passed" as a contradiction)."""
+    if chi.p_value is None:
+        return "not tested (fewer than two consumers or no data)"
+    if chi.what == "queries" and connect_mode == "per-session":
+        return ("not a balancing test here: the LB places sessions, and each session's "
+                "queries run at its consumer's speed (the sessions line is the test)")
+    if chi.p_value >= EVEN_P:
+        return f"even (p >= {EVEN_P:g})"
+    return (f"uneven (p < {EVEN_P:g}): the LB did not spread new "
+            f"{'connections' if chi.what == 'sessions' else 'queries'} evenly; "
+            "informational, not a failure of the run")
+
+
 def bin_width(duration_s: float, max_bins: int = 120) -> float:
     """A round bin width (0.1 s .. 60 s) giving at most `max_bins` bins, at least ~10."""
     for w in (0.1, 0.25, 0.5, 1.0, 2.0, 5.0, 10.0, 30.0, 60.0):
