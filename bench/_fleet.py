@@ -196,8 +196,8 @@ def spec_text(consumers: int) -> str:
 
 @contextlib.contextmanager
 def local_fleet(consumers: int = 2, rows: int = 10_000) -> Iterator[Any]:
+    from rsfleet.lifecycle import down, seed, up
     from rsfleet.local.fleet import LocalFleet, port_free
-    from rsfleet.local.lifecycle import down, seed, up
     from rsfleet.spec.loader import load_spec
 
     root = Path(tempfile.mkdtemp(prefix="rsfleet-bench-", dir="/var/tmp"))

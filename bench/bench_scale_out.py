@@ -31,7 +31,7 @@ CLIENTS_PER_LB = 3
 
 def main(quick: bool = False) -> dict[str, Any]:
     from rsfleet.adapters.haproxy import HaproxyRuntime
-    from rsfleet.local.lifecycle import scale
+    from rsfleet.lifecycle import scale
 
     rows = 50_000 if quick else 1_000_000
     with local_fleet(consumers=2, rows=rows) as fleet:

@@ -221,8 +221,8 @@ class _Fleets:
         self.roots: list[Path] = []
 
     def make(self, spec_text: str, rows: int) -> Any:
+        from rsfleet.lifecycle import seed, up
         from rsfleet.local.fleet import LocalFleet
-        from rsfleet.local.lifecycle import seed, up
         from rsfleet.spec.loader import load_spec
 
         root = state_root()
@@ -241,8 +241,8 @@ class _Fleets:
         return LocalFleet.open(spec.environment, root / "state")
 
     def close(self) -> None:
+        from rsfleet.lifecycle import down
         from rsfleet.local.fleet import LocalFleet
-        from rsfleet.local.lifecycle import down
 
         for env, state in self.started:
             with contextlib.suppress(Exception):

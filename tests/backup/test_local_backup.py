@@ -203,7 +203,7 @@ def test_snapshot_names_are_checked():
 
 
 def test_local_down_stops_a_scratch_cluster_left_running(fleet_factory):
-    from rsfleet.local.lifecycle import down
+    from rsfleet.lifecycle import down
 
     fleet = fleet_factory(fleet_spec(1), rows=100)
     local.snapshot(fleet, name="p1")

@@ -13,8 +13,8 @@ import pytest
 from psycopg import sql
 from targets.load import Load  # the targets tests' load generator
 
-from rsfleet.local.controller import ControllerProcess
-from rsfleet.local.lifecycle import in_rotation, stop_controller
+from rsfleet.controller.local import ControllerProcess
+from rsfleet.lifecycle import in_rotation, stop_controller
 from rsfleet.sharing.local import subscription_name
 from rsfleet.targets.api import local_context
 
@@ -123,7 +123,7 @@ def test_broken_share_leaves_rotation_by_itself_and_returns(fleet):
 
 
 def test_local_down_stops_it(fleet_factory):
-    from rsfleet.local.lifecycle import down
+    from rsfleet.lifecycle import down
 
     f = fleet_factory()
     proc = ControllerProcess(f.state_dir)

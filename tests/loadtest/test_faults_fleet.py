@@ -194,7 +194,7 @@ def test_cli_refuses_faults_on_a_consumer_already_out_and_prints_the_undo(fleet_
     for line in (f"local restart c2 {args}", f"targets undrain c3 {args}"):
         res = CliRunner().invoke(app, line.split())
         assert res.exit_code == 0, res.output
-    from rsfleet.local.lifecycle import in_rotation
+    from rsfleet.lifecycle import in_rotation
 
     assert wait_for(lambda: {"c2", "c3"} <= in_rotation(fleet), 60)
 

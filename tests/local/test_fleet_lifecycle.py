@@ -11,8 +11,8 @@ import pytest
 from conftest import free_port_block, served_by
 from typer.testing import CliRunner
 
+from rsfleet import lifecycle
 from rsfleet.cli import app
-from rsfleet.local import lifecycle
 from rsfleet.sharing.local import apply_local, verify_local
 
 pytestmark = pytest.mark.fleet

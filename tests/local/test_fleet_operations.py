@@ -22,8 +22,8 @@ import pytest
 from conftest import served_by
 from typer.testing import CliRunner
 
+from rsfleet import lifecycle
 from rsfleet.cli import app
-from rsfleet.local import lifecycle
 from rsfleet.local.fleet import LocalFleet, wait_until
 from rsfleet.local.postgres import PgServer, process_alive
 from rsfleet.spec.loader import load_spec

@@ -8,7 +8,7 @@ import pytest
 from rich.console import Console
 
 from rsfleet.commands.local import status_table
-from rsfleet.local.lifecycle import NodeStatus
+from rsfleet.lifecycle import NodeStatus
 
 REASON = ("database sales_db: schema sales has no tables (datashare not mounted or initial "
           "copy running)")

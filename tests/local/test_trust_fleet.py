@@ -67,7 +67,7 @@ def test_restart_and_kill_the_lb(fleet):
 
 
 def test_a_client_cannot_take_a_consumer_out_of_rotation(fleet):
-    from rsfleet.local.lifecycle import readiness_probe
+    from rsfleet.lifecycle import readiness_probe
 
     kw = fleet.connect_kwargs("c1", "app_reader", "sales_db")
     with psycopg.connect(**kw, autocommit=True) as c:
@@ -105,8 +105,8 @@ def test_scale_is_bounded_and_says_by_what(fleet):
 
 def test_a_refused_scale_does_not_touch_the_controller(fleet):
     # the repro: `local scale 100000` stopped and restarted the controller, then refused
-    from rsfleet.local.controller import ControllerProcess
-    from rsfleet.local.lifecycle import start_controller, stop_controller
+    from rsfleet.controller.local import ControllerProcess
+    from rsfleet.lifecycle import start_controller, stop_controller
 
     start_controller(fleet)
     ctl = ControllerProcess(fleet.state_dir)
@@ -196,7 +196,7 @@ def test_three_concurrent_ups_one_fleet_no_traceback():
 
     from conftest import free_port_block, state_root
 
-    from rsfleet.local.lifecycle import down
+    from rsfleet.lifecycle import down
 
     root = state_root()
     spec = root / "spec.tfvars"

@@ -100,7 +100,7 @@ def test_cli_status_drain_undrain_sync(fleet_factory):
 
 
 def test_kill_under_load_with_watch_then_restart(fleet_factory):
-    from rsfleet.local.lifecycle import restart
+    from rsfleet.lifecycle import restart
 
     fleet = fleet_factory()
     logs: list[str] = []

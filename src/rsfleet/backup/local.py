@@ -58,6 +58,9 @@ if TYPE_CHECKING:  # imported inside the functions that connect
     import psycopg
 
 Log = Callable[[str], None]
+# Apply the datashares again and let the ready consumers back in (the composition layer's
+# rsfleet.lifecycle.share_and_gate, passed in: backup sits below it).
+Reshare = Callable[[LocalFleet, Log], None]
 NAME_RE = re.compile(r"[a-z][a-z0-9-]{0,47}")
 
 
@@ -536,22 +539,22 @@ def drill(fleet: LocalFleet, *, at: datetime | None, clock: Callable[[], float] 
 
 
 def restore_in_place(fleet: LocalFleet, *, at: datetime | None, point: str | None,
-                     log: Log = _quiet) -> str:
+                     reshare: Reshare, log: Log = _quiet) -> str:
     """Restore the producer itself; its old data dir is kept beside (data.before-<time>).
     The consumers' copies are then ahead of the producer and their slots are gone: their
-    subscriptions are dropped and made again, which copies every shared row afresh."""
+    subscriptions are dropped and made again (`reshare`: the datashares applied, the ready
+    consumers let back in), which copies every shared row afresh."""
     from rsfleet.local import state
 
     with state.locked(fleet.state_dir, "rsfleet backup restore --in-place"):
-        return _restore_in_place(fleet, at=at, point=point, log=log)
+        return _restore_in_place(fleet, at=at, point=point, reshare=reshare, log=log)
 
 
 def _restore_in_place(fleet: LocalFleet, *, at: datetime | None, point: str | None,
-                      log: Log) -> str:
+                      reshare: Reshare, log: Log) -> str:
     import psycopg
     from psycopg import sql
 
-    from rsfleet.local.lifecycle import share_and_gate
     from rsfleet.sharing.local import subscription_name
 
     base, target = _choose(fleet, at=at, point=point, now=datetime.now(UTC))
@@ -602,7 +605,7 @@ def _restore_in_place(fleet: LocalFleet, *, at: datetime | None, point: str | No
                 c.execute(sql.SQL("ALTER SUBSCRIPTION {} SET (slot_name = NONE)").format(sub))
                 c.execute(sql.SQL("DROP SUBSCRIPTION {}").format(sub))
         log(f"consumer {consumer}: subscriptions dropped, re-subscribing")
-    share_and_gate(fleet, log=log)
+    reshare(fleet, log)
     return base.name + (f" at {next(iter(target.values()))}" if target else "")
 
 
@@ -711,8 +714,9 @@ def local_status(fleet: LocalFleet, *, now: datetime) -> BackupStatus:
 class LocalBackup:
     """`BackupBackend` on the local fleet's producer."""
 
-    def __init__(self, fleet: LocalFleet, *, log: Log = _quiet) -> None:
+    def __init__(self, fleet: LocalFleet, *, reshare: Reshare, log: Log = _quiet) -> None:
         self.fleet = fleet
+        self.reshare = reshare  # for an in-place restore (rsfleet.lifecycle.share_and_gate)
         self.log = log
 
     @property
@@ -742,7 +746,8 @@ class LocalBackup:
         if in_place:
             from rsfleet.sharing.local import verify_local
 
-            what = restore_in_place(self.fleet, at=at, point=point, log=log)
+            what = restore_in_place(self.fleet, at=at, point=point, reshare=self.reshare,
+                                    log=log)
             problems = verify_local(self.fleet)  # consumers rebuilt and readable
             if problems:
                 raise FleetError(f"after the restore, {len(problems)} datashare problem(s): "

@@ -28,6 +28,7 @@ from rsfleet.errors import FleetError, UsageError
 from rsfleet.output import console, exit_if_pending, only_with_dry_run, plain, print_json
 
 if TYPE_CHECKING:  # the planner imports the spec models (pydantic): not for `--help`
+    from rsfleet.backup.local import LocalBackup
     from rsfleet.backup.model import BackupStatus
     from rsfleet.backup.planner import Plan
     from rsfleet.backup.sync import BackupBackend
@@ -80,9 +81,16 @@ def _backend(ctx: typer.Context, env: str | None, spec: Path | None, state_dir: 
         return AwsBackup(spec_obj, client(spec_obj.aws_region),
                          state_dir=state_dir or default_state_dir(spec_obj.environment),
                          outputs=FleetOutputs.from_file(tf_outputs) if tf_outputs else None)
-    from rsfleet.backup.local import LocalBackup
+    return _local_backup(env, spec, state_dir)
 
-    return LocalBackup(_local(env, spec, state_dir), log=_say)
+
+def _local_backup(env: str | None, spec: Path | None,
+                  state_dir: Path | None) -> "LocalBackup":
+    from rsfleet.backup.local import LocalBackup
+    from rsfleet.lifecycle import share_and_gate
+
+    return LocalBackup(_local(env, spec, state_dir), log=_say,
+                       reshare=lambda fleet, log: share_and_gate(fleet, log=log))
 
 
 def _say(line: str) -> None:
@@ -305,9 +313,7 @@ def discard_cmd(env: EnvOption = None, spec: SpecOption = None,
                 name: Annotated[str, typer.Option("--name", help="Scratch cluster name.")] = "",
                 ) -> None:
     """Local: stop and delete a scratch cluster made by `backup restore --to NAME`."""
-    from rsfleet.backup.local import LocalBackup
-
-    LocalBackup(_local(env, spec, state_dir)).discard(name)
+    _local_backup(env, spec, state_dir).discard(name)
     console.print(f"discarded scratch cluster {name}", highlight=False)
 
 

@@ -138,8 +138,8 @@ def loadtest(
 
     args = f"--env {env or 'ENV'}"
     if req.backend == "local" and resolved.fleet is not None:
+        from rsfleet.lifecycle import in_rotation
         from rsfleet.local.fleet import LocalFleet
-        from rsfleet.local.lifecycle import in_rotation
 
         fleet = resolved.fleet
         if isinstance(fleet, LocalFleet) and fault_specs:

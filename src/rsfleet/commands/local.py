@@ -18,8 +18,8 @@ from rsfleet.errors import UsageError
 from rsfleet.output import console, exit_if_problems, only_with_dry_run, plain, print_json
 
 if TYPE_CHECKING:
+    from rsfleet.lifecycle import NodeStatus
     from rsfleet.local.fleet import LocalFleet
-    from rsfleet.local.lifecycle import NodeStatus
     from rsfleet.spec.models import FleetSpec
 
 app = typer.Typer(
@@ -60,9 +60,9 @@ def up(
     ] = True,
 ) -> None:
     """Start the fleet from the spec (idempotent; recovers from a crashed run)."""
+    from rsfleet.lifecycle import in_rotation
+    from rsfleet.lifecycle import up as do_up
     from rsfleet.local.fleet import default_state_dir
-    from rsfleet.local.lifecycle import in_rotation
-    from rsfleet.local.lifecycle import up as do_up
 
     for port in (lb_port, base_port):
         if not 1024 <= port <= 65535:
@@ -71,7 +71,7 @@ def up(
     state = state_dir or default_state_dir(fleet_def.environment)
     fleet = do_up(fleet_def, state, lb_port=lb_port, base_port=base_port, log=_log)
     if controller:
-        from rsfleet.local.lifecycle import start_controller
+        from rsfleet.lifecycle import start_controller
 
         start_controller(fleet, _log)
     args = plain(fleet.cli_args)
@@ -111,7 +111,7 @@ def _report_drift(fleet: "LocalFleet") -> None:
 def status(env: EnvOption = None, spec: SpecOption = None, state_dir: StateDir = None,
            json: JsonOption = False) -> None:
     """Processes, ports, pids, readiness, replication lag and sessions."""
-    from rsfleet.local.lifecycle import status as do_status
+    from rsfleet.lifecycle import status as do_status
 
     fleet = _open(env, spec, state_dir)
     rows = do_status(fleet)
@@ -162,7 +162,7 @@ def seed(
 ) -> None:
     """Load the sample `sales` schema on the producer and share it."""
     from rsfleet.context import check_range
-    from rsfleet.local.lifecycle import seed as do_seed
+    from rsfleet.lifecycle import seed as do_seed
 
     check_range(rows, "--rows", 0, 100_000_000)
 
@@ -181,8 +181,8 @@ def scale(
         "(default: the spec's nlb.deregistration_delay).")] = None,
 ) -> None:
     """Add or remove consumers; new ones serve reads only once ready, removed ones drain."""
-    from rsfleet.local.lifecycle import plan_scale
-    from rsfleet.local.lifecycle import scale as do_scale
+    from rsfleet.lifecycle import plan_scale
+    from rsfleet.lifecycle import scale as do_scale
 
     # the same option and range as `local rollout --drain-timeout`
     if drain_timeout is not None and not 0 <= drain_timeout <= 3600:
@@ -204,7 +204,7 @@ def scale(
 def kill(name: NodeName, env: EnvOption = None, spec: SpecOption = None,
          state_dir: StateDir = None) -> None:
     """Crash a consumer (SIGKILL of its postmaster) or the LB (`lb`), for demos and tests."""
-    from rsfleet.local.lifecycle import kill as do_kill
+    from rsfleet.lifecycle import kill as do_kill
 
     pid = do_kill(_open(env, spec, state_dir), name)
     console.print(f"killed {name} (pid {pid})")
@@ -214,7 +214,7 @@ def kill(name: NodeName, env: EnvOption = None, spec: SpecOption = None,
 def restart(name: NodeName, env: EnvOption = None, spec: SpecOption = None,
             state_dir: StateDir = None) -> None:
     """Restart a consumer, the producer or the LB (`lb`); consumers rejoin when ready."""
-    from rsfleet.local.lifecycle import restart as do_restart
+    from rsfleet.lifecycle import restart as do_restart
 
     do_restart(_open(env, spec, state_dir), name, log=_log)
 
@@ -232,9 +232,9 @@ def down(
     """Stop every process of the fleet (by pid file). Keeps data unless --purge; keeps
     backups unless --purge --with-backups."""
     from rsfleet.errors import FleetError
+    from rsfleet.lifecycle import down as do_down
+    from rsfleet.lifecycle import down_state_dir
     from rsfleet.local.fleet import default_state_dir
-    from rsfleet.local.lifecycle import down as do_down
-    from rsfleet.local.lifecycle import down_state_dir
     from rsfleet.workspace import only_fleet
 
     if with_backups and not purge:

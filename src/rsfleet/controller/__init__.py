@@ -1,5 +1,5 @@
 """The targets controller as a service: one loop of `Controller.run_pass` in AWS Lambda
-(``handler``), beside the local fleet (``rsfleet.local.controller``) and in `targets watch`.
+(``handler``), beside the local fleet (``rsfleet.controller.local``) and in `targets watch`.
 
 - config.py   the controller's settings from environment variables (pydantic at the edge)
 - loop.py     passes every interval until a deadline (the Lambda's timeout minus a margin)

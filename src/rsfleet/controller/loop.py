@@ -1,6 +1,6 @@
 """The one controller loop: passes every interval until a deadline or a stop.
 
-Lambda (``handler.py``), the local fleet's controller (``rsfleet.local.controller``) and
+Lambda (``handler.py``), the local fleet's controller (``rsfleet.controller.local``) and
 `rsfleet targets watch` (``service.watch``) all run ``run_passes`` around the same
 ``ControllerService.one_pass``. In Lambda the deadline is the invocation's timeout minus a
 safety margin; a pass starts only when it can finish before that (the longest pass so far

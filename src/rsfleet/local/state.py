@@ -34,7 +34,7 @@ LOCK = "lock"
 # Everything rsfleet creates in a state dir; purge removes these and nothing else.
 OWN_PARTS = ("fleet.json", "fleet.json.tmp", "secrets.json", "nodes", "haproxy", "tls",
              "targets.json", "targets.json.lock", "targets-pass.json", LOCK, MARKER,
-             "controller.pid", "controller.log",  # the local controller (local/controller.py)
+             "controller.pid", "controller.log",  # the local controller (controller/local.py)
              "rollout.json",  # a rolling restart in progress (rollout/local.py)
              "backup")  # WAL archive, base backups, records, scratch clusters
 

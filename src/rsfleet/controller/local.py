@@ -9,7 +9,7 @@
 - the probe is the local one (direct connection as app_reader, every shared table read,
   the subscription state): on the local fleet a data check costs nothing, so every pass.
 
-Run in the foreground: ``python -m rsfleet.local.controller --state-dir DIR``.
+Run in the foreground: ``python -m rsfleet.controller.local --state-dir DIR``.
 """
 
 from __future__ import annotations
@@ -28,7 +28,7 @@ from pathlib import Path
 
 PID_FILE = "controller.pid"
 LOG_FILE = "controller.log"
-MODULE = "rsfleet.local.controller"
+MODULE = "rsfleet.controller.local"
 DEFAULT_INTERVAL = 1.0
 
 

@@ -1,4 +1,11 @@
-"""Use cases of the local fleet: up, down, status, seed, scale, kill, restart."""
+"""Use cases of the local fleet: up, down, status, seed, scale, kill, restart.
+
+The composition layer: it puts the fleet runtime (rsfleet.local: PostgreSQL, HAProxy, TLS,
+state) together with the features above it (datashares, readiness, the controller process).
+It sits above them, under the commands (the layers: pyproject.toml [tool.importlinter]);
+what a lower layer needs from it is passed in (backup's in-place restore gets
+`share_and_gate` as its `reshare`).
+"""
 
 from __future__ import annotations
 
@@ -327,7 +334,7 @@ def sync_targets(fleet: LocalFleet, *, log: Log = _quiet) -> None:
 
 def start_controller(fleet: LocalFleet, log: Log = _quiet, *, interval: float = 1.0) -> int:
     """The readiness controller (the Lambda's loop) as a background process of the fleet."""
-    from rsfleet.local.controller import ControllerProcess
+    from rsfleet.controller.local import ControllerProcess
 
     proc = ControllerProcess(fleet.state_dir)
     running = proc.is_running()
@@ -339,7 +346,7 @@ def start_controller(fleet: LocalFleet, log: Log = _quiet, *, interval: float = 
 
 
 def stop_controller(state_dir: Path, log: Log = _quiet) -> None:
-    from rsfleet.local.controller import ControllerProcess
+    from rsfleet.controller.local import ControllerProcess
 
     pid = ControllerProcess(state_dir).stop()
     if pid is not None:
@@ -559,7 +566,7 @@ def controller_paused(state_dir: Path, log: Log = _quiet) -> Iterator[None]:
     It reads fleet.json once, at its start: left running through `local scale 4` (CLI, a
     fleet of 3) it took c4 for "no longer a member" and deleted it from HAProxy, so c4
     never served. Restarted, it reads the new fleet.json."""
-    from rsfleet.local.controller import ControllerProcess
+    from rsfleet.controller.local import ControllerProcess
 
     if not ControllerProcess(state_dir).is_running():
         yield
