@@ -21,7 +21,7 @@ runner = CliRunner()
 
 
 def pids_alive(pids: list[int]) -> list[int]:
-    from rsfleet.local.postgres import process_alive
+    from rsfleet.local.pidfile import process_alive
 
     return [p for p in pids if process_alive(p, ("postgres", "haproxy"))]
 

@@ -25,7 +25,8 @@ from typer.testing import CliRunner
 from rsfleet import lifecycle
 from rsfleet.cli import app
 from rsfleet.local.fleet import LocalFleet, wait_until
-from rsfleet.local.postgres import PgServer, process_alive
+from rsfleet.local.pidfile import process_alive
+from rsfleet.local.postgres import PgServer
 from rsfleet.spec.loader import load_spec
 
 pytestmark = pytest.mark.fleet

@@ -11,7 +11,7 @@ from psycopg import sql
 from rsfleet.adapters.haproxy import HaproxyRuntime
 from rsfleet.local.fleet import wait_until
 from rsfleet.local.haproxy import BACKEND, HaproxyProcess, HaproxyServer, render_config
-from rsfleet.local.postgres import process_alive
+from rsfleet.local.pidfile import process_alive
 
 pytestmark = pytest.mark.fleet
 

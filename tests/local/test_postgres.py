@@ -11,7 +11,8 @@ import psycopg
 import pytest
 
 from rsfleet.local.fleet import wait_until
-from rsfleet.local.postgres import PgServer, process_alive, server_user
+from rsfleet.local.pidfile import process_alive
+from rsfleet.local.postgres import PgServer, server_user
 
 pytestmark = pytest.mark.fleet
 

@@ -15,7 +15,7 @@ import psycopg
 import pytest
 
 from rsfleet.local.fleet import PROBE, LocalFleet, wait_until
-from rsfleet.local.postgres import process_alive
+from rsfleet.local.pidfile import process_alive
 
 pytestmark = pytest.mark.fleet  # every test here starts or uses a fleet
 

@@ -15,29 +15,20 @@ Run in the foreground: ``python -m rsfleet.controller.local --state-dir DIR``.
 from __future__ import annotations
 
 import argparse
-import contextlib
 import json
 import os
-import signal
 import subprocess
 import sys
 import threading
-import time
 from datetime import UTC, datetime
 from pathlib import Path
+
+from rsfleet.local.pidfile import PidFile, process_alive, stop
 
 PID_FILE = "controller.pid"
 LOG_FILE = "controller.log"
 MODULE = "rsfleet.controller.local"
 DEFAULT_INTERVAL = 1.0
-
-
-def _cmdline(pid: int) -> list[str]:
-    try:
-        raw = Path(f"/proc/{pid}/cmdline").read_bytes()
-    except OSError:
-        return []
-    return [p.decode(errors="replace") for p in raw.split(b"\0") if p]
 
 
 class ControllerProcess:
@@ -54,25 +45,14 @@ class ControllerProcess:
 
     @property
     def pid(self) -> int | None:
-        try:
-            return int(self.pid_file.read_text(encoding="utf-8").split()[0])
-        except (OSError, ValueError, IndexError):
-            return None
+        return PidFile(self.pid_file).pid
 
     def is_running(self) -> bool:
         """The pid file names a live process that is this module for this state dir (a
         recycled pid is not ours)."""
         pid = self.pid
-        if pid is None:
-            return False
-        try:
-            stat = Path(f"/proc/{pid}/stat").read_text()
-        except OSError:
-            return False
-        if stat[stat.rindex(")") + 2:].split(" ", 1)[0] in ("Z", "X"):
-            return False
-        cmd = _cmdline(pid)
-        return MODULE in cmd and str(self.state_dir.resolve()) in cmd
+        return pid is not None and process_alive(
+            pid, cmdline=(MODULE, str(self.state_dir.resolve())))
 
     def start(self, *, interval: float = DEFAULT_INTERVAL) -> int:
         """Start it in the background unless it runs; returns its pid."""
@@ -88,9 +68,7 @@ class ControllerProcess:
                 close_fds=True)
         finally:
             os.close(fd)
-        tmp = self.pid_file.with_name(f".{PID_FILE}.tmp")
-        tmp.write_text(f"{proc.pid}\n", encoding="utf-8")
-        tmp.replace(self.pid_file)
+        PidFile(self.pid_file).write(proc.pid)
         return proc.pid
 
     def stop(self, timeout: float = 10.0) -> int | None:
@@ -98,19 +76,8 @@ class ControllerProcess:
         it stopped, or None when none ran."""
         pid = self.pid if self.is_running() else None
         if pid is not None:
-            with contextlib.suppress(ProcessLookupError):
-                os.kill(pid, signal.SIGTERM)
-            deadline = time.monotonic() + timeout
-            while self.is_running() and time.monotonic() < deadline:
-                with contextlib.suppress(ChildProcessError):
-                    os.waitpid(pid, os.WNOHANG)  # our child when started by this process
-                time.sleep(0.05)
-            if self.is_running():
-                with contextlib.suppress(ProcessLookupError):
-                    os.kill(pid, signal.SIGKILL)
-            with contextlib.suppress(ChildProcessError):
-                os.waitpid(pid, 0)
-        self.pid_file.unlink(missing_ok=True)
+            stop(pid, self.is_running, timeout=timeout)
+        PidFile(self.pid_file).remove()
         return pid
 
 

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import contextlib
 import os
-import signal
 import subprocess
 import time
 from dataclasses import dataclass
@@ -19,6 +18,7 @@ from pathlib import Path
 
 from rsfleet.adapters.haproxy import RSFLEET_SERVER_OPTIONS
 from rsfleet.errors import FleetError, UsageError
+from rsfleet.local.pidfile import PidFile, process_alive, stop
 
 BACKEND = "consumers"
 
@@ -104,18 +104,11 @@ class HaproxyProcess:
 
     @property
     def pid(self) -> int | None:
-        try:
-            return int(self.pid_file.read_text().split()[0])
-        except (OSError, ValueError, IndexError):
-            return None
+        return PidFile(self.pid_file).pid
 
     def is_running(self) -> bool:
         pid = self.pid
-        if pid is None:
-            return False
-        from rsfleet.local.postgres import process_alive
-
-        return process_alive(pid, ("haproxy",))
+        return pid is not None and process_alive(pid, ("haproxy",))
 
     def write(self, text: str) -> None:
         self.directory.mkdir(parents=True, exist_ok=True)
@@ -156,13 +149,8 @@ class HaproxyProcess:
     def stop(self) -> None:
         pid = self.pid
         if pid is not None and self.is_running():
-            os.kill(pid, signal.SIGTERM)
-            deadline = time.monotonic() + 5
-            while time.monotonic() < deadline and self.is_running():
-                time.sleep(0.05)
-            if self.is_running():
-                os.kill(pid, signal.SIGKILL)
-        self.pid_file.unlink(missing_ok=True)
+            stop(pid, self.is_running, timeout=5)
+        PidFile(self.pid_file).remove()
 
 
 def _binary() -> str:

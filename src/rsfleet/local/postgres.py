@@ -21,6 +21,7 @@ from functools import cache
 from pathlib import Path
 
 from rsfleet.errors import FleetError, UsageError
+from rsfleet.local.pidfile import PidFile, process_alive
 
 INSTALL_HINT = "install them: sudo apt-get install -y postgresql (or set RSFLEET_PG_BIN)"
 
@@ -45,18 +46,6 @@ def pg_bin_dir() -> Path:
     if candidates:
         return Path(candidates[-1]).parent
     raise UsageError("PostgreSQL server binaries (initdb, pg_ctl) not found", hint=INSTALL_HINT)
-
-
-def process_alive(pid: int, names: tuple[str, ...]) -> bool:
-    """True when `pid` runs one of `names` and is not a zombie (a dead child that nobody
-    reaped yet, which is common for daemons in containers without an init that reaps)."""
-    try:
-        stat = Path(f"/proc/{pid}/stat").read_text()
-    except OSError:
-        return False
-    comm = stat[stat.index("(") + 1: stat.rindex(")")]
-    state = stat[stat.rindex(")") + 2:].split(" ", 1)[0]
-    return state not in ("Z", "X") and comm in names
 
 
 def server_user() -> str | None:
@@ -144,10 +133,7 @@ class PgServer:
 
     @property
     def pid(self) -> int | None:
-        try:
-            return int((self.data_dir / "postmaster.pid").read_text().splitlines()[0])
-        except (OSError, ValueError, IndexError):
-            return None
+        return PidFile(self.data_dir / "postmaster.pid").pid
 
     def is_running(self) -> bool:
         pid = self.pid
