@@ -20,6 +20,7 @@ if TYPE_CHECKING:
 
     from rsfleet.fleet.outputs import FleetOutputs
     from rsfleet.loadtest.model import LoadTestResult
+    from rsfleet.loadtest.request import LoadTestRequest
     from rsfleet.loadtest.target import Overrides, Resolved
     from rsfleet.spec.models import FleetSpec
 
@@ -102,24 +103,17 @@ def loadtest(
     from rsfleet.loadtest.request import LoadTestRequest
     from rsfleet.loadtest.runner import Progress, RunSettings
 
-    req = LoadTestRequest.parse(
+    req = LoadTestRequest(
         backend=app_context(ctx).backend.value, sessions=sessions, connect_mode=connect_mode,
         session_lifetime=session_lifetime, duration=duration, queries=queries,
         query_file=query_file, kill=tuple(kill or ()),
         drain=tuple(drain or ()), fault_window=fault_window, max_error_rate=max_error_rate,
         json_path=json_path, report=report, host=host, port=port, user=user, database=database,
         password_secret_arn=password_secret_arn, sslmode=sslmode, engine=engine, seed=seed,
-        raw=raw, quiet=quiet, via_test_instance=via_test_instance, instance_id=instance_id)
+        raw=raw, quiet=quiet, via_test_instance=via_test_instance, instance_id=instance_id,
+    ).checked()
     if req.via_test_instance:
-        fwd = forwarded_args(sessions=req.sessions, connect_mode=req.connect_mode,
-                             session_lifetime=req.session_lifetime,
-                             duration=req.duration, queries=req.queries, drain=list(req.drain),
-                             fault_window=req.fault_window, max_error_rate=req.max_error_rate,
-                             host=req.host, port=req.port, user=req.user, database=req.database,
-                             password_secret_arn=req.password_secret_arn, sslmode=req.sslmode,
-                             engine=req.engine, seed=req.seed)
-        _via_test_instance(ctx, env, spec, tf_outputs, req.instance_id, fwd, req.json_path,
-                           req.report, req.max_error_rate)
+        _via_test_instance(ctx, env, spec, tf_outputs, req)
         return
 
     from rsfleet.loadtest import target as tgt
@@ -276,46 +270,32 @@ def _print_summary(result: "LoadTestResult", console: "Console") -> None:
 
 
 def _via_test_instance(ctx: typer.Context, env: str | None, spec: Path | None,
-                       tf_outputs: Path | None, instance_id: str | None,
-                       forwarded: list[str], json_path: Path | None, report: Path | None,
-                       max_error_rate: float | None) -> None:
+                       tf_outputs: Path | None, req: "LoadTestRequest") -> None:
     from rsfleet import spec as fleet_spec
     from rsfleet.loadtest import remote
 
     if app_context(ctx).backend.value != "aws":
         raise UsageError("--via-test-instance needs --backend aws")
-    if "--password-secret-arn" not in forwarded:
+    if not req.password_secret_arn:
         raise UsageError("--via-test-instance needs --password-secret-arn",
                          hint="the instance reads the secret with its own role; PGPASSWORD "
                          "is never sent over SSM")
     fleet, path = fleet_spec.load(env, spec)
     outputs = _outputs(env, fleet, path, tf_outputs)
     region = outputs.region(fleet)
-    instance = instance_id or outputs.test_instance_id
+    instance = req.instance_id or outputs.test_instance_id
     if not instance:  # the test instance is its own Terraform root: find it by its Name tag
         from rsfleet.adapters.ec2 import find_instance_by_name, name_tag_of_test_instance
 
         instance = find_instance_by_name(
             name_tag_of_test_instance(fleet.project_name, fleet.environment), region=region)
     instance = remote.check_instance_id(str(instance))
-    script = remote.build_script(forwarded, path.read_text(encoding="utf-8"),
+    script = remote.build_script(req.forwarded_args(), path.read_text(encoding="utf-8"),
                                  outputs.to_values())
     result, code = remote.run_via_ssm(instance, script, timeout_s=3600.0, region=region)
-    _finish(result, json_path, report, max_error_rate, quiet=False)
+    _finish(result, req.json_path, req.report, req.max_error_rate, quiet=False)
     if code not in (0, 1):
         raise FleetError(f"the load test on {instance} exited with code {code}")
-
-
-def forwarded_args(**opts: object) -> list[str]:
-    """Options to repeat on the test instance, as argv (None/False/empty are left out)."""
-    out: list[str] = []
-    for name, value in opts.items():
-        flag = "--" + name.replace("_", "-")
-        if value is None or value is False or value == []:
-            continue
-        for one in value if isinstance(value, list) else [value]:
-            out += [flag, str(one)]
-    return out
 
 
 def register(app: typer.Typer) -> None:

@@ -1,6 +1,7 @@
 """`rsfleet loadtest`'s options as one typed request, with every rule that needs no fleet.
 
-The command only parses text into `LoadTestRequest.parse(...)` and renders; the rules (ranges,
+The command builds one `LoadTestRequest(...)` from its options, once, and calls `.checked()`;
+the rules (ranges,
 choices, files that must exist or be writable, backend-only options) live here, in the order
 they are reported, each as one line naming the option (exit 2, before anything runs).
 Rules that need the fleet (a fault's consumer, a fault after the end of the run) are checked
@@ -15,6 +16,11 @@ from pathlib import Path
 from rsfleet.errors import UsageError
 
 CONNECT_MODES = ("per-session", "per-query")
+# What `--via-test-instance` repeats on the instance, as given (the instance resolves its
+# own fleet, outputs and files): the field names, spelled as options.
+FORWARDED = ("sessions", "connect_mode", "session_lifetime", "duration", "queries", "drain",
+             "fault_window", "max_error_rate", "host", "port", "user", "database",
+             "password_secret_arn", "sslmode", "engine", "seed")
 DEFAULT_DURATION_S = 30.0
 
 
@@ -56,13 +62,22 @@ class LoadTestRequest:
     session_lifetime_s: float | None = None
     window_s: float = 15.0
 
-    @classmethod
-    def parse(cls, **options: object) -> LoadTestRequest:
-        """The request, or UsageError for the first option that breaks a rule."""
-        req = cls(**options)  # type: ignore[arg-type]  # typed by the Typer signature
-        return req._checked()
+    def forwarded_args(self) -> list[str]:
+        """The options to repeat on the test instance, as argv (None, False and empty left
+        out; a repeated option once per value)."""
+        out: list[str] = []
+        for name in FORWARDED:
+            value = getattr(self, name)
+            if value is None or value is False or value == ():
+                continue
+            flag = "--" + name.replace("_", "-")
+            for one in value if isinstance(value, tuple) else (value,):
+                out += [flag, str(one)]
+        return out
 
-    def _checked(self) -> LoadTestRequest:
+    def checked(self) -> LoadTestRequest:
+        """The request with its derived values, or UsageError for the first option that
+        breaks a rule."""
         from dataclasses import replace
 
         from rsfleet.loadtest.faults import parse_duration
