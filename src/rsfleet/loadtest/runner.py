@@ -187,6 +187,16 @@ class _Recorder:
     # The two engines (threads, asyncio) record outcomes through these, so that a query and
     # a failed connect are counted the same way whichever engine ran them.
 
+    def opened(self, session: int, t: float, reconnect: bool, *, consumer: str | None = None,
+               exc: Exception | None = None, phase: str = "connect") -> ConnectionRecord:
+        """A session opened at ``t``: connected and identified (``consumer``), or failed in
+        ``phase`` (connect, or the identify ``query``) with ``exc``."""
+        return self.connection(
+            session=session, consumer=consumer, opened_s=round(t, 5),
+            connect_ms=round((self.now() - t) * 1000, 3), ok=exc is None, reconnect=reconnect,
+            error_kind=None if exc is None else classify(exc, phase),
+            error=None if exc is None else _short(exc))
+
     def connect_failed(self, session: int, crec: ConnectionRecord, q: Query) -> None:
         """The query that could not run because its connection failed."""
         self.query(QueryRecord(session=session, conn=crec.id, consumer=None, query=q.name,
@@ -225,6 +235,48 @@ class _Recorder:
                          duration_s=self.now())
 
 
+class _Session:
+    """What one session decides, whichever engine runs it (the engines only do the I/O):
+    which query comes next, the pause after a failed connect, when to close."""
+
+    def __init__(self, i: int, mix: Sequence[Query], settings: RunSettings) -> None:
+        self.i = i
+        self.mix = mix
+        self.rng = random.Random(settings.seed * 100003 + i)  # noqa: S311 - load spread
+        self.k = self.rng.randrange(len(mix))
+        self.per_query = settings.connect_mode == "per-query"
+        self.lifetime_s = settings.session_lifetime_s
+        self.after_failure = False  # the next connection is a reconnect
+        self.backoff = RECONNECT_BACKOFF_S[0]
+
+    def next_query(self) -> Query:
+        q = self.mix[self.k % len(self.mix)]
+        self.k += 1
+        return q
+
+    def connect_failed(self) -> float:
+        """How long to wait before the next attempt (jittered, doubling up to the cap)."""
+        self.after_failure = True
+        pause = self.backoff * (0.5 + self.rng.random())
+        self.backoff = min(self.backoff * 2, RECONNECT_BACKOFF_S[1])
+        return pause
+
+    def connected(self) -> None:
+        self.backoff = RECONNECT_BACKOFF_S[0]
+
+    def query_ok(self) -> None:
+        self.after_failure = False
+
+    def query_failed(self, conn: Any, kind: str | None) -> bool:
+        """True when the connection must be closed (and a new one opened)."""
+        self.after_failure = True
+        return _unusable(conn, kind)
+
+    def done_with(self, crec: ConnectionRecord | None, now_s: float) -> bool:
+        """Close after this query: per-query mode, or the session lived its lifetime."""
+        return self.per_query or _expired(crec, self.lifetime_s, now_s)
+
+
 # ---------------------------------------------------------------------------- threads
 
 def _run_threads(endpoint: Endpoint, mix: Sequence[Query], rec: _Recorder,
@@ -232,30 +284,20 @@ def _run_threads(endpoint: Endpoint, mix: Sequence[Query], rec: _Recorder,
     import psycopg
 
     s = rec.settings
-    per_query = s.connect_mode == "per-query"
-    lifetime = s.session_lifetime_s
 
     def open_conn(session: int, reconnect: bool) -> tuple[Any, ConnectionRecord]:
         t = rec.now()
         try:
             conn = psycopg.connect(**endpoint.kwargs, autocommit=True)
         except Exception as exc:
-            return None, rec.connection(session=session, consumer=None, opened_s=round(t, 5),
-                                        connect_ms=round((rec.now() - t) * 1000, 3), ok=False,
-                                        reconnect=reconnect, error_kind=classify(exc, "connect"),
-                                        error=_short(exc))
+            return None, rec.opened(session, t, reconnect, exc=exc)
         try:
             row = conn.execute(endpoint.identify_sql).fetchone()
             consumer = endpoint.consumer_name(row[0] if row else None)
         except Exception as exc:
-            conn.close()
-            return None, rec.connection(session=session, consumer=None, opened_s=round(t, 5),
-                                        connect_ms=round((rec.now() - t) * 1000, 3), ok=False,
-                                        reconnect=reconnect, error_kind=classify(exc, "query"),
-                                        error=_short(exc))
-        return conn, rec.connection(session=session, consumer=consumer, opened_s=round(t, 5),
-                                    connect_ms=round((rec.now() - t) * 1000, 3), ok=True,
-                                    reconnect=reconnect)
+            _close(conn)
+            return None, rec.opened(session, t, reconnect, exc=exc, phase="query")
+        return conn, rec.opened(session, t, reconnect, consumer=consumer)
 
     done = threading.Event()
     alive = [s.sessions]
@@ -271,24 +313,18 @@ def _run_threads(endpoint: Endpoint, mix: Sequence[Query], rec: _Recorder,
                     done.set()
 
     def _session(i: int) -> None:
-        rng = random.Random(s.seed * 100003 + i)  # noqa: S311 - load spread, not crypto
-        k = rng.randrange(len(mix))
+        ses = _Session(i, mix, s)
         conn = None
         crec: ConnectionRecord | None = None
-        after_failure = False
-        backoff = RECONNECT_BACKOFF_S[0]
         while rec.take():
-            q = mix[k % len(mix)]
-            k += 1
+            q = ses.next_query()
             if conn is None:
-                conn, crec = open_conn(i, after_failure)
+                conn, crec = open_conn(i, ses.after_failure)
                 if conn is None:
                     rec.connect_failed(i, crec, q)
-                    after_failure = True
-                    rec.stop.wait(backoff * (0.5 + rng.random()))
-                    backoff = min(backoff * 2, RECONNECT_BACKOFF_S[1])
+                    rec.stop.wait(ses.connect_failed())
                     continue
-                backoff = RECONNECT_BACKOFF_S[0]
+                ses.connected()
             assert crec is not None
             t = rec.now()
             try:
@@ -296,14 +332,12 @@ def _run_threads(endpoint: Endpoint, mix: Sequence[Query], rec: _Recorder,
                 if cur.description is not None:
                     cur.fetchall()
                 rec.query_done(i, crec, q, t)
-                after_failure = False
+                ses.query_ok()
             except Exception as exc:
-                kind = rec.query_done(i, crec, q, t, exc)
-                after_failure = True
-                if _unusable(conn, kind):
+                if ses.query_failed(conn, rec.query_done(i, crec, q, t, exc)):
                     _close(conn)
                     conn = None
-            if conn is not None and (per_query or _expired(crec, lifetime, rec.now())):
+            if conn is not None and ses.done_with(crec, rec.now()):
                 _close(conn)
                 conn = None
         if conn is not None:
@@ -351,8 +385,6 @@ async def _run_asyncio(endpoint: Endpoint, mix: Sequence[Query], rec: _Recorder,
     import psycopg
 
     s = rec.settings
-    per_query = s.connect_mode == "per-query"
-    lifetime = s.session_lifetime_s
     stop = asyncio.Event()
 
     async def open_conn(session: int, reconnect: bool) -> tuple[Any, ConnectionRecord]:
@@ -360,44 +392,30 @@ async def _run_asyncio(endpoint: Endpoint, mix: Sequence[Query], rec: _Recorder,
         try:
             conn = await psycopg.AsyncConnection.connect(**endpoint.kwargs, autocommit=True)
         except Exception as exc:
-            return None, rec.connection(session=session, consumer=None, opened_s=round(t, 5),
-                                        connect_ms=round((rec.now() - t) * 1000, 3), ok=False,
-                                        reconnect=reconnect, error_kind=classify(exc, "connect"),
-                                        error=_short(exc))
+            return None, rec.opened(session, t, reconnect, exc=exc)
         try:
             cur = await conn.execute(endpoint.identify_sql)
             row = await cur.fetchone()
             consumer = endpoint.consumer_name(row[0] if row else None)
         except Exception as exc:
             await _aclose(conn)
-            return None, rec.connection(session=session, consumer=None, opened_s=round(t, 5),
-                                        connect_ms=round((rec.now() - t) * 1000, 3), ok=False,
-                                        reconnect=reconnect, error_kind=classify(exc, "query"),
-                                        error=_short(exc))
-        return conn, rec.connection(session=session, consumer=consumer, opened_s=round(t, 5),
-                                    connect_ms=round((rec.now() - t) * 1000, 3), ok=True,
-                                    reconnect=reconnect)
+            return None, rec.opened(session, t, reconnect, exc=exc, phase="query")
+        return conn, rec.opened(session, t, reconnect, consumer=consumer)
 
     async def session(i: int) -> None:
-        rng = random.Random(s.seed * 100003 + i)  # noqa: S311 - load spread, not crypto
-        k = rng.randrange(len(mix))
+        ses = _Session(i, mix, s)
         conn = None
         crec: ConnectionRecord | None = None
-        after_failure = False
-        backoff = RECONNECT_BACKOFF_S[0]
         while not stop.is_set() and rec.take():
-            q = mix[k % len(mix)]
-            k += 1
+            q = ses.next_query()
             if conn is None:
-                conn, crec = await open_conn(i, after_failure)
+                conn, crec = await open_conn(i, ses.after_failure)
                 if conn is None:
                     rec.connect_failed(i, crec, q)
-                    after_failure = True
                     with contextlib.suppress(TimeoutError):
-                        await asyncio.wait_for(stop.wait(), backoff * (0.5 + rng.random()))
-                    backoff = min(backoff * 2, RECONNECT_BACKOFF_S[1])
+                        await asyncio.wait_for(stop.wait(), ses.connect_failed())
                     continue
-                backoff = RECONNECT_BACKOFF_S[0]
+                ses.connected()
             assert crec is not None
             t = rec.now()
             try:
@@ -405,14 +423,12 @@ async def _run_asyncio(endpoint: Endpoint, mix: Sequence[Query], rec: _Recorder,
                 if cur.description is not None:
                     await cur.fetchall()
                 rec.query_done(i, crec, q, t)
-                after_failure = False
+                ses.query_ok()
             except Exception as exc:
-                kind = rec.query_done(i, crec, q, t, exc)
-                after_failure = True
-                if _unusable(conn, kind):
+                if ses.query_failed(conn, rec.query_done(i, crec, q, t, exc)):
                     await _aclose(conn)
                     conn = None
-            if conn is not None and (per_query or _expired(crec, lifetime, rec.now())):
+            if conn is not None and ses.done_with(crec, rec.now()):
                 await _aclose(conn)
                 conn = None
         if conn is not None:
