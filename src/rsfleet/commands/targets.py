@@ -321,7 +321,7 @@ def watch(ctx: typer.Context, opts: TargetsOptions,
 def _beside_the_background_controller(opts: TargetsOptions) -> None:
     """Say so when `local up` already runs the same loop in the background: a second one
     beside it started without a word (both apply the same rules; twice the probes)."""
-    from rsfleet.local.controller import LOG_FILE, ControllerProcess
+    from rsfleet.controller.local import LOG_FILE, ControllerProcess
     from rsfleet.local.fleet import LocalFleet
     from rsfleet.output import warn
 
