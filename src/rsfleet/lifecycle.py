@@ -735,13 +735,26 @@ def seed(fleet: LocalFleet, rows: int, *, log: Log = _quiet) -> int:
         for stmt in SEED_SQL:
             c.execute(stmt)
         row = c.execute("SELECT coalesce(max(order_id), 0) FROM sales.orders").fetchone()
-        have = row[0] if row else 0
+        have = int(row[0]) if row else 0
         if rows > have:
             c.execute(
                 """INSERT INTO sales.orders SELECT g, 1 + g %% 1000, 1 + g %% 200, 1 + g %% 5,
                      ((1 + g %% 97) * 1.25 * (1 + g %% 5))::numeric(12,2),
                      timestamptz '2026-01-01' + (g %% 300) * interval '1 day'
                    FROM generate_series(%s::bigint, %s::bigint) g""", (have + 1, rows))
-    log(f"seeded sales.orders up to {rows} rows (+1000 customers, 200 products)")
+    log(seed_sentence(have, rows))
     share_and_gate(fleet, log=log)
-    return rows
+    return max(rows, have)
+
+
+def seed_sentence(have: int, rows: int) -> str:
+    """What `local seed --rows N` did: seeding only adds orders, so a smaller N than the
+    table holds changes nothing (it said "seeded up to 100000 rows" on a 200,000-row table)."""
+    if rows > have:
+        return (f"added {rows - have:,} rows: sales.orders has {rows:,} rows (+1,000 customers, "
+                "200 products)")
+    if rows == have:
+        return f"sales.orders already has {have:,} rows: nothing added"
+    return (f"sales.orders already has {have:,} rows, more than --rows {rows:,}: nothing "
+            "added or removed (seed only adds rows; for a smaller table start a new fleet: "
+            "local down --purge, then local up)")
