@@ -67,6 +67,36 @@ def test_capacity_changes_in_an_order_the_service_accepts(rs, start, want, order
     assert result.retries == 0 and clock.sleeps.count(5) >= len(result.applied)
 
 
+def test_conflict_after_a_concurrent_change_is_retried_after_it_settles(rs) -> None:
+    """Someone else changes the workgroup between rsfleet's read and its UpdateWorkgroup:
+    the service answers ConflictException (MODIFYING); rsfleet backs off, waits for
+    AVAILABLE, re-plans from a fresh read and goes on."""
+    workgroup(rs, 128, 256)
+    other = boto3.client("redshift-serverless", region_name=REGION)
+    sent: list[str] = []
+
+    def concurrent_change(**_: object) -> None:
+        if not sent:
+            sent.append("auto_mv")
+            other.update_workgroup(workgroupName=WG, configParameters=[
+                {"parameterKey": "auto_mv", "parameterValue": "false"}])
+
+    rs.meta.events.register("before-call.redshift-serverless.UpdateWorkgroup",
+                            concurrent_change)
+    try:
+        clock = Clock()
+        updater = WorkgroupUpdater(rs, timeout=600, poll=5, sleep=clock.sleep, clock=clock)
+        result = updater.enforce(WG, WorkgroupSettings(512, 1024, {}))
+    finally:
+        rs.meta.events.unregister("before-call.redshift-serverless.UpdateWorkgroup",
+                                  concurrent_change)
+    assert result.retries == 1
+    assert [c.change for c in result.applied] == ["maxCapacity", "baseCapacity"]
+    assert 10 in clock.sleeps  # the backoff after the conflict (poll * 2)
+    base, mx, config = settings(rs)
+    assert (base, mx, config["auto_mv"]) == (512, 1024, "false")
+
+
 def test_a_refused_value_stops_with_what_was_applied(rs) -> None:
     workgroup(rs, 8, 16)
     clock = Clock()

@@ -1,7 +1,8 @@
 """The AWS executor of a rolling change: redshift-serverless through botocore's Stubber
-(moto lacks workgroup updates), the NLB through moto elbv2 + ec2, the drains in the
-controller's DynamoDB table through moto, the readiness probe a real query on a real
-PostgreSQL server standing in for the workgroup endpoints."""
+(exact call sequences and refusals the emulator does not make; the same rollout against the
+stateful emulator is tests/emulated/test_rolling_emulated.py), the NLB through moto elbv2 +
+ec2, the drains in the controller's DynamoDB table through moto, the readiness probe a real
+query on a real PostgreSQL server standing in for the workgroup endpoints."""
 
 from __future__ import annotations
 
