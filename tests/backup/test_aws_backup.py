@@ -1,5 +1,6 @@
-"""Backups on AWS through the redshift-serverless API (botocore Stubber: moto does not model
-redshift-serverless scheduled actions, copy configurations or restores)."""
+"""Backups on AWS through the redshift-serverless API, call by call (botocore Stubber: exact
+requests, refusals and Data API rows). The commands end to end against the stateful
+emulator: tests/emulated/test_backup_cli.py and test_restore_cli.py."""
 
 from __future__ import annotations
 

@@ -1,5 +1,6 @@
 """The AWS links of the diagnose chain: elbv2 and ec2 in moto, redshift-serverless and
-redshift-data through botocore's Stubber (moto does not model them well enough)."""
+redshift-data through botocore's Stubber (exact answers; moto's Data API has only canned
+rows). The chain against the redshift-serverless emulator: tests/emulated/test_diagnose_cli.py."""
 
 from __future__ import annotations
 

@@ -1,6 +1,7 @@
 """AWS paths of the targets controller that do not need an NLB to be faked:
-- consumer endpoints from the redshift-serverless API (botocore Stubber: moto does not model
-  redshift-serverless endpoint access), then the NLB adapter on them (moto elbv2 + ec2);
+- consumer endpoints from the redshift-serverless API (botocore Stubber: a second page, a
+  CREATING endpoint beside ACTIVE ones; the same discovery on the stateful emulator is in
+  tests/emulated/test_targets_cli.py), then the NLB adapter on them (moto elbv2 + ec2);
 - probe credentials from Secrets Manager (moto);
 - the Redshift probe's SQL and its connection path against a real PostgreSQL."""
 
