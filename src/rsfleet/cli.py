@@ -8,7 +8,7 @@ import sys
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
-from typer.core import TyperGroup
+from typer.core import TyperGroup, TyperOption
 
 if TYPE_CHECKING:  # mypy checks against the typer installed (>= 0.20: its own click)
     from typer._click import Context
@@ -29,6 +29,21 @@ from rsfleet.context import AppContext, Backend
 from rsfleet.errors import explain
 from rsfleet.output import error
 from rsfleet.status import ExitStatus
+
+
+def _flags_show_no_type() -> None:
+    """A flag takes no value, yet typer's help puts `<bool>` after it, where the other
+    options show the value they take (`--purge <bool>` read as "give a bool"). Show nothing
+    there, as click's own help does; every other option keeps its type."""
+    shown = TyperOption.display_type_rich
+
+    def display_type_rich(self: TyperOption, ctx: Context) -> str | None:
+        return None if self.is_flag else shown(self, ctx)
+
+    TyperOption.display_type_rich = display_type_rich  # type: ignore[method-assign]
+
+
+_flags_show_no_type()
 
 
 class _RsfleetGroup(TyperGroup):

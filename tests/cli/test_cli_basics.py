@@ -182,3 +182,30 @@ def test_subprocess_bad_root_option_is_one_line(args, env, line):
     proc = _run(*args, env=env)
     assert proc.returncode == 2 and proc.stdout == ""
     assert proc.stderr.splitlines() == [line]
+
+
+def _leaf_commands() -> list[list[str]]:
+    import typer.main
+
+    def walk(cmd, path):
+        subs = getattr(cmd, "commands", None)
+        if subs:
+            for name, sub in subs.items():
+                yield from walk(sub, [*path, name])
+        else:
+            yield path
+
+    return list(walk(typer.main.get_command(app), []))
+
+
+def test_help_at_80_columns_shows_no_type_after_a_flag():
+    """`--purge <bool>` read as an option that takes a value; a flag takes none."""
+    commands = _leaf_commands()
+    assert len(commands) > 30
+    for path in commands:
+        res = runner.invoke(app, [*path, "--help"], env={"COLUMNS": "80"})
+        assert res.exit_code == 0, (path, res.output)
+        assert "<bool>" not in res.output, path
+        assert all(len(line) <= 80 for line in res.output.splitlines()), path
+    down = runner.invoke(app, ["local", "down", "--help"], env={"COLUMNS": "80"}).output
+    assert "--purge " in down and "<path>" in down  # options with a value keep their type
