@@ -71,7 +71,8 @@ def test_transitions_are_set_over_http(server: str) -> None:
 
 
 # What the fleet's modules declare of redshift-serverless (terraform/modules/serverless-
-# workgroup, consumer), in one small root: the provider's create/read/update/delete calls and
+# workgroup, consumer: KMS keys, managed admin secret, config parameters set at creation and
+# ignored afterwards, one managed endpoint per subnet, a usage limit), in one small root: the provider's create/read/update/delete calls and
 # waiters, its read-back, and the destroy order (endpoints, then the workgroup, then the
 # namespace) against the emulator.
 PROVIDER_ROOT = """
@@ -105,11 +106,17 @@ resource "aws_iam_role" "r" {
     Effect = "Allow", Principal = { Service = "redshift.amazonaws.com" },
     Action = "sts:AssumeRole" }] })
 }
+resource "aws_kms_key" "k" {
+  description         = "emu"
+  enable_key_rotation = true
+}
 resource "aws_redshiftserverless_namespace" "ns" {
-  namespace_name        = "emu-producer"
-  admin_username        = "rsfleet_admin"
-  manage_admin_password = true
-  db_name               = "dev"
+  namespace_name                   = "emu-producer"
+  admin_username                   = "rsfleet_admin"
+  manage_admin_password            = true
+  admin_password_secret_kms_key_id = aws_kms_key.k.arn
+  kms_key_id                       = aws_kms_key.k.arn
+  db_name                          = "dev"
   iam_roles             = [aws_iam_role.r.arn]
   default_iam_role_arn  = aws_iam_role.r.arn
   log_exports           = ["userlog", "connectionlog", "useractivitylog"]
@@ -123,9 +130,14 @@ resource "aws_redshiftserverless_workgroup" "wg" {
   publicly_accessible  = false
   subnet_ids           = [for s in aws_subnet.s : s.id]
   security_group_ids   = [aws_security_group.g.id]
-  config_parameter {
-    parameter_key   = "require_ssl"
-    parameter_value = "true"
+  port                 = 5439
+  dynamic "config_parameter" {
+    for_each = { auto_mv = "true", datestyle = "ISO, MDY", require_ssl = "true",
+                 max_query_execution_time = "3600", search_path = "$user, public" }
+    content {
+      parameter_key   = config_parameter.key
+      parameter_value = config_parameter.value
+    }
   }
   lifecycle { ignore_changes = [config_parameter] }
 }
@@ -174,7 +186,9 @@ def test_the_providers_redshift_serverless_resources_round_trip(server: str,
     grown = tf("apply", "-auto-approve", "-var", "base=32")  # one UpdateWorkgroup, waited
     assert grown.returncode == 0, explain(grown)
     rs = _client(server, "redshift-serverless")
-    assert rs.get_workgroup(workgroupName="emu-producer")["workgroup"]["baseCapacity"] == 32
+    wg = rs.get_workgroup(workgroupName="emu-producer")["workgroup"]
+    config = {p["parameterKey"]: p["parameterValue"] for p in wg["configParameters"]}
+    assert wg["baseCapacity"] == 32 and config["max_query_execution_time"] == "3600"
     gone = tf("destroy", "-auto-approve")
     assert gone.returncode == 0, explain(gone)
     # (the module's server holds the other tests' workgroups too)
