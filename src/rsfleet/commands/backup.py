@@ -28,8 +28,10 @@ from rsfleet.errors import FleetError, UsageError
 from rsfleet.output import console, exit_if_pending, only_with_dry_run, plain, print_json
 
 if TYPE_CHECKING:  # the planner imports the spec models (pydantic): not for `--help`
+    from rich.table import Table
+
     from rsfleet.backup.local import LocalBackup
-    from rsfleet.backup.model import BackupStatus
+    from rsfleet.backup.model import BackupStatus, RestorePoint
     from rsfleet.backup.planner import Plan
     from rsfleet.backup.sync import BackupBackend
 
@@ -174,10 +176,38 @@ def list_cmd(ctx: typer.Context, env: EnvOption = None, spec: SpecOption = None,
     if not points:
         console.print("no restore points yet")
         return
+    table, notes = points_table(points, now)
+    console.print(table)
+    for line in notes:
+        console.print(line, highlight=False, markup=False, soft_wrap=True)
+
+
+KIND_LABELS = {"base-backup": "snapshot", "recovery-point": "recovery pt",
+               "snapshot": "snapshot", "wal": "WAL end"}
+
+
+def points_table(points: "list[RestorePoint]", now: datetime) -> "tuple[Table, list[str]]":
+    """A header and short cells that fit 80 columns (the rows were 124 characters, with no
+    header); a status other than AVAILABLE and what the WAL row means go below it."""
+    from rich.table import Table
+
+    table = Table(show_edge=False, pad_edge=False)
+    table.add_column("point", overflow="fold")
+    for col in ("kind", "taken (UTC)", "age", "size"):
+        table.add_column(col, no_wrap=True, justify="right" if col in ("age", "size") else
+                         "left")
+    notes: list[str] = []
     for pt in points:
-        size = f"{pt.size_mb:.1f} MB" if pt.size_mb is not None else "?"
-        _say(f"{pt.kind:15} {pt.id:50} {pt.created:%Y-%m-%d %H:%M:%S}Z  "
-             f"age {_age(pt.created, now):>8}  {size:>10}  {pt.status}")
+        size = f"{pt.size_mb:,.0f} MB" if pt.size_mb is not None else "?"
+        table.add_row(plain(pt.id), KIND_LABELS.get(pt.kind, pt.kind),
+                      f"{pt.created:%Y-%m-%d %H:%M}", _age(pt.created, now), size)
+        if pt.status != "AVAILABLE":
+            notes.append(f"{pt.id}: {pt.status} (not restorable yet)")
+        if pt.kind == "wal":
+            notes.append(f"{pt.id}: WAL archived up to {pt.created:%Y-%m-%d %H:%M:%S} UTC; "
+                         "`backup restore --at TIME` reaches a time between a snapshot and "
+                         "the newest archived commit")
+    return table, notes
 
 
 @app.command("snapshot")
