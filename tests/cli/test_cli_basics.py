@@ -209,3 +209,16 @@ def test_help_at_80_columns_shows_no_type_after_a_flag():
         assert all(len(line) <= 80 for line in res.output.splitlines()), path
     down = runner.invoke(app, ["local", "down", "--help"], env={"COLUMNS": "80"}).output
     assert "--purge " in down and "<path>" in down  # options with a value keep their type
+
+
+def test_validate_table_fits_80_columns_one_row_per_workgroup(spec_file: Path):
+    """The role column wrapped to two rows per consumer and datashares read `sales_sha…`."""
+    res = runner.invoke(app, ["validate", "--spec", str(spec_file)], env={"COLUMNS": "80"})
+    assert res.exit_code == 0, res.output
+    lines = res.output.splitlines()[1:]  # the first line names the file (soft-wrapped)
+    assert all(len(x) <= 80 for x in lines), lines
+    rows = [x for x in lines if x.split() and x.split()[0] in ("producer", "c1", "c2")]
+    assert len(rows) == 3  # one row each
+    assert all("sales_share" in x and "…" not in x for x in rows)
+    c2 = next(x for x in rows if x.split()[0] == "c2")
+    assert "rsfleet-qa-c2" in c2 and "16-64" in c2 and " no " in c2

@@ -1,9 +1,14 @@
 """`rsfleet validate`: check a fleet spec and summarise it."""
 
+from typing import TYPE_CHECKING
+
 from rich.table import Table
 
 from rsfleet.context import EnvOption, JsonOption, SpecOption, load_spec
 from rsfleet.output import console, plain, print_json
+
+if TYPE_CHECKING:
+    from rsfleet.spec.models import FleetSpec
 
 
 def validate(env: EnvOption = None, spec: SpecOption = None, json: JsonOption = False) -> None:
@@ -17,15 +22,24 @@ def validate(env: EnvOption = None, spec: SpecOption = None, json: JsonOption = 
         return
     console.print(f"[green]✓[/] {plain(path)} is valid: environment [bold]{fleet.environment}[/], "
                   f"region {fleet.aws_region}", soft_wrap=True)
+    console.print(spec_table(fleet))
+
+
+def spec_table(fleet: "FleetSpec") -> Table:
+    """One short row per workgroup that fits 80 columns (the role column wrapped to two
+    rows per consumer and the datashares were cut to `sales_sha…`)."""
     table = Table(title=None, show_edge=False)
-    table.add_column("workgroup", no_wrap=True)
-    for col in ("role", "base RPU", "max RPU", "behind LB", "datashares"):
-        table.add_column(col)
+    table.add_column("name", no_wrap=True)
+    table.add_column("workgroup", overflow="fold")
+    table.add_column("RPU base-max", no_wrap=True, justify="right")
+    table.add_column("behind LB", no_wrap=True)
+    table.add_column("datashares", overflow="fold")
     p = fleet.producer
-    table.add_row(fleet.workgroup_name(), "producer", str(p.base_capacity),
-                  str(p.effective_max_capacity), "-", ", ".join(sorted(fleet.datashares)) or "-")
+    table.add_row("producer", fleet.workgroup_name(),
+                  f"{p.base_capacity}-{p.effective_max_capacity}", "-",
+                  ", ".join(sorted(fleet.datashares)) or "-")
     for name, c in sorted(fleet.consumers.items()):
-        table.add_row(fleet.workgroup_name(name), f"consumer {name}", str(c.base_capacity),
-                      str(c.effective_max_capacity), "yes" if c.behind_nlb else "no",
-                      ", ".join(fleet.shares_of(name)) or "-")
-    console.print(table)
+        table.add_row(name, fleet.workgroup_name(name),
+                      f"{c.base_capacity}-{c.effective_max_capacity}",
+                      "yes" if c.behind_nlb else "no", ", ".join(fleet.shares_of(name)) or "-")
+    return table
