@@ -306,3 +306,24 @@ def test_real_subprocess_json():
                            "--json"], capture_output=True, text=True, timeout=60)
     assert proc.returncode == 0, proc.stderr
     assert json.loads(proc.stdout)["total_monthly"] == "4838.40"
+
+
+def test_fleet_text_fits_80_columns_one_row_per_line_item():
+    """`cost --env prod` at 80 columns: labels like `controller probe secret` were split
+    over three rows, and every price's long source wrapped over two or three lines."""
+    wide = runner.invoke(app, ["cost", "--env", "prod"], env={"COLUMNS": "80"})
+    assert wide.exit_code == 0, wide.output
+    lines = wide.output.splitlines()
+    doc = run_json("--env", "prod")
+    table = [x for x in lines if "│" in x]
+    for item in [*(w["name"] for w in doc["workgroups"]), *(o["name"] for o in doc["other"]),
+                 "total"]:
+        assert sum(1 for x in table if x.split("│")[0].strip() == item) == 1, item
+    assert all(x.split("│")[0].strip() for x in table)  # no continuation rows
+    total = float(doc["total_monthly"])
+    assert f"total ${total:,.2f}/month, ${float(doc['total_yearly']):,.2f}/year" in wide.output
+    # one line per pricing page, every price named once
+    said = " ".join(x for x in lines if x.startswith("prices ") or x.startswith("https://"))
+    for key in doc["prices"]:
+        assert said.count(f"{key} $") == 1, key
+    assert len(lines) < 70

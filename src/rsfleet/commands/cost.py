@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from rsfleet.context import EnvOption, JsonOption, SpecOption
-from rsfleet.output import console, print_json
+from rsfleet.output import console, plain, print_json
 
 if TYPE_CHECKING:
     from rsfleet.cost.service import Report
@@ -140,28 +140,31 @@ def _render(report: "Report") -> None:
                           "days/month, billed at base capacity"
                           + ("; at max/mo: monthly if scaled to max capacity" if show_max
                              else ""))
-    cols = ["workgroup", "RPU", "h/day", "RPU-h/mo", "monthly", "yearly"]
+    # At 80 columns the per-row yearly figure (12 × monthly) makes way for the labels,
+    # which wrapped over three rows; the total's yearly figure is a line below the table.
+    wide = console.width >= 100
+    cols = ["workgroup", "RPU", "h/day", "RPU-h/mo", "monthly", *(["yearly"] if wide else [])]
     if show_max:
         cols.append("at max/mo")
     if claimed:
         cols.append("seed said")
     for col in cols:
         table.add_column(col, justify="left" if col == "workgroup" else "right",
-                         no_wrap=col != "workgroup")
+                         no_wrap=True)
     for w in est.workgroups:
         row = [w.name, f"{w.rpu}" + (f"→{w.max_rpu}" if w.max_rpu > w.rpu else ""),
                _short(w.billed_hours_per_day), _short(w.rpu_hours_month),
-               _usd(w.monthly), _usd(w.yearly)]
+               _usd(w.monthly), *([_usd(w.yearly)] if wide else [])]
         if show_max:
             row.append(_usd(w.monthly_at_max))
         if claimed:
             row.append(f"[red]{_usd(claimed[w.name])}[/]" if w.name in claimed else "")
         table.add_row(*row)
     for o in est.other:
-        table.add_row(o.name, "", "", "", _usd(o.monthly), _usd(o.yearly),
+        table.add_row(o.name, "", "", "", _usd(o.monthly), *([_usd(o.yearly)] if wide else []),
                       *([_usd(o.monthly)] if show_max else []), *([""] if claimed else []))
     total = ["[bold]total[/]", "", "", "", f"[bold]{_usd(est.monthly)}[/]",
-             f"[bold]{_usd(est.yearly)}[/]"]
+             *([f"[bold]{_usd(est.yearly)}[/]"] if wide else [])]
     if show_max:
         total.append(_usd(est.monthly_at_max))
     if claimed:
@@ -169,6 +172,9 @@ def _render(report: "Report") -> None:
         total.append(f"[red]{_usd(seed['claimed_total_monthly'])}[/]")
     table.add_row(*total)
     console.print(table)
+    if not wide:
+        console.print(f"total {_usd(est.monthly)}/month, {_usd(est.yearly)}/year (yearly = 12 "
+                      "× monthly; per workgroup in --json or at 100 columns)", highlight=False)
     for o in est.other:
         console.print(f"[dim]{o.name}: {o.detail}[/]", highlight=False)
     if report.seed:
@@ -194,10 +200,20 @@ def _render(report: "Report") -> None:
         console.print(line, highlight=False)
     for note in est.notes:
         console.print(f"[yellow]note:[/] {note}", highlight=False)
+    pages: dict[str, list[str]] = {}  # at 80 columns: one line per pricing page
     for key, p in report.prices.items():
         as_of = f", as of {p['as_of']}" if p.get("as_of") else ""
-        console.print(f"[dim]price {key} ${p['usd']}: {p['source']}{as_of}[/]",
-                      highlight=False)
+        source = str(p["source"])
+        if wide or not source.startswith("http"):
+            console.print(f"[dim]price {key} ${p['usd']}: {plain(source)}{as_of}[/]",
+                          highlight=False)
+            continue
+        page = f"{source.split()[0]}{as_of.replace(', as of', ' as of')}"
+        pages.setdefault(page, []).append(f"{key} ${p['usd']}")
+    for page, prices in pages.items():
+        console.print(f"[dim]prices {', '.join(prices)}: {plain(page)}[/]", highlight=False)
+    if pages:
+        console.print("[dim](each price's full source: --json)[/]", highlight=False)
 
 
 def register(app: typer.Typer) -> None:
