@@ -440,6 +440,18 @@ def test_namespace_reads_back_roles_as_the_api_writes_them(env: Env) -> None:
     assert statuses == ["MODIFYING", "AVAILABLE"]
 
 
+def test_endpoint_tag_points_the_workgroup_at_a_local_server(env: Env) -> None:
+    from aws_emulator.moto_redshift_serverless.models import ENDPOINT_TAG
+
+    wg = env.workgroup()
+    env.rs.tag_resource(resourceArn=wg["workgroupArn"],
+                        tags=[{"key": ENDPOINT_TAG, "value": "127.0.0.1:54321"}])
+    ep = env.rs.get_workgroup(workgroupName="wg1")["workgroup"]["endpoint"]
+    assert (ep["address"], ep["port"]) == ("127.0.0.1", 54321)
+    env.rs.untag_resource(resourceArn=wg["workgroupArn"], tagKeys=[ENDPOINT_TAG])
+    assert env.rs.get_workgroup(workgroupName="wg1")["workgroup"]["endpoint"]["port"] == 5439
+
+
 def test_tags_and_pagination(env: Env) -> None:
     for i in range(3):
         env.rs.create_namespace(namespaceName=f"ns{i}")

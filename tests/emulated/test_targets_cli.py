@@ -91,6 +91,31 @@ def test_status_probes_with_the_managed_secret_drain_and_undrain(
     assert c1_ips <= fleet.in_target_group()
 
 
+@pytest.mark.fleet
+def test_status_from_the_api_alone_probes_the_workgroup_endpoints(
+        fleet: EmulatedFleet, tmp_path: Path, pg_server_factory, monkeypatch) -> None:
+    """No outputs file: the target group named, every consumer's endpoint (address, port) and
+    managed-endpoint IPs asked of the redshift-serverless API. The emulator's workgroups are
+    pointed at a local PostgreSQL (c1) and a closed port (c2) with its ENDPOINT_TAG."""
+    from aws_emulator.moto_redshift_serverless.models import ENDPOINT_TAG
+
+    server = pg_server_factory("c1")
+    with psycopg.connect(**server.tcp_kwargs(), autocommit=True) as c:
+        c.execute("CREATE DATABASE dev")  # the database the probe logs into
+    for consumer, where in (("c1", f"{server.host}:{server.port}"),
+                            ("c2", f"127.0.0.1:{free_port()}")):
+        fleet.rs.tag_resource(resourceArn=fleet.workgroup(consumer)["workgroupArn"],
+                              tags=[{"key": ENDPOINT_TAG, "value": where}])
+    monkeypatch.setenv("PGPASSWORD", server.password)
+    status = targets(tmp_path, "status", "--target-group-arn", fleet.tg, "--user",
+                     server.superuser, "--json")
+    assert status.exit_code == 1, status.output
+    got = rows(status)
+    assert (got["c1"]["ready"], got["c2"]["ready"]) == (True, False), status.output
+    for ip in fleet.endpoint_ips["c1"].values():
+        assert ip in got["c1"]["lb_health"]
+
+
 def test_drain_finds_the_endpoint_ips_through_the_api(fleet: EmulatedFleet,
                                                       tmp_path: Path) -> None:
     c2_ips = set(fleet.endpoint_ips["c2"].values())

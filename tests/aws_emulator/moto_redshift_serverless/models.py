@@ -51,6 +51,9 @@ for _model in MODELS:
     state_manager.register_default_transition(_model, transition=DEFAULT_TRANSITION)
 
 GONE = "DELETED"  # internal: the resource no longer exists once it reaches this status
+# Emulator only, not AWS: a workgroup tagged with this key ("host:port") answers that endpoint
+# (Workgroup.endpoint_address_port), so a test can stand a local PostgreSQL in for it.
+ENDPOINT_TAG = "moto:endpoint"
 
 # CreateWorkgroup: "port: The custom port to use when connecting to a workgroup. Valid port
 # ranges are 5431-5455 and 8191-8215. The default is 5439."
@@ -219,7 +222,19 @@ class Workgroup(_Stateful):
         return (f"{self.workgroup_name}.{self.backend.account_id}."
                 f"{self.backend.region_name}.redshift-serverless.amazonaws.com")
 
+    def endpoint_address_port(self) -> tuple[str, int]:
+        """The endpoint's host and port; a workgroup tagged ``ENDPOINT_TAG = host:port``
+        answers with that instead (emulator only: tests point it at a local PostgreSQL that
+        stands in for the workgroup, in-process or on a server, through TagResource)."""
+        tag = self.backend.tagger.get_tag_dict_for_resource(self.arn).get(ENDPOINT_TAG)
+        if tag and ":" in tag:
+            host, port = tag.rsplit(":", 1)
+            if port.isdigit():
+                return host, int(port)
+        return self.address, self.port
+
     def describe(self, status: str | None = None) -> dict[str, Any]:
+        address, port = self.endpoint_address_port()
         out: dict[str, Any] = {
             "workgroupId": self.workgroup_id, "workgroupArn": self.arn,
             "workgroupName": self.workgroup_name, "namespaceName": self.namespace_name,
@@ -228,7 +243,7 @@ class Workgroup(_Stateful):
                                  for k, v in sorted(self.config.items())],
             "securityGroupIds": self.security_group_ids, "subnetIds": self.subnet_ids,
             "status": status or self._status,
-            "endpoint": {"address": self.address, "port": self.port,
+            "endpoint": {"address": address, "port": port,
                          "vpcEndpoints": [self.vpc_endpoint.describe()]},
             "publiclyAccessible": self.publicly_accessible, "creationDate": self.creation_date,
             "port": self.port, "ipAddressType": self.ip_address_type,
