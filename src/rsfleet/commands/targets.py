@@ -180,7 +180,10 @@ def status(ctx: typer.Context, opts: TargetsOptions, json: JsonOption = False) -
         print_json([r.to_json() for r in rows])
         exit_if_problems(problems, "target(s) not serving")
         return
-    console.print(status_table(rows, console.width))  # columns chosen for the width
+    table, notes = status_table(rows, console.width)  # columns chosen for the width
+    console.print(table)
+    for line in notes:
+        console.print(line, highlight=False, markup=False, soft_wrap=True)
     console.print(_last_pass_text(api.last_pass(target)), highlight=False, soft_wrap=True,
                   markup=False)
     exit_if_problems(problems, "target(s) not serving")

@@ -2,8 +2,8 @@
 
 When every value fits on one line, one column per field. Otherwise (the demo runs at 80
 columns) a compact layout that keeps every value whole: no box lines between columns, LB
-state and health in one column (`in rotation` is the LB state `in_rotation`), membership
-and the drain beside the reason, and only that last column wraps.
+state and health in one column (`in rotation` is the LB state `in_rotation`), and the
+reasons and drains as lines below the table, one per target that needs one.
 """
 
 from __future__ import annotations
@@ -50,28 +50,34 @@ def wide_width(rows: Sequence[Any]) -> int:
     return sum(cols) + 3 * len(cols) + 1
 
 
-def status_table(rows: Sequence[Any], width: int) -> Table:
-    """Rows are `TargetStatus` records; every external string is escaped for Rich."""
+def status_table(rows: Sequence[Any], width: int) -> tuple[Table, list[str]]:
+    """Rows are `TargetStatus` records; every external string is escaped for Rich. Returns
+    the table and, in the compact layout, one line per target that is out of rotation, not
+    ready, not a member or drained, saying why (printed below the table, unwrapped: a
+    reason column wrapped over 5 lines at 80 columns)."""
     if wide_width(rows) <= width:
         table = Table(*WIDE_HEADERS)
         for r in rows:
             name, _, *rest = (escape(c) for c in _wide_cells(r))
             table.add_row(name, "[green]yes[/]" if r.in_rotation else "[yellow]no[/]",
                           *rest[:3], _ready(r), *rest[4:])
-        return table
+        return table, []
     table = Table(box=box.SIMPLE_HEAD, pad_edge=False, show_edge=False)
     table.add_column("target", no_wrap=True)
     table.add_column("LB state / health", no_wrap=True)
-    table.add_column("sess", justify="right", no_wrap=True)
+    table.add_column("sessions", justify="right", no_wrap=True)
     table.add_column("ready", no_wrap=True)
-    table.add_column("reason / drain", overflow="fold")
+    notes: list[str] = []
     for r in rows:
         color = "green" if r.in_rotation else "yellow"
-        notes = [escape(r.reason or "")]
-        if not r.member:
-            notes.insert(0, "[yellow]not a member[/]")
+        table.add_row(escape(r.name) + ("" if r.member else " [yellow](not a member)[/]"),
+                      f"[{color}]{escape(r.lb_state)}[/] {escape(r.lb_health)}",
+                      str(r.sessions), _ready(r))
+        why = []
+        if r.ready is False or not r.in_rotation or not r.member:
+            why.append(r.reason or "")
         if r.drained:
-            notes.append(f"[yellow]drained:[/] {escape(drain_text(r))}")
-        table.add_row(escape(r.name), f"[{color}]{escape(r.lb_state)}[/] {escape(r.lb_health)}",
-                      str(r.sessions), _ready(r), "; ".join(n for n in notes if n))
-    return table
+            why.append(f"drained: {drain_text(r)}")
+        if any(why):
+            notes.append(f"{r.name}: {'; '.join(w for w in why if w)}")
+    return table, notes
