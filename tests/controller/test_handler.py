@@ -1,6 +1,8 @@
-"""The Lambda handler's loop against moto (DynamoDB, elbv2, ec2) and botocore Stubber
-(redshift-serverless, secretsmanager), with real PostgreSQL servers as the consumers'
-endpoints (the probe connects over TLS and runs its SQL on them)."""
+"""The Lambda handler's loop against moto (DynamoDB, elbv2, ec2, Secrets Manager) and the
+redshift-serverless emulator (tests/aws_emulator: each consumer a namespace + workgroup + one
+managed endpoint whose ENI address is its NLB target), with real PostgreSQL servers as the
+consumers' endpoints (the workgroups answer them through the emulator's moto:endpoint tag;
+the probe connects over TLS and runs its SQL on them)."""
 
 from __future__ import annotations
 
@@ -9,9 +11,9 @@ import json
 import boto3
 import psycopg
 import pytest
-from botocore.stub import Stubber
+from aws_emulator import mock_aws
+from aws_emulator.moto_redshift_serverless.models import ENDPOINT_TAG
 from conftest import moto_nlb
-from moto import mock_aws
 
 from rsfleet.controller import handler as lambda_handler
 from rsfleet.controller.metrics import NAMESPACE
@@ -22,8 +24,6 @@ from rsfleet.targets.readiness import CONSUMER_LOCAL_DATABASE
 
 REGION = "us-east-1"
 TABLE = "rsfleet-dev-controller"
-SECRET = "arn:aws:secretsmanager:us-east-1:123456789012:secret:rsfleet-dev-probe-AbCdEf"
-IPS = {"c1": "10.40.0.11", "c2": "10.40.2.12", "c3": "10.40.4.13"}
 SPEC = """
 environment = "dev"
 producer    = { base_capacity = 8 }
@@ -36,21 +36,27 @@ nlb = { register_targets_with_terraform = false, deregistration_delay = 30 }
 """
 
 
-def stub_endpoints(st: Stubber, servers: dict) -> None:
-    """One invocation's worth of GetWorkgroup + ListEndpointAccess, consumers in order."""
-    for name in sorted(servers):
+def emulated_consumers(rs, nlb, servers: dict) -> dict[str, str]:
+    """Per consumer: namespace, workgroup (its endpoint: the consumer's PostgreSQL server) and
+    one managed endpoint in the first subnet; returns consumer -> the endpoint's ENI IP."""
+    for name, server in sorted(servers.items()):
         wg = f"rsfleet-dev-{name}"
-        st.add_response("get_workgroup", {"workgroup": {
-            "workgroupName": wg, "namespaceName": wg, "status": "AVAILABLE",
-            "endpoint": {"address": "127.0.0.1", "port": servers[name].port,
-                         "vpcEndpoints": []}}}, {"workgroupName": wg})
-        st.add_response("list_endpoint_access", {"endpoints": [{
-            "endpointName": f"{wg}-a", "endpointStatus": "ACTIVE", "workgroupName": wg,
-            "port": 5439, "address": "x", "subnetIds": ["subnet-1"],
-            "vpcEndpoint": {"vpcEndpointId": "vpce-1", "networkInterfaces": [{
-                "availabilityZone": "us-east-1a", "privateIpAddress": IPS[name],
-                "networkInterfaceId": "eni-1", "subnetId": "subnet-1"}]}}]},
-            {"workgroupName": wg})
+        rs.create_namespace(namespaceName=wg)
+        arn = rs.create_workgroup(workgroupName=wg, namespaceName=wg, baseCapacity=8,
+                                  subnetIds=nlb.subnet_ids)["workgroup"]["workgroupArn"]
+        rs.tag_resource(resourceArn=arn, tags=[{"key": ENDPOINT_TAG,
+                                                "value": f"127.0.0.1:{server.port}"}])
+        while rs.get_workgroup(workgroupName=wg)["workgroup"]["status"] != "AVAILABLE":
+            pass
+        rs.create_endpoint_access(endpointName=f"{wg}-a", workgroupName=wg,
+                                  subnetIds=nlb.subnet_ids[:1])
+    ips: dict[str, str] = {}
+    while len(ips) < len(servers):
+        for ep in rs.list_endpoint_access()["endpoints"]:
+            if ep["endpointStatus"] == "ACTIVE":
+                name = ep["workgroupName"].removeprefix("rsfleet-dev-")
+                ips[name] = ep["vpcEndpoint"]["networkInterfaces"][0]["privateIpAddress"]
+    return ips
 
 
 def health(elbv2, tg) -> dict[str, str]:
@@ -77,27 +83,24 @@ def world(pg_server_factory, tmp_path):
                          KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}])
         rs = boto3.client("redshift-serverless", region_name=REGION)
         sm = boto3.client("secretsmanager", region_name=REGION)
+        probe_secret = sm.create_secret(Name="rsfleet-dev-probe", SecretString=secret)["ARN"]
+        ips = emulated_consumers(rs, nlb, servers)
         tg = nlb.tg["TargetGroupArn"]
         env = {"RSFLEET_SPEC": json.dumps(spec.model_dump(mode="json")),
                "RSFLEET_TARGET_GROUP_ARN": tg, "RSFLEET_STATE_TABLE": TABLE,
-               "RSFLEET_PROBE_SECRET_ARN": SECRET, "RSFLEET_RISE": "1", "RSFLEET_FALL": "1",
-               "RSFLEET_DATA_CHECK_SECONDS": "0", "AWS_REGION": REGION,
+               "RSFLEET_PROBE_SECRET_ARN": probe_secret, "RSFLEET_RISE": "1",
+               "RSFLEET_FALL": "1", "RSFLEET_DATA_CHECK_SECONDS": "0", "AWS_REGION": REGION,
                # fall 1: one probe slowed past the default 2 s by a loaded host would take a
                # healthy consumer out; a stopped one is refused at once, whatever the timeout
                "RSFLEET_PROBE_TIMEOUT_SECONDS": "10"}
-        with Stubber(rs) as rs_stub, Stubber(sm) as sm_stub:
-            sm_stub.add_response("get_secret_value", {"ARN": SECRET, "Name": "probe",
-                                                      "SecretString": secret},
-                                 {"SecretId": SECRET})
-            rt = lambda_handler.build(env, clients={"dynamodb": ddb, "elbv2": nlb.elbv2,
-                                                    "redshift-serverless": rs,
-                                                    "secretsmanager": sm})
-            yield {"rt": rt, "servers": servers, "rs_stub": rs_stub, "elbv2": nlb.elbv2,
-                   "tg": tg, "spec": spec, "tmp": tmp_path, "ddb": ddb}
+        rt = lambda_handler.build(env, clients={"dynamodb": ddb, "elbv2": nlb.elbv2,
+                                                "redshift-serverless": rs,
+                                                "secretsmanager": sm})
+        yield {"rt": rt, "servers": servers, "rs": rs, "ips": ips, "elbv2": nlb.elbv2,
+               "tg": tg, "spec": spec, "tmp": tmp_path, "ddb": ddb}
 
 
 def invoke_once(w, lines):
-    stub_endpoints(w["rs_stub"], w["servers"])
     return lambda_handler.invoke(w["rt"], lambda: 60.0, request_id="req-1",
                                  emit=lines.append, max_passes=1, sleep=lambda _s: None)
 
@@ -107,7 +110,7 @@ def cli_context(w):
     outputs = {"aws_region": REGION,
                "nlb": {"target_group_arn": w["tg"], "port": 5439},
                "consumers": {n: {"port": 5439, "behind_nlb": True,
-                                 "endpoint_ips": {"a": ip}} for n, ip in IPS.items()},
+                                 "endpoint_ips": {"a": ip}} for n, ip in w["ips"].items()},
                "controller": {"state_table": TABLE}}
     cli_ddb = boto3.client("dynamodb", region_name=REGION)  # another process's client
     return api.aws_context(w["spec"], FleetOutputs.of(outputs), w["tmp"], client=w["elbv2"], dynamodb=cli_ddb)
@@ -118,7 +121,7 @@ def test_two_passes_unready_out_operator_drain_kept_conflict_retried(world):
     lines: list[str] = []
     res = invoke_once(w, lines)
     assert res.passes == 1 and res.failed_passes == 0, res.errors
-    assert set(health(w["elbv2"], w["tg"])) == set(IPS.values())
+    assert set(health(w["elbv2"], w["tg"])) == set(w["ips"].values())
     actions = [json.loads(x) for x in lines if '"event": "action"' in x]
     assert sorted((a["action"], a["target"]) for a in actions) == [
         ("enable", "c1"), ("enable", "c2"), ("enable", "c3")]
@@ -153,8 +156,8 @@ def test_two_passes_unready_out_operator_drain_kept_conflict_retried(world):
     assert "cannot connect" in actions[0]["reason"]
     hs = health(w["elbv2"], w["tg"])
     # (moto drops a deregistered target at once; AWS shows it "draining" for the delay)
-    assert hs.get(IPS["c2"]) in (None, "draining") and hs.get(IPS["c3"]) in (None, "draining")
-    assert hs[IPS["c1"]] != "draining"
+    assert hs.get(w["ips"]["c2"]) in (None, "draining") and hs.get(w["ips"]["c3"]) in (None, "draining")
+    assert hs[w["ips"]["c1"]] != "draining"
     assert w["rt"].store.conflicts == 1  # the controller's write lost the race, retried
     state = cli.store.load()
     assert state.drained == {"c3": "kernel patch"}  # the operator's drain is kept
@@ -176,12 +179,16 @@ def test_a_consumer_the_api_cannot_describe_is_skipped_not_removed(world):
     w = world
     lines: list[str] = []
     assert invoke_once(w, lines).failed_passes == 0
-    assert set(health(w["elbv2"], w["tg"])) == set(IPS.values())
-    servers = w["servers"]
-    stub_endpoints(w["rs_stub"], {n: servers[n] for n in ("c1", "c2")})
-    w["rs_stub"].add_client_error("get_workgroup", "ResourceNotFoundException",
-                                  "workgroup rsfleet-dev-c3 not found",
-                                  expected_params={"workgroupName": "rsfleet-dev-c3"})
+    assert set(health(w["elbv2"], w["tg"])) == set(w["ips"].values())
+    # c3's workgroup is being replaced: its managed endpoint and workgroup deleted, gone
+    rs = w["rs"]
+    rs.delete_endpoint_access(endpointName="rsfleet-dev-c3-a")
+    while any(e["endpointName"] == "rsfleet-dev-c3-a"
+              for e in rs.list_endpoint_access()["endpoints"]):
+        pass
+    rs.delete_workgroup(workgroupName="rsfleet-dev-c3")
+    while "rsfleet-dev-c3" in {x["workgroupName"] for x in rs.list_workgroups()["workgroups"]}:
+        pass
     lines.clear()
     res = lambda_handler.invoke(w["rt"], lambda: 60.0, emit=lines.append, max_passes=1,
                                 sleep=lambda _s: None)
@@ -189,7 +196,7 @@ def test_a_consumer_the_api_cannot_describe_is_skipped_not_removed(world):
     warned = [json.loads(x) for x in lines if '"event": "warning"' in x]
     assert any(x["target"] == "c3" and "skipped" in x["reason"] for x in warned)
     assert [x for x in lines if '"event": "action"' in x] == []  # c3's IP is not removed
-    assert set(health(w["elbv2"], w["tg"])) == set(IPS.values())
+    assert set(health(w["elbv2"], w["tg"])) == set(w["ips"].values())
 
 
 def test_config_errors_are_one_line(monkeypatch):
@@ -244,12 +251,11 @@ def test_the_lambda_entry_point_runs_a_pass_and_fails_the_invocation_when_all_fa
         world, monkeypatch, capsys):
     w = world
     monkeypatch.setattr(lambda_handler, "_RUNTIME", w["rt"])  # a warm container
-    stub_endpoints(w["rs_stub"], w["servers"])
     ctx = LambdaContext()
     assert lambda_handler.handler({"source": "aws.scheduler"}, ctx) == {
         "passes": 1, "failed_passes": 0}
     assert ctx.calls >= 2  # the handler asked the context for the time left
-    assert set(health(w["elbv2"], w["tg"])) == set(IPS.values())
+    assert set(health(w["elbv2"], w["tg"])) == set(w["ips"].values())
     printed = [json.loads(x) for x in capsys.readouterr().out.splitlines() if x.strip()]
     (inv,) = [x for x in printed if x.get("event") == "invocation"]
     assert inv["passes"] == 1 and inv["failed_passes"] == 0
@@ -258,6 +264,5 @@ def test_the_lambda_entry_point_runs_a_pass_and_fails_the_invocation_when_all_fa
 
     # the target group is gone: every pass fails, so the invocation fails (the Errors alarm)
     w["elbv2"].delete_target_group(TargetGroupArn=w["tg"])
-    stub_endpoints(w["rs_stub"], w["servers"])
     with pytest.raises(RuntimeError, match=r"all 1 pass\(es\) failed"):
         lambda_handler.handler({}, LambdaContext())
