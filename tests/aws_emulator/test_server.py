@@ -56,6 +56,25 @@ def test_server_serves_redshift_serverless_beside_ec2(server: str) -> None:
     assert exc.value.response["Error"]["Code"] == "ResourceNotFoundException"
 
 
+def test_concurrent_requests_as_terraform_sends_them(server: str) -> None:
+    """Terraform creates up to 10 resources at once: creates and listings on several threads
+    of the server all succeed and add up."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    def work(i: int) -> int:
+        rs = _client(server, "redshift-serverless")
+        for j in range(4):
+            rs.create_namespace(namespaceName=f"par-{i}-{j}")
+            rs.list_namespaces()
+        return i
+
+    with ThreadPoolExecutor(max_workers=6) as pool:
+        assert sorted(pool.map(work, range(6))) == list(range(6))
+    names = {n["namespaceName"] for p in _client(server, "redshift-serverless").get_paginator(
+        "list_namespaces").paginate() for n in p["namespaces"]}
+    assert {f"par-{i}-{j}" for i in range(6) for j in range(4)} <= names
+
+
 def test_transitions_are_set_over_http(server: str) -> None:
     body = json.dumps({"model_name": "redshift-serverless::workgroup",
                        "transition": {"progression": "immediate"}})

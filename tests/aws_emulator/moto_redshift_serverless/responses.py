@@ -4,9 +4,11 @@ the parameters are parsed and the results serialized by moto from botocore's ser
 
 from __future__ import annotations
 
+import threading
 from datetime import UTC, datetime
 from typing import Any
 
+from moto.core.common_types import TYPE_RESPONSE
 from moto.core.responses import ActionResult, BaseResponse, EmptyResult
 
 from .models import RedshiftServerlessBackend, redshiftserverless_backends
@@ -24,10 +26,20 @@ def _naive(value: Any) -> Any:
     return value
 
 
+# moto's server answers requests on threads (werkzeug threaded=True) and Terraform sends
+# several at once: one call at a time through the backend, so no listing iterates a dict that
+# another request is changing.
+_ONE_AT_A_TIME = threading.RLock()
+
+
 class RedshiftServerlessResponse(BaseResponse):
     def __init__(self) -> None:
         super().__init__(service_name="redshift-serverless")
         self.automated_parameter_parsing = True
+
+    def call_action(self) -> TYPE_RESPONSE:
+        with _ONE_AT_A_TIME:
+            return super().call_action()
 
     @property
     def backend(self) -> RedshiftServerlessBackend:
