@@ -23,9 +23,12 @@ import shlex
 import shutil
 import subprocess
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING
 
 from rsfleet.errors import FleetError, UsageError
+
+if TYPE_CHECKING:  # types only, nothing imported at run time
+    from mypy_boto3_redshift_serverless import RedshiftServerlessClient
 
 SSLMODES = ("require", "verify-ca", "verify-full")
 MIN_DURATION, MAX_DURATION = 900, 3600  # GetCredentials durationSeconds range
@@ -53,8 +56,8 @@ def check_duration(seconds: int) -> int:
     return seconds
 
 
-def iam_session(rs: Any, workgroup: str, dbname: str, duration: int = MIN_DURATION
-                ) -> IamSession:
+def iam_session(rs: RedshiftServerlessClient, workgroup: str, dbname: str,
+                duration: int = MIN_DURATION) -> IamSession:
     """GetWorkgroup (its endpoint) + GetCredentials (user and token) for one workgroup."""
     from botocore.exceptions import BotoCoreError, ClientError
 

@@ -25,7 +25,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from rsfleet.adapters import redshift_serverless
 from rsfleet.backup import planner as p
@@ -38,6 +38,9 @@ from rsfleet.backup.model import (
     ScheduleState,
 )
 from rsfleet.errors import FleetError, UsageError
+
+if TYPE_CHECKING:  # types only, nothing imported at run time
+    from mypy_boto3_redshift_serverless import RedshiftServerlessClient
 
 _R = TypeVar("_R")
 
@@ -65,7 +68,7 @@ def _pages(fn: Callable[..., Any], what: str, key: str, **kwargs: Any) -> list[d
             return out
 
 
-def observe(rs: Any, namespace: str) -> Observed:
+def observe(rs: RedshiftServerlessClient, namespace: str) -> Observed:
     """rsfleet's scheduled actions on `namespace` (name prefix `rsfleet-`) and the
     namespace's snapshot copy configurations."""
     schedules: dict[str, ScheduleState] = {}
@@ -91,7 +94,7 @@ def observe(rs: Any, namespace: str) -> Observed:
     return Observed(schedules, copies)
 
 
-def apply(rs: Any, action: p.Action) -> None:
+def apply(rs: RedshiftServerlessClient, action: p.Action) -> None:
     if isinstance(action, p.CreateSchedule | p.UpdateSchedule):
         target = {"createSnapshot": {"namespaceName": action.namespace,
                                      "retentionPeriod": action.retention_days,
@@ -124,7 +127,7 @@ def apply(rs: Any, action: p.Action) -> None:
         raise TypeError(action)
 
 
-def restore_points(rs: Any, namespace: str) -> list[RestorePoint]:
+def restore_points(rs: RedshiftServerlessClient, namespace: str) -> list[RestorePoint]:
     """Recovery points and snapshots of `namespace`, newest first."""
     points = [
         RestorePoint(r["recoveryPointId"], "recovery-point", r["recoveryPointCreateTime"],
@@ -139,7 +142,8 @@ def restore_points(rs: Any, namespace: str) -> list[RestorePoint]:
     return sorted(points, key=lambda r: r.created, reverse=True)
 
 
-def create_snapshot(rs: Any, namespace: str, name: str, retention_days: int) -> RestorePoint:
+def create_snapshot(rs: RedshiftServerlessClient, namespace: str, name: str,
+                    retention_days: int) -> RestorePoint:
     existing = [s for s in _pages(rs.list_snapshots, "ListSnapshots", "snapshots",
                                   namespaceName=namespace) if s.get("snapshotName") == name]
     if existing:
@@ -200,7 +204,7 @@ def _absent(fn: Callable[..., _R], what: str, **kwargs: Any) -> _R | None:
             "--skip-final-snapshot)") from None
 
 
-def namespace_exists(rs: Any, name: str) -> bool:
+def namespace_exists(rs: RedshiftServerlessClient, name: str) -> bool:
     return _absent(rs.get_namespace, "GetNamespace", namespaceName=name) is not None
 
 
@@ -225,7 +229,8 @@ def _status(fn: Callable[..., Any], key: str, **kwargs: Any) -> str | None:
     return None if got is None else got[key].get("status")
 
 
-def create_scratch(rs: Any, name: str, producer_workgroup: str, *, sleep: Callable[[float], None],
+def create_scratch(rs: RedshiftServerlessClient, name: str, producer_workgroup: str, *,
+                   sleep: Callable[[float], None],
                    timeout: float = 1800) -> Scratch:
     """A namespace + workgroup named `name` in the producer's subnets and security groups
     (base capacity 8 RPU), tagged as rsfleet's; waits until the workgroup is AVAILABLE."""
@@ -246,7 +251,7 @@ def create_scratch(rs: Any, name: str, producer_workgroup: str, *, sleep: Callab
     return Scratch(name, name)
 
 
-def restore(rs: Any, point: RestorePoint, *, namespace: str, workgroup: str,
+def restore(rs: RedshiftServerlessClient, point: RestorePoint, *, namespace: str, workgroup: str,
             sleep: Callable[[float], None], timeout: float = 3600,
             maintain_integration: bool = False) -> None:
     """Restore `point` into an existing namespace/workgroup and wait until it is AVAILABLE."""
@@ -269,7 +274,7 @@ def restore(rs: Any, point: RestorePoint, *, namespace: str, workgroup: str,
              "AVAILABLE", timeout=timeout, sleep=sleep)
 
 
-def teardown(rs: Any, scratch: Scratch, *, sleep: Callable[[float], None],
+def teardown(rs: RedshiftServerlessClient, scratch: Scratch, *, sleep: Callable[[float], None],
              timeout: float = 1800) -> None:
     """Delete the scratch workgroup, wait until it is gone, then its namespace (no final
     snapshot: it is a copy). Only names rsfleet created in this run reach here."""

@@ -28,7 +28,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, LiteralString
+from typing import TYPE_CHECKING, Any
 
 from rsfleet.backup import planner as p
 from rsfleet.backup import records
@@ -57,6 +57,9 @@ from rsfleet.local.fleet import LocalFleet
 if TYPE_CHECKING:  # imported inside the functions that connect
     import psycopg
 
+    from rsfleet.local.postgres import PgServer
+    from rsfleet.spec.models import FleetSpec
+
 Log = Callable[[str], None]
 # Apply the datashares again and let the ready consumers back in (the composition layer's
 # rsfleet.lifecycle.share_and_gate, passed in: backup sits below it).
@@ -79,7 +82,7 @@ def _admin(fleet: LocalFleet, node: str = "producer",
                            autocommit=True)
 
 
-def _row(c: psycopg.Connection[tuple[Any, ...]], query: LiteralString,
+def _row(c: psycopg.Connection[tuple[Any, ...]], query: str,
          params: tuple[object, ...] = ()) -> tuple[Any, ...]:
     """The row of a query that always returns one (SHOW, a function, a one-row view)."""
     row = c.execute(query, params).fetchone()
@@ -116,7 +119,7 @@ def switch_and_wait_archived(fleet: LocalFleet, timeout: float = 60) -> None:
 # -- shared tables: records ---------------------------------------------------------------
 
 
-def shared_tables(cur: Any, spec: Any) -> list[str]:
+def shared_tables(cur: psycopg.Connection[tuple[Any, ...]], spec: FleetSpec) -> list[str]:
     schemas, tables = records.shared_schemas_and_tables(spec)
     found = set(tables)
     if schemas:
@@ -127,10 +130,11 @@ def shared_tables(cur: Any, spec: Any) -> list[str]:
     return sorted(found)
 
 
-def table_records(cur: Any, tables: list[str]) -> list[TableRecord]:
+def table_records(cur: psycopg.Connection[tuple[Any, ...]],
+                  tables: list[str]) -> list[TableRecord]:
     out = []
     for table in tables:
-        n, checksum = cur.execute(records.pg_checksum_sql(table)).fetchone()
+        n, checksum = _row(cur, records.pg_checksum_sql(table))
         out.append(TableRecord(table, int(n), str(checksum)))
     return out
 
@@ -299,7 +303,7 @@ class Scratch:
     name: str
     root: Path
     port: int
-    server: Any = field(repr=False, default=None)
+    server: PgServer = field(repr=False)
 
 
 def scratch_root(state_dir: Path, name: str) -> Path:
@@ -374,7 +378,7 @@ def _append_conf(path: Path, conf: dict[str, str]) -> None:
     give_to_server_user(path)
 
 
-def _wait_promoted(fleet: LocalFleet, server: Any, timeout: float = 600) -> None:
+def _wait_promoted(fleet: LocalFleet, server: PgServer, timeout: float = 600) -> None:
     import psycopg
 
     deadline = time.monotonic() + timeout

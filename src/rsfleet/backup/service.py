@@ -14,7 +14,7 @@ import time
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 from rsfleet.backup import aws, records
 from rsfleet.backup import planner as p
@@ -35,12 +35,17 @@ from rsfleet.fleet.outputs import FleetOutputs
 from rsfleet.spec.identifiers import check_identifier
 from rsfleet.spec.models import FleetSpec
 
+if TYPE_CHECKING:  # types only, nothing imported at run time
+    from mypy_boto3_redshift_serverless import RedshiftServerlessClient
+
+    from rsfleet.adapters.redshift_data import DataApi, Target
+
 
 def action_name(spec: FleetSpec) -> str:
     return f"{MARK}-{spec.workgroup_name()}-snapshots"[:60]
 
 
-def producer_tables(api: Any, target: Any, spec: FleetSpec) -> list[str]:
+def producer_tables(api: DataApi, target: Target, spec: FleetSpec) -> list[str]:
     """The shared tables: the spec's tables plus every base table of a shared schema.
     Schema names go in as Data API parameters (`:s0`, ...), never pasted into the SQL
     (https://docs.aws.amazon.com/redshift/latest/mgmt/data-api-calling.html#data-api-calling-considerations-parameters)."""
@@ -56,7 +61,7 @@ def producer_tables(api: Any, target: Any, spec: FleetSpec) -> list[str]:
     return sorted(found)
 
 
-def table_records(api: Any, target: Any, tables: list[str]) -> list[TableRecord]:
+def table_records(api: DataApi, target: Target, tables: list[str]) -> list[TableRecord]:
     out = []
     for table in tables:
         schema, name = table.split(".", 1)
@@ -102,8 +107,8 @@ class AwsBackup:
     that workgroup; `outputs`: the fleet's outputs (the producer's admin secret), asked of
     the API (`FleetOutputs.from_api`) when not given."""
 
-    def __init__(self, spec: FleetSpec, rs: Any, *,
-                 api_for: Callable[[str], Any] | None = None, state_dir: Path | None = None,
+    def __init__(self, spec: FleetSpec, rs: RedshiftServerlessClient, *,
+                 api_for: Callable[[str], DataApi] | None = None, state_dir: Path | None = None,
                  outputs: FleetOutputs | None = None,
                  now: Callable[[], datetime] = lambda: datetime.now(UTC),
                  clock: Callable[[], float] = time.monotonic,
@@ -170,7 +175,7 @@ class AwsBackup:
 
     # -- snapshots -----------------------------------------------------------------------
 
-    def _producer_target(self) -> Any:
+    def _producer_target(self) -> Target:
         from rsfleet.adapters.redshift_data import Target
 
         outputs = self.outputs or FleetOutputs.from_api(self.spec, self.rs, consumers=[])
@@ -264,13 +269,14 @@ class AwsBackup:
         return result
 
 
-def _data_api(spec: FleetSpec) -> Any:
+def _data_api(spec: FleetSpec) -> DataApi:
     from rsfleet.adapters.redshift_data import DataApi
 
     return DataApi(region=spec.aws_region)
 
 
-def _teardown_after(rs: Any, scratch: Any, sleep: Callable[[float], None],
+def _teardown_after(rs: RedshiftServerlessClient, scratch: aws.Scratch,
+                    sleep: Callable[[float], None],
                     exc: BaseException) -> None:
     """Tear the scratch down after `exc`; if that fails too, say both (and what is left)."""
     from rsfleet.errors import RsfleetError
@@ -283,7 +289,8 @@ def _teardown_after(rs: Any, scratch: Any, sleep: Callable[[float], None],
                          "(tag managed-by=rsfleet)") from None
 
 
-def final_snapshot(spec: FleetSpec, rs: Any, *, now: datetime, retention_days: int,
+def final_snapshot(spec: FleetSpec, rs: RedshiftServerlessClient, *, now: datetime,
+                   retention_days: int,
                    sleep: Callable[[float], None], timeout: float = 3600) -> str | None:
     """Before `rsfleet destroy`: a manual snapshot of the producer's namespace, waited for
     until AVAILABLE (a FAILED one stops the destroy). None when there is no namespace (never

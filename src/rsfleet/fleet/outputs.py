@@ -14,11 +14,16 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel, ConfigDict, ValidationError
 
 from rsfleet.errors import UsageError
+
+if TYPE_CHECKING:  # types only, nothing imported at run time
+    from mypy_boto3_redshift_serverless import RedshiftServerlessClient
+
+    from rsfleet.spec.models import FleetSpec
 
 MISSING_HINT = ("run `rsfleet apply --env ENV` first, or pass --tf-outputs FILE saved with "
                 "`terraform output -json`")
@@ -108,7 +113,8 @@ class FleetOutputs(_Doc):
         return cls.from_terraform(doc, source=str(path))
 
     @classmethod
-    def from_api(cls, spec: Any, client: Any, *, consumers: list[str] | None = None,
+    def from_api(cls, spec: FleetSpec, client: RedshiftServerlessClient, *,
+                 consumers: list[str] | None = None,
                  target_group_arn: str | None = None, region: str | None = None,
                  producer: bool = True, endpoints: bool = False) -> FleetOutputs:
         """Asked of the redshift-serverless API (`client`): the producer and `consumers`
@@ -132,7 +138,7 @@ class FleetOutputs(_Doc):
 
     # -- reading ------------------------------------------------------------------------
 
-    def region(self, spec: Any = None) -> str | None:
+    def region(self, spec: FleetSpec | None = None) -> str | None:
         return self.aws_region or (spec.aws_region if spec is not None else None)
 
     def require_producer(self) -> WorkgroupOutputs:

@@ -13,13 +13,18 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Sequence
-from typing import Any
+from typing import TYPE_CHECKING
 
 from rsfleet.errors import FleetError, UsageError
 from rsfleet.fleet import KillableFleet
 from rsfleet.fleet.outputs import FleetOutputs
 from rsfleet.loadtest.model import FaultEvent, FaultSpec
 from rsfleet.spec.identifiers import CONSUMER_NAME_RE
+
+if TYPE_CHECKING:  # types only, nothing imported at run time
+    from pathlib import Path
+
+    from rsfleet.spec.models import FleetSpec
 
 _DURATION_RE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(ms|s|m|h)?\s*$")
 _UNITS = {"ms": 0.001, "s": 1.0, "m": 60.0, "h": 3600.0, None: 1.0}
@@ -101,7 +106,8 @@ def _local_drain(fleet: KillableFleet, name: str) -> str:
     return f"drained {name} (rsfleet.targets)"
 
 
-def aws_injector(spec: Any, outputs: FleetOutputs, state_dir: Any = None) -> Injector:
+def aws_injector(spec: FleetSpec, outputs: FleetOutputs,
+                 state_dir: Path | None = None) -> Injector:
     def inject(kind: str, name: str) -> str:
         if kind != "drain":
             raise FleetError("--kill works only on the local backend",
@@ -111,7 +117,8 @@ def aws_injector(spec: Any, outputs: FleetOutputs, state_dir: Any = None) -> Inj
     return inject
 
 
-def aws_drain(spec: Any, outputs: FleetOutputs, name: str, state_dir: Any = None) -> str:
+def aws_drain(spec: FleetSpec, outputs: FleetOutputs, name: str,
+              state_dir: Path | None = None) -> str:
     """An operator drain through the shared drain state (the controller's DynamoDB table,
     or the local targets-aws.json without one), so the controller keeps the consumer out
     until `rsfleet --backend aws targets undrain NAME`, then deregisters its endpoint IPs.
@@ -120,15 +127,13 @@ def aws_drain(spec: Any, outputs: FleetOutputs, name: str, state_dir: Any = None
     connections, existing ones may finish
     (https://docs.aws.amazon.com/elasticloadbalancing/latest/network/load-balancer-target-groups.html#deregistration-delay).
     """
-    from pathlib import Path
-
     from rsfleet.targets import api as targets_api
 
     if state_dir is None:
         from rsfleet.spec.loader import project_root
 
         state_dir = project_root() / ".rsfleet" / spec.environment
-    ctx = targets_api.aws_context(spec, outputs, Path(state_dir))
+    ctx = targets_api.aws_context(spec, outputs, state_dir)
     what = targets_api.drain(ctx, name, why="loadtest --drain")
     return (f"drained {name} in {ctx.store.where}: {what} "
             f"(undo: rsfleet --backend aws targets undrain {name})")

@@ -16,10 +16,15 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rsfleet.errors import FleetError, UsageError
 from rsfleet.spec.identifiers import is_identifier
+
+if TYPE_CHECKING:  # types only, nothing imported at run time
+    import psycopg
+
+    from rsfleet.spec.models import FleetSpec
 
 NUMERIC_TYPES = frozenset({"smallint", "integer", "bigint", "numeric", "decimal", "real",
                            "double precision", "int2", "int4", "int8", "float4", "float8"})
@@ -77,7 +82,7 @@ def parse_query_file(path: Path) -> list[Query]:
     return queries
 
 
-def shared_objects(spec: Any, database: str | None) -> tuple[str, list[str], list[str]]:
+def shared_objects(spec: FleetSpec, database: str | None) -> tuple[str, list[str], list[str]]:
     """(consumer database, shared schemas, extra 'schema.table') of the datashare to test.
 
     The share whose consumer database is `database`, else the first share by name.
@@ -162,8 +167,8 @@ REDSHIFT_CATALOG_SQL = (
 )
 
 
-def discover_mix(conn: Any, *, backend: str, database: str, schemas: Sequence[str],
-                 tables: Sequence[str]) -> list[Query]:
+def discover_mix(conn: psycopg.Connection[tuple[Any, ...]], *, backend: str, database: str,
+                 schemas: Sequence[str], tables: Sequence[str]) -> list[Query]:
     """Ask the catalog (through the LB) for the shared tables and build the mix."""
     wanted = sorted(set(schemas) | {t.split(".", 1)[0] for t in tables})
     if backend == "aws":

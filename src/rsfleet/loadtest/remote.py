@@ -18,11 +18,14 @@ import json
 import shlex
 import time
 from collections.abc import Callable, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rsfleet.adapters import aws_errors
 from rsfleet.errors import FleetError, UsageError
 from rsfleet.loadtest.model import LoadTestResult
+
+if TYPE_CHECKING:  # types only, nothing imported at run time
+    from mypy_boto3_ssm import SSMClient
 
 BEGIN = "RSFLEET-RESULT-BEGIN"
 END = "RSFLEET-RESULT-END"
@@ -89,7 +92,7 @@ def parse_output(stdout: str, stderr: str = "") -> LoadTestResult:
 
 def run_via_ssm(instance_id: str, script: str, *, region: str | None, timeout_s: float,
                 poll_s: float = 2.0, sleep: Callable[[float], None] = time.sleep,
-                client: Any = None) -> tuple[LoadTestResult, int]:
+                client: SSMClient | None = None) -> tuple[LoadTestResult, int]:
     """(result, remote exit code). Raises FleetError when SSM or the script fails."""
     from botocore.exceptions import BotoCoreError, ClientError
 
@@ -112,7 +115,6 @@ def run_via_ssm(instance_id: str, script: str, *, region: str | None, timeout_s:
                                    "(aws ssm describe-instance-information)") from None
     command_id = sent["Command"]["CommandId"]
     deadline = time.monotonic() + timeout_s + 60
-    inv: dict[str, Any] = {}
     while True:
         try:
             inv = client.get_command_invocation(CommandId=command_id, InstanceId=instance_id)
@@ -120,9 +122,9 @@ def run_via_ssm(instance_id: str, script: str, *, region: str | None, timeout_s:
             # Right after send_command the invocation may not exist yet: ask again.
             if aws_errors.error_code(exc) != "InvocationDoesNotExist":
                 raise aws_errors.translate(exc, "SSM get_command_invocation failed") from None
-            inv = {}
-        if inv.get("Status") in TERMINAL:
-            break
+        else:
+            if inv.get("Status") in TERMINAL:
+                break
         if time.monotonic() > deadline:
             raise FleetError(f"SSM command {command_id} did not finish in {timeout_s:.0f}s")
         sleep(poll_s)

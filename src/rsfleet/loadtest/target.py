@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rsfleet.adapters.secretsmanager import read_secret
 from rsfleet.errors import FleetError, UsageError
@@ -19,6 +19,9 @@ from rsfleet.fleet.outputs import FleetOutputs, NlbOutputs, WorkgroupOutputs
 from rsfleet.loadtest.faults import Injector, aws_injector, local_injector
 from rsfleet.loadtest.queries import shared_objects
 from rsfleet.loadtest.runner import LOCAL_IDENTIFY_SQL, REDSHIFT_IDENTIFY_SQL, Endpoint
+
+if TYPE_CHECKING:  # types only, nothing imported at run time
+    from rsfleet.spec.models import FleetSpec
 
 DEFAULT_ROLE = "app_reader"
 
@@ -80,7 +83,7 @@ def resolve_local(fleet: KillableFleet, ov: Overrides) -> Resolved:
                     injector=local_injector(fleet), fleet=fleet)
 
 
-def resolve_direct(ov: Overrides, spec: Any | None) -> Resolved:
+def resolve_direct(ov: Overrides, spec: FleetSpec | None) -> Resolved:
     """Only --host/--port/...: no fleet state. Consumers are learnt from the sessions."""
     if not (ov.host and ov.user and ov.database):
         raise UsageError("no local fleet state and not enough connection options",
@@ -102,7 +105,7 @@ def resolve_direct(ov: Overrides, spec: Any | None) -> Resolved:
                     database=ov.database, schemas=schemas, tables=tables)
 
 
-def resolve_aws(spec: Any, outputs: FleetOutputs, ov: Overrides) -> Resolved:
+def resolve_aws(spec: FleetSpec, outputs: FleetOutputs, ov: Overrides) -> Resolved:
     """The NLB from Terraform outputs (CONTRACTS.md §3); consumers mapped by namespace id."""
     nlb = outputs.nlb or NlbOutputs()
     if not (ov.host or nlb.dns_name):

@@ -19,6 +19,7 @@ import time
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
+from typing import Any
 
 from rsfleet.errors import FleetError, UsageError
 from rsfleet.local.pidfile import PidFile, process_alive
@@ -235,21 +236,21 @@ class PgServer:
             with contextlib.suppress(ProcessLookupError):
                 os.kill(pid, signal.SIGKILL)
 
-    def connect_kwargs(self, user: str, password: str, dbname: str) -> dict[str, object]:
+    def connect_kwargs(self, user: str, password: str, dbname: str) -> dict[str, Any]:
         """Superuser-style access over the node's own unix socket (no TCP, no TLS needed)."""
         return {"host": str(self.socket_dir), "port": self.port, "user": user,
                 "password": password, "dbname": dbname, "connect_timeout": 5}
 
-    def admin_kwargs(self, dbname: str = "postgres") -> dict[str, object]:
+    def admin_kwargs(self, dbname: str = "postgres") -> dict[str, Any]:
         """The superuser of init() over the unix socket."""
         if self.superuser is None or self.password is None:
             raise FleetError(f"{self.name}: superuser credentials unknown (init() not called)")
         return self.connect_kwargs(self.superuser, self.password, dbname)
 
     def tcp_kwargs(self, user: str | None = None, password: str | None = None,
-                   dbname: str = "postgres") -> dict[str, object]:
+                   dbname: str = "postgres") -> dict[str, Any]:
         """TCP to 127.0.0.1:port with TLS (verify-full against ca_file when known)."""
-        kw: dict[str, object] = {
+        kw: dict[str, Any] = {
             "host": self.host, "port": self.port, "user": user or self.superuser,
             "password": password if password is not None else self.password,
             "dbname": dbname, "connect_timeout": 5, "sslmode": "require"}

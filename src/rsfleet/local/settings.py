@@ -24,6 +24,8 @@ from typing import TYPE_CHECKING, Any
 from rsfleet.spec.models import Consumer
 
 if TYPE_CHECKING:
+    import psycopg
+
     from rsfleet.local.fleet import LocalFleet
 
 READER_ROLES: tuple[str, ...] = ("app_reader",)
@@ -83,7 +85,8 @@ def _limit(n: int) -> str:
     return "unlimited" if n < 0 else str(n)
 
 
-def read(conn: Any, roles: tuple[str, ...] = READER_ROLES) -> dict[str, RoleSettings | None]:
+def read(conn: psycopg.Connection[tuple[Any, ...]],
+         roles: tuple[str, ...] = READER_ROLES) -> dict[str, RoleSettings | None]:
     """The roles' settings as the server has them (None: no such role). ``conn``: a psycopg
     connection to the consumer (any database; role settings for all databases are read)."""
     out: dict[str, RoleSettings | None] = {}
@@ -101,7 +104,8 @@ def read(conn: Any, roles: tuple[str, ...] = READER_ROLES) -> dict[str, RoleSett
     return out
 
 
-def apply(conn: Any, desired: Mapping[str, RoleSettings]) -> list[str]:
+def apply(conn: psycopg.Connection[tuple[Any, ...]],
+          desired: Mapping[str, RoleSettings]) -> list[str]:
     """Set the roles' settings (autocommit connection as a superuser); returns the statements
     run (no secrets in them). Roles must exist."""
     from psycopg import sql

@@ -40,11 +40,17 @@ import secrets
 import string
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING
 
 from rsfleet.errors import UsageError
 from rsfleet.fleet import PROBE
 from rsfleet.spec.identifiers import check_identifier, quote_ident
+
+if TYPE_CHECKING:  # types only, nothing imported at run time
+    from mypy_boto3_secretsmanager import SecretsManagerClient
+
+    from rsfleet.adapters.redshift_data import DataApi, Target
+    from rsfleet.spec.models import FleetSpec
 
 PROBE_USER = check_identifier(PROBE, "probe user")  # rsfleet_probe
 PROBE_TAG = "rsfleet:probe-login"  # terraform/modules/controller tags its secret so
@@ -170,7 +176,7 @@ def plan(secret: SecretState, desired: Mapping[str, Sequence[str]],
     return steps, []
 
 
-def desired_databases(spec: Any) -> dict[str, list[str]]:
+def desired_databases(spec: FleetSpec) -> dict[str, list[str]]:
     """consumer -> the databases created from the datashares it receives (every consumer:
     the login exists even where there is nothing shared, so `SELECT 1` works)."""
     return {name: sorted({check_identifier(spec.database_for(s), "database")
@@ -183,7 +189,7 @@ USAGE_SQL = ("SELECT database_name FROM svv_database_privileges WHERE identity_t
              f"AND identity_name = '{PROBE_USER}' AND privilege_type = 'USAGE';")
 
 
-def observe(api: Any, targets: Mapping[str, Any]) -> dict[str, LoginState]:
+def observe(api: DataApi, targets: Mapping[str, Target]) -> dict[str, LoginState]:
     """The login on each consumer (``targets``: consumer -> Data API Target, admin secret)."""
     out: dict[str, LoginState] = {}
     for name, target in sorted(targets.items()):
@@ -196,8 +202,8 @@ def observe(api: Any, targets: Mapping[str, Any]) -> dict[str, LoginState]:
     return out
 
 
-def secret_state(arn: str, client: Any, *, spec_arn: str | None) -> tuple[SecretState,
-                                                                          str | None]:
+def secret_state(arn: str, client: SecretsManagerClient, *,
+                 spec_arn: str | None) -> tuple[SecretState, str | None]:
     """The secret's state and, when it has a value naming rsfleet_probe, its password."""
     from rsfleet.adapters import secretsmanager as sm
 
@@ -210,9 +216,9 @@ def secret_state(arn: str, client: Any, *, spec_arn: str | None) -> tuple[Secret
     return SecretState(arn, owned, True, user), (password if user == PROBE_USER else None)
 
 
-def run(steps: Sequence[ProbeStep], *, api: Any, targets: Mapping[str, Any], password: str,
-        secrets_client: Any, on_step: Callable[[ProbeStep], None] | None = None,
-        ) -> list[ProbeStep]:
+def run(steps: Sequence[ProbeStep], *, api: DataApi, targets: Mapping[str, Target],
+        password: str, secrets_client: SecretsManagerClient,
+        on_step: Callable[[ProbeStep], None] | None = None) -> list[ProbeStep]:
     """Carry the steps out in order (the secret write is last); stop at the first failure."""
     from rsfleet.adapters import secretsmanager as sm
 

@@ -19,8 +19,9 @@ from rsfleet.spec.models import FleetSpec
 
 if TYPE_CHECKING:
     from mypy_boto3_redshift_serverless import RedshiftServerlessClient
+    from mypy_boto3_secretsmanager import SecretsManagerClient
 
-    from rsfleet.adapters.redshift_data import DataApi
+    from rsfleet.adapters.redshift_data import DataApi, Target
     from rsfleet.sharing.probe_login import SecretState
     from rsfleet.sharing.redshift import RedshiftFleet
 
@@ -172,7 +173,8 @@ class RedshiftShares:
     also the readiness probe's login on every consumer (`probe_login`), after the shares."""
 
     def __init__(self, spec: FleetSpec, outputs: FleetOutputs | Mapping[str, Any], *,
-                 api: Any = None, secrets_client: Any = None) -> None:
+                 api: DataApi | None = None,
+                 secrets_client: SecretsManagerClient | None = None) -> None:
         self.spec, self.outputs, self.api = spec, FleetOutputs.of(outputs), api
         self.secrets_client = secrets_client
         self._probe_password: str | None = None
@@ -195,7 +197,15 @@ class RedshiftShares:
         return SharePlan(steps, text + _render_probe(probe_steps), the_plan.would_prune,
                          notes=tuple(notes))
 
-    def _probe_targets(self) -> dict[str, Any]:
+    def _data_api(self) -> DataApi:
+        """The Data API client (given, or made on first use in the outputs' region)."""
+        if self.api is None:
+            from rsfleet.adapters.redshift_data import DataApi
+
+            self.api = DataApi(region=self.outputs.region(self.spec))
+        return self.api
+
+    def _probe_targets(self) -> dict[str, Target]:
         from rsfleet.adapters.redshift_data import Target
 
         return {n: Target(wg.name, wg.database, wg.secret_arn)
@@ -238,7 +248,7 @@ class RedshiftShares:
             probe_login.check_writable(state)
             password = probe_login.new_password()
         self._probe_password = password
-        observed = probe_login.observe(self.api, self._probe_targets())
+        observed = probe_login.observe(self._data_api(), self._probe_targets())
         return probe_login.plan(state, desired, observed, workgroups)
 
     def execute(self, plan: SharePlan, *, prune: bool,
@@ -247,13 +257,14 @@ class RedshiftShares:
 
         steps = [s for s in plan.steps if isinstance(s, RedshiftStep)]
         shown = iter(steps)
-        redshift.apply(self.api, self.fleet, tuple(s.action for s in steps),
+        redshift.apply(self._data_api(), self.fleet, tuple(s.action for s in steps),
                        on_statement=lambda _wg, _sql: on_step(next(shown)) if on_step else None)
         probe = [s for s in plan.steps if isinstance(s, probe_login.ProbeStep)]
         done: list[Any] = list(steps)
         if probe:
-            assert self._probe_password is not None  # set by plan()
-            done += probe_login.run(probe, api=self.api, targets=self._probe_targets(),
+            # both set by plan() when it planned probe steps
+            assert self._probe_password is not None and self.secrets_client is not None
+            done += probe_login.run(probe, api=self._data_api(), targets=self._probe_targets(),
                                     password=self._probe_password,
                                     secrets_client=self.secrets_client, on_step=on_step)
         return done
@@ -266,7 +277,7 @@ class RedshiftShares:
         """With a probe secret: log in with it on every consumer (the Data API takes any
         user's secret) and see the shared databases' tables as the probe will. Catches a
         login never created, a password changed in the secret only, a missing GRANT."""
-        from rsfleet.adapters.redshift_data import DataApi, StatementFailed, Target
+        from rsfleet.adapters.redshift_data import StatementFailed, Target
         from rsfleet.sharing import probe_login
 
         secret = self._probe_secret()
@@ -278,16 +289,16 @@ class RedshiftShares:
             return [Problem(f"probe secret {arn} has no value yet: run `rsfleet --backend aws "
                             "share apply` (it creates the probe login)", object=arn)]
         fleet = _aws_fleet(self.spec, self.outputs)
-        self.api = self.api or DataApi(region=self.outputs.region(self.spec))
+        api = self._data_api()
         problems: list[Problem] = []
         for consumer, dbs in probe_login.desired_databases(self.spec).items():
             wg = fleet.consumers[consumer]
             target = Target(wg.name, wg.database, arn)  # logs in as the probe
             try:
                 if not dbs:
-                    self.api.execute("SELECT 1;", target)
+                    api.execute("SELECT 1;", target)
                 for db in dbs:  # db: validated identifier
-                    rows = self.api.query("SELECT count(*) AS n FROM svv_redshift_tables "
+                    rows = api.query("SELECT count(*) AS n FROM svv_redshift_tables "
                                           f"WHERE database_name = '{db}';", target)
                     if not rows or not int(rows[0].get("n") or 0):
                         problems.append(Problem(
@@ -317,7 +328,7 @@ def _render_probe(steps: list[Any]) -> str:
 
 
 def aws_verify(spec: FleetSpec, outputs: FleetOutputs | Mapping[str, Any], *,
-               api: Any = None) -> list[Problem]:
+               api: DataApi | None = None) -> list[Problem]:
     """Every consumer reads every shared object (cross-database SELECT ... LIMIT 1)."""
     from rsfleet.adapters.redshift_data import DataApi, StatementFailed, Target
     from rsfleet.spec.identifiers import check_identifier, quote_ident

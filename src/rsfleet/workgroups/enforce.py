@@ -19,7 +19,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING
 
 from rsfleet.adapters import aws_errors
 from rsfleet.errors import FleetError, TemporaryError, UsageError
@@ -29,6 +29,9 @@ from rsfleet.workgroups.plan import (
     WorkgroupState,
     plan_updates,
 )
+
+if TYPE_CHECKING:  # types only, nothing imported at run time
+    from mypy_boto3_redshift_serverless import RedshiftServerlessClient
 
 SNAPSHOT_WAIT = "wait until at least one snapshot exists"
 
@@ -58,7 +61,7 @@ def is_retryable(exc: Exception) -> bool:
 class WorkgroupUpdater:
     """UpdateWorkgroup executor over a boto3 ``redshift-serverless`` client."""
 
-    def __init__(self, rs: Any, *, timeout: float = 1800.0, poll: float = 10.0,
+    def __init__(self, rs: RedshiftServerlessClient, *, timeout: float = 1800.0, poll: float = 10.0,
                  sleep: Callable[[float], None] = time.sleep,
                  clock: Callable[[], float] = time.monotonic) -> None:
         self.rs = rs

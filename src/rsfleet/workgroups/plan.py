@@ -28,9 +28,12 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rsfleet.errors import UsageError
+
+if TYPE_CHECKING:  # types only, nothing imported at run time
+    from rsfleet.spec.models import FleetSpec
 
 # Parameters rsfleet enforces on every workgroup. `require_ssl`: clients must use TLS
 # (https://docs.aws.amazon.com/redshift/latest/mgmt/serverless-connecting.html);
@@ -156,7 +159,7 @@ def plan_updates(current: WorkgroupState, desired: WorkgroupSettings) -> list[Up
     return calls
 
 
-def desired_for(spec: Any, consumer: str | None) -> WorkgroupSettings:
+def desired_for(spec: FleetSpec, consumer: str | None) -> WorkgroupSettings:
     """What rsfleet enforces on the producer (None) or a consumer workgroup of `spec`."""
     wg = spec.producer if consumer is None else spec.consumers[consumer]
     config = dict(ALWAYS)

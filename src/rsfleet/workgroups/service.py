@@ -4,19 +4,22 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING
 
 from rsfleet.workgroups.enforce import WorkgroupUpdater
 from rsfleet.workgroups.plan import UpdateCall, desired_for
 
+if TYPE_CHECKING:  # types only, nothing imported at run time
+    from rsfleet.spec.models import FleetSpec
 
-def fleet_workgroups(spec: Any) -> list[tuple[str, str | None]]:
+
+def fleet_workgroups(spec: FleetSpec) -> list[tuple[str, str | None]]:
     """(AWS workgroup name, consumer name or None for the producer), producer first."""
     return [(spec.workgroup_name(None), None),
             *((spec.workgroup_name(c), c) for c in sorted(spec.consumers))]
 
 
-def enforce_fleet(spec: Any, updater: WorkgroupUpdater, *, dry_run: bool = False,
+def enforce_fleet(spec: FleetSpec, updater: WorkgroupUpdater, *, dry_run: bool = False,
                   report: Callable[[str], None] = lambda _line: None
                   ) -> dict[str, list[UpdateCall]]:
     """Plan (dry run) or apply the UpdateWorkgroup calls of every workgroup, one at a time."""
