@@ -9,7 +9,7 @@ import json as jsonlib
 import sys
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
@@ -34,6 +34,8 @@ if TYPE_CHECKING:  # the planner imports the spec models (pydantic): not for `--
     from rsfleet.backup.model import BackupStatus, RestorePoint
     from rsfleet.backup.planner import Plan
     from rsfleet.backup.sync import BackupBackend
+    from rsfleet.local.fleet import LocalFleet
+    from rsfleet.spec.models import FleetSpec
 
 app = typer.Typer(
     no_args_is_help=True,
@@ -66,7 +68,7 @@ def parse_time(text: str | None, *, option: str = "--at") -> datetime | None:
     return value if value.tzinfo else value.replace(tzinfo=UTC)
 
 
-def _spec(env: str | None, spec: Path | None) -> Any:
+def _spec(env: str | None, spec: Path | None) -> "FleetSpec":
     return load_spec(env, spec)[0]
 
 
@@ -99,7 +101,7 @@ def _say(line: str) -> None:
     console.print(line, highlight=False, markup=False)
 
 
-def _local(env: str | None, spec: Path | None, state_dir: Path | None) -> Any:
+def _local(env: str | None, spec: Path | None, state_dir: Path | None) -> "LocalFleet":
     from rsfleet.local.fleet import LocalFleet
 
     if env is None and spec is not None:

@@ -56,8 +56,9 @@ class ControllerProcess:
 
     def start(self, *, interval: float = DEFAULT_INTERVAL) -> int:
         """Start it in the background unless it runs; returns its pid."""
-        if self.is_running():
-            return self.pid  # type: ignore[return-value]  # is_running() read it: not None
+        running = self.pid if self.is_running() else None
+        if running is not None:
+            return running
         self.state_dir.mkdir(parents=True, exist_ok=True)
         fd = os.open(self.log_file, os.O_CREAT | os.O_WRONLY | os.O_APPEND, 0o600)
         try:

@@ -22,19 +22,27 @@ rolling part, and it joins the NLB only once ready).
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
-from typing import Any
+from collections.abc import Callable, Mapping
+from typing import TYPE_CHECKING, Any
 
 from rsfleet.errors import FleetError, UsageError
 from rsfleet.rollout import engine
 from rsfleet.rollout.lb import LbSteps
 from rsfleet.rollout.planner import Change, ConsumerState, Step
 
+if TYPE_CHECKING:  # types only, nothing imported at run time
+    from rsfleet.adapters.terraform import TerraformCli
+    from rsfleet.rollout.tfplan import PlanChanges
+    from rsfleet.spec.models import FleetSpec
+    from rsfleet.targets.api import TargetsContext
+    from rsfleet.workgroups.enforce import WorkgroupUpdater
+    from rsfleet.workgroups.plan import WorkgroupSettings, WorkgroupState
+
 Log = Callable[[str], None]
 
 
 class AwsExecutor:
-    def __init__(self, spec: Any, ctx: Any, updater: Any, *,
+    def __init__(self, spec: FleetSpec, ctx: TargetsContext, updater: WorkgroupUpdater, *,
                  drain_timeout: float | None = None, ready_timeout: float = 600.0,
                  ready_passes: int = 2, poll: float = 10.0,
                  sleep: Callable[[float], None] = time.sleep,
@@ -46,6 +54,7 @@ class AwsExecutor:
                              "--probe-as-admin, or --user with PGPASSWORD")
         self.spec = spec
         self.ctx = ctx
+        self.probe = ctx.probe  # not None: checked above
         self.updater = updater
         self.deregistration_delay = float(spec.nlb.deregistration_delay
                                           if drain_timeout is None else drain_timeout)
@@ -58,7 +67,7 @@ class AwsExecutor:
                           poll=min(poll, 5.0), sleep=sleep, clock=clock)
         self.not_created: list[str] = []
 
-    def _desired(self, name: str) -> Any:
+    def _desired(self, name: str) -> WorkgroupSettings:
         from rsfleet.workgroups.plan import desired_for
 
         return desired_for(self.spec, name)
@@ -68,7 +77,7 @@ class AwsExecutor:
         from rsfleet.workgroups.plan import plan_updates
 
         names = sorted(self.spec.consumers)
-        states: dict[str, Any] = {}
+        states: dict[str, WorkgroupState] = {}
         self.not_created = []
         for name in names:
             try:
@@ -76,7 +85,7 @@ class AwsExecutor:
             except UsageError:  # no such workgroup yet: Terraform creates it afterwards
                 self.not_created.append(name)
         available = [n for n, st in states.items() if st.status.upper() == "AVAILABLE"]
-        probes = probe_all(self.ctx.probe, available)
+        probes = probe_all(self.probe, available)
         actual = self.ctx.adapter.observe()
         drained = self.lb.drained_by()
         out = []
@@ -119,8 +128,8 @@ class AwsExecutor:
         pass  # the drains are the only memory (the StateStore), and none is left
 
 
-def rolling_apply(spec: Any, executor: AwsExecutor, *, max_unavailable: int = 1,
-                  dry_run: bool = False, saved_plan: Any = None,
+def rolling_apply(spec: FleetSpec, executor: AwsExecutor, *, max_unavailable: int = 1,
+                  dry_run: bool = False, saved_plan: Mapping[str, Any] | None = None,
                   rest: Callable[[], None] | None = None, log: Log | None = None
                   ) -> engine.RolloutResult:
     """`rsfleet apply --rolling`: refuse a saved plan that replaces a consumer workgroup that
@@ -148,7 +157,7 @@ def rolling_apply(spec: Any, executor: AwsExecutor, *, max_unavailable: int = 1,
     return result
 
 
-def terraform_rest(tf: Any, reviewed: Any, *, env: str,
+def terraform_rest(tf: TerraformCli, reviewed: PlanChanges, *, env: str,
                    after: Callable[[], None]) -> Callable[[], None]:
     """What `apply --rolling` runs after the consumer workgroups: Terraform plans again
     (`tf`: rsfleet.adapters.terraform.TerraformCli) and applies that plan only when it
