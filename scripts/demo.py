@@ -147,7 +147,7 @@ def main() -> int:
     console.print(f"State dir: {state} (fleet.json, secrets.json 0600, tls/, "
                   "nodes/<name>/server.log, haproxy/)")
     for line in next_steps(args.env):
-        console.print(line, highlight=False)
+        console.print(line, highlight=False, soft_wrap=True)  # commands stay whole
     seconds = time.monotonic() - start
     console.print(f"Demo took {seconds:.0f} s.", style="dim")
     if (args.report / "result.json").exists():
