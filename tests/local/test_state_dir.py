@@ -357,3 +357,24 @@ def test_scale_refuses_a_stopped_fleet(tmp_path):
         assert "the fleet is stopped: run `rsfleet local up --env xy --state-dir " \
             in one_line(proc)
     assert sorted(p.name for p in sdir.iterdir()) == before
+
+
+@pytest.mark.parametrize("doc, what", [
+    ('{"spec": {"environment": "xy"}, "lb_port": 1, "ports": {}}',
+     "spec.producer: required key is missing (and 1 more)"),
+    ('{"spec": {"environment": "xy", "producer": {"base_capacity": 8}, "consumers": '
+     '{"c1": {"base_capacity": 8}}}, "lb_port": 1, "ports": {"producer": 2}}',
+     "ports: no port for c1"),
+    ("[]", "not a JSON object"),
+])
+def test_a_corrupt_state_file_is_one_line_saying_what_and_where(tmp_path, doc, what):
+    # the repro: a three-line pydantic dump (and `unknown consumer 'c1' (consumers: )`)
+    sdir = tmp_path / "s"
+    state.claim(sdir, "xy")
+    (sdir / "fleet.json").write_text(doc)
+    for cmd in (["local", "status"], ["targets", "status"]):
+        proc = rsfleet(*cmd, "--state-dir", str(sdir))
+        assert proc.returncode == 2
+        line = one_line(proc)
+        assert f"{sdir / 'fleet.json'}: {what})" in line, line
+        assert f"rsfleet local down --purge --state-dir {sdir}" in line

@@ -99,3 +99,24 @@ def test_spec_size_limit_is_said_and_checked_before_parsing(tmp_path):
     size = path.stat().st_size
     assert proc.stderr.strip() == (f"error: {path}: {size:,} bytes: too big for a fleet spec "
                                    "(the limit is 128 KiB)")
+
+
+@pytest.mark.parametrize("depth", [40, 200, 5000])
+def test_a_spec_nested_too_deep_is_one_line_saying_where(tmp_path, depth):
+    # the repro: thousands of levels gave Python's "maximum recursion depth exceeded"
+    nested = "{ a = " * depth + "1" + " }" * depth
+    assert problems(tmp_path, f'# a comment {{{{{{\nx = "{{[(" \ny = {nested}\n') == [
+        "line 7: nested more than 32 levels deep (a fleet spec nests 4 at most: consumers = "
+        "{ c1 = { config = { … } } })"]
+    proc = subprocess.run([sys.executable, "-m", "rsfleet", "validate", "--spec",
+                           str(tmp_path / "s.tfvars")], capture_output=True, text=True,
+                          timeout=60)
+    assert proc.returncode == 2 and "recursion" not in proc.stderr
+    assert len(proc.stderr.strip().splitlines()) == 1, proc.stderr
+
+
+def test_braces_in_strings_and_comments_do_not_count(tmp_path):
+    deep = "{" * 40
+    path = tmp_path / "s.tfvars"
+    path.write_text(BASE + f'# {deep}\n/* {deep}\n */\nproject_name = "rsfleet"\n')
+    assert load_spec(path).environment == "dev"

@@ -93,6 +93,25 @@ def _fleets_root() -> Path:
     return project_root() / ".rsfleet"
 
 
+def _one_line(exc: Exception) -> str:
+    """What is wrong in a state file, in one line: the first problem of a pydantic error
+    ("spec.producer: required key is missing", not its three-line dump), a missing key by
+    name, else the message's first line."""
+    from pydantic import ValidationError
+
+    if isinstance(exc, ValidationError):
+        first = exc.errors(include_url=False)[0]
+        where = ".".join(str(p) for p in ("spec", *first["loc"]))
+        what = ("required key is missing" if first["type"] == "missing"
+                else str(first["msg"]).removeprefix("Value error, ").splitlines()[0])
+        more = exc.error_count() - 1
+        return f"{where}: {what}"[:160] + (f" (and {more} more)" if more else "")
+    if isinstance(exc, KeyError):
+        return f"key {exc.args[0]!r} is missing"
+    text = str(exc).strip().splitlines()
+    return (text[0] if text else type(exc).__name__)[:160]
+
+
 def port_free(port: int) -> bool:
     with socket.socket() as s:
         s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
@@ -144,11 +163,16 @@ class LocalFleet:
                              hint=f"start one: rsfleet local up {cli_args(env, state_dir)}")
         try:
             doc = json.loads(path.read_text(encoding="utf-8"))
+            if not isinstance(doc, dict):
+                raise ValueError("not a JSON object")
             spec = FleetSpec.model_validate(doc["spec"])
-            return cls(spec, state_dir, int(doc["lb_port"]),
-                       {k: int(v) for k, v in doc["ports"].items()})
-        except (ValueError, KeyError, TypeError) as exc:
-            raise UsageError(f"state dir {state_dir} is corrupt ({path}: {exc!s:.80})",
+            ports = {k: int(v) for k, v in doc["ports"].items()}
+            lacking = [n for n in [PRODUCER, *spec.consumers] if n not in ports]
+            if lacking:
+                raise ValueError(f"ports: no port for {', '.join(lacking)}")
+            return cls(spec, state_dir, int(doc["lb_port"]), ports)
+        except (ValueError, KeyError, TypeError, AttributeError) as exc:
+            raise UsageError(f"state dir {state_dir} is corrupt ({path}: {_one_line(exc)})",
                              hint=f"remove it (rsfleet local down --purge --state-dir "
                              f"{state_dir}) and run `rsfleet local up` again") from None
 

@@ -74,6 +74,12 @@ def read_tfvars(path: Path) -> dict[str, Any]:
                          f"{MAX_SPEC_BYTES // 1024} KiB)"])
     try:
         text = path.read_text(encoding="utf-8")
+        deep = too_deep_at(text)
+        if deep is not None:  # before the parser, which recurses per level (and gives up
+            # with Python's "maximum recursion depth exceeded")
+            raise SpecError([f"{path}: line {deep}: nested more than {MAX_NESTING} levels "
+                             "deep (a fleet spec nests 4 at most: consumers = { c1 = { "
+                             "config = { … } } })"])
         problems = duplicate_keys(text)
         data = hcl2.loads(
             text,
@@ -85,6 +91,10 @@ def read_tfvars(path: Path) -> dict[str, Any]:
         raise SpecError([f"{path}: not a UTF-8 text file"]) from None
     except IsADirectoryError:
         raise UsageError(f"spec file {path} is a directory", hint="pass a .tfvars file") from None
+    except SpecError:
+        raise
+    except RecursionError:
+        raise SpecError([f"{path}: nested too deeply to read"]) from None
     except Exception as exc:  # lark raises many parse error types
         first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         raise SpecError([f"{path}: not valid HCL: {first}"]) from None
@@ -95,6 +105,45 @@ def read_tfvars(path: Path) -> dict[str, Any]:
     if not isinstance(data, dict):
         raise SpecError([f"{path}: expected top-level assignments"])
     return data
+
+
+MAX_NESTING = 32  # brackets deep; far above any fleet spec, far below Python's recursion
+
+
+def too_deep_at(text: str) -> int | None:
+    """The line where `{`, `[` or `(` outside strings and comments nest deeper than
+    MAX_NESTING, or None. A scan, no recursion."""
+    depth, line, i, n = 0, 1, 0, len(text)
+    in_string = False
+    while i < n:
+        ch = text[i]
+        if ch == "\n":
+            line += 1
+        if in_string:
+            if ch == "\\":
+                i += 1  # the escaped character (a quote does not end the string)
+            elif ch == '"':
+                in_string = False
+        elif ch == '"':
+            in_string = True
+        elif ch == "#" or text.startswith("//", i):
+            end = text.find("\n", i)
+            i = n if end < 0 else end
+            continue
+        elif text.startswith("/*", i):
+            end = text.find("*/", i + 2)
+            end = n if end < 0 else end + 2
+            line += text.count("\n", i, end)
+            i = end
+            continue
+        elif ch in "{[(":
+            depth += 1
+            if depth > MAX_NESTING:
+                return line
+        elif ch in "}])":
+            depth -= 1
+        i += 1
+    return None
 
 
 def duplicate_keys(text: str) -> list[str]:
