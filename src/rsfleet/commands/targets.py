@@ -20,6 +20,7 @@ from rsfleet.context import (
 
 if TYPE_CHECKING:
     from rsfleet.fleet.outputs import FleetOutputs
+    from rsfleet.spec.models import FleetSpec
     from rsfleet.targets.api import TargetsContext
 
 app = typer.Typer(no_args_is_help=True, help=(
@@ -122,7 +123,7 @@ def context_from_options(ctx: typer.Context, opts: TargetsOptions) -> "TargetsCo
     return probing_aws_context(fleet_spec, outputs, opts)
 
 
-def probing_aws_context(fleet_spec: Any, outputs: "FleetOutputs",
+def probing_aws_context(fleet_spec: "FleetSpec", outputs: "FleetOutputs",
                         opts: TargetsOptions) -> "TargetsContext":
     """The NLB's targets context with the probe credentials the options ask for (none: no
     direct probe); drains in the controller's table or under the state dir."""

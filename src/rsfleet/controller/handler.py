@@ -17,9 +17,9 @@ invocations; a new container takes them from the last-pass record.
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal, overload
 
 from rsfleet.controller.config import ControllerConfig
 from rsfleet.controller.loop import LoopResult, run_passes
@@ -30,21 +30,39 @@ from rsfleet.targets.controller import Controller
 from rsfleet.targets.readiness import TieredProbe
 from rsfleet.targets.store import DynamoStore
 
+if TYPE_CHECKING:  # types only, nothing imported at run time
+    from mypy_boto3_dynamodb import DynamoDBClient
+    from mypy_boto3_elbv2 import ElasticLoadBalancingv2Client
+    from mypy_boto3_redshift_serverless import RedshiftServerlessClient
+    from mypy_boto3_secretsmanager import SecretsManagerClient
+
+    from rsfleet.spec.models import FleetSpec
+    from rsfleet.targets.credentials import ProbeCredentials
+
 
 @dataclass
 class Runtime:
     """What survives between invocations of one Lambda container."""
 
     config: ControllerConfig
-    spec: Any
+    spec: FleetSpec
     fleet: str
     region: str
     clients: dict[str, Any]
     store: DynamoStore
-    credentials: Any = None
+    credentials: ProbeCredentials | None = None
     controller: Controller | None = None
     emit: Emit = print
     data_checks: dict[str, tuple[float, bool, str]] = field(default_factory=dict)
+
+    @overload
+    def client(self, service: Literal["dynamodb"]) -> DynamoDBClient: ...
+    @overload
+    def client(self, service: Literal["elbv2"]) -> ElasticLoadBalancingv2Client: ...
+    @overload
+    def client(self, service: Literal["redshift-serverless"]) -> RedshiftServerlessClient: ...
+    @overload
+    def client(self, service: Literal["secretsmanager"]) -> SecretsManagerClient: ...
 
     def client(self, service: Service) -> Any:
         return _client(self.clients, service, self.region)
@@ -138,8 +156,9 @@ def build(env: Mapping[str, str], *, clients: Mapping[str, Any] | None = None) -
     return rt
 
 
-def invoke(rt: Runtime, remaining: Any, *, request_id: str = "", emit: Emit = print,
-           max_passes: int | None = None, sleep: Any = None) -> LoopResult:
+def invoke(rt: Runtime, remaining: Callable[[], float], *, request_id: str = "",
+           emit: Emit = print, max_passes: int | None = None,
+           sleep: Callable[[float], None] | None = None) -> LoopResult:
     """One invocation: passes until ``remaining()`` (seconds) nears the margin."""
     import time
 

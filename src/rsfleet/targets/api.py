@@ -12,7 +12,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 from rsfleet.errors import UsageError
 from rsfleet.fleet import Fleet
@@ -31,6 +31,14 @@ from rsfleet.targets.store import (
     import_file_once,
     operator,
 )
+
+if TYPE_CHECKING:  # types only, nothing imported at run time
+    from mypy_boto3_dynamodb import DynamoDBClient
+    from mypy_boto3_elbv2 import ElasticLoadBalancingv2Client
+    from mypy_boto3_redshift_serverless import RedshiftServerlessClient
+
+    from rsfleet.spec.models import FleetSpec
+    from rsfleet.targets.credentials import ProbeCredentials
 
 STATE_FILE = "targets.json"
 Log = Callable[[str], None]
@@ -59,10 +67,11 @@ def local_context(fleet: Fleet, *, probe_timeout: float = 1.0) -> TargetsContext
                           name=fleet_key(fleet.spec))
 
 
-def aws_context(spec: Any, outputs: FleetOutputs, state_dir: Path | None, *,
-                credentials: Any = None, client: Any = None,
+def aws_context(spec: FleetSpec, outputs: FleetOutputs, state_dir: Path | None, *,
+                credentials: ProbeCredentials | None = None,
+                client: ElasticLoadBalancingv2Client | None = None,
                 probe_timeout: float = 2.0, store: StateStore | None = None,
-                dynamodb: Any = None, log: Log | None = None,
+                dynamodb: DynamoDBClient | None = None, log: Log | None = None,
                 data_check_seconds: float = 0.0,
                 retry_seconds: float | None = None) -> TargetsContext:
     """The NLB of the fleet's outputs (Terraform's, ``discover_outputs``' or the
@@ -101,8 +110,8 @@ def aws_context(spec: Any, outputs: FleetOutputs, state_dir: Path | None, *,
 AWS_STATE_FILE = "targets-aws.json"
 
 
-def aws_store(spec: Any, outputs: FleetOutputs, state_dir: Path | None, *,
-              client: Any = None, log: Log | None = None) -> StateStore:
+def aws_store(spec: FleetSpec, outputs: FleetOutputs, state_dir: Path | None, *,
+              client: DynamoDBClient | None = None, log: Log | None = None) -> StateStore:
     """The controller's DynamoDB table when the outputs have one, else the local file."""
     table = outputs.controller.state_table if outputs.controller is not None else None
     if not table:
@@ -116,7 +125,7 @@ def aws_store(spec: Any, outputs: FleetOutputs, state_dir: Path | None, *,
     return store
 
 
-def fleet_key(spec: Any) -> str:
+def fleet_key(spec: FleetSpec) -> str:
     """The fleet's key in the state table: project/environment."""
     return f"{spec.project_name}/{spec.environment}"
 
@@ -127,7 +136,8 @@ def _print(message: str) -> None:
     print(message, file=sys.stderr)
 
 
-def discover_outputs(spec: Any, target_group_arn: str, *, rs_client: Any = None,
+def discover_outputs(spec: FleetSpec, target_group_arn: str, *,
+                     rs_client: RedshiftServerlessClient | None = None,
                      region: str | None = None) -> FleetOutputs:
     """The outputs `aws_context` needs, without Terraform: the consumers' endpoints and
     managed-endpoint IPs from the redshift-serverless API, the target group given."""

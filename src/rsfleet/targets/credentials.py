@@ -23,11 +23,14 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable, Mapping
-from typing import Any
+from typing import TYPE_CHECKING
 
 from rsfleet.adapters.secretsmanager import check_secret_arn, read_secret
 from rsfleet.errors import FleetError, RsfleetError, UsageError
 from rsfleet.fleet.outputs import FleetOutputs
+
+if TYPE_CHECKING:  # types only, nothing imported at run time
+    from mypy_boto3_secretsmanager import SecretsManagerClient
 
 
 class ProbeCredentials:
@@ -41,7 +44,8 @@ class ProbeCredentials:
 
     def __init__(self, *, secret_arn: str | None = None, user: str | None = None,
                  password: str | None = None,
-                 admin_secrets: Mapping[str, str] | None = None, client: Any = None,
+                 admin_secrets: Mapping[str, str] | None = None,
+                 client: SecretsManagerClient | None = None,
                  max_age: float = MAX_AGE_SECONDS,
                  clock: Callable[[], float] = time.monotonic) -> None:
         self.secret_arn = secret_arn
@@ -58,7 +62,7 @@ class ProbeCredentials:
     @classmethod
     def choose(cls, *, secret_arn: str | None, user: str | None, password: str | None,
                probe_as_admin: bool, outputs: FleetOutputs,
-               client: Any = None) -> ProbeCredentials | None:
+               client: SecretsManagerClient | None = None) -> ProbeCredentials | None:
         """The credentials the options ask for, or None (readiness not probed)."""
         if secret_arn:
             return cls(secret_arn=check_secret_arn(secret_arn), user=user, client=client)

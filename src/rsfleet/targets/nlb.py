@@ -15,13 +15,16 @@ Modes (spec ``nlb.register_targets_with_terraform``):
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rsfleet.adapters import elbv2
 from rsfleet.errors import UsageError
 from rsfleet.fleet.outputs import FleetOutputs, NlbOutputs
 from rsfleet.targets.actions import Action, Disable, Drain, Enable, Remove
 from rsfleet.targets.reconciler import ActualTarget
+
+if TYPE_CHECKING:  # types only, nothing imported at run time
+    from mypy_boto3_elbv2 import ElasticLoadBalancingv2Client
 
 UNKNOWN_PREFIX = "ip:"  # a registered IP that belongs to no consumer in the outputs
 
@@ -30,7 +33,8 @@ class NlbTargets:
     kind = "nlb"
     lb_finishes_drain = True
 
-    def __init__(self, client: Any, target_group_arn: str, endpoints: Mapping[str, list[str]],
+    def __init__(self, client: ElasticLoadBalancingv2Client, target_group_arn: str,
+                 endpoints: Mapping[str, list[str]],
                  port: int, *, owns_membership: bool, deregistration_delay: float) -> None:
         self.client = client
         self.target_group_arn = target_group_arn
@@ -42,7 +46,8 @@ class NlbTargets:
 
     @classmethod
     def from_outputs(cls, outputs: FleetOutputs, *, register_with_terraform: bool,
-                     deregistration_delay: float, client: Any = None,
+                     deregistration_delay: float,
+                     client: ElasticLoadBalancingv2Client | None = None,
                      region: str | None = None) -> NlbTargets:
         """Build from the fleet's outputs (CONTRACTS.md §3): the target group and each
         consumer behind the NLB with its managed-endpoint IPs."""

@@ -31,9 +31,12 @@ import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Protocol, TypeVar
+from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
 from rsfleet.errors import FleetError
+
+if TYPE_CHECKING:  # types only, nothing imported at run time
+    from mypy_boto3_dynamodb import DynamoDBClient
 
 T = TypeVar("T")
 MODIFY_ATTEMPTS = 10
@@ -247,7 +250,7 @@ class DynamoStore:
 
     KEY = "pk"
 
-    def __init__(self, table: str, fleet: str, *, client: Any = None,
+    def __init__(self, table: str, fleet: str, *, client: DynamoDBClient | None = None,
                  region: str | None = None) -> None:
         if client is None:
             import boto3
