@@ -91,3 +91,23 @@ CASES = [
                          ids=[c[0] for c in CASES])
 def test_sentence(inp, outcome, expected):
     assert said(inp, outcome=outcome) == expected
+
+
+def test_sentence_says_why_the_rotation_parks_and_unparks():
+    from rsfleet.targets.rotation import Load, RotationSettings
+
+    rot = RotationSettings(target_sessions=50, scale_in_after=60)
+    idle = Inputs(frozenset(MEMBERS), {"c1": ActualTarget("in_rotation", sessions=2),
+                                       "c2": IN, "c3": OFF},
+                  {"c1": READY, "c2": READY, "c3": READY}, now=100.0, rotation=rot,
+                  parked=frozenset({"c3"}), load=Load(3), low_since=0.0)
+    assert said(idle) == (
+        "c2 drained: parked, 1 wanted (it had the fewest sessions); c3 out: parked, 1 wanted; "
+        "rotation: 3 session(s), 0 queued: 1 wanted at 50 per consumer; 1 of 3 in rotation")
+    busy = Inputs(frozenset(MEMBERS), {"c1": IN, "c2": OFF, "c3": OFF},
+                  {"c1": READY, "c2": READY, "c3": READY}, now=100.0, rotation=rot,
+                  parked=frozenset({"c2", "c3"}), load=Load(120))
+    assert said(busy) == (
+        "c2 in: ready (5 good probe(s) in a row); 3 wanted; c3 in: ready (5 good probe(s) in a "
+        "row); 3 wanted; rotation: 120 session(s), 0 queued: 3 wanted at 50 per consumer; "
+        "3 of 3 in rotation")

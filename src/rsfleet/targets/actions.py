@@ -60,5 +60,22 @@ class Warn(Action):
     kind: ClassVar[str] = "warn"
 
 
+@dataclass(frozen=True)
+class Unpark(Enable):
+    """A parked consumer back into rotation because the load needs it (elastic rotation);
+    its `parked` record in the drain state goes."""
+
+    kind: ClassVar[str] = "unpark"
+
+
+@dataclass(frozen=True)
+class Park(Drain):
+    """A ready consumer the load does not need, drained like any other (no new sessions,
+    existing ones finish) and recorded in the drain state as `parked`."""
+
+    kind: ClassVar[str] = "park"
+
+
 # The order a plan's changes run in: capacity in first, then out (never the other way).
-ORDER: dict[type[Action], int] = {Enable: 0, Drain: 1, Disable: 2, Remove: 3, Warn: 4}
+ORDER: dict[type[Action], int] = {Enable: 0, Unpark: 0, Drain: 1, Park: 1, Disable: 2,
+                                  Remove: 3, Warn: 4}

@@ -21,6 +21,7 @@ from rsfleet.targets import actions
 from rsfleet.targets.controller import Controller, Pass, TargetStatus
 from rsfleet.targets.protocol import TargetAdapter
 from rsfleet.targets.readiness import Probe
+from rsfleet.targets.rotation import PARKED, Load, RotationSettings
 from rsfleet.targets.store import (
     Drain,
     DynamoStore,
@@ -51,20 +52,37 @@ class TargetsContext:
     probe: Probe | None  # None: no direct probe (AWS without credentials)
     store: StateStore
     name: str = ""  # the fleet, project/environment: the metrics' dimension
+    # elastic rotation (spec `rotation`, enabled) and its load signal; None: off
+    rotation: RotationSettings | None = None
+    load: Callable[[], Load] | None = None
 
     def controller(self, *, rise: int = 2, fall: int = 2, log: Log | None = None) -> Controller:
         return Controller(self.adapter, self.members, self.probe, self.store, rise=rise,
-                          fall=fall, log=log)
+                          fall=fall, log=log, rotation=self.rotation, load=self.load)
 
 
 def local_context(fleet: Fleet, *, probe_timeout: float = 1.0) -> TargetsContext:
     from rsfleet.targets.haproxy import HaproxyTargets
     from rsfleet.targets.readiness import local_probe
 
-    return TargetsContext(adapter=HaproxyTargets.for_fleet(fleet), members=fleet.spec.lb_consumers,
+    adapter = HaproxyTargets.for_fleet(fleet)
+    rotation = rotation_settings(fleet.spec)
+    return TargetsContext(adapter=adapter, members=fleet.spec.lb_consumers,
                           probe=local_probe(fleet, timeout=probe_timeout),
                           store=JsonFileStore(Path(fleet.state_dir) / STATE_FILE),
-                          name=fleet_key(fleet.spec))
+                          name=fleet_key(fleet.spec), rotation=rotation,
+                          load=adapter.load if rotation is not None else None)
+
+
+def rotation_settings(spec: Any) -> RotationSettings | None:
+    """The spec's ``rotation`` block for the planner; None when it is not enabled."""
+    r = spec.rotation
+    if not r.enabled:
+        return None
+    return RotationSettings(min_in_rotation=r.min_in_rotation,
+                            max_in_rotation=r.max_in_rotation,
+                            target_sessions=r.target_sessions_per_consumer,
+                            scale_in_after=float(r.scale_in_after_seconds))
 
 
 def aws_context(spec: FleetSpec, outputs: FleetOutputs, state_dir: Path | None, *,
@@ -172,7 +190,8 @@ def drain(ctx: TargetsContext, name: str, *, wait: bool = False,
     who = operator()
 
     def mark(state: TargetsState) -> None:
-        if name not in state.drains:
+        old = state.drains.get(name)
+        if old is None or old.why == PARKED:  # an operator's drain wins over parking
             state.drains[name] = Drain(why=why, who=who, since=now)
 
     ctx.store.modify(mark)

@@ -15,7 +15,7 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from rsfleet.targets.actions import Disable, Drain, Enable, Remove
+from rsfleet.targets.actions import Disable, Drain, Enable, Park, Remove, Unpark
 from rsfleet.targets.protocol import TargetAdapter
 from rsfleet.targets.readiness import Probe, probe_all
 from rsfleet.targets.reconciler import (
@@ -28,6 +28,8 @@ from rsfleet.targets.reconciler import (
     observe,
     plan,
 )
+from rsfleet.targets.rotation import PARKED, Load, RotationSettings
+from rsfleet.targets.store import Drain as DrainRecord
 from rsfleet.targets.store import PassRecord, StateStore, TargetsState
 from rsfleet.targets.sync import Applied, Failed, TargetsResult, sync
 
@@ -48,6 +50,9 @@ class TargetStatus:
     drain_why: str = ""
     drain_who: str = ""
     drain_since: float | None = None
+    # in_rotation | parked | drained | unready | out (a member out for another reason:
+    # never probed, rising, not in the LB) | removed (no longer a member)
+    rotation: str = ""
 
     def to_json(self) -> dict[str, Any]:
         return dict(self.__dict__)
@@ -87,7 +92,8 @@ class Pass:
         return self.result.dry_run
 
 
-_DID = {Enable: "in", Drain: "drained", Disable: "switched off", Remove: "removed"}
+_DID = {Enable: "in", Drain: "drained", Disable: "switched off", Remove: "removed",
+        Unpark: "in", Park: "drained"}
 
 
 def pass_sentence(members: Iterable[str], plan: Plan, result: TargetsResult,
@@ -121,6 +127,8 @@ def pass_sentence(members: Iterable[str], plan: Plan, result: TargetsResult,
     for w in plan.warnings:
         if w.target == "*" or w.target not in members:
             parts.append(f"WARNING {w.target}: {w.reason}")
+    if plan.rotation is not None:
+        parts.append(f"rotation: {plan.rotation.why}")
     live = sum(1 for n in members if (a := after.get(n)) and a.state == "in_rotation")
     parts.append(f"{live} of {len(members)} in rotation")
     if not plan.actions:
@@ -130,10 +138,25 @@ def pass_sentence(members: Iterable[str], plan: Plan, result: TargetsResult,
     return "; ".join(parts)
 
 
+def _rotation_state(member: bool, a: ActualTarget, obs: Observation | None,
+                    d: DrainRecord | None) -> str:
+    if not member:
+        return "removed"
+    if a.state == "in_rotation":
+        return "in_rotation"
+    if d is not None:
+        return "parked" if d.why == PARKED else "drained"
+    return "unready" if obs is not None and not obs.ready else "out"
+
+
 class Controller:
     def __init__(self, adapter: TargetAdapter, members: list[str], probe: Probe | None,
                  store: StateStore, *, rise: int = 2, fall: int = 2,
-                 clock: Callable[[], float] = time.time, log: Log | None = None) -> None:
+                 clock: Callable[[], float] = time.time, log: Log | None = None,
+                 rotation: RotationSettings | None = None,
+                 load: Callable[[], Load] | None = None) -> None:
+        """``rotation``: elastic rotation's settings (None: off); ``load``: its signal, read
+        once per pass (None: the sessions the LB reports per target, nothing queued)."""
         self.adapter = adapter
         self.members = list(members)
         self.probe = probe
@@ -146,6 +169,9 @@ class Controller:
         self.log = log or (lambda _m: None)
         self.readiness: dict[str, Observation] = {}
         self.data_checks: dict[str, tuple[float, bool, str]] = {}  # TieredProbe.last
+        self.rotation = rotation
+        self.load = load
+        self.low_since: float | None = None  # elastic rotation: demand lower since then
 
     def _actual(self, drain_started: dict[str, float]) -> dict[str, ActualTarget]:
         actual = self.adapter.observe()
@@ -187,8 +213,14 @@ class Controller:
         state = self.store.load()
         now = self.clock()
         actual = self._actual(state.drain_started)
+        parked = frozenset(n for n, d in state.drains.items() if d.why == PARKED)
+        load = Load(sum(a.sessions for a in actual.values()))
+        if self.rotation is not None and self.load is not None:
+            load = self.load()
         inp = Inputs(frozenset(self.members), actual, dict(self.readiness),
-                     frozenset(state.drains), now, self.settings)
+                     frozenset(state.drains) - parked, now, self.settings,
+                     rotation=self.rotation, parked=parked, load=load,
+                     low_since=self.low_since)
         return Snapshot(inp, probes, state)
 
     def run_pass(self, *, dry_run: bool = False) -> Pass:
@@ -218,9 +250,21 @@ class Controller:
         result = sync(the_plan, self.adapter, dry_run, on_step=self._log_step)
         applied = [s.action for s in result.done]
         now = snap.inputs.now
-        if applied and not dry_run:
+        # ready consumers the rotation keeps out that are already out of the LB (never put
+        # in, or out for another reason before): recorded as parked too, with no LB change
+        unrecorded = [n for n, v in the_plan.verdicts.items()
+                      if v.cause == "parked" and n not in snap.inputs.parked
+                      and not any(a.target == n for a in applied)]
+        if (applied or unrecorded) and not dry_run:
             def record(st: TargetsState) -> None:
+                for n in unrecorded:
+                    st.drains.setdefault(n, DrainRecord(PARKED, "controller", now))
                 for a in applied:
+                    if isinstance(a, Park):  # an operator's drain, if any, stays
+                        st.drains.setdefault(a.target, DrainRecord(PARKED, "controller", now))
+                    elif isinstance(a, Unpark) and (d := st.drains.get(a.target)) is not None \
+                            and d.why == PARKED:
+                        del st.drains[a.target]
                     if isinstance(a, Drain):
                         st.drain_started[a.target] = now
                     else:
@@ -228,6 +272,8 @@ class Controller:
 
             self.store.modify(record)
             state = self.store.load()
+        if not dry_run:
+            self.low_since = the_plan.rotation.low_since if the_plan.rotation else None
         after = apply_actions(snap.inputs.actual, applied, now)
         return Pass(snap, the_plan, result, self._status(after, state),
                     pass_sentence(self.members, the_plan, result, after),
@@ -276,7 +322,8 @@ class Controller:
                 in_rotation=a.state == "in_rotation", ready=None if obs is None else obs.ready,
                 reason="" if obs is None else obs.reason, drained=name in state.drains,
                 drain_why=d.why if d else "", drain_who=d.who if d else "",
-                drain_since=d.since if d else None))
+                drain_since=d.since if d else None,
+                rotation=_rotation_state(name in self.members, a, obs, d)))
         return out
 
     def status(self) -> list[TargetStatus]:

@@ -25,6 +25,7 @@ from rsfleet.errors import FleetError
 from rsfleet.fleet import Fleet
 from rsfleet.targets.actions import Action, Disable, Drain, Enable, Remove
 from rsfleet.targets.reconciler import ActualTarget, LbState
+from rsfleet.targets.rotation import Load
 
 BACKEND = "consumers"
 _MAINT_BITS = 0x01 | 0x02 | 0x20 | 0x40
@@ -87,6 +88,19 @@ class HaproxyTargets:
             health = s.status + (f" ({s.check_status})" if s.check_status else "")
             out[s.name] = ActualTarget(state, sessions=s.sessions, lb_health=health)
         return out
+
+    def load(self) -> Load:
+        """Elastic rotation's signal: the sessions open on the backend's servers (scur) and
+        those waiting for one (qcur, on the backend and per server: a queue forms when
+        servers have a maxconn)."""
+        sessions = queued = 0
+        for row in self.runtime.show_stat():
+            if row.get("pxname") != self.backend or row.get("svname") == "FRONTEND":
+                continue
+            queued += int(row.get("qcur") or 0)
+            if row.get("svname") != "BACKEND":
+                sessions += int(row.get("scur") or 0)
+        return Load(sessions, queued)
 
     def _close_rest(self, name: str) -> str:
         """After `state maint`: close the sessions still open (the delay has passed). Only

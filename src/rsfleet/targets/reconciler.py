@@ -5,13 +5,13 @@ with rise/fall counters, operator drains, and the LB's actual state per target.
 Output: a ``Plan``: what was decided for each target and why (``Verdict``), the typed
 actions (``actions.py``) that bring the LB there, in order, and the warnings.
 
-It decides in three steps, each a small function:
+It decides in four steps, each a small function:
 1. ``_verdict``: where each target belongs on its own (in, out, or as it is) and why;
-2. ``_keep_one_in_rotation``: readiness alone never empties the rotation;
-3. ``_action``: the one change (or none) that moves a target towards its verdict, given its
+2. ``_rotate``: with elastic rotation on, how many of the ready ones *should* be in
+   (rotation.py, from the load): the others are ``parked``;
+3. ``_keep_one_in_rotation``: readiness alone never empties the rotation;
+4. ``_action``: the one change (or none) that moves a target towards its verdict, given its
    LB state.
-A later decision (how many consumers *should* be in rotation: issue 26) is one more step
-between 1 and 2 that turns some "in" verdicts into "out" with its own cause.
 
 Rules
 - A desired consumer is in rotation when it is effectively ready and not drained by the
@@ -37,12 +37,23 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from typing import Literal
 
-from rsfleet.targets.actions import ORDER, Action, Disable, Drain, Enable, Remove, Warn
+from rsfleet.targets.actions import (
+    ORDER,
+    Action,
+    Disable,
+    Drain,
+    Enable,
+    Park,
+    Remove,
+    Unpark,
+    Warn,
+)
+from rsfleet.targets.rotation import Candidate, Decision, Load, RotationSettings, decide
 
 LbState = Literal["in_rotation", "draining", "maint", "absent"]
 Want = Literal["in", "out", "as_is"]
-# Why a target is where the plan wants it (issue 26 adds "parked").
-Cause = Literal["ready", "unready", "operator", "not_member", "unprobed", "kept_last"]
+# Why a target is where the plan wants it.
+Cause = Literal["ready", "unready", "operator", "not_member", "unprobed", "kept_last", "parked"]
 
 
 @dataclass(frozen=True)
@@ -92,6 +103,12 @@ class Inputs:
     drained: frozenset[str] = frozenset()  # operator drains
     now: float = 0.0
     settings: Settings = Settings()
+    # elastic rotation (None: off): the consumers parked now (drain state `why = parked`),
+    # the load of this pass, and since when demand has been lower than what serves
+    rotation: RotationSettings | None = None
+    parked: frozenset[str] = frozenset()
+    load: Load = field(default_factory=lambda: Load(0))
+    low_since: float | None = None
 
 
 def effective_ready(name: str, inp: Inputs) -> bool | None:
@@ -142,6 +159,7 @@ class Plan:
     actions: tuple[Action, ...]  # the changes, in the order they run
     warnings: tuple[Warn, ...] = ()
     verdicts: Mapping[str, Verdict] = field(default_factory=dict)  # every target, by name
+    rotation: Decision | None = None  # elastic rotation's decision (None: off)
 
     @property
     def empty(self) -> bool:
@@ -171,6 +189,32 @@ def _verdict(name: str, inp: Inputs) -> Verdict:
         text = (f"ready again, {obs.consecutive_ok} of {inp.settings.rise} good probe(s) "
                 "before it returns")
     return Verdict("out", "unready", text)
+
+
+def _rotate(verdicts: dict[str, Verdict], inp: Inputs) -> tuple[dict[str, Verdict],
+                                                                 Decision | None]:
+    """Elastic rotation: of the ready, undrained members (verdict "in"), only as many as the
+    load needs stay in; the others are parked (rotation.py decides how many and which)."""
+    r = inp.rotation
+    if r is None:
+        return verdicts, None
+    cands = [Candidate(n, _state(n, inp) == "in_rotation", _sessions(n, inp))
+             for n, v in verdicts.items() if v.want == "in"]
+    d = decide(cands, inp.load, r, members=len(inp.desired), now=inp.now,
+               low_since=inp.low_since)
+    out = dict(verdicts)
+    for c in cands:
+        if c.name not in d.keep:
+            fewest = " (it had the fewest sessions)" if c.serving and d.change == "in" else ""
+            out[c.name] = Verdict("out", "parked", f"parked, {d.wanted} wanted{fewest}")
+        elif not c.serving:
+            out[c.name] = Verdict("in", "ready", f"{out[c.name].why}; {d.wanted} wanted")
+    return out, d
+
+
+def _sessions(name: str, inp: Inputs) -> int:
+    act = inp.actual.get(name)
+    return act.sessions if act else 0
 
 
 def _state(name: str, inp: Inputs) -> LbState:
@@ -208,6 +252,8 @@ def _action(name: str, v: Verdict, inp: Inputs) -> Action | None:
     st = _state(name, inp)
     if v.want == "as_is":
         return None
+    if v.want == "in" and name in inp.parked:
+        return Unpark(name, v.why)  # back in, and no longer recorded as parked
     if v.want == "in":
         if st == "in_rotation":
             complete = act is None or act.complete
@@ -221,7 +267,7 @@ def _action(name: str, v: Verdict, inp: Inputs) -> Action | None:
             name, "not a member in the spec, but Terraform owns the attachments: run "
             "`rsfleet apply`")
     if st == "in_rotation":
-        return Drain(name, v.why)
+        return Park(name, v.why) if v.cause == "parked" else Drain(name, v.why)
     if act is not None and st == "draining" and not s.lb_finishes_drain:
         done = _drain_done(act, inp)
         if done is None:
@@ -239,6 +285,7 @@ def _ordered(actions: Iterable[Action]) -> tuple[Action, ...]:
 def plan(inp: Inputs) -> Plan:
     """What to change on the LB (no actions when converged), what was decided and why."""
     verdicts = {n: _verdict(n, inp) for n in sorted(inp.desired | set(inp.actual))}
+    verdicts, decision = _rotate(verdicts, inp)
     verdicts, warnings = _keep_one_in_rotation(verdicts, inp)
     changes: list[Action] = []
     for name, v in verdicts.items():
@@ -248,7 +295,7 @@ def plan(inp: Inputs) -> Plan:
         elif a is not None:
             changes.append(a)
     return Plan(_ordered(changes), tuple(w for w in _ordered(warnings)
-                                         if isinstance(w, Warn)), verdicts)
+                                         if isinstance(w, Warn)), verdicts, decision)
 
 
 def apply_actions(actual: Mapping[str, ActualTarget], actions: Iterable[Action],
