@@ -74,7 +74,7 @@ def local_context(fleet: Fleet, *, probe_timeout: float = 1.0) -> TargetsContext
                           load=adapter.load if rotation is not None else None)
 
 
-def rotation_settings(spec: Any) -> RotationSettings | None:
+def rotation_settings(spec: FleetSpec) -> RotationSettings | None:
     """The spec's ``rotation`` block for the planner; None when it is not enabled."""
     r = spec.rotation
     if not r.enabled:
