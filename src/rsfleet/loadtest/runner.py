@@ -21,7 +21,7 @@ import time
 from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rsfleet.loadtest.faults import Injector
 from rsfleet.loadtest.model import (
@@ -42,6 +42,12 @@ LOCAL_IDENTIFY_SQL = "SELECT current_setting('cluster_name')"
 # Redshift: current_namespace returns the namespace GUID of the workgroup that runs the
 # session (https://docs.aws.amazon.com/redshift/latest/dg/r_CURRENT_NAMESPACE.html).
 REDSHIFT_IDENTIFY_SQL = "SELECT current_namespace"
+
+if TYPE_CHECKING:  # psycopg is imported by the engines, when they run
+    import psycopg
+
+    _Conn = psycopg.Connection[tuple[Any, ...]]
+    _AConn = psycopg.AsyncConnection[tuple[Any, ...]]
 
 
 @dataclass
@@ -267,7 +273,7 @@ class _Session:
     def query_ok(self) -> None:
         self.after_failure = False
 
-    def query_failed(self, conn: Any, kind: str | None) -> bool:
+    def query_failed(self, conn: _Conn | _AConn, kind: str | None) -> bool:
         """True when the connection must be closed (and a new one opened)."""
         self.after_failure = True
         return _unusable(conn, kind)
@@ -285,7 +291,7 @@ def _run_threads(endpoint: Endpoint, mix: Sequence[Query], rec: _Recorder,
 
     s = rec.settings
 
-    def open_conn(session: int, reconnect: bool) -> tuple[Any, ConnectionRecord]:
+    def open_conn(session: int, reconnect: bool) -> tuple[_Conn | None, ConnectionRecord]:
         t = rec.now()
         try:
             conn = psycopg.connect(**endpoint.kwargs, autocommit=True)
@@ -368,12 +374,12 @@ def _run_threads(endpoint: Endpoint, mix: Sequence[Query], rec: _Recorder,
             th.join()
 
 
-def _unusable(conn: Any, kind: str | None) -> bool:
+def _unusable(conn: _Conn | _AConn, kind: str | None) -> bool:
     """After a failed query: reconnect rather than reuse (a timeout may leave it busy)."""
     return bool(conn.closed or conn.broken or kind in ("connection_lost", "timeout"))
 
 
-def _close(conn: Any) -> None:
+def _close(conn: _Conn) -> None:
     with contextlib.suppress(Exception):  # a broken connection may fail to close
         conn.close()
 
@@ -387,7 +393,8 @@ async def _run_asyncio(endpoint: Endpoint, mix: Sequence[Query], rec: _Recorder,
     s = rec.settings
     stop = asyncio.Event()
 
-    async def open_conn(session: int, reconnect: bool) -> tuple[Any, ConnectionRecord]:
+    async def open_conn(session: int,
+                        reconnect: bool) -> tuple[_AConn | None, ConnectionRecord]:
         t = rec.now()
         try:
             conn = await psycopg.AsyncConnection.connect(**endpoint.kwargs, autocommit=True)
@@ -459,7 +466,7 @@ async def _run_asyncio(endpoint: Endpoint, mix: Sequence[Query], rec: _Recorder,
         await asyncio.gather(*tasks, *fault_tasks, return_exceptions=True)
 
 
-async def _aclose(conn: Any) -> None:
+async def _aclose(conn: _AConn) -> None:
     with contextlib.suppress(Exception):  # a broken connection may fail to close
         await conn.close()
 
