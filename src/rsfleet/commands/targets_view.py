@@ -10,17 +10,20 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING
 
 from rich import box
 from rich.markup import escape
 from rich.table import Table
 
+if TYPE_CHECKING:  # types only, nothing imported at run time
+    from rsfleet.targets.controller import TargetStatus
+
 WIDE_HEADERS = ("target", "in rotation", "LB state", "LB health", "sessions", "ready",
                 "reason", "drained")
 
 
-def drain_text(row: Any) -> str:
+def drain_text(row: TargetStatus) -> str:
     parts = [row.drain_why or "yes"]
     if row.drain_who:
         parts.append(f"by {row.drain_who}")
@@ -30,11 +33,11 @@ def drain_text(row: Any) -> str:
     return " ".join(parts)
 
 
-def _ready(row: Any) -> str:
+def _ready(row: TargetStatus) -> str:
     return "-" if row.ready is None else ("[green]yes[/]" if row.ready else "[red]NO[/]")
 
 
-def _wide_cells(row: Any) -> list[str]:
+def _wide_cells(row: TargetStatus) -> list[str]:
     """Plain text of the wide layout's cells."""
     return [row.name + ("" if row.member else " (not a member)"),
             "yes" if row.in_rotation else "no", row.lb_state, row.lb_health, str(row.sessions),
@@ -42,7 +45,7 @@ def _wide_cells(row: Any) -> list[str]:
             drain_text(row) if row.drained else ""]
 
 
-def wide_width(rows: Sequence[Any]) -> int:
+def wide_width(rows: Sequence[TargetStatus]) -> int:
     """Columns the one-column-per-field table needs without wrapping (heavy box: one line
     between and around columns, one space of padding each side)."""
     cols = [max([len(h), *(len(_wide_cells(r)[i]) for r in rows)])
@@ -50,7 +53,7 @@ def wide_width(rows: Sequence[Any]) -> int:
     return sum(cols) + 3 * len(cols) + 1
 
 
-def status_table(rows: Sequence[Any], width: int) -> tuple[Table, list[str]]:
+def status_table(rows: Sequence[TargetStatus], width: int) -> tuple[Table, list[str]]:
     """Rows are `TargetStatus` records; every external string is escaped for Rich. Returns
     the table and, in the compact layout, one line per target that is out of rotation, not
     ready, not a member or drained, saying why (printed below the table, unwrapped: a
