@@ -72,7 +72,7 @@ def test_a_drained_consumer_says_why_and_a_stopped_one_shows_no_lag():
 
 def test_seed_says_what_it_did_also_when_it_does_nothing():
     """`local seed --rows 100000` on a 200,000-row table said "seeded up to 100000 rows"."""
-    from rsfleet.local.lifecycle import seed_sentence
+    from rsfleet.lifecycle import seed_sentence
 
     assert seed_sentence(0, 2000).startswith("added 2,000 rows: sales.orders has 2,000 rows")
     assert seed_sentence(2000, 2000) == "sales.orders already has 2,000 rows: nothing added"
