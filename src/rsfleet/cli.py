@@ -25,10 +25,24 @@ else:
         from click.exceptions import UsageError as ClickUsageError
 
 from rsfleet import __version__
-from rsfleet.context import AppContext, Backend
+from rsfleet.context import AppContext, Backend, forget_typed_state_dir, typed_state_dir
 from rsfleet.errors import explain
 from rsfleet.output import error
 from rsfleet.status import ExitStatus
+
+
+def _repeat_the_state_dir(lines: list[str]) -> list[str]:
+    """A hint names a command with --env only; with a --state-dir typed on the command line,
+    following it as printed reaches no fleet (or another one): the line says to repeat it
+    (still one line per problem)."""
+    state_dir = typed_state_dir()
+    if state_dir is None:
+        return lines
+    import shlex
+
+    where = shlex.quote(str(state_dir))
+    return [f"{line}; add --state-dir {where} to that command" if "rsfleet " in line
+            and "--state-dir" not in line else line for line in lines]
 
 
 def _flags_show_no_type() -> None:
@@ -62,6 +76,7 @@ class _RsfleetGroup(TyperGroup):
             raise typer.Exit(ExitStatus.BAD_INPUT) from None
 
     def invoke(self, ctx: Context) -> Any:
+        forget_typed_state_dir()
         try:
             return super().invoke(ctx)
         except NoArgsIsHelpError:
@@ -80,7 +95,7 @@ class _RsfleetGroup(TyperGroup):
             if explained is None:
                 raise
             status, lines = explained
-            for line in lines:
+            for line in _repeat_the_state_dir(lines):
                 error(line)
             raise typer.Exit(status) from None
 

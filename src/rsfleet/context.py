@@ -70,9 +70,30 @@ DetailedExitcodeOption = Annotated[bool, typer.Option(
     "--detailed-exitcode",
     help="Exit 3 when there are changes to make, 0 when there are none (a plan, or with "
     "--dry-run); 1 is still a failure and 2 bad input.")]
+# --state-dir as typed on the command line in this invocation (not from the environment):
+# an error's hint names commands with --env only, and the root prints a note to repeat it.
+_typed_state_dir: list[Path] = []
+
+
+def remember_state_dir(value: Path | None) -> Path | None:
+    import os
+
+    if value is not None and str(value) != os.environ.get("RSFLEET_STATE_DIR"):
+        _typed_state_dir[:] = [value]
+    return value
+
+
+def typed_state_dir() -> Path | None:
+    return _typed_state_dir[0] if _typed_state_dir else None
+
+
+def forget_typed_state_dir() -> None:
+    _typed_state_dir.clear()
+
+
 StateDirOption = Annotated[
     Path | None,
-    typer.Option("--state-dir", envvar="RSFLEET_STATE_DIR",
+    typer.Option("--state-dir", envvar="RSFLEET_STATE_DIR", callback=remember_state_dir,
                  help="Local fleet state dir (default .rsfleet/ENV in the project)."),
 ]
 # Every command that can read saved Terraform outputs spells it --tf-outputs: it names what the

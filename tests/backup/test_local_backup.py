@@ -82,6 +82,8 @@ def test_pitr_between_two_points_and_drill(fleet_factory, tmp_path):
         assert result.exit_code == 2, (args, result.output)
         lines = [x for x in result.output.splitlines() if x.strip()]
         assert len(lines) == 1 and fragment in lines[0], result.output
+        if "rsfleet " in lines[0]:  # a hint naming a command repeats the --state-dir typed
+            assert "--state-dir" in lines[0], lines[0]
     assert producer_count(fleet) == 2500  # the refused in-place restore changed nothing
     # --at after the newest commit: PostgreSQL would replay the whole archive and then fail
     # ("recovery ended before configured recovery target was reached"); refused at once,

@@ -16,6 +16,7 @@ from rsfleet.context import (
     SpecOption,
     TfOutputsCompatOption,
     app_context,
+    remember_state_dir,
 )
 
 if TYPE_CHECKING:
@@ -28,7 +29,7 @@ app = typer.Typer(no_args_is_help=True, help=(
     "drain before removal, never empty the rotation for readiness alone."))
 
 StateDirOpt = Annotated[Path | None, typer.Option(
-    "--state-dir", envvar="RSFLEET_STATE_DIR",
+    "--state-dir", envvar="RSFLEET_STATE_DIR", callback=remember_state_dir,
     help="State dir: the local fleet's (default .rsfleet/ENV); holds operator drains.")]
 UserOpt = Annotated[str | None, typer.Option(
     "--user", envvar="PGUSER", help="aws: probe each consumer endpoint as this user "
