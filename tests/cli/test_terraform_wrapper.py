@@ -73,6 +73,12 @@ def test_plan_apply_output_destroy(tf_project):
     result = runner.invoke(app, ["apply", "--env", "qa"])
     assert result.exit_code == 0, result.output
     assert not plan_file.exists(), "a saved plan is single-use"
+    # for scripts, as terraform plan -detailed-exitcode (3: rsfleet's 2 is bad input)
+    result = runner.invoke(app, ["plan", "--env", "qa", "--detailed-exitcode"])
+    assert result.exit_code == 0, result.output  # applied: nothing to change
+    result = runner.invoke(app, ["plan", "--env", "qa", "--destroy", "--detailed-exitcode"])
+    assert result.exit_code == 3, result.output  # a destroy plan has changes
+    plan_file.unlink()
 
     result = runner.invoke(app, ["output", "--env", "qa", "--json"])
     assert result.exit_code == 0, result.output

@@ -59,9 +59,12 @@ class TerraformCli:
         self.project = project
         self.capture = capture
         self.binary = terraform_binary()
+        self.returncode = 0  # of the last terraform command run
+        self.changes_pending: bool | None = None  # the last plan's, from -detailed-exitcode
 
     def _run(
-        self, *args: str, capture: bool | None = None, check: bool = True, workspace: bool = True
+        self, *args: str, capture: bool | None = None, check: bool = True, workspace: bool = True,
+        ok: tuple[int, ...] = (0,),
     ) -> str:
         cmd = [self.binary, f"-chdir={self.project.root}", *args]
         env = {**os.environ, "TF_IN_AUTOMATION": "1"}
@@ -74,7 +77,8 @@ class TerraformCli:
         proc = subprocess.run(cmd, env=env, text=True, stdout=subprocess.PIPE if cap else None,
                               stderr=subprocess.PIPE, check=False)
         err = proc.stderr or ""
-        if check and proc.returncode != 0:
+        self.returncode = proc.returncode
+        if check and proc.returncode not in ok:
             log = self._keep_log(args[0], err)
             message, hint = first_error(err)
             raise FleetError(f"terraform {args[0]} failed (exit {proc.returncode}): {message}",
@@ -116,7 +120,10 @@ class TerraformCli:
                 *self._artifact_args()]
         if destroy:
             args.append("-destroy")
-        self._run(*args)
+        # -detailed-exitcode: 0 no changes, 2 changes present, 1 an error
+        # (https://developer.hashicorp.com/terraform/cli/commands/plan#detailed-exitcode)
+        self._run(*args, "-detailed-exitcode", ok=(0, 2))
+        self.changes_pending = self.returncode == 2
         return out
 
     def apply(self, *, plan_file: Path | None, auto_approve: bool) -> None:

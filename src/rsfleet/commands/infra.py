@@ -5,9 +5,9 @@ from typing import Annotated
 import typer
 
 from rsfleet.adapters.terraform import TerraformCli, TerraformProject
-from rsfleet.context import EnvOption, JsonOption, check_env, load_spec
+from rsfleet.context import DetailedExitcodeOption, EnvOption, JsonOption, check_env, load_spec
 from rsfleet.errors import UsageError
-from rsfleet.output import console, plain, print_json
+from rsfleet.output import console, exit_if_pending, plain, print_json
 
 AutoApprove = Annotated[
     bool, typer.Option("--auto-approve", help="Apply without a saved plan (no review step).")
@@ -21,12 +21,14 @@ def _project(env: str) -> TerraformProject:
     return TerraformProject(root=path.parent.parent.parent, env=env)
 
 
-def plan(env: Env, destroy: Annotated[bool, typer.Option(help="Plan a destroy.")] = False) -> None:
+def plan(env: Env, destroy: Annotated[bool, typer.Option(help="Plan a destroy.")] = False,
+         detailed_exitcode: DetailedExitcodeOption = False) -> None:
     """terraform init (backend config of ENV), select/create workspace ENV, plan to a file."""
     tf = TerraformCli(_project(env))
     tf.init()
     out = tf.plan(destroy=destroy)
     console.print(f"Saved plan: {plain(out)}\nApply it with: [bold]rsfleet apply --env {env}[/]")
+    exit_if_pending(bool(tf.changes_pending), detailed_exitcode)
 
 
 Rolling = Annotated[bool, typer.Option(
