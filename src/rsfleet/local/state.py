@@ -192,7 +192,7 @@ def purge(state_dir: Path, log: Callable[[str], None], *, env: str | None = None
         shutil.rmtree(path)  # asked for: earlier purges' kept backups go too
     if kept is not None:
         log(f"kept the backups ({_size_mb(kept):,.0f} MB: WAL archive, base backups) in "
-            f"{kept}: remove it by hand when no longer needed (`local down --purge "
+            f"{kept}: remove it by hand when no longer needed (next time, `local down --purge "
             "--with-backups` deletes them with the fleet)")
     left = sorted(p.name for p in state_dir.iterdir() if not p.name.startswith(KEPT_BACKUPS))
     if left:
