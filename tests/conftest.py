@@ -35,8 +35,10 @@ Fixtures:
 from __future__ import annotations
 
 import contextlib
+import functools
 import os
 import random
+import re
 import secrets
 import shutil
 import socket
@@ -304,6 +306,37 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         for marker, fixtures in (("fleet", FLEET_FIXTURES), ("terraform", TERRAFORM_FIXTURES)):
             if names & fixtures and item.get_closest_marker(marker) is None:
                 item.add_marker(getattr(pytest.mark, marker))
+
+
+# ---- xdist: a module that shares a fleet runs on one worker ----------------------------
+# With `-n`, xdist's default ("load") sends each test to whichever worker is free, so a
+# module-scoped fixture (a shared fleet, a moto server) or a session-scoped one defined in
+# the module (the Lambda artifact) is built once per worker that gets one of its tests.
+# Such a module goes to one worker as a whole; every other test is still its own unit.
+# (xdist's `--dist loadgroup` would do it from marks, but it rewrites node ids, which
+# pytest 9.2 ignores: https://github.com/pytest-dev/pytest-xdist/issues/1386.)
+_SHARED = re.compile(r"""scope\s*=\s*["'](?:module|session)["']|\blocal_fleet\b""")
+
+
+@functools.cache
+def _shares_fixtures(path: Path) -> bool:
+    try:
+        return bool(_SHARED.search(path.read_text(encoding="utf-8")))
+    except OSError:
+        return False
+
+
+def pytest_xdist_make_scheduler(config: pytest.Config, log: Any) -> Any:
+    if config.getvalue("dist") != "load":
+        return None  # an explicit --dist other than the default: xdist's own
+    from xdist.scheduler import LoadScopeScheduling
+
+    class SharedFixtureScheduling(LoadScopeScheduling):
+        def _split_scope(self, nodeid: str) -> str:
+            module = nodeid.split("::", 1)[0]
+            return module if _shares_fixtures(config.rootpath / module) else nodeid
+
+    return SharedFixtureScheduling(config, log)
 
 
 def _guard_dir(markers: tuple[str, ...]) -> Path:
