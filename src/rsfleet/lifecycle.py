@@ -614,6 +614,7 @@ def _scale(fleet: LocalFleet, count: int, *, log: Log, drain_timeout: float) -> 
 
 def _drain_and_wait(fleet: LocalFleet, name: str, timeout: float, log: Log) -> None:
     from rsfleet.adapters.haproxy import HaproxyRuntime
+    from rsfleet.targets.sessions import LocalSessions, wait_drained
 
     runtime = HaproxyRuntime(fleet.haproxy_socket)
     if not _in_lb(fleet, name):
@@ -621,10 +622,15 @@ def _drain_and_wait(fleet: LocalFleet, name: str, timeout: float, log: Log) -> N
     runtime.set_server_state("consumers", name, "drain")
     log(f"draining {name}")
 
-    def idle() -> bool:
-        return all(s.sessions == 0 for s in runtime.servers("consumers") if s.name == name)
+    def observe() -> tuple[bool, int]:
+        rows = [s for s in runtime.servers("consumers") if s.name == name]
+        return (not rows, sum(s.sessions for s in rows))
 
-    if not wait_until(idle, timeout, 0.2):
+    # the same wait as every drain: sessions closed between transactions, the rest at the end
+    waited = wait_drained(name, observe, LocalSessions(fleet), timeout)
+    if waited.summary():
+        log(f"{name}: {waited.summary()}")
+    if waited.left > 0:
         log(f"{name}: sessions still open after {timeout:.0f}s: closing them")
         runtime.shutdown_sessions("consumers", name)
     runtime.set_server_state("consumers", name, "maint")

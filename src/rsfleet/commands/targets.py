@@ -137,8 +137,13 @@ def probing_aws_context(fleet_spec: "FleetSpec", outputs: "FleetOutputs",
     creds = ProbeCredentials.choose(secret_arn=opts.secret_arn, user=opts.user,
                                     password=os.environ.get("PGPASSWORD"),
                                     probe_as_admin=opts.probe_as_admin, outputs=outputs)
+    from rsfleet.adapters.redshift_data import DataApi
+
     sdir = opts.state_dir or project_root() / ".rsfleet" / fleet_spec.environment
-    return aws_context(fleet_spec, outputs, sdir, credentials=creds)
+    # drains close the consumers' sessions between transactions as each namespace's admin
+    # (rsfleet.targets.sessions); a statement on STV_SESSIONS takes seconds, not minutes
+    return aws_context(fleet_spec, outputs, sdir, credentials=creds,
+                       data_api=DataApi(region=outputs.region(fleet_spec), timeout=30.0))
 
 
 def _interval(text: str, what: str) -> float:

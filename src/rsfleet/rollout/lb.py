@@ -82,29 +82,25 @@ class LbSteps:
     def wait_drained(self, name: str) -> str:
         """HAProxy: until no session is left or the delay passed, then maintenance (closing
         what is left). NLB: until its IPs are gone from the target group (the NLB ends the
-        drain after the deregistration delay) or the delay passed."""
+        drain after the deregistration delay) or the delay passed. Meanwhile the consumer's
+        sessions are closed between transactions (rsfleet.targets.sessions)."""
+        from rsfleet.targets.api import wait_for_drain
+
         ctx = self.ctx
-        t0 = self.clock()
-        deadline = t0 + self.deregistration_delay
-        cur = ctx.adapter.observe().get(name)
-        while True:
-            if cur is None or cur.state in ("absent", "maint"):
-                ctx.store.modify(lambda st: st.drain_started.pop(name, None))
-                return f"out of the load balancer after {self.clock() - t0:.1f}s"
-            if (cur.sessions <= 0 and not ctx.adapter.lb_finishes_drain) or \
-                    self.clock() >= deadline:
-                break
-            self.sleep(self.poll)
-            cur = ctx.adapter.observe().get(name)
-        waited = self.clock() - t0
+        waited = wait_for_drain(ctx, name, self.deregistration_delay, poll=self.poll,
+                                clock=self.clock, sleep=self.sleep)
+        closed = f"; {waited.summary()}" if waited.summary() else ""
+        if waited.gone:
+            ctx.store.modify(lambda st: st.drain_started.pop(name, None))
+            return f"out of the load balancer after {waited.waited:.1f}s{closed}"
         if ctx.adapter.lb_finishes_drain:
-            return f"deregistration delay {self.deregistration_delay:g}s elapsed"
-        why = ("no sessions left" if cur.sessions <= 0 else
+            return f"deregistration delay {self.deregistration_delay:g}s elapsed{closed}"
+        why = ("no sessions left" if waited.left <= 0 else
                f"deregistration delay {self.deregistration_delay:g}s elapsed, closing "
-               f"{cur.sessions} session(s)")
+               f"{waited.left} session(s)")
         done = ctx.adapter.apply(actions.Disable(name, why))
         ctx.store.modify(lambda st: st.drain_started.pop(name, None))
-        return f"{why} after {waited:.1f}s; {done}"
+        return f"{why} after {waited.waited:.1f}s{closed}; {done}"
 
     def probe(self, name: str) -> tuple[bool, str]:
         if self.ctx.probe is None:

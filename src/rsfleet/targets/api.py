@@ -22,6 +22,7 @@ from rsfleet.targets.controller import Controller, Pass, TargetStatus
 from rsfleet.targets.protocol import TargetAdapter
 from rsfleet.targets.readiness import Probe
 from rsfleet.targets.rotation import PARKED, Load, RotationSettings
+from rsfleet.targets.sessions import LocalSessions, SessionCloser, wait_drained
 from rsfleet.targets.store import (
     Drain,
     DynamoStore,
@@ -55,6 +56,9 @@ class TargetsContext:
     # elastic rotation (spec `rotation`, enabled) and its load signal; None: off
     rotation: RotationSettings | None = None
     load: Callable[[], Load] | None = None
+    # closes a draining consumer's sessions between transactions (rsfleet.targets.sessions);
+    # None: the LB's timeout closes them
+    sessions: SessionCloser | None = None
 
     def controller(self, *, rise: int = 2, fall: int = 2, log: Log | None = None) -> Controller:
         return Controller(self.adapter, self.members, self.probe, self.store, rise=rise,
@@ -71,7 +75,8 @@ def local_context(fleet: Fleet, *, probe_timeout: float = 1.0) -> TargetsContext
                           probe=local_probe(fleet, timeout=probe_timeout),
                           store=JsonFileStore(Path(fleet.state_dir) / STATE_FILE),
                           name=fleet_key(fleet.spec), rotation=rotation,
-                          load=adapter.load if rotation is not None else None)
+                          load=adapter.load if rotation is not None else None,
+                          sessions=LocalSessions(fleet))
 
 
 def rotation_settings(spec: FleetSpec) -> RotationSettings | None:
@@ -91,7 +96,8 @@ def aws_context(spec: FleetSpec, outputs: FleetOutputs, state_dir: Path | None, 
                 probe_timeout: float = 2.0, store: StateStore | None = None,
                 dynamodb: DynamoDBClient | None = None, log: Log | None = None,
                 data_check_seconds: float = 0.0,
-                retry_seconds: float | None = None) -> TargetsContext:
+                retry_seconds: float | None = None,
+                data_api: Any = None) -> TargetsContext:
     """The NLB of the fleet's outputs (Terraform's, ``discover_outputs``' or the
     controller's own from the API). With ``credentials``
     (``rsfleet.targets.credentials.ProbeCredentials``: consumer -> (user, password)) each
@@ -107,7 +113,12 @@ def aws_context(spec: FleetSpec, outputs: FleetOutputs, state_dir: Path | None, 
     (``controller.state_table``: the CLI and the Lambda controller share it), else in
     ``<state_dir>/targets-aws.json`` (a local file: run `targets` for one fleet from one
     place). A ``targets-aws.json`` left from before the table existed is imported into the
-    table once, with a message."""
+    table once, with a message.
+
+    ``data_api`` (``rsfleet.adapters.redshift_data.DataApi``): drains close the consumers'
+    sessions between transactions through it, as each namespace's admin secret
+    (``rsfleet.targets.sessions.RedshiftSessions``); None: the NLB closes them at the
+    deregistration delay."""
     from rsfleet.targets.nlb import NlbTargets
     from rsfleet.targets.readiness import endpoint_probe
 
@@ -122,7 +133,15 @@ def aws_context(spec: FleetSpec, outputs: FleetOutputs, state_dir: Path | None, 
     members = [n for n in spec.lb_consumers if n in adapter.endpoints]
     if store is None:
         store = aws_store(spec, outputs, state_dir, client=dynamodb, log=log)
-    return TargetsContext(adapter, members, probe, store, fleet_key(spec))
+    sessions = None
+    if data_api is not None:
+        from rsfleet.adapters.redshift_data import Target
+        from rsfleet.targets.sessions import RedshiftSessions
+
+        sessions = RedshiftSessions(data_api, {
+            n: Target(c.workgroup_name, c.database_name or "dev", c.admin_secret_arn or "")
+            for n, c in outputs.consumers.items() if c.workgroup_name and n in members})
+    return TargetsContext(adapter, members, probe, store, fleet_key(spec), sessions=sessions)
 
 
 AWS_STATE_FILE = "targets-aws.json"
@@ -211,25 +230,43 @@ def drain(ctx: TargetsContext, name: str, *, wait: bool = False,
     if not wait:
         return what
     limit = ctx.adapter.deregistration_delay if timeout is None else timeout
-    deadline = time.monotonic() + limit
-    while True:
-        cur = ctx.adapter.observe().get(name)
-        if cur is None or cur.state in ("absent", "maint"):
-            return f"{what}; out of the load balancer"
-        if cur.sessions <= 0 and not ctx.adapter.lb_finishes_drain:
-            break
-        if time.monotonic() >= deadline:
-            break
-        time.sleep(0.2)
-    cur = ctx.adapter.observe().get(name)
-    left = cur.sessions if cur else 0
+    waited = wait_for_drain(ctx, name, limit)
+    if waited.gone:
+        return _joined(what, "out of the load balancer", waited.summary())
     if ctx.adapter.lb_finishes_drain:
-        return f"{what}; waited {limit:g}s, the NLB finishes the drain itself"
+        return _joined(what, f"waited {limit:g}s, the NLB finishes the drain itself",
+                       waited.summary())
+    left = waited.left
     reason = "no sessions left" if left <= 0 else f"timeout {limit:g}s, closing {left} session(s)"
     done = ctx.adapter.apply(actions.Disable(name, reason))
     ctx.store.modify(lambda st: st.drain_started.pop(name, None))
     log(f"disable {name}: {reason} -> {done}")
-    return f"{what}; {reason}; {done}"
+    return _joined(what, waited.summary(), reason, done)
+
+
+def _joined(*parts: str) -> str:
+    return "; ".join(p for p in parts if p)
+
+
+def wait_for_drain(ctx: TargetsContext, name: str, limit: float, *, poll: float = 0.2,
+                   clock: Callable[[], float] = time.monotonic,
+                   sleep: Callable[[float], None] = time.sleep) -> Any:
+    """Every drain's wait (`targets drain --wait`, rollouts): until the LB has no session on
+    ``name`` or ``limit`` seconds passed, closing its sessions between transactions meanwhile
+    (``ctx.sessions``) and the rest just before the limit (the NLB: a few seconds before its
+    deregistration delay ends). Returns ``rsfleet.targets.sessions.DrainWait``."""
+
+    def observe() -> tuple[bool, int]:
+        cur = ctx.adapter.observe().get(name)
+        if cur is None or cur.state in ("absent", "maint"):
+            return True, 0
+        return False, cur.sessions
+
+    # the Data API takes a second or two per statement: start the final close early
+    margin = min(5.0, limit / 4) if ctx.adapter.lb_finishes_drain else 0.0
+    return wait_drained(name, observe, ctx.sessions, limit,
+                        lb_finishes_drain=ctx.adapter.lb_finishes_drain, margin=margin,
+                        poll=poll, clock=clock, sleep=sleep)
 
 
 def undrain(ctx: TargetsContext, name: str, *, log: Log | None = None) -> str:
