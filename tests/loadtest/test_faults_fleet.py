@@ -156,7 +156,15 @@ def test_cli_end_to_end_json_and_report(tmp_path, monkeypatch, fleet_factory):
     assert sum(data.latency.counts) == 60
     assert sum(sum(v) for v in data.new_sessions.values()) == 60
     assert password not in (tmp_path / "r.json").read_text()
-    assert png_size((tmp_path / "rep" / "report.png").read_bytes()) == (1100, 1100)
+    assert png_size((tmp_path / "rep" / "report.png").read_bytes()) == (1100, 1400)
+    # its Serverless bill: each consumer's queries within one 60 s billing period; --host
+    # mode has no spec, so no capacity: billed seconds only, and no dollars
+    bill = result.serverless
+    assert bill is not None and bill.rpu_seconds is None
+    assert [(b.name, b.periods, b.billed_s) for b in bill.consumers] == [
+        ("c1", 1, 60), ("c2", 1, 60)]
+    priced = CliRunner().invoke(app, ["cost", "--from-loadtest", str(tmp_path / "r.json")])
+    assert priced.exit_code == 2 and "no base capacity recorded" in priced.output
     assert "<img" in (tmp_path / "rep" / "report.html").read_text()
     # writes are refused: every query fails -> exit 1 with the reason
     sql = tmp_path / "w.sql"

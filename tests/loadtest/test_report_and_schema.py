@@ -49,7 +49,9 @@ def make_result(consumers=("c1", "c2", "c3"), with_fault=True) -> LoadTestResult
                           config=config, summary=summary, faults=events, connections=conns,
                           queries=qs,
                           series=stats.series(consumers=list(consumers), queries=qs,
-                                              connections=conns, duration_s=10.0))
+                                              connections=conns, duration_s=10.0),
+                          serverless=stats.serverless_bill(qs, list(consumers),
+                                                           {c: (8, 32) for c in consumers}))
 
 
 def without_raw(result: LoadTestResult) -> LoadTestResult:
@@ -93,17 +95,18 @@ def test_report_png_and_html(tmp_path: Path):
     result = make_result()
     png, page = write_report(result, tmp_path / "out")
     data = png.read_bytes()
-    assert png_size(data) == (1100, 1100)
-    assert len(data) > 20_000  # three panels with data, not a blank canvas
+    assert png_size(data) == (1100, 1400)
+    assert len(data) > 20_000  # four panels with data, not a blank canvas
     doc = page.read_text(encoding="utf-8")
     assert doc.startswith("<!doctype html>") and doc.rstrip().endswith("</html>")
     parser = _Collect()
     parser.feed(doc)
-    assert parser.tags.count("table") == 3  # summary, per consumer, faults
+    assert parser.tags.count("table") == 4  # summary, per consumer, Serverless bill, faults
     (img,) = parser.imgs
     assert base64.b64decode(img["src"].split(",", 1)[1]) == data
     text = " ".join(parser.text)
     assert "kill c2" in text and "c3" in text
+    assert "On Redshift Serverless" in text and "480" in text
     assert re.search(r"queries \(ok / failed\) \d+ \(\d+ / [1-9]\d*\)", text)
 
 
@@ -124,6 +127,19 @@ def test_panels_are_fed_with_and_without_raw_records(tmp_path: Path):
     assert len(lean.model_dump_json()) < len(result.model_dump_json()) / 4
     png, _ = write_report(lean, tmp_path)
     assert len(png.read_bytes()) > 20_000
+
+
+def test_the_run_bills_each_consumer_its_busy_time_and_minimum():
+    """Each consumer's queries ran within 0-10 s: one billing period of 60 s at 8 RPU."""
+    bill = make_result().serverless
+    assert bill is not None
+    assert [(b.name, b.periods, b.billed_s, b.rpu_seconds) for b in bill.consumers] == [
+        ("c1", 1, 60, 480), ("c2", 1, 60, 480), ("c3", 1, 60, 480)]
+    assert bill.rpu_seconds == 1440 and bill.billed_s == 180
+    assert all(480 <= (b.rpu_seconds_upper or 0) <= 32 * 60 for b in bill.consumers)
+    # without the spec's capacity: billed seconds only
+    blind = stats.serverless_bill(make_result().queries, ["c1", "c2", "c3"], {})
+    assert blind.rpu_seconds is None and blind.billed_s == 180
 
 
 def test_latency_histogram_counts_every_value():
@@ -148,7 +164,7 @@ def test_report_of_an_empty_run(tmp_path: Path):
         consumers=["c1", "c2", "c3"], queries=[], connections=[], duration_s=10.0)})
     assert sum(panel_data(result).latency.counts) == 0
     png, _ = write_report(result, tmp_path)
-    assert png_size(png.read_bytes()) == (1100, 1100)
+    assert png_size(png.read_bytes()) == (1100, 1400)
 
 
 def test_bin_width():

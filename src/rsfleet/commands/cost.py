@@ -71,6 +71,10 @@ def cost(
         metavar="USD", help="$ per GB-month of snapshot (backup) storage.")] = None,
     transfer_price: Annotated[str | None, typer.Option(
         metavar="USD", help="$ per GB of cross-region snapshot copy transfer.")] = None,
+    from_loadtest: Annotated[Path | None, typer.Option(
+        metavar="RESULT", help="What a load test run (its `--json` result) would cost on "
+        "Redshift Serverless, per consumer, at the region's price (the spec's with --env).")
+    ] = None,
     json: JsonOption = False,
 ) -> None:
     """Monthly and yearly cost per workgroup and in total, with the arithmetic and sources.
@@ -83,6 +87,11 @@ def cost(
     from rsfleet.cost.prices import load_prices, parse_decimal
     from rsfleet.cost.service import CostRequest, estimate, to_json
 
+    if from_loadtest is not None:
+        _from_loadtest(from_loadtest, env=env, spec=spec, region=region,
+                       price=parse_decimal(price, "--price"), prices_file=prices_file,
+                       json=json)
+        return
     hpd = parse_decimal(hours_per_day, "--hours-per-day", high=Decimal(24))
     req = CostRequest(
         env=env, spec=spec, rpu=rpu, max_rpu=max_rpu, hours_per_day=hpd,
@@ -108,6 +117,41 @@ def cost(
         print_json(to_json(report))
     else:
         _render(report)
+
+
+def _from_loadtest(path: Path, *, env: str | None, spec: Path | None, region: str | None,
+                   price: Decimal | None, prices_file: Path | None, json: bool) -> None:
+    from rich.table import Table
+
+    from rsfleet.cost.prices import load_prices
+    from rsfleet.cost.run_bill import run_bill
+
+    if region is None and (env is not None or spec is not None):
+        from rsfleet.spec.loader import load
+
+        region = load(env, spec)[0].aws_region
+    bill = run_bill(path, load_prices(prices_file), region=region, price=price)
+    if json:
+        print_json(bill.to_json())
+        return
+    table = Table(show_edge=False, caption_justify="left", caption=(
+        f"at ${bill.price['usd']}/RPU-hour in {bill.region}: per second while queries run, "
+        "at least 60 s a billing period, at base capacity; upper: capacity growing with "
+        "concurrent queries up to max (docs/cost.md)"))
+    for col in ("consumer", "RPU", "queries", "periods", "billed s", "RPU-s", "cost",
+                "upper"):
+        table.add_column(col, justify="left" if col == "consumer" else "right",
+                         no_wrap=True)
+    for r in bill.rows:
+        table.add_row(r.name, r.rpu, f"{r.queries:,}", str(r.periods), f"{r.billed_s:,}",
+                      f"{r.rpu_seconds:,.0f}", f"${r.usd:,.4f}", f"${r.usd_upper:,.4f}")
+    table.add_row("[bold]total[/]", "", "", "", f"{sum(r.billed_s for r in bill.rows):,}",
+                  f"{sum(r.rpu_seconds for r in bill.rows):,.0f}", f"[bold]${bill.usd:,.4f}[/]",
+                  f"${bill.usd_upper:,.4f}")
+    console.print(table)
+    as_of = f", as of {bill.price['as_of']}" if bill.price.get("as_of") else ""
+    console.print(f"[dim]price rpu_hour ${bill.price['usd']}: {bill.price['source']}{as_of}[/]",
+                  highlight=False)
 
 
 def _non_negative(value: int | None, option: str) -> int | None:

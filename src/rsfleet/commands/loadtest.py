@@ -254,6 +254,14 @@ def _print_summary(result: "LoadTestResult", console: "Console") -> None:
         reading = stats.evenness_reading(chi, result.config.connect_mode)
         console.print(f"evenness of {chi.what} ({chi.window}): chi-square p = {p}: {reading}",
                       highlight=False, markup=False)
+    bill = result.serverless
+    if bill is not None:
+        rpu = ("" if bill.rpu_seconds is None else
+               f", {bill.rpu_seconds:,.0f} RPU-s at base capacity (up to "
+               f"{bill.rpu_seconds_upper:,.0f} with concurrency)")
+        console.print(f"on Redshift Serverless: {bill.billed_s:,} billed seconds over "
+                      f"{len(bill.consumers)} consumer(s){rpu}; in $: rsfleet cost "
+                      "--from-loadtest RESULT", highlight=False)
     for t in s.faults:
         if t.applied_s is None:
             console.print(f"fault {t.kind} {t.target} was not applied", style="red",

@@ -12,6 +12,8 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from rsfleet.cost.meter import ServerlessBill
+
 SCHEMA_VERSION: Literal[1] = 1
 
 ErrorKind = Literal["connect_refused", "connection_lost", "timeout", "permission", "other"]
@@ -203,3 +205,6 @@ class LoadTestResult(_Model):
     series: Series | None = Field(
         default=None,
         description="binned series for the report; None in results of older rsfleet versions")
+    serverless: ServerlessBill | None = Field(
+        default=None, description="what the run would cost on Redshift Serverless; None in "
+        "results of older rsfleet versions")

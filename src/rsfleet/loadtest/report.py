@@ -1,10 +1,12 @@
 """`--report DIR`: report.png (matplotlib, Agg backend) and report.html embedding it.
 
-The picture has three panels, drawn from the result's binned series (`result.series`, kept
+The picture has four panels, drawn from the result's binned series (`result.series`, kept
 with `--no-raw`), that share the time axis where it makes sense:
 1. queries answered per consumer per second (the balancing, over time),
 2. the latency distribution of successful queries (log scale, p50/p95/p99 marked),
-3. the fault timeline: new sessions per consumer per second, failed queries, the faults.
+3. the fault timeline: new sessions per consumer per second, failed queries, the faults,
+4. what the run would cost on Redshift Serverless per consumer (`result.serverless`):
+   RPU-seconds at base capacity and the bound with capacity growing with concurrency.
 """
 
 from __future__ import annotations
@@ -49,7 +51,8 @@ def render_png(result: LoadTestResult, path: Path) -> Path:
     names = list(data.queries_ok)
     colors = {n: plt.get_cmap("tab10")(i % 10) for i, n in enumerate(names)}
 
-    fig, axes = plt.subplots(3, 1, figsize=(11, 11), dpi=100)
+    fig, axes = plt.subplots(4, 1, figsize=(11, 14), dpi=100,
+                             gridspec_kw={"height_ratios": [3, 3, 3, 2]})
     title = (f"rsfleet loadtest - {result.config.sessions} sessions, "
              f"{result.config.connect_mode}, {s.throughput_qps:.0f} q/s, "
              f"{s.failed} failed of {s.queries}")
@@ -102,11 +105,53 @@ def render_png(result: LoadTestResult, path: Path) -> Path:
     ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.16), fontsize=8,
               ncol=min(len(names) + 1, 5), frameon=False)
 
+    _bill_panel(axes[3], result, colors)
+
     fig.tight_layout(rect=(0, 0, 1, 0.97))
     path.parent.mkdir(parents=True, exist_ok=True)
     fig.savefig(path, format="png")
     plt.close(fig)
     return path
+
+
+def _bill_panel(ax: Any, result: LoadTestResult, colors: dict[str, Any]) -> None:
+    """Per consumer: billed RPU-seconds at base capacity (bar) and the upper bound with
+    capacity growing with concurrent queries (outline)."""
+    bill = result.serverless
+    if bill is None or not bill.consumers:
+        ax.text(0.5, 0.5, "no Serverless bill in this result (older rsfleet)", ha="center",
+                va="center", transform=ax.transAxes)
+        ax.set_axis_off()
+        return
+    rows = bill.consumers
+    ys = list(range(len(rows)))
+    priced = bill.rpu_seconds is not None
+    base = [(r.rpu_seconds or 0) if priced else r.billed_s for r in rows]
+    ax.barh(ys, base, color=[colors.get(r.name, "#4c72b0") for r in rows], alpha=0.85,
+            label="at base capacity" if priced else "billed seconds")
+    if priced:
+        ax.barh(ys, [r.rpu_seconds_upper or 0 for r in rows], fill=False, edgecolor="black",
+                linestyle="--", linewidth=1.2,
+                label="upper bound: capacity growing with concurrent queries up to max")
+    for y, r, v in zip(ys, rows, base, strict=True):
+        ax.annotate(f"{r.billed_s:,} s billed in {r.periods} period(s), {r.queries:,} queries",
+                    xy=(v, y), xytext=(4, 0), textcoords="offset points", va="center",
+                    fontsize=8)
+    ax.set_yticks(ys, [r.name + (f" ({r.base_capacity} RPU)" if r.base_capacity else "")
+                       for r in rows])
+    ax.invert_yaxis()
+    total = (f"{bill.rpu_seconds:,.0f} RPU-s at base capacity, up to "
+             f"{bill.rpu_seconds_upper:,.0f} with concurrency"
+             if priced else f"{bill.billed_s:,} billed seconds (capacity unknown)")
+    ax.set_title(f"On Redshift Serverless this run would bill {total}\n(per second while "
+                 "queries run, at least 60 s a period; in $: rsfleet cost --from-loadtest)",
+                 fontsize=11)
+    ax.set_xlabel("RPU-seconds" if priced else "billed seconds")
+    ax.set_xlim(0, max([*base, *[r.rpu_seconds_upper or 0 for r in rows], 1]) * 1.45)
+    if priced:
+        ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.3), fontsize=8, ncol=2,
+                  frameon=False)
+    ax.grid(alpha=0.3, axis="x")
 
 
 def _mark_faults(ax: Any, result: LoadTestResult, annotate: bool = False) -> None:
@@ -170,6 +215,22 @@ def render_html(result: LoadTestResult, png: Path, path: Path) -> Path:
           for x in s.consumers),
         "</table>",
     ]
+    bill = result.serverless
+    if bill is not None:
+        parts += [
+            "<h2>On Redshift Serverless</h2><p>Billed per second while queries run, at least "
+            "60 s a billing period, at base capacity; the upper bound lets capacity grow with "
+            "concurrent queries up to max capacity (docs/cost.md). "
+            "<code>rsfleet cost --from-loadtest RESULT</code> prices it.</p><table>",
+            _row(["consumer", "base RPU", "queries", "periods", "billed s", "RPU-s",
+                  "RPU-s upper"], head=True),
+            *(_row([b.name, "-" if b.base_capacity is None else b.base_capacity, b.queries,
+                    b.periods, b.billed_s,
+                    "-" if b.rpu_seconds is None else f"{b.rpu_seconds:,.0f}",
+                    "-" if b.rpu_seconds_upper is None else f"{b.rpu_seconds_upper:,.0f}"])
+              for b in bill.consumers),
+            "</table>",
+        ]
     if s.faults:
         parts += [
             "<h2>Faults</h2><table>",
@@ -185,7 +246,8 @@ def render_html(result: LoadTestResult, png: Path, path: Path) -> Path:
         ]
     parts += [
         "<h2>Plots</h2>",
-        f'<img alt="queries per consumer, latency distribution, fault timeline" '
+        f'<img alt="queries per consumer, latency distribution, fault timeline, Serverless '
+        f'bill" '
         f'src="data:image/png;base64,{data}">',
         "</body></html>",
     ]

@@ -62,4 +62,5 @@ def execute(resolved: Resolved, mix: Sequence[Query], settings: RunSettings, *,
         raw_included=include_raw,
         series=stats.series(consumers=consumers, queries=out.queries,
                             connections=out.connections, duration_s=out.duration_s),
+        serverless=stats.serverless_bill(out.queries, consumers, resolved.capacities),
     )

@@ -8,8 +8,9 @@ from __future__ import annotations
 
 import math
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
+from rsfleet.cost.meter import ConsumerBill, ServerlessBill
 from rsfleet.loadtest.model import (
     ChiSquare,
     ConnectionRecord,
@@ -296,3 +297,32 @@ def verdict(summary: Summary, max_error_rate: float | None) -> tuple[bool, str]:
         return False, (f"error rate {summary.error_rate:.4%} is above --max-error-rate "
                        f"{max_error_rate:.4%}")
     return True, f"error rate {summary.error_rate:.4%} <= {max_error_rate:.4%}"
+
+
+def serverless_bill(queries: Sequence[QueryRecord], consumers: Sequence[str],
+                    capacities: Mapping[str, tuple[int, int | None]]) -> ServerlessBill:
+    """The run's Serverless bill per consumer: its queries' [start, start + latency] through
+    rsfleet.cost.meter at the spec's base (and max) capacity; RPU figures None when the
+    capacity is unknown."""
+    from rsfleet.cost.meter import meter
+
+    spans: dict[str, list[tuple[float, float]]] = {n: [] for n in consumers}
+    for q in queries:
+        if q.consumer is not None:
+            spans.setdefault(q.consumer, []).append((q.start_s, _end_s(q)))
+    rows = []
+    for name, intervals in spans.items():
+        base, top = capacities.get(name, (None, None))
+        m = meter(intervals, base or 1, top)
+        rows.append(ConsumerBill(
+            name=name, base_capacity=base, max_capacity=top if base else None,
+            queries=len(intervals), busy_s=round(m.busy_s, 3), periods=m.periods,
+            billed_s=m.billed_s, peak_concurrency=m.peak_concurrency,
+            rpu_seconds=m.rpu_seconds if base else None,
+            rpu_seconds_upper=round(m.rpu_seconds_upper, 3) if base else None))
+    known = all(r.rpu_seconds is not None for r in rows)
+    return ServerlessBill(
+        consumers=rows, billed_s=sum(r.billed_s for r in rows),
+        rpu_seconds=sum(r.rpu_seconds or 0 for r in rows) if known else None,
+        rpu_seconds_upper=round(sum(r.rpu_seconds_upper or 0 for r in rows), 3)
+        if known else None)

@@ -46,6 +46,15 @@ class Resolved:
     injector: Injector | None = None
     fleet: KillableFleet | None = None
     outputs: FleetOutputs = field(default_factory=FleetOutputs)
+    # consumer -> (base, max) capacity from the spec: the run's Serverless bill is priced at it
+    capacities: dict[str, tuple[int, int | None]] = field(default_factory=dict)
+
+
+def capacities_of(spec: Any) -> dict[str, tuple[int, int | None]]:
+    """Each consumer's (base capacity, max capacity) in RPU, from the spec."""
+    if spec is None:
+        return {}
+    return {n: (c.base_capacity, c.effective_max_capacity) for n, c in spec.consumers.items()}
 
 
 def _password(ov: Overrides, fallback: Any) -> tuple[str | None, str | None]:
@@ -80,7 +89,7 @@ def resolve_local(fleet: KillableFleet, ov: Overrides) -> Resolved:
     endpoint = Endpoint(backend="local", kwargs=kwargs, consumers=consumers,
                         identify_sql=LOCAL_IDENTIFY_SQL)
     return Resolved(endpoint=endpoint, database=database, schemas=schemas, tables=tables,
-                    injector=local_injector(fleet), fleet=fleet)
+                    injector=local_injector(fleet), fleet=fleet, capacities=capacities_of(spec))
 
 
 def resolve_direct(ov: Overrides, spec: FleetSpec | None) -> Resolved:
@@ -102,7 +111,8 @@ def resolve_direct(ov: Overrides, spec: FleetSpec | None) -> Resolved:
         _, schemas, tables = shared_objects(spec, ov.database)
     consumers = sorted(n for n, c in spec.consumers.items() if c.behind_nlb) if spec else []
     return Resolved(endpoint=Endpoint(backend="local", kwargs=kwargs, consumers=consumers),
-                    database=ov.database, schemas=schemas, tables=tables)
+                    database=ov.database, schemas=schemas, tables=tables,
+                    capacities=capacities_of(spec))
 
 
 def resolve_aws(spec: FleetSpec, outputs: FleetOutputs, ov: Overrides) -> Resolved:
@@ -134,4 +144,5 @@ def resolve_aws(spec: FleetSpec, outputs: FleetOutputs, ov: Overrides) -> Resolv
     endpoint = Endpoint(backend="aws", kwargs=kwargs, consumers=behind,
                         identify_sql=REDSHIFT_IDENTIFY_SQL, namespace_map=ns_map)
     return Resolved(endpoint=endpoint, database=shared_db, schemas=schemas, tables=tables,
-                    injector=aws_injector(spec, outputs), outputs=outputs)
+                    injector=aws_injector(spec, outputs), outputs=outputs,
+                    capacities=capacities_of(spec))
