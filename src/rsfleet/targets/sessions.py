@@ -9,10 +9,12 @@ one ``local rollout --restart --drain-timeout 10``). As PgBouncer's ``RECONNECT`
 its server connections, rsfleet closes each session *between transactions* instead:
 
 - every poll of the drain, the reader sessions that are idle (no statement running, no
-  transaction open, not just validated by their pool) are terminated. A pool that
-  validates on checkout (``pool_pre_ping``) finds the connection closed and opens a new
-  one, which the load balancer sends to a consumer in rotation; a pool that does not
-  validate fails one query on that connection.
+  transaction open, not just validated by their pool) are terminated: in the first half of
+  the drain only those idle for over a second (parked in their pool; a client that retires
+  its sessions after a maximum lifetime ends the busy ones itself meanwhile), then every
+  one as soon as it is idle. A pool that validates on checkout (``pool_pre_ping``) finds
+  the connection closed and opens a new one, which the load balancer sends to a consumer
+  in rotation; a pool that does not validate fails one query on that connection.
 - a busy session (a statement running, or a transaction open) is left alone until it is
   idle again, i.e. until its transaction ended;
 - only at the drain timeout is anything left terminated.
@@ -69,10 +71,11 @@ class SessionCloser(Protocol):
         """The drain's wait is over: undo what ``begin`` changed (never raises)."""
         ...
 
-    def close(self, name: str, *, idle_only: bool = True) -> Closed:
-        """Terminate consumer ``name``'s reader sessions: those between transactions
-        (``idle_only``), or all of them. Never raises: a consumer that cannot be reached
-        has nothing rsfleet can close (``Closed(0, 0)``)."""
+    def close(self, name: str, *, idle_only: bool = True, min_idle: float = 0.0) -> Closed:
+        """Terminate consumer ``name``'s reader sessions: those between transactions and
+        idle for at least ``min_idle`` seconds (``idle_only``), or all of them. Never
+        raises: a consumer that cannot be reached has nothing rsfleet can close
+        (``Closed(0, 0)``)."""
         ...
 
 
@@ -119,6 +122,7 @@ BEGIN
       -- (this backend was descheduled: the pool may have validated it meanwhile): the
       -- next poll looks again
       IF still IS DISTINCT FROM 'idle'
+         OR since > clock_timestamp() - %(min_idle)s * interval '1 s'
          OR (lower(btrim(q, E' ;\n')) IN ('', 'select 1')
              AND since > clock_timestamp() - %(validated)s * interval '1 s')
          OR clock_timestamp() - t > %(fresh)s * interval '1 microsecond' THEN
@@ -168,16 +172,17 @@ class LocalSessions:
     def end(self, name: str) -> None:
         return None
 
-    def close(self, name: str, *, idle_only: bool = True) -> Closed:
+    def close(self, name: str, *, idle_only: bool = True, min_idle: float = 0.0) -> Closed:
         import psycopg
         from psycopg import sql
 
         # DO takes no parameters: the values are rendered as literals by psycopg
         body = sql.SQL(_LOCAL_SQL.replace("%(roles)s", "{roles}").replace(
             "%(idle_only)s", "{idle_only}").replace("%(fresh)s", "{fresh}").replace(
-            "%(validated)s", "{validated}")).format(
+            "%(validated)s", "{validated}").replace("%(min_idle)s", "{min_idle}")).format(
             roles=sql.Literal(",".join(self.roles)), idle_only=sql.Literal(idle_only),
-            fresh=sql.Literal(FRESH_MICROSECONDS), validated=sql.Literal(VALIDATED_SECONDS))
+            fresh=sql.Literal(FRESH_MICROSECONDS), validated=sql.Literal(VALIDATED_SECONDS),
+            min_idle=sql.Literal(float(min_idle)))
         try:
             with self._connect(name) as conn:
                 conn.execute(body)
@@ -228,7 +233,9 @@ class RedshiftSessions:
     def end(self, name: str) -> None:
         return None
 
-    def close(self, name: str, *, idle_only: bool = True) -> Closed:
+    def close(self, name: str, *, idle_only: bool = True, min_idle: float = 0.0) -> Closed:
+        # min_idle is not applied: STV_SESSIONS has no idle time (SYS_QUERY_HISTORY would
+        # need a second statement); idle sessions are closed from the first look
         from rsfleet.errors import FleetError
 
         target = self.targets.get(name)
@@ -248,6 +255,13 @@ class RedshiftSessions:
 
 
 # -- the one drain wait ----------------------------------------------------------------------
+
+# HikariCP validates a connection on checkout only when it has been idle for more than its
+# aliveBypassWindowMs (500 ms by default: com.zaxxer.hikari.pool.HikariPool,
+# https://github.com/brettwooldridge/HikariCP): a session idle longer than a second is
+# parked in its pool and safe to close at any time of the drain.
+PARKED_IDLE_SECONDS = 1.0
+
 
 @dataclass(frozen=True)
 class DrainWait:
@@ -310,7 +324,12 @@ def _wait(name: str, observe: Callable[[], tuple[bool, int]], closer: SessionClo
         if now >= deadline - margin:
             break
         if closer is not None:
-            idle += closer.close(name, idle_only=True).closed
+            # first half of the drain: only sessions parked in their pool (idle for a while:
+            # a pool validates those before reuse, and a client that retires its sessions
+            # ends them meanwhile); then every session as soon as it is between transactions
+            parked_only = now - t0 < (deadline - margin - t0) / 2
+            idle += closer.close(name, idle_only=True,
+                                 min_idle=PARKED_IDLE_SECONDS if parked_only else 0.0).closed
         sleep(poll)
     if closer is not None:
         forced = closer.close(name, idle_only=False).closed
