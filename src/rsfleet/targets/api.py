@@ -22,7 +22,7 @@ from rsfleet.targets.controller import Controller, Pass, TargetStatus
 from rsfleet.targets.protocol import TargetAdapter
 from rsfleet.targets.readiness import Probe
 from rsfleet.targets.rotation import PARKED, Load, RotationSettings
-from rsfleet.targets.sessions import LocalSessions, SessionCloser, wait_drained
+from rsfleet.targets.sessions import DrainWait, LocalSessions, SessionCloser, wait_drained
 from rsfleet.targets.store import (
     Drain,
     DynamoStore,
@@ -39,6 +39,7 @@ if TYPE_CHECKING:  # types only, nothing imported at run time
     from mypy_boto3_elbv2 import ElasticLoadBalancingv2Client
     from mypy_boto3_redshift_serverless import RedshiftServerlessClient
 
+    from rsfleet.adapters.redshift_data import DataApi
     from rsfleet.spec.models import FleetSpec
     from rsfleet.targets.credentials import ProbeCredentials
 
@@ -97,7 +98,7 @@ def aws_context(spec: FleetSpec, outputs: FleetOutputs, state_dir: Path | None, 
                 dynamodb: DynamoDBClient | None = None, log: Log | None = None,
                 data_check_seconds: float = 0.0,
                 retry_seconds: float | None = None,
-                data_api: Any = None) -> TargetsContext:
+                data_api: DataApi | None = None) -> TargetsContext:
     """The NLB of the fleet's outputs (Terraform's, ``discover_outputs``' or the
     controller's own from the API). With ``credentials``
     (``rsfleet.targets.credentials.ProbeCredentials``: consumer -> (user, password)) each
@@ -250,11 +251,11 @@ def _joined(*parts: str) -> str:
 
 def wait_for_drain(ctx: TargetsContext, name: str, limit: float, *, poll: float = 0.2,
                    clock: Callable[[], float] = time.monotonic,
-                   sleep: Callable[[float], None] = time.sleep) -> Any:
+                   sleep: Callable[[float], None] = time.sleep) -> DrainWait:
     """Every drain's wait (`targets drain --wait`, rollouts): until the LB has no session on
     ``name`` or ``limit`` seconds passed, closing its sessions between transactions meanwhile
     (``ctx.sessions``) and the rest just before the limit (the NLB: a few seconds before its
-    deregistration delay ends). Returns ``rsfleet.targets.sessions.DrainWait``."""
+    deregistration delay ends)."""
 
     def observe() -> tuple[bool, int]:
         cur = ctx.adapter.observe().get(name)
