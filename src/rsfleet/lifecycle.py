@@ -337,11 +337,11 @@ def start_controller(fleet: LocalFleet, log: Log = _quiet, *, interval: float = 
     from rsfleet.controller.local import ControllerProcess
 
     proc = ControllerProcess(fleet.state_dir)
-    running = proc.is_running()
+    running = proc.is_supervised() and proc.is_running()
     pid = proc.start(interval=interval)
     if not running:
-        log(f"started the readiness controller every {interval:g}s (pid {pid}, log "
-            f"{proc.log_file})")
+        log(f"started the readiness controller every {interval:g}s (pid {pid}, supervised by "
+            f"pid {proc.supervisor_pid}: restarted if it dies; log {proc.log_file})")
     return pid
 
 
@@ -568,7 +568,8 @@ def controller_paused(state_dir: Path, log: Log = _quiet) -> Iterator[None]:
     never served. Restarted, it reads the new fleet.json."""
     from rsfleet.controller.local import ControllerProcess
 
-    if not ControllerProcess(state_dir).is_running():
+    ctl = ControllerProcess(state_dir)
+    if not (ctl.is_running() or ctl.is_supervised()):
         yield
         return
     stop_controller(state_dir, log)
@@ -640,7 +641,7 @@ def _drain_and_wait(fleet: LocalFleet, name: str, timeout: float, log: Log) -> N
 class NodeStatus:
     name: str
     role: str
-    port: int
+    port: int | None  # None: the controller (no port)
     pid: int | None
     up: bool
     ready: bool | None
@@ -650,6 +651,8 @@ class NodeStatus:
     in_rotation: bool | None
     problem: str = ""  # why `local status` exits 1: down, or a probe that could not run
     drained: str = ""  # why the drain state keeps it out of rotation (`targets drain`)
+    state: str = ""  # the controller's: running, down, unsupervised, off
+    restarts: int | None = None  # the controller's restarts by its supervisor
 
 
 # A readiness reason that means the probe itself could not run (versus a consumer that was
@@ -708,7 +711,23 @@ def status(fleet: LocalFleet) -> list[NodeStatus]:
                           hap.pid if hap.is_running() else None, hap.is_running(), None, "",
                           None, sum(s.sessions for s in lb.values()) if lb else None, None,
                           "down" if not hap.is_running() else lb_problem))
+    out.append(_controller_row(fleet))
     return out
+
+
+def _controller_row(fleet: LocalFleet) -> NodeStatus:
+    """The supervised readiness controller (rsfleet.controller.supervisor): state, restarts."""
+    from rsfleet.controller.local import ControllerProcess
+
+    ctl = ControllerProcess(fleet.state_dir).status()
+    every = f"every {ctl.interval_s:g}s, " if ctl.interval_s else ""
+    reason = {"running": f"{every}supervised (pid {ctl.supervisor_pid}), "
+                         f"{ctl.restarts} restart(s)",
+              "off": f"not started (`rsfleet local up {fleet.cli_args}` starts it)"
+              }.get(ctl.state, ctl.problem.removeprefix("controller: "))
+    return NodeStatus("controller", "controller", None, ctl.pid, ctl.state == "running", None,
+                      reason, None, None, None, ctl.problem.removeprefix("controller: "),
+                      state=ctl.state, restarts=ctl.restarts)
 
 
 SEED_SQL = [

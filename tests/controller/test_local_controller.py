@@ -1,9 +1,12 @@
 """The controller beside a real local fleet (PostgreSQL + HAProxy), as `rsfleet local up`
-starts it: a background process with a pid file, stopped by `local down`."""
+starts it: a background process under its supervisor (restarted when killed, counted and
+shown by `local status`), its log rotated at a size cap, stopped by `local down`."""
 
 from __future__ import annotations
 
 import json
+import os
+import signal
 import time
 from datetime import UTC, datetime
 from pathlib import Path
@@ -115,7 +118,8 @@ def test_broken_share_leaves_rotation_by_itself_and_returns(fleet):
     assert any(s == "c2 out: ready again, 1 of 2 good probe(s) before it returns; "
                "2 of 3 in rotation; no change" for s in said), said
     assert said[0] == "3 of 3 in rotation; no change", said[:3]
-    assert lines[-1]["event"] == "stopped"
+    # the controller's own last line, then its supervisor's
+    assert [x.get("event") for x in lines[-2:]] == ["stopped", "supervisor_stopped"]
     # every line has its time (UTC, in order): a log file has no CloudWatch to stamp it
     times = [datetime.fromisoformat(x["time"]) for x in lines]
     assert all(t.tzinfo is not None for t in times) and times == sorted(times)
@@ -172,3 +176,95 @@ def test_cli_local_up_starts_it_and_no_controller_does_not(fleet_factory):
                                    "--env", f.env])
     assert res.exit_code == 0, res.output
     assert "stopped the readiness controller" in res.output and not proc.is_running()
+
+
+def cli(fleet, *args: str):
+    from typer.testing import CliRunner
+
+    from rsfleet.cli import app
+
+    return CliRunner().invoke(app, [*args, "--env", fleet.env, "--state-dir",
+                                    str(fleet.state_dir)])
+
+
+def controller_row(fleet) -> tuple[int, dict]:
+    res = cli(fleet, "local", "status", "--json")
+    return res.exit_code, next(r for r in json.loads(res.stdout) if r["name"] == "controller")
+
+
+def test_supervised_restarted_after_kill_9_and_local_status_names_it(fleet):
+    # the repro: SIGKILL the controller and nothing restarted it; status said nothing
+    proc = ControllerProcess(fleet.state_dir)
+    store = local_context(fleet).store
+    assert controller_row(fleet)[1]["state"] == "off"  # not started: no problem
+    first = proc.start(interval=INTERVAL)
+    sup = proc.supervisor_pid
+    try:
+        log = proc.log_file.read_text()[-3000:] if proc.log_file.exists() else "(no log)"
+        assert sup is not None and proc.is_supervised() and proc.pid == first, log
+        wait_for(lambda: passes(store) >= 1)
+        code, row = controller_row(fleet)
+        assert (code, row["state"], row["restarts"], row["pid"]) == (0, "running", 0, first)
+        # held between the crash and its restart (the supervisor stopped for a moment):
+        # `local status` exits 1 naming it, `targets status` warns of the missing passes
+        os.kill(sup, signal.SIGSTOP)
+        try:
+            os.kill(first, signal.SIGKILL)
+            wait_for(lambda: not proc.is_running())
+            res = cli(fleet, "local", "status")
+            assert res.exit_code == 1 and "controller: down" in res.stderr, res.output
+            assert controller_row(fleet)[1]["state"] == "down"
+            wait_for(lambda: time.time() - store.last_pass().at > 3 * INTERVAL + 0.5)
+            res = cli(fleet, "targets", "status")
+            assert "WARNING: no pass for" in res.stdout and "0.5s interval" in res.stdout
+        finally:
+            os.kill(sup, signal.SIGCONT)
+        # back by itself, counted
+        wait_for(lambda: proc.is_running() and proc.pid != first, timeout=15)
+        second = proc.pid
+        wait_for(lambda: controller_row(fleet)[1]["restarts"] == 1)
+        # once more without holding the supervisor: back within a few seconds
+        os.kill(second, signal.SIGKILL)
+        wait_for(lambda: proc.is_running() and proc.pid not in (first, second), timeout=15)
+        wait_for(lambda: passes(store) >= 1 and time.time() - store.last_pass().at < 1)
+        code, row = controller_row(fleet)
+        assert (code, row["state"], row["restarts"]) == (0, "running", 2)
+        assert "WARNING" not in cli(fleet, "targets", "status").stdout
+        # its supervisor killed: the controller stops by itself (no unsupervised one left),
+        # status names both, and `local up`'s start brings both back
+        third = proc.pid
+        os.kill(sup, signal.SIGKILL)
+        wait_for(lambda: not proc.is_running(), timeout=15)
+        res = cli(fleet, "local", "status")
+        assert res.exit_code == 1 and "its supervisor too" in res.stderr, res.output
+        proc.start(interval=INTERVAL)
+        assert proc.is_running() and proc.pid != third and proc.supervisor_pid != sup
+    finally:
+        stop_controller(fleet.state_dir)
+    assert not proc.is_running() and not proc.is_supervised()
+    assert controller_row(fleet)[1]["state"] == "off"
+
+
+def test_controller_log_is_rotated_at_its_size_cap(fleet):
+    # the repro: controller.log grew ~700 B/s with no cap
+    proc = ControllerProcess(fleet.state_dir)
+    for old in fleet.state_dir.glob("controller.log*"):  # the earlier tests' (no writer now)
+        old.unlink()
+    cap = 4096
+    proc.start(interval=0.2, log_bytes=cap)
+    try:
+        logs = [proc.log_file.with_name(f"controller.log.{i}") for i in (1, 2, 3)]
+        wait_for(lambda: logs[2].exists(), timeout=60)  # every backup written once
+        # and once more: the oldest is dropped, never a fifth file
+        first = logs[2].stat().st_ino
+        wait_for(lambda: logs[2].stat().st_ino != first, timeout=60)
+        files = sorted(p.name for p in fleet.state_dir.glob("controller.log*"))
+        assert files == ["controller.log", "controller.log.1", "controller.log.2",
+                         "controller.log.3"]
+        for path in [proc.log_file, *logs]:
+            assert path.stat().st_size <= cap
+        # whole JSON lines on both sides of a rotation
+        for path in logs:
+            assert all(json.loads(x) for x in path.read_text().splitlines())
+    finally:
+        stop_controller(fleet.state_dir)

@@ -82,7 +82,7 @@ def test_up_is_idempotent_and_recovers_after_every_process_crashed(fleet_factory
         os.kill(pid, signal.SIGKILL)
     assert wait_until(lambda: not any(alive(p) for p in before.values()), 30, 0.05)
     rows = {r.name: r for r in lifecycle.status(fleet)}
-    assert not any(r.up for r in rows.values())
+    assert not any(r.up for r in rows.values() if r.role != "controller")  # (supervised)
     assert (fleet.node("c1").data_dir / "postmaster.pid").exists()  # stale, on purpose
 
     result = runner.invoke(app, ["local", "up", "--spec", str(spec_file(fleet)),
@@ -103,7 +103,9 @@ def test_status_json_credentials_and_secrets_stay_private(fleet_factory):
     result = cli(fleet, "status", "--json")
     assert result.exit_code == 0, result.output
     rows = {r["name"]: r for r in json.loads(result.stdout)}
-    assert set(rows) == {"producer", "c1", "c2", "haproxy"}
+    assert set(rows) == {"producer", "c1", "c2", "haproxy", "controller"}
+    # no controller started here (fleet_factory): off, not a problem
+    assert (rows["controller"]["state"], rows["controller"]["problem"]) == ("off", "")
     for name in ("producer", "c1", "c2"):
         assert rows[name]["port"] == fleet.ports[name] and rows[name]["up"]
         assert rows[name]["pid"] == fleet.node(name).pid

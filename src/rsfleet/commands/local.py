@@ -141,9 +141,13 @@ def status_table(rows: list["NodeStatus"], args: str = "") -> tuple[Table, list[
         lb = "" if r.in_rotation is None else ("in" if r.in_rotation else "out")
         lag = ("" if r.role != "consumer" else "-" if r.lag_bytes is None
                else f"{r.lag_bytes} B")
-        table.add_row(plain(r.name), str(r.port), str(r.pid or "-"),
-                      "[green]up[/]" if r.up else "[red]down[/]", ready, lag,
+        state = ("[green]up[/]" if r.up else "[red]down[/]") if r.state in ("", "running") \
+            else ("off" if r.state == "off" else f"[red]{r.state}[/]")
+        table.add_row(plain(r.name), "-" if r.port is None else str(r.port),
+                      str(r.pid or "-"), state, ready, lag,
                       "" if r.sessions is None else str(r.sessions), lb)
+        if r.role == "controller":  # how it is supervised, its restarts (or why it is down)
+            notes.append(f"controller: {r.state}, {r.reason}")
         undrain = f"`rsfleet targets undrain {r.name}{' ' + args if args else ''}`"
         if r.drained:
             why = ("by the operator" if r.drained == "operator" else f"by the operator: "

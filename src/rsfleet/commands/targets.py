@@ -213,7 +213,12 @@ def _last_pass_text(rec: Any) -> str:
         text += f"\n  {rec.sentence}"
     for line in rec.actions + [f"ERROR {e}" for e in rec.errors]:
         text += f"\n  {line}"
-    if ago > 300:
+    if rec.interval_s and ago > 3 * rec.interval_s:
+        # passes run back to back (the local controller): three missed ones mean it is not
+        # running (`rsfleet local status` says why; its supervisor restarts it)
+        text += (f"\n  WARNING: no pass for {ago:.0f}s, more than 3 × the controller's "
+                 f"{rec.interval_s:g}s interval: is it running? (`rsfleet local status`)")
+    elif ago > 300:
         text += "\n  WARNING: no pass in the last 5 minutes: is the controller running?"
     return text
 

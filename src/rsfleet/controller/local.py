@@ -2,8 +2,13 @@
 `run_passes`, through `run_until_stopped`) as a supervised background process.
 
 `rsfleet local up` starts it (``start``), `rsfleet local down` stops it (``stop``):
-- pid file ``<state dir>/controller.pid``, log ``<state dir>/controller.log`` (the same JSON
-  action lines and EMF lines the Lambda writes to CloudWatch Logs);
+- a supervisor (rsfleet.controller.supervisor, pid file ``supervisor.pid``) runs the
+  controller (pid file ``controller.pid``) and starts it again within about a second when it
+  exits or is killed, as EventBridge Scheduler re-invokes the Lambda on AWS; restarts are
+  counted in ``controller-state.json`` and shown by `rsfleet local status`;
+- log ``<state dir>/controller.log`` (the same JSON action lines and EMF lines the Lambda
+  writes to CloudWatch Logs), written by the supervisor alone and rotated at a size cap
+  (controller.log.1 … .3);
 - the drain state is the fleet's ``targets.json`` (`rsfleet targets drain` writes it too),
   the last pass ``targets-pass.json`` (`rsfleet targets status` shows it);
 - the probe is the local one (direct connection as app_reader, every shared table read,
@@ -20,15 +25,36 @@ import os
 import subprocess
 import sys
 import threading
+import time
+from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
+from rsfleet.controller import supervisor
+from rsfleet.controller.supervisor import CONTROLLER_PID as PID_FILE
+from rsfleet.controller.supervisor import LOG_FILE as LOG_FILE  # (re-exported)
+from rsfleet.controller.supervisor import STATE_FILE, SUPERVISOR_PID
 from rsfleet.local.pidfile import PidFile, process_alive, stop
 
-PID_FILE = "controller.pid"
-LOG_FILE = "controller.log"
 MODULE = "rsfleet.controller.local"
 DEFAULT_INTERVAL = 1.0
+
+
+@dataclass(frozen=True)
+class ControllerStatus:
+    """What `local status` says about the controller."""
+
+    state: str  # running | down (its supervisor restarts it) | unsupervised | off
+    pid: int | None
+    supervisor_pid: int | None
+    restarts: int
+    interval_s: float | None
+    last_exit: str | None
+    problem: str  # why `local status` exits 1 ("" when none)
+
+    def to_json(self) -> dict[str, Any]:
+        return asdict(self)
 
 
 class ControllerProcess:
@@ -40,6 +66,10 @@ class ControllerProcess:
         return self.state_dir / PID_FILE
 
     @property
+    def supervisor_pid_file(self) -> Path:
+        return self.state_dir / SUPERVISOR_PID
+
+    @property
     def log_file(self) -> Path:
         return self.state_dir / LOG_FILE
 
@@ -47,38 +77,100 @@ class ControllerProcess:
     def pid(self) -> int | None:
         return PidFile(self.pid_file).pid
 
-    def is_running(self) -> bool:
-        """The pid file names a live process that is this module for this state dir (a
-        recycled pid is not ours)."""
-        pid = self.pid
-        return pid is not None and process_alive(
-            pid, cmdline=(MODULE, str(self.state_dir.resolve())))
+    @property
+    def supervisor_pid(self) -> int | None:
+        return PidFile(self.supervisor_pid_file).pid
 
-    def start(self, *, interval: float = DEFAULT_INTERVAL) -> int:
-        """Start it in the background unless it runs; returns its pid."""
-        running = self.pid if self.is_running() else None
-        if running is not None:
-            return running
-        self.state_dir.mkdir(parents=True, exist_ok=True)
-        fd = os.open(self.log_file, os.O_CREAT | os.O_WRONLY | os.O_APPEND, 0o600)
+    def _alive(self, pid: int | None, module: str) -> bool:
+        """`pid` is this module for this state dir (a recycled pid is not ours)."""
+        return pid is not None and process_alive(
+            pid, cmdline=(module, str(self.state_dir.resolve())))
+
+    def is_running(self) -> bool:
+        """The controller itself runs now (not only its supervisor)."""
+        return self._alive(self.pid, MODULE)
+
+    def is_supervised(self) -> bool:
+        """Its supervisor runs (then the controller runs, or is about to run again)."""
+        return self._alive(self.supervisor_pid, supervisor.MODULE)
+
+    def _state(self) -> dict[str, Any]:
         try:
-            proc = subprocess.Popen(  # our own interpreter and module
-                [sys.executable, "-m", MODULE, "--state-dir", str(self.state_dir.resolve()),
-                 "--interval", f"{interval:g}"],
-                stdin=subprocess.DEVNULL, stdout=fd, stderr=fd, start_new_session=True,
-                close_fds=True)
-        finally:
-            os.close(fd)
-        PidFile(self.pid_file).write(proc.pid)
-        return proc.pid
+            doc = json.loads((self.state_dir / STATE_FILE).read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return {}
+        return doc if isinstance(doc, dict) else {}
+
+    def status(self) -> ControllerStatus:
+        doc = self._state()
+        running, supervised = self.is_running(), self.is_supervised()
+        restarts = int(doc.get("restarts") or 0) if supervised else 0
+        interval, last_exit = doc.get("interval_s"), doc.get("last_exit")
+        fix = f"see {self.log_file}; `rsfleet local up` starts both again"
+        if running and supervised:
+            state, problem = "running", ""
+        elif supervised:
+            state, problem = "down", (f"controller: down (exited: {last_exit or 'unknown'}; "
+                                      f"its supervisor starts it again; {restarts} restart(s) "
+                                      f"so far; {self.log_file})")
+        elif running:
+            state, problem = "unsupervised", ("controller: running without its supervisor "
+                                              "(nothing restarts it): `rsfleet local up` "
+                                              "supervises it")
+        elif self.supervisor_pid_file.exists():  # started, and its supervisor is gone
+            state, problem = "down", f"controller: down, and its supervisor too ({fix})"
+        else:
+            state, problem = "off", ""  # not started (`local up --no-controller`, or down)
+        return ControllerStatus(state, self.pid if running else None,
+                                self.supervisor_pid if supervised else None, restarts,
+                                float(interval) if isinstance(interval, int | float) else None,
+                                last_exit if isinstance(last_exit, str) else None, problem)
+
+    def start(self, *, interval: float = DEFAULT_INTERVAL, timeout: float = 30.0,
+              log_bytes: int = supervisor.LOG_BYTES) -> int:
+        """Start it under its supervisor unless that runs; returns the controller's pid."""
+        if self.is_supervised():
+            pid = self._wait_for_controller(timeout)
+            return pid if pid is not None else self.supervisor_pid  # type: ignore[return-value]
+        self.stop()  # a controller left without its supervisor (or from an older rsfleet)
+        self.state_dir.mkdir(parents=True, exist_ok=True)
+        proc = subprocess.Popen(  # our own interpreter and module
+            [sys.executable, "-m", supervisor.MODULE, "--state-dir",
+             str(self.state_dir.resolve()), "--interval", f"{interval:g}",
+             "--log-bytes", str(log_bytes)],
+            stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+            start_new_session=True, close_fds=True)
+        PidFile(self.supervisor_pid_file).write(proc.pid)
+        pid = self._wait_for_controller(timeout, proc)
+        return pid if pid is not None else proc.pid
+
+    def _wait_for_controller(self, timeout: float,
+                             started: subprocess.Popen[bytes] | None = None) -> int | None:
+        """The controller's pid once it runs; None when its supervisor ends first or after
+        `timeout`. A supervisor this process just started is watched through its Popen: right
+        after exec, /proc/PID/cmdline can still read empty (seen under load), which
+        `is_supervised` would take for "not ours"."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.is_running():
+                return self.pid
+            if (started.poll() is not None) if started else not self.is_supervised():
+                break
+            time.sleep(0.05)
+        return None
 
     def stop(self, timeout: float = 10.0) -> int | None:
-        """SIGTERM (the loop finishes its pass), SIGKILL after ``timeout``; returns the pid
-        it stopped, or None when none ran."""
+        """Stop the supervisor (it stops the controller: SIGTERM, the loop finishes its
+        pass), then any controller left; SIGKILL after ``timeout``. Returns the controller's
+        pid it stopped, or None when none ran."""
         pid = self.pid if self.is_running() else None
-        if pid is not None:
-            stop(pid, self.is_running, timeout=timeout)
-        PidFile(self.pid_file).remove()
+        sup = self.supervisor_pid
+        if self.is_supervised() and sup is not None:
+            stop(sup, self.is_supervised, timeout=timeout + 2)  # it waits `timeout` for its child
+        if self.is_running() and self.pid is not None:
+            stop(self.pid, self.is_running, timeout=timeout)
+        for name in (PID_FILE, SUPERVISOR_PID, STATE_FILE):
+            (self.state_dir / name).unlink(missing_ok=True)
         return pid
 
 
@@ -111,8 +203,20 @@ def run(state_dir: Path, interval: float, *, stop: threading.Event | None = None
     def emit(line: str) -> None:
         print(stamped(line), flush=True)
 
-    service = ControllerService(ctl, ctx.name, source=f"local pid {os.getpid()}", emit=emit)
+    service = ControllerService(ctl, ctx.name, source=f"local pid {os.getpid()}", emit=emit,
+                                interval=interval)
     emit(f'{{"event": "started", "pid": {os.getpid()}, "interval_s": {interval}}}')
+    stop = stop or threading.Event()
+    parent = os.getppid()
+
+    def orphaned() -> None:
+        # its supervisor gone (the parent pid changes): stop, so that the next `local up`
+        # does not find a controller nothing supervises beside the one it starts
+        while not stop.wait(0.5):
+            if os.getppid() != parent:
+                stop.set()
+
+    threading.Thread(target=orphaned, daemon=True).start()
     res = run_until_stopped(service.one_pass, interval=interval, stop=stop,
                             max_passes=max_passes)
     emit(f'{{"event": "stopped", "passes": {res.passes}, '

@@ -31,8 +31,9 @@ Emit = Callable[[str], None]
 class ControllerService:
     def __init__(self, controller: Controller, fleet: str, *, source: str,
                  emit: Emit = print, clock: Callable[[], float] = time.time,
-                 human: bool = False) -> None:
+                 human: bool = False, interval: float | None = None) -> None:
         self.controller = controller
+        self.interval = interval  # recorded with each pass (PassRecord.interval_s)
         self.fleet = fleet
         self.source = source
         self.emit = emit
@@ -69,7 +70,7 @@ class ControllerService:
                 self.emit(event_line(self.fleet, "warning", target=w.target, reason=w.reason))
             self.emit(event_line(self.fleet, "pass", passes=n, sentence=done.sentence))
             self.emit(emf_line(self.fleet, int(self.clock() * 1000), self.metrics(done)))
-        self.controller.record(done, passes=n, source=self.source)
+        self.controller.record(done, passes=n, source=self.source, interval_s=self.interval)
         self.last = done
 
     def metrics(self, done: Pass) -> dict[str, Any]:

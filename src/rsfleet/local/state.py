@@ -34,7 +34,9 @@ LOCK = "lock"
 # Everything rsfleet creates in a state dir; purge removes these and nothing else.
 OWN_PARTS = ("fleet.json", "fleet.json.tmp", "secrets.json", "nodes", "haproxy", "tls",
              "targets.json", "targets.json.lock", "targets-pass.json", LOCK, MARKER,
-             "controller.pid", "controller.log",  # the local controller (controller/local.py)
+             # the local controller and its supervisor (controller/local.py, supervisor.py)
+             "controller.pid", "supervisor.pid", "controller-state.json", "controller.log",
+             "controller.log.1", "controller.log.2", "controller.log.3",
              "rollout.json",  # a rolling restart in progress (rollout/local.py)
              "backup")  # WAL archive, base backups, records, scratch clusters
 

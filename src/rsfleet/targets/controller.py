@@ -286,7 +286,8 @@ class Controller:
         else:
             self.log(f"{step.action} -> {step.result}")
 
-    def record(self, done: Pass, *, passes: int = 1, source: str = "") -> PassRecord:
+    def record(self, done: Pass, *, passes: int = 1, source: str = "",
+               interval_s: float | None = None) -> PassRecord:
         """Write the pass into the store's last-pass record (`targets status` shows it)."""
         rec = PassRecord(
             at=self.clock(), duration_s=round(done.duration_s, 3),
@@ -296,7 +297,8 @@ class Controller:
             passes=passes, source=source, sentence=done.sentence,
             readiness={n: [o.ready, o.reason, o.consecutive_ok, o.consecutive_fail]
                        for n, o in self.readiness.items()},
-            data_checks={n: list(v) for n, v in self.data_checks.items()})
+            data_checks={n: list(v) for n, v in self.data_checks.items()},
+            interval_s=interval_s)
         self.store.record_pass(rec)
         return rec
 

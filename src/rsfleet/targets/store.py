@@ -90,6 +90,10 @@ class PassRecord:
     # consumer -> [epoch seconds, ok, reason] of its last billed data check (TieredProbe)
     data_checks: dict[str, list[Any]] = field(default_factory=dict)
     sentence: str = ""  # what the pass saw and did, as logged
+    # seconds between passes when they run back to back (the local controller), so that
+    # `targets status` can say a pass is overdue; None on AWS, where passes pause between
+    # two Lambda invocations (the 5-minute warning applies there)
+    interval_s: float | None = None
 
     def to_json(self) -> dict[str, Any]:
         return dict(self.__dict__)
@@ -104,7 +108,9 @@ class PassRecord:
                               (data.get("readiness") or {}).items()},
                    data_checks={str(k): list(v) for k, v in
                                 (data.get("data_checks") or {}).items()},
-                   sentence=str(data.get("sentence") or ""))
+                   sentence=str(data.get("sentence") or ""),
+                   interval_s=(float(data["interval_s"]) if isinstance(
+                       data.get("interval_s"), int | float) else None))
 
 
 @dataclass
