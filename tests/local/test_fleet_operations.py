@@ -148,8 +148,14 @@ def test_status_json_credentials_and_secrets_stay_private(fleet_factory):
         assert not any(pw in t for t in texts)
 
 
-def test_tcp_access_is_tls_only(fleet_factory):
-    fleet = fleet_factory(TWO, rows=0)
+@pytest.fixture(scope="module")
+def unseeded(local_fleet):
+    """One unseeded fleet (the spec TWO) for the tests that only read it."""
+    return local_fleet(spec_text=TWO, rows=0)
+
+
+def test_tcp_access_is_tls_only(unseeded):
+    fleet = unseeded
     kwargs = fleet.connect_kwargs("c1", "app_reader", "sales_db")
     with pytest.raises(psycopg.OperationalError, match="no encryption"):
         psycopg.connect(**{**kwargs, "sslmode": "disable"})
@@ -201,8 +207,8 @@ def test_scale_skips_a_port_held_by_another_process(fleet_factory):
         blocker.close()
 
 
-def test_status_ready_agrees_with_the_lb_on_an_unseeded_fleet(fleet_factory):
-    fleet = fleet_factory(TWO, rows=0)
+def test_status_ready_agrees_with_the_lb_on_an_unseeded_fleet(unseeded):
+    fleet = unseeded
     rows = {r.name: r for r in lifecycle.status(fleet)}
     assert [rows[n].ready for n in ("c1", "c2")] == [rows[n].in_rotation for n in ("c1", "c2")]
 
