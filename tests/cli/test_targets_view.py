@@ -70,3 +70,23 @@ def test_wide_layout_when_everything_fits_on_one_line():
     header = "\n".join(lines[:3])
     for title in ("in rotation", "LB state", "LB health", "sessions", "reason", "drained"):
         assert title in header
+
+
+def test_aws_health_of_three_endpoint_ips_wraps_instead_of_cutting_the_names():
+    """On AWS each consumer has one managed endpoint IP per AZ: the health column wraps
+    between IPs; target names, sessions and readiness stay whole at 80 columns."""
+    health = ", ".join(f"10.40.{i}.{100 + i} healthy" for i in (0, 2, 5))
+    aws_rows = [TargetStatus(name=f"c{n}", member=True, lb_state="in_rotation",
+                             lb_health=health, sessions=0, in_rotation=True, ready=True,
+                             reason="SELECT 1 ok", drained=False) for n in (1, 2)]
+    console = Console(width=80, record=True, color_system=None)
+    table, _ = status_table(aws_rows, 80)
+    console.print(table)
+    lines = console.export_text().splitlines()
+    assert max(len(line) for line in lines) <= 80
+    text = "\n".join(lines)
+    assert "…" not in text
+    assert "target" in lines[0] and "sessions" in lines[0]
+    for n in (1, 2):
+        assert any(line.split()[:1] == [f"c{n}"] for line in lines), text
+    assert all(f"10.40.{i}.{100 + i}" in text for i in (0, 2, 5))  # every IP, whole

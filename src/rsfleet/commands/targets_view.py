@@ -67,7 +67,9 @@ def status_table(rows: Sequence[TargetStatus], width: int) -> tuple[Table, list[
         return table, []
     table = Table(box=box.SIMPLE_HEAD, pad_edge=False, show_edge=False)
     table.add_column("target", no_wrap=True)
-    table.add_column("LB state / health", no_wrap=True)
+    # The one column that may wrap: on AWS a consumer's health lists one IP per AZ (three
+    # "10.40.0.108 healthy" at 80 columns would otherwise cut the target names to "…").
+    table.add_column("LB state / health")
     table.add_column("sessions", justify="right", no_wrap=True)
     table.add_column("ready", no_wrap=True)
     notes: list[str] = []
