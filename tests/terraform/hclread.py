@@ -3,6 +3,8 @@ binary: resources by (type, name), variables, lifecycle rules."""
 
 from __future__ import annotations
 
+import copy
+import functools
 from pathlib import Path
 from typing import Any
 
@@ -22,9 +24,15 @@ def _unquote(v: Any) -> Any:
     return _strip(v)
 
 
+@functools.lru_cache(maxsize=256)
+def _parse(text: str) -> dict[str, Any]:
+    return _unquote(hcl2.loads(text))
+
+
 def load(path: Path) -> dict[str, Any]:
-    with path.open(encoding="utf-8") as f:
-        return _unquote(hcl2.load(f))
+    # python-hcl2 takes ~1 s per large file and every static check reads the same files:
+    # parsed once per process (keyed by the text), each caller gets its own copy.
+    return copy.deepcopy(_parse(path.read_text(encoding="utf-8")))
 
 
 def blocks(directory: Path, kind: str) -> dict[tuple[str, ...], dict[str, Any]]:
