@@ -20,11 +20,14 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from rsfleet.errors import UsageError
+
+if TYPE_CHECKING:  # types only, nothing imported at run time
+    from rsfleet.spec.models import FleetSpec
 
 
 class ControllerConfig(BaseModel):
@@ -77,7 +80,7 @@ class ControllerConfig(BaseModel):
                              hint="set it in the Lambda environment (terraform/modules/"
                              "controller)") from None
 
-    def fleet_spec(self) -> Any:
+    def fleet_spec(self) -> FleetSpec:
         from rsfleet.spec.models import FleetSpec
 
         try:

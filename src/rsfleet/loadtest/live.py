@@ -7,13 +7,16 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from contextlib import AbstractContextManager
-from typing import Any
+from typing import TYPE_CHECKING
 
 from rich.console import Console, Group
 from rich.live import Live
 from rich.table import Table
 
 from rsfleet.loadtest.runner import Progress
+
+if TYPE_CHECKING:  # types only, nothing imported at run time
+    from rich.console import RenderableType
 
 PLAIN_EVERY_S = 5.0
 
@@ -38,7 +41,7 @@ class LiveView(AbstractContextManager["LiveView"]):
             return min(1.0, self.p.elapsed() / self.total_s)
         return 0.0
 
-    def _render(self) -> Any:
+    def _render(self) -> RenderableType:
         from rich.progress_bar import ProgressBar
 
         frac = self._fraction()
@@ -59,7 +62,7 @@ class LiveView(AbstractContextManager["LiveView"]):
             q = self.p.per_consumer.get(n, 0)
             table.add_row(n, str(self.p.sessions_per_consumer.get(n, 0)), str(q),
                           f"{q / total:.1%}")
-        parts: list[Any] = [head, table]
+        parts: list[RenderableType] = [head, table]
         parts += [f"[bold]fault[/] {e}" for e in self.p.events]
         return Group(*parts)
 

@@ -21,6 +21,8 @@ from rsfleet.loadtest.queries import shared_objects
 from rsfleet.loadtest.runner import LOCAL_IDENTIFY_SQL, REDSHIFT_IDENTIFY_SQL, Endpoint
 
 if TYPE_CHECKING:  # types only, nothing imported at run time
+    from collections.abc import Callable
+
     from rsfleet.spec.models import FleetSpec
 
 DEFAULT_ROLE = "app_reader"
@@ -57,7 +59,8 @@ def capacities_of(spec: Any) -> dict[str, tuple[int, int | None]]:
     return {n: (c.base_capacity, c.effective_max_capacity) for n, c in spec.consumers.items()}
 
 
-def _password(ov: Overrides, fallback: Any) -> tuple[str | None, str | None]:
+def _password(ov: Overrides, fallback: str | Callable[[], str] | None
+              ) -> tuple[str | None, str | None]:
     if ov.password_secret_arn:
         # The secret is read in its own ARN's region, wherever the fleet is.
         return read_secret(ov.password_secret_arn, option_name="--password-secret-arn")

@@ -22,8 +22,9 @@ if TYPE_CHECKING:
     from mypy_boto3_secretsmanager import SecretsManagerClient
 
     from rsfleet.adapters.redshift_data import DataApi, Target
-    from rsfleet.sharing.probe_login import SecretState
+    from rsfleet.sharing.probe_login import ProbeStep, SecretState
     from rsfleet.sharing.redshift import RedshiftFleet
+    from rsfleet.sharing.sync import ShareStep
 
 
 def _terraform_initialised(spec_path: Path, env: str) -> bool:
@@ -185,7 +186,7 @@ class RedshiftShares:
         self.api, fleet, the_plan, text = aws_plan(self.spec, self.outputs, prune=prune,
                                                    api=self.api)
         self.fleet = fleet
-        steps: list[Any] = []
+        steps: list[ShareStep] = []
         for action in the_plan.actions:
             wg = (fleet.consumers[action.consumer] if isinstance(action, p.Mount | p.Unmount)
                   else fleet.producer)  # the only actions that run on a consumer
@@ -225,7 +226,7 @@ class RedshiftShares:
             self.secrets_client = sm.new_client(arn.split(":")[3] or None)
         return probe_login.secret_state(arn, self.secrets_client, spec_arn=spec_arn)
 
-    def _probe_plan(self) -> tuple[list[Any], list[str]]:
+    def _probe_plan(self) -> tuple[list[ProbeStep], list[str]]:
         """The probe login's steps (docs/targets.md "The probe login"); none without a
         probe secret."""
         from rsfleet.sharing import probe_login
@@ -252,7 +253,7 @@ class RedshiftShares:
         return probe_login.plan(state, desired, observed, workgroups)
 
     def execute(self, plan: SharePlan, *, prune: bool,
-                on_step: Callable[[Any], None] | None) -> list[Any]:
+                on_step: Callable[[ShareStep], None] | None) -> list[ShareStep]:
         from rsfleet.sharing import probe_login, redshift
 
         steps = [s for s in plan.steps if isinstance(s, RedshiftStep)]
@@ -260,7 +261,7 @@ class RedshiftShares:
         redshift.apply(self._data_api(), self.fleet, tuple(s.action for s in steps),
                        on_statement=lambda _wg, _sql: on_step(next(shown)) if on_step else None)
         probe = [s for s in plan.steps if isinstance(s, probe_login.ProbeStep)]
-        done: list[Any] = list(steps)
+        done: list[ShareStep] = list(steps)
         if probe:
             # both set by plan() when it planned probe steps
             assert self._probe_password is not None and self.secrets_client is not None
@@ -313,7 +314,7 @@ class RedshiftShares:
         return problems
 
 
-def _render_probe(steps: list[Any]) -> str:
+def _render_probe(steps: list[ProbeStep]) -> str:
     """The probe login's part of `share plan`'s text (no password, no hash)."""
     if not steps:
         return ""

@@ -18,7 +18,7 @@ not mean maintenance.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING
 
 from rsfleet.adapters.haproxy import RSFLEET_SERVER_OPTIONS
 from rsfleet.errors import FleetError
@@ -26,6 +26,9 @@ from rsfleet.fleet import Fleet
 from rsfleet.targets.actions import Action, Disable, Drain, Enable, Remove
 from rsfleet.targets.reconciler import ActualTarget, LbState
 from rsfleet.targets.rotation import Load
+
+if TYPE_CHECKING:  # types only, nothing imported at run time
+    from rsfleet.adapters.haproxy import HaproxyRuntime
 
 BACKEND = "consumers"
 _MAINT_BITS = 0x01 | 0x02 | 0x20 | 0x40
@@ -39,7 +42,7 @@ class HaproxyTargets:
     lb_finishes_drain = False
     owns_membership = True
 
-    def __init__(self, runtime: Any, addresses: Mapping[str, tuple[str, int]], *,
+    def __init__(self, runtime: HaproxyRuntime, addresses: Mapping[str, tuple[str, int]], *,
                  deregistration_delay: float, backend: str = BACKEND,
                  server_options: str = SERVER_OPTIONS) -> None:
         self.runtime = runtime
