@@ -5,12 +5,13 @@ within a few passes, no session failed; load gone -> parked again."""
 
 from __future__ import annotations
 
+import json
 import threading
 
 import psycopg
 import pytest
 
-from rsfleet.controller.service import watch
+from rsfleet.controller.service import ControllerService, watch
 from rsfleet.lifecycle import in_rotation
 from rsfleet.targets import api
 
@@ -49,6 +50,12 @@ def test_idle_parks_load_unparks_then_parks_again(local_fleet):
                                                                "parked"], (status, said)
         assert said[0].endswith("rotation: 0 session(s), 0 queued: 1 wanted at 4 per "
                                 "consumer; 1 of 3 in rotation; no change"), said[0]
+        # the metrics of a pass (the Lambda's and the local controller's EMF line)
+        lines: list[str] = []
+        ControllerService(api.local_context(fleet).controller(), ctx.name, source="test",
+                          emit=lines.append).one_pass(1)
+        [emf] = [json.loads(x) for x in lines if '"_aws"' in x]
+        assert (emf["TargetsInRotation"], emf["ParkedTargets"]) == (1, 2), emf
         # 10 sessions held open through the LB: ceil(10 / 4) = 3 wanted, all back in
         load = Load(lambda: fleet.connect_kwargs("lb", "app_reader", "sales_db"),
                     new_per_s=10).start()

@@ -16,6 +16,7 @@ DIMENSION = "Fleet"
 METRICS = {
     "ReadyTargets": "Count",
     "TargetsInRotation": "Count",
+    "ParkedTargets": "Count",  # elastic rotation: ready members parked (drain state `parked`)
     "Actions": "Count",
     "ActionFailures": "Count",
     "ProbeFailures": "Count",

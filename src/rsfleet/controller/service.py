@@ -80,6 +80,7 @@ class ControllerService:
         values: dict[str, Any] = {
             "ReadyTargets": sum(1 for r in rows if r.ready),
             "TargetsInRotation": sum(1 for r in rows if r.in_rotation),
+            "ParkedTargets": sum(1 for r in rows if r.rotation == "parked"),
             "Actions": len(done.result.done),
             "ActionFailures": len(done.result.failed),
             "ProbeFailures": sum(1 for ok, _w, _ms in done.probes.values() if not ok),
