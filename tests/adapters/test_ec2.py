@@ -16,8 +16,20 @@ from rsfleet.errors import UsageError
 REGION = "us-east-1"
 
 
+_IMAGE: list[str] = []
+
+
+def _image(ec2) -> str:
+    # moto's default AMIs are the same in every mock: look one up once (listing all 1,366
+    # Amazon images took seconds per call, four calls per test)
+    if not _IMAGE:
+        _IMAGE.append(ec2.describe_images(Owners=["amazon"], Filters=[
+            {"Name": "name", "Values": ["amzn2-ami-hvm-*"]}])["Images"][0]["ImageId"])
+    return _IMAGE[0]
+
+
 def _launch(ec2, name: str | None, count: int = 1) -> list[str]:
-    image = ec2.describe_images(Owners=["amazon"])["Images"][0]["ImageId"]
+    image = _image(ec2)
     kw = {}
     if name:
         kw["TagSpecifications"] = [{"ResourceType": "instance",
