@@ -123,6 +123,42 @@ def test_a_refused_scale_does_not_touch_the_controller(fleet):
         stop_controller(fleet.state_dir)
 
 
+def test_one_change_at_a_time_the_second_is_refused_at_once(fleet):
+    # the repro: two `local rollout --restart` at once, one failed with a raw
+    # `database error: connection is bad … No such file`
+    pids = {n: fleet.node(n).pid for n in ("producer", *fleet.spec.consumers)}
+    holder = subprocess.Popen(
+        [sys.executable, "-c", "import time; from pathlib import Path; "
+         "from rsfleet.local import state; "
+         f"cm = state.locked(Path({str(fleet.state_dir)!r}), 'rsfleet local rollout "
+         "--restart'); cm.__enter__(); print('held', flush=True); time.sleep(120)"],
+        stdout=subprocess.PIPE, text=True)
+    try:
+        assert holder.stdout is not None and holder.stdout.readline().strip() == "held"
+        env = {k: v for k, v in os.environ.items() if k != "RSFLEET_STATE_DIR"}
+        for cmd in (["local", "rollout", "--restart"], ["local", "scale", "3"],
+                    ["local", "restart", "c1"], ["local", "down"], ["local", "up"]):
+            proc = subprocess.run(  # --spec: `rollout` and `up` compare with the spec file
+                [sys.executable, "-m", "rsfleet", *cmd, "--spec",
+                 str(fleet.state_dir.parent / "spec.tfvars"), "--state-dir",
+                 str(fleet.state_dir)], capture_output=True, text=True, timeout=120, env=env)
+            assert proc.returncode == 2 and "Traceback" not in proc.stderr, (cmd, proc.stderr)
+            lines = proc.stderr.strip().splitlines()
+            assert len(lines) == 1 and lines[0].startswith(
+                "error: another change is running on the fleet in "), (cmd, proc.stderr)
+            assert f"pid {holder.pid} (`rsfleet local rollout --restart`) since " in lines[0]
+        # nothing was touched: same postmasters, same consumers
+        assert {n: fleet.node(n).pid for n in pids} == pids
+        assert sorted(LocalFleet.open(fleet.env, fleet.state_dir).spec.consumers) == ["c1",
+                                                                                      "c2"]
+    finally:
+        holder.kill()
+        holder.wait()
+    # its holder gone, the next change runs (a dead pid's lock blocks nobody)
+    proc = rsfleet(fleet, "local", "restart", "c1")
+    assert proc.returncode == 0, proc.stderr
+
+
 def test_scale_dry_run_prints_the_plan_and_changes_nothing(fleet):
     before = (fleet.state_dir / "fleet.json").read_text()
     nodes = sorted(p.name for p in (fleet.state_dir / "nodes").iterdir())
