@@ -222,3 +222,45 @@ def test_cli_bad_interval_is_exit_2(tmp_path):
     res = CliRunner().invoke(app, ["--backend", "aws", "targets", "watch", "--interval",
                                    "soon", "--spec", str(tmp_path / "x.tfvars")])
     assert res.exit_code == 2 and "--interval" in res.output
+
+
+def test_rotation_parks_after_the_wait_even_across_a_restart(aws, tmp_path):
+    """Elastic rotation on the NLB adapter (the load given): idle, the first controller
+    starts the scale-in wait; a fresh controller (a new Lambda container) carries the wait
+    on from the last-pass record and parks one (deregistered, recorded as parked); load
+    back: unparked (registered, record gone)."""
+    from rsfleet.targets.rotation import Load, RotationSettings
+
+    elbv2, tg, outputs = aws
+    adapter = NlbTargets.from_outputs(FleetOutputs.of(outputs), register_with_terraform=False,
+                                      deregistration_delay=30, client=elbv2)
+    ok = {"c1": (True, "ok"), "c2": (True, "ok")}
+    now = [1000.0]
+    demand = [Load(60)]  # 2 wanted at 50 per consumer
+
+    def ctl() -> Controller:
+        c = Controller(adapter, ["c1", "c2"], lambda n: ok[n],
+                       StateStore(tmp_path / "targets.json"), rise=1, fall=1,
+                       clock=lambda: now[0], rotation=RotationSettings(scale_in_after=60),
+                       load=lambda: demand[0])
+        c.resume(c.last_pass())
+        return c
+
+    first = ctl()
+    first.record(first.run_pass())  # both registered
+    assert {"10.40.0.10", "10.40.0.20"} <= set(registered(elbv2, tg))
+    demand[0] = Load(0)
+    waiting = first.run_pass()
+    first.record(waiting)
+    assert waiting.plan.rotation.change == "hold" and waiting.plan.actions == ()
+    now[0] += 61
+    again = ctl()  # a new container: no memory but the record
+    parked = again.run_pass()
+    assert done(parked) == [("park", "c1")], parked.sentence
+    assert "c1 drained: parked, 1 wanted (it had the fewest sessions)" in parked.sentence
+    assert StateStore(tmp_path / "targets.json").load().drains["c1"].why == "parked"
+    assert registered(elbv2, tg).get("10.40.0.10") in (None, "draining")
+    demand[0] = Load(120)
+    back = again.run_pass()
+    assert done(back) == [("unpark", "c1")] and "10.40.0.10" in registered(elbv2, tg)
+    assert "c1" not in StateStore(tmp_path / "targets.json").load().drains

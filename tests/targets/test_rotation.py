@@ -5,6 +5,7 @@ load)."""
 
 from __future__ import annotations
 
+import itertools
 from dataclasses import replace
 
 import pytest
@@ -225,3 +226,30 @@ def test_property_converges_within_min_max_and_never_flaps(inp):
     assert len(serving) <= max(hi, 1)
     for n, changes in history.items():
         assert len(changes) <= 2, (n, changes)  # at most one change after the first pass
+
+
+@settings(max_examples=300, deadline=None)
+@given(rotation_inputs(), st.lists(st.floats(0, 20), min_size=6, max_size=12))
+def test_property_short_passes_never_flap(inp, gaps):
+    """Passes closer together than the scale-in wait (the real cadence: seconds against
+    minutes): constant load and readiness still move each consumer at most once, and never
+    park more than one per ``scale_in_after``."""
+    r = replace(inp.rotation, scale_in_after=30.0)
+    cur = replace(inp, rotation=r)
+    history: dict[str, list[bool]] = {n: [] for n in inp.desired}
+    parked_at: list[float] = []
+    for i, dt in enumerate(gaps):
+        p = plan(cur)
+        parked_at += [cur.now for a in p.actions if isinstance(a, Park)]
+        cur = step(cur, dt)
+        if i == 0:
+            continue  # the first pass may correct any starting state
+        for n in history:
+            serving = cur.actual[n].state == "in_rotation"
+            if not history[n] or history[n][-1] != serving:
+                history[n].append(serving)
+    for n, changes in history.items():
+        assert len(changes) <= 2, (n, changes)
+    later = parked_at[1:]  # the first may come from the starting low_since
+    assert all(b - a >= r.scale_in_after for a, b in itertools.pairwise(later)), \
+        parked_at

@@ -294,7 +294,7 @@ class Controller:
             actions=[s.action.describe() for s in done.result.done]
             + [w.describe() for w in done.plan.warnings],
             errors=[f"{f.action.kind} {f.action.target}: {f.error}" for f in done.result.failed],
-            passes=passes, source=source, sentence=done.sentence,
+            passes=passes, source=source, sentence=done.sentence, low_since=self.low_since,
             readiness={n: [o.ready, o.reason, o.consecutive_ok, o.consecutive_fail]
                        for n, o in self.readiness.items()},
             data_checks={n: list(v) for n, v in self.data_checks.items()},
@@ -307,6 +307,8 @@ class Controller:
         starts with none), when that pass is recent."""
         if record is None or self.clock() - record.at > max_age:
             return
+        if self.low_since is None:  # elastic rotation's wait goes on where it was
+            self.low_since = record.low_since
         for name, v in record.readiness.items():
             if name in self.members and name not in self.readiness:
                 self.readiness[name] = Observation(bool(v[0]), str(v[1]), int(v[2]), int(v[3]))

@@ -90,6 +90,9 @@ class PassRecord:
     # consumer -> [epoch seconds, ok, reason] of its last billed data check (TieredProbe)
     data_checks: dict[str, list[Any]] = field(default_factory=dict)
     sentence: str = ""  # what the pass saw and did, as logged
+    # elastic rotation: since when demand has been lower than what serves (epoch seconds),
+    # so a restarted controller does not wait scale_in_after_seconds all over again
+    low_since: float | None = None
     # seconds between passes when they run back to back (the local controller), so that
     # `targets status` can say a pass is overdue; None on AWS, where passes pause between
     # two Lambda invocations (the 5-minute warning applies there)
@@ -110,7 +113,9 @@ class PassRecord:
                                 (data.get("data_checks") or {}).items()},
                    sentence=str(data.get("sentence") or ""),
                    interval_s=(float(data["interval_s"]) if isinstance(
-                       data.get("interval_s"), int | float) else None))
+                       data.get("interval_s"), int | float) else None),
+                   low_since=(float(data["low_since"]) if isinstance(
+                       data.get("low_since"), int | float) else None))
 
 
 @dataclass
