@@ -53,8 +53,8 @@ bench: venv system-deps ## run the benchmarks (writes bench/results/*.json)
 	$(BIN)/python -m bench --all
 	$(BIN)/python bench/report.py
 
-bench-quick: venv system-deps ## smoke-run every benchmark in --quick mode
-	$(BIN)/python -m bench --all --quick
+bench-quick: venv system-deps ## smoke-run every benchmark in --quick mode (two at a time)
+	$(BIN)/python -m bench --all --quick --jobs 2
 
 artifact: venv ## dist/rsfleet-lambda.zip: rsfleet + deps for the Lambda controller and the test instance (deterministic)
 	$(BIN)/python -m rsfleet.controller.artifact --out dist/rsfleet-lambda.zip

@@ -45,7 +45,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--all", action="store_true", help="run every benchmark")
     parser.add_argument("--quick", action="store_true", help="short smoke run (CI)")
     parser.add_argument("--out", type=Path, default=HERE / "results", help="result directory")
+    parser.add_argument("--jobs", type=int, default=1, metavar="N",
+                        help="--quick only: run N benchmarks at a time, each in its own "
+                        "process (the smoke checks that each runs; its figures are not used)")
     args = parser.parse_args(argv)
+    if args.jobs < 1 or (args.jobs > 1 and not args.quick):
+        # a full run's ratios are measured side by side on a quiet machine: one at a time
+        parser.error("--jobs N: N >= 1, and above 1 only with --quick")
     names = available() if args.all else args.names
     unknown = sorted(set(names) - set(available()))
     if unknown or not names:
@@ -58,6 +64,8 @@ def main(argv: list[str] | None = None) -> int:
     except UsageError as exc:
         parser.error(str(exc))
     args.out.mkdir(parents=True, exist_ok=True)
+    if args.jobs > 1 and len(names) > 1:
+        return _in_parallel(names, args.jobs, args.out)
     failed = []
     for name in names:
         print(f"\n=== bench {name} {'(quick)' if args.quick else ''} ===", flush=True)
@@ -81,6 +89,29 @@ def main(argv: list[str] | None = None) -> int:
         path = args.out / f"{name}{suffix}.json"
         path.write_text(json.dumps(doc, indent=2) + "\n", encoding="utf-8")
         print(f"wrote {path}")
+    return 1 if failed else 0
+
+
+def _in_parallel(names: list[str], jobs: int, out: Path) -> int:
+    """`python -m bench --quick NAME` for each name, `jobs` at a time; each one's output is
+    printed whole when it ends (most of a quick run is waiting on fleets, not CPU)."""
+    import subprocess
+    from concurrent.futures import ThreadPoolExecutor
+
+    def one(name: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run([sys.executable, "-m", "bench", "--quick", "--out", str(out),
+                               name], cwd=HERE.parent, capture_output=True, text=True,
+                              check=False, stdin=subprocess.DEVNULL)
+
+    failed = []
+    with ThreadPoolExecutor(max_workers=jobs) as pool:
+        for name, proc in zip(names, pool.map(one, names), strict=True):
+            print(proc.stdout, end="", flush=True)
+            print(proc.stderr, end="", file=sys.stderr, flush=True)
+            if proc.returncode != 0:
+                failed.append(name)
+    if failed:
+        print(f"bench: failed: {', '.join(failed)}", file=sys.stderr)
     return 1 if failed else 0
 
 
