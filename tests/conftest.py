@@ -326,6 +326,7 @@ def _shares_fixtures(path: Path) -> bool:
         return False
 
 
+@pytest.hookimpl(optionalhook=True)  # an xdist hook: unknown to pytest when xdist is off
 def pytest_xdist_make_scheduler(config: pytest.Config, log: Any) -> Any:
     if config.getvalue("dist") != "load":
         return None  # an explicit --dist other than the default: xdist's own
