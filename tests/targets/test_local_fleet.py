@@ -96,6 +96,7 @@ def test_cli_status_drain_undrain_sync(fleet_factory):
                                    in res.stderr), res.output
     res = cli(fleet, "sync")  # puts it back (add server), then status is clean again
     assert res.exit_code == 0 and "c2" in res.output, res.output
+    assert "c2 in: ready (1 good probe(s) in a row); 3 of 3 in rotation" in res.output
     assert rows(cli(fleet, "status", "--json"))["c2"]["in_rotation"]
 
 

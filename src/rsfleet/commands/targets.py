@@ -256,6 +256,8 @@ def sync(ctx: typer.Context, opts: TargetsOptions,
         for f in res.failed:
             console.print(f"[bold red]failed[/] {f.action.kind} {plain(f.action.target)}: "
                           f"{plain(f.error)}", highlight=False)
+        # the controller's sentence: who is out and why, how many are in rotation
+        console.print(done.sentence, highlight=False, soft_wrap=True, markup=False)
     if res.exit_code:
         raise typer.Exit(res.exit_code)
 
