@@ -29,8 +29,10 @@ def pids_alive(pids: list[int]) -> list[int]:
 def test_lifecycle_scale_kill_restart_down(fleet_factory):
     fleet = fleet_factory()
     rows = {r.name: r for r in lifecycle.status(fleet)}
-    assert set(rows) == {"producer", "c1", "c2", "c3", "haproxy"}
-    assert all(rows[n].up for n in rows)
+    assert set(rows) == {"producer", "c1", "c2", "c3", "haproxy", "controller"}
+    # lifecycle.up starts no controller (the `local up` command does): its row says so
+    assert rows["controller"].state == "off" and not rows["controller"].up
+    assert all(rows[n].up for n in rows if n != "controller")
     assert all(rows[n].ready and rows[n].in_rotation for n in ("c1", "c2", "c3"))
 
     # sessions through HAProxy land on every consumer (TLS verify-full through the LB)
