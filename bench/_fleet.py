@@ -15,7 +15,6 @@ import os
 import random
 import secrets
 import shutil
-import socket
 import tempfile
 import threading
 import time
@@ -41,10 +40,30 @@ def wait_until(pred: Callable[[], bool], timeout: float, step: float = 0.1) -> b
     return False
 
 
+def _ephemeral_low() -> int:
+    try:
+        return int(Path("/proc/sys/net/ipv4/ip_local_port_range").read_text().split()[0])
+    except (OSError, ValueError, IndexError):
+        return 32768  # Linux's default
+
+
+def port_block(size: int) -> int:
+    """A base port with `size` free ports after it, below the kernel's ephemeral range: a
+    port picked inside it can be taken as the source port of any client connection before
+    the server binds it (seen: HAProxy "cannot bind socket" in the rolling restart smoke
+    while other fleets ran beside it; tests/conftest.py picks its ports the same way)."""
+    from rsfleet.local.fleet import port_free
+
+    top = _ephemeral_low() - size
+    for _ in range(500):
+        base = random.randint(20000, top)
+        if all(port_free(base + i) for i in range(size)):
+            return base
+    raise RuntimeError("no block of free ports below the ephemeral range")
+
+
 def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+    return port_block(1)
 
 
 # rsfleet's configuration is rsfleet.local.haproxy's default; `baseline` is what a user would
@@ -197,17 +216,14 @@ def spec_text(consumers: int) -> str:
 @contextlib.contextmanager
 def local_fleet(consumers: int = 2, rows: int = 10_000) -> Iterator[Any]:
     from rsfleet.lifecycle import down, seed, up
-    from rsfleet.local.fleet import LocalFleet, port_free
+    from rsfleet.local.fleet import LocalFleet
     from rsfleet.spec.loader import load_spec
 
     root = Path(tempfile.mkdtemp(prefix="rsfleet-bench-", dir="/var/tmp"))
     root.chmod(0o711)
     (root / "spec.tfvars").write_text(spec_text(consumers), encoding="utf-8")
     spec = load_spec(root / "spec.tfvars")
-    while True:
-        base = random.randint(20000, 60000)
-        if all(port_free(base + i) for i in range(consumers + 8)):
-            break
+    base = port_block(consumers + 8)
     fleet = up(spec, root / "state", lb_port=base + consumers + 6, base_port=base)
     try:
         if rows:
