@@ -29,6 +29,8 @@ Fixtures:
   LocalFleet`, the same with N consumers c1..cN sharing `sales` into `sales_db`; fleets live
   until the end of the test module. Share one across a module with
   `@pytest.fixture(scope="module") def fleet(local_fleet): return local_fleet(3)`.
+  Under xdist such a module runs on one worker, so its fleet starts once
+  (`pytest_xdist_make_scheduler` below).
 - `traversable_tmp`: like tmp_path, but the PostgreSQL user can enter it.
 """
 
