@@ -38,6 +38,7 @@ from rsfleet.local.fleet import ensure_role as _role
 from rsfleet.local.fleet import probe_role as probe_role
 from rsfleet.local.postgres import PgServer, pg_bin_dir, server_user
 from rsfleet.local.tls import ensure_certificates
+from rsfleet.sharing.local import consumer_ready
 from rsfleet.spec.models import FleetSpec
 
 Log = Callable[[str], None]
@@ -247,7 +248,7 @@ def _database(conn: psycopg.Connection, name: str, owner: str) -> None:
 
 def share_and_gate(fleet: LocalFleet, *, log: Log = _quiet, ready_timeout: float = 120.0) -> None:
     """Apply the datashares, wait for the initial copies, and let ready consumers in."""
-    from rsfleet.sharing.local import apply_local, consumer_ready
+    from rsfleet.sharing.local import apply_local
 
     steps = apply_local(fleet)
     if steps:  # a summary; `rsfleet share plan` / `share apply` show every statement
@@ -286,7 +287,7 @@ def drained_consumers(fleet: LocalFleet) -> dict[str, str]:
         from rsfleet.targets import api as targets_api
     except ImportError:
         return {}
-    return targets_api.local_context(fleet).store.load().drained
+    return targets_api.local_context(fleet, data_ready=consumer_ready).store.load().drained
 
 
 def in_rotation(fleet: LocalFleet) -> set[str]:
@@ -307,10 +308,8 @@ def readiness_probe(fleet: LocalFleet) -> Callable[[str], tuple[bool, str]]:
     try:
         from rsfleet.targets.readiness import local_probe
     except ImportError:
-        from rsfleet.sharing.local import consumer_ready
-
         return lambda name: consumer_ready(fleet, name)
-    return local_probe(fleet, timeout=2.0)
+    return local_probe(fleet, timeout=2.0, data_ready=consumer_ready)
 
 
 def sync_targets(fleet: LocalFleet, *, log: Log = _quiet) -> None:
@@ -318,12 +317,11 @@ def sync_targets(fleet: LocalFleet, *, log: Log = _quiet) -> None:
     try:
         from rsfleet.targets import api as targets_api
 
-        targets_api.sync(targets_api.local_context(fleet), log=log)
+        targets_api.sync(targets_api.local_context(fleet, data_ready=consumer_ready), log=log)
         return
     except ImportError:
         pass
     from rsfleet.adapters.haproxy import HaproxyRuntime
-    from rsfleet.sharing.local import consumer_ready
 
     runtime = HaproxyRuntime(fleet.haproxy_socket)
     for name in fleet.spec.lb_consumers:

@@ -18,7 +18,7 @@ from targets.load import Load  # the targets tests' load generator
 
 from rsfleet.controller.local import ControllerProcess
 from rsfleet.lifecycle import in_rotation, stop_controller
-from rsfleet.sharing.local import subscription_name
+from rsfleet.sharing.local import consumer_ready, subscription_name
 from rsfleet.targets.api import local_context
 
 pytestmark = pytest.mark.fleet
@@ -54,7 +54,7 @@ def set_subscription(fleet, consumer: str, enabled: bool) -> None:
 
 def test_broken_share_leaves_rotation_by_itself_and_returns(fleet):
     proc = ControllerProcess(fleet.state_dir)
-    store = local_context(fleet).store
+    store = local_context(fleet, data_ready=consumer_ready).store
     pid = proc.start(interval=INTERVAL)
     try:
         assert proc.is_running() and proc.pid == pid
@@ -195,7 +195,7 @@ def controller_row(fleet) -> tuple[int, dict]:
 def test_supervised_restarted_after_kill_9_and_local_status_names_it(fleet):
     # the repro: SIGKILL the controller and nothing restarted it; status said nothing
     proc = ControllerProcess(fleet.state_dir)
-    store = local_context(fleet).store
+    store = local_context(fleet, data_ready=consumer_ready).store
     assert controller_row(fleet)[1]["state"] == "off"  # not started: no problem
     first = proc.start(interval=INTERVAL)
     sup = proc.supervisor_pid

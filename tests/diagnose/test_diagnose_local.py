@@ -16,6 +16,7 @@ from typer.testing import CliRunner
 
 from rsfleet.cli import app
 from rsfleet.diagnose import checks
+from rsfleet.sharing.local import consumer_ready
 
 pytestmark = pytest.mark.fleet
 NAMES = ["c1", "c2", "c3"]
@@ -80,7 +81,7 @@ def test_undrain_is_the_fix_only_for_a_drained_consumer(fleet):
     not ready: no shared data); for a drained one the fix repeats --env/--state-dir."""
     from rsfleet.targets import api as targets_api
 
-    tctx = targets_api.local_context(fleet)
+    tctx = targets_api.local_context(fleet, data_ready=consumer_ready)
     targets_api.sync(tctx)  # a controller pass: c3 (not ready) out of rotation
     got = {c.name: c for c in checks.check_targets(ctx_for(fleet))}
     assert got["c3 LB health"].status == "warning"

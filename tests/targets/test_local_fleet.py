@@ -16,6 +16,7 @@ from typer.testing import CliRunner
 
 from rsfleet.cli import app
 from rsfleet.controller.service import watch
+from rsfleet.sharing.local import consumer_ready
 from rsfleet.targets import api
 
 from .fleet import wait_for
@@ -106,7 +107,7 @@ def test_kill_under_load_with_watch_then_restart(fleet_factory):
     fleet = fleet_factory()
     logs: list[str] = []
     stop = threading.Event()
-    watcher = threading.Thread(target=watch, args=(api.local_context(fleet), 0.25),
+    watcher = threading.Thread(target=watch, args=(api.local_context(fleet, data_ready=consumer_ready), 0.25),
                                kwargs={"log": logs.append, "stop": stop,
                                        "emit": lambda _line: None}, daemon=True)
     watcher.start()
@@ -129,7 +130,7 @@ def test_kill_under_load_with_watch_then_restart(fleet_factory):
     assert len(after) > 15 and [e.error for e in after if not e.ok] == []
     assert {e.consumer for e in after} <= {"c1", "c3"}
     assert any(m.startswith("drain c2") for m in logs), logs
-    st = {s.name: s for s in api.status(api.local_context(fleet))}
+    st = {s.name: s for s in api.status(api.local_context(fleet, data_ready=consumer_ready))}
     assert st["c2"].lb_state == "maint" and st["c2"].ready is False
     # the local lifecycle runs a targets sync once c2 is ready again. Right after a SIGKILL
     # `pg_ctl start` can fail while the old backends still exit (reported to the local fleet
@@ -145,7 +146,7 @@ def test_kill_under_load_with_watch_then_restart(fleet_factory):
             if time.monotonic() > deadline:
                 raise
             time.sleep(0.5)
-    st = {s.name: s for s in api.status(api.local_context(fleet))}
+    st = {s.name: s for s in api.status(api.local_context(fleet, data_ready=consumer_ready))}
     assert st["c2"].in_rotation and st["c2"].ready
 
 

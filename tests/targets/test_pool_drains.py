@@ -21,6 +21,7 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.exc import DBAPIError
 
 from rsfleet.rollout.local import rollout
+from rsfleet.sharing.local import consumer_ready
 from rsfleet.targets import api
 
 pytestmark = pytest.mark.fleet
@@ -120,7 +121,7 @@ def test_a_validating_pool_sees_no_error_through_a_rolling_restart(fleet):
 
 
 def test_targets_drain_closes_pooled_sessions_between_transactions(fleet):
-    ctx = api.local_context(fleet)
+    ctx = api.local_context(fleet, data_ready=consumer_ready)
     engine = pool(fleet, pre_ping=True)
     load = PoolLoad(engine).start()
     try:
@@ -139,7 +140,7 @@ def test_targets_drain_closes_pooled_sessions_between_transactions(fleet):
 
 
 def test_a_pool_without_validation_fails_at_most_one_query_per_connection(fleet):
-    ctx = api.local_context(fleet)
+    ctx = api.local_context(fleet, data_ready=consumer_ready)
     engine = pool(fleet, pre_ping=False)
     load = PoolLoad(engine).start()
     try:

@@ -13,6 +13,7 @@ import pytest
 
 from rsfleet.controller.service import ControllerService, watch
 from rsfleet.lifecycle import in_rotation
+from rsfleet.sharing.local import consumer_ready
 from rsfleet.targets import api
 
 from .fleet import wait_for
@@ -31,7 +32,7 @@ def test_idle_parks_load_unparks_then_parks_again(local_fleet):
     from conftest import fleet_spec
 
     fleet = local_fleet(3, rows=200, spec_text=fleet_spec(3) + ELASTIC)
-    ctx = api.local_context(fleet)
+    ctx = api.local_context(fleet, data_ready=consumer_ready)
     assert ctx.rotation is not None and ctx.rotation.target_sessions == 4
     said: list[str] = []
     stop = threading.Event()
@@ -45,14 +46,14 @@ def test_idle_parks_load_unparks_then_parks_again(local_fleet):
         # the loop records the other ready ones as parked
         assert len(in_rotation(fleet)) == 1
         wait_for(lambda: said)
-        status = {r.name: r for r in api.status(api.local_context(fleet))}
+        status = {r.name: r for r in api.status(api.local_context(fleet, data_ready=consumer_ready))}
         assert sorted(r.rotation for r in status.values()) == ["in_rotation", "parked",
                                                                "parked"], (status, said)
         assert said[0].endswith("rotation: 0 session(s), 0 queued: 1 wanted at 4 per "
                                 "consumer; 1 of 3 in rotation; no change"), said[0]
         # the metrics of a pass (the Lambda's and the local controller's EMF line)
         lines: list[str] = []
-        ControllerService(api.local_context(fleet).controller(), ctx.name, source="test",
+        ControllerService(api.local_context(fleet, data_ready=consumer_ready).controller(), ctx.name, source="test",
                           emit=lines.append).one_pass(1)
         [emf] = [json.loads(x) for x in lines if '"_aws"' in x]
         assert (emf["TargetsInRotation"], emf["ParkedTargets"]) == (1, 2), emf

@@ -107,8 +107,10 @@ def context_from_options(ctx: typer.Context, opts: TargetsOptions) -> "TargetsCo
         if given:
             raise UsageError(f"{', '.join(given)}: only with --backend aws")
         from rsfleet.local.fleet import LocalFleet
+        from rsfleet.sharing.local import consumer_ready
 
-        return local_context(LocalFleet.open(opts.env, opts.state_dir))
+        return local_context(LocalFleet.open(opts.env, opts.state_dir),
+                             data_ready=consumer_ready)
     from rsfleet.adapters.terraform import outputs_for_spec
     from rsfleet.fleet.outputs import FleetOutputs
 

@@ -193,10 +193,11 @@ def run(state_dir: Path, interval: float, *, stop: threading.Event | None = None
     from rsfleet.controller.loop import run_until_stopped
     from rsfleet.controller.service import ControllerService
     from rsfleet.local.fleet import LocalFleet
+    from rsfleet.sharing.local import consumer_ready
     from rsfleet.targets.api import local_context
 
     fleet = LocalFleet.open(None, state_dir)
-    ctx = local_context(fleet, probe_timeout=1.0)
+    ctx = local_context(fleet, data_ready=consumer_ready, probe_timeout=1.0)
     ctl = ctx.controller(rise=2, fall=2)
     ctl.resume(ctx.store.last_pass())
 

@@ -446,10 +446,12 @@ def _targets_local(ctx: DiagContext) -> list[Check]:
 
 def _drains(ctx: DiagContext) -> dict[str, str]:
     """Consumers drained in the fleet's drain state (`targets drain`, rollouts) -> why."""
+    from rsfleet.sharing.local import consumer_ready
     from rsfleet.targets import api as targets_api
 
     try:
-        return targets_api.local_context(_fleet(ctx)).store.load().drained
+        return targets_api.local_context(_fleet(ctx), data_ready=consumer_ready
+                                         ).store.load().drained
     except (OSError, ValueError, RsfleetError):
         return {}
 

@@ -100,9 +100,10 @@ def local_injector(fleet: KillableFleet) -> Injector:
 
 
 def _local_drain(fleet: KillableFleet, name: str) -> str:
+    from rsfleet.sharing.local import consumer_ready
     from rsfleet.targets import api as targets_api
 
-    targets_api.drain(targets_api.local_context(fleet), name)
+    targets_api.drain(targets_api.local_context(fleet, data_ready=consumer_ready), name)
     return f"drained {name} (rsfleet.targets)"
 
 

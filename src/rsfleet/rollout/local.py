@@ -84,6 +84,7 @@ class LocalExecutor:
                  restart_since: float | None = None, drain_timeout: float | None = None,
                  ready_timeout: float = 60.0, log: Log | None = None) -> None:
         from rsfleet.errors import UsageError
+        from rsfleet.sharing.local import consumer_ready
         from rsfleet.targets.api import local_context
 
         if drain_timeout is not None and drain_timeout < 0:
@@ -100,7 +101,7 @@ class LocalExecutor:
                          f"{time.strftime('%H:%M:%S', time.localtime(restart_since))}")
             else:
                 restart_since = time.time()
-        self.ctx = local_context(fleet, probe_timeout=2.0)
+        self.ctx = local_context(fleet, data_ready=consumer_ready, probe_timeout=2.0)
         self.restart_since = restart_since
         self.deregistration_delay = float(fleet.spec.nlb.deregistration_delay
                                           if drain_timeout is None else drain_timeout)

@@ -1,8 +1,9 @@
 """drain / undrain / status / sync for the commands and for other parts (the load test's
 ``--drain`` fault, the Lambda controller, rolling changes).
 
-Every function takes a ``TargetsContext``, built once by its caller: ``local_context(fleet)``
-(HAProxy of the local fleet) or ``aws_context(spec, outputs)`` (the NLB of the fleet's
+Every function takes a ``TargetsContext``, built once by its caller: ``local_context(fleet,
+data_ready=...)`` (HAProxy of the local fleet; the caller passes the local share backend's
+``consumer_ready``) or ``aws_context(spec, outputs)`` (the NLB of the fleet's
 ``FleetOutputs``).
 """
 
@@ -20,7 +21,7 @@ from rsfleet.fleet.outputs import FleetOutputs
 from rsfleet.targets import actions
 from rsfleet.targets.controller import Controller, Pass, TargetStatus
 from rsfleet.targets.protocol import TargetAdapter
-from rsfleet.targets.readiness import Probe
+from rsfleet.targets.readiness import DataReady, Probe
 from rsfleet.targets.rotation import PARKED, Load, RotationSettings
 from rsfleet.targets.sessions import DrainWait, LocalSessions, SessionCloser, wait_drained
 from rsfleet.targets.store import (
@@ -66,14 +67,18 @@ class TargetsContext:
                           fall=fall, log=log, rotation=self.rotation, load=self.load)
 
 
-def local_context(fleet: Fleet, *, probe_timeout: float = 1.0) -> TargetsContext:
+def local_context(fleet: Fleet, *, data_ready: DataReady,
+                  probe_timeout: float = 1.0) -> TargetsContext:
+    """The local fleet's HAProxy, its probe and its drain file. ``data_ready``: the local
+    share backend's check (``rsfleet.sharing.local.consumer_ready``), from the caller."""
     from rsfleet.targets.haproxy import HaproxyTargets
     from rsfleet.targets.readiness import local_probe
 
     adapter = HaproxyTargets.for_fleet(fleet)
     rotation = rotation_settings(fleet.spec)
     return TargetsContext(adapter=adapter, members=fleet.spec.lb_consumers,
-                          probe=local_probe(fleet, timeout=probe_timeout),
+                          probe=local_probe(fleet, timeout=probe_timeout,
+                                            data_ready=data_ready),
                           store=JsonFileStore(Path(fleet.state_dir) / STATE_FILE),
                           name=fleet_key(fleet.spec), rotation=rotation,
                           load=adapter.load if rotation is not None else None,

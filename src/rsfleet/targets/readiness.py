@@ -2,8 +2,9 @@
 
 Ready means: a session opens within the timeout, ``SELECT 1`` answers, and for every
 datashare the consumer receives, each shared table in its ``consumer_database`` can be read
-(``SELECT 1 FROM "schema"."table" LIMIT 1``). Locally the sharing executor's
-``consumer_ready(fleet, name)`` adds its own verdict (subscription state, lag bound).
+(``SELECT 1 FROM "schema"."table" LIMIT 1``). Locally ``data_ready(fleet, name)``, the
+local share backend's ``consumer_ready`` passed in by the caller, adds its own verdict
+(subscription state, lag bound).
 """
 
 from __future__ import annotations
@@ -94,12 +95,17 @@ def probe_postgres(connect_kwargs: Callable[[str | None], dict[str, Any]],
     return True, f"SELECT 1 ok, {read} shared table(s) readable"
 
 
-def local_probe(fleet: Fleet, timeout: float = 1.0) -> Probe:
+DataReady = Callable[[Fleet, str], tuple[bool, str]]
+"""(fleet, consumer) -> is its copy of the shared data ready, and why: the local share
+backend's ``rsfleet.sharing.local.consumer_ready`` (subscriptions, initial copy, lag),
+passed in by the layers above (targets never imports sharing: pyproject.toml contracts)."""
+
+
+def local_probe(fleet: Fleet, timeout: float = 1.0, *, data_ready: DataReady) -> Probe:
     """The probe for the local fleet: direct connection as rsfleet_probe (reads what
-    app_reader reads) + consumer_ready."""
+    app_reader reads) + ``data_ready``."""
     spec: FleetSpec = fleet.spec
     checks = {n: share_checks(spec, n) for n in spec.lb_consumers}
-    from rsfleet.sharing.local import consumer_ready
 
     def probe(name: str) -> tuple[bool, str]:
         node = fleet.consumers.get(name)
@@ -120,7 +126,7 @@ def local_probe(fleet: Fleet, timeout: float = 1.0) -> Probe:
             ok, reason = probe_postgres(kwargs, checks.get(name, []), timeout)
         if ok:
             try:
-                ok2, why = consumer_ready(fleet, name)
+                ok2, why = data_ready(fleet, name)
             except Exception as exc:  # a probe reports, never raises
                 ok2, why = False, f"consumer_ready failed: {_short(exc)}"
             if not ok2:
