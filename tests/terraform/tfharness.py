@@ -78,18 +78,13 @@ def find_plugin_mirror() -> Path | None:
     return None
 
 
-def cli_config_text(mirror: Path | None, cache: Path | None = None) -> str:
-    """A CLI config that takes hashicorp/aws from the mirror (if any) and the rest directly.
-
-    With `cache`, init links the provider (a 700 MB binary) through that plugin cache dir to
-    the mirror instead of copying it into every TF_DATA_DIR (about 16 copies a test run)."""
+def cli_config_text(mirror: Path | None) -> str:
+    """A CLI config that takes hashicorp/aws from the mirror (if any) and the rest directly."""
     if mirror is None:
         return "# no local provider mirror found: providers come from the registry\n"
     provider = "registry.terraform.io/hashicorp/aws"
-    cache_line = f'plugin_cache_dir = "{cache.as_posix()}"\n' if cache is not None else ""
     return (
-        cache_line
-        + "provider_installation {\n"
+        "provider_installation {\n"
         "  filesystem_mirror {\n"
         f'    path    = "{mirror.as_posix()}"\n'
         f'    include = ["{provider}"]\n'
@@ -104,9 +99,7 @@ def cli_config_text(mirror: Path | None, cache: Path | None = None) -> str:
 def terraform_env(tmp_path: Path) -> dict[str, str]:
     """Subprocess environment with a private CLI config and TF_DATA_DIR under tmp_path."""
     config = tmp_path / "terraform.rc"
-    cache = tmp_path / "plugin-cache"
-    cache.mkdir(exist_ok=True)
-    config.write_text(cli_config_text(find_plugin_mirror(), cache), encoding="utf-8")
+    config.write_text(cli_config_text(find_plugin_mirror()), encoding="utf-8")
     data_dir = tmp_path / "tf-data"
     data_dir.mkdir(exist_ok=True)
     env = {k: v for k, v in os.environ.items() if k not in _ENV_DROP}
