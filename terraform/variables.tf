@@ -635,6 +635,14 @@ variable "controller" {
     error_message = "controller.enabled in the created VPC (no NAT) needs vpc_endpoints enabled with the dynamodb gateway endpoint and the elasticloadbalancing, redshift-serverless and secretsmanager (the probe secret) interface endpoints."
   }
 
+  # The controller owns target membership: the provider drops an attachment the controller
+  # deregistered from state, and the next apply would register the drained consumer again.
+  # (src/rsfleet/spec/models.py, same rule)
+  validation {
+    condition     = !var.controller.enabled || !var.nlb.register_targets_with_terraform
+    error_message = "controller.enabled with nlb.register_targets_with_terraform = true: Terraform would re-register the consumers the controller drains; set nlb.register_targets_with_terraform = false."
+  }
+
   validation {
     condition     = !var.controller.enabled || var.artifact_path != null
     error_message = "controller.enabled needs artifact_path: run `make artifact` and pass -var artifact_path=dist/rsfleet-lambda.zip (`rsfleet apply` does)."

@@ -60,6 +60,9 @@ variables {
     interval_seconds = 5
     probe_secret_arn = "arn:aws:secretsmanager:us-east-1:123456789012:secret:rsfleet-test-probe-AbCdEf"
   }
+  # The controller owns target membership (Terraform refuses it with
+  # register_targets_with_terraform = true).
+  nlb           = { register_targets_with_terraform = false }
   artifact_path = "modules/controller/tests/empty.zip"
 }
 

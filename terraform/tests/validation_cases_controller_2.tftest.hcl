@@ -58,3 +58,24 @@ run "controller_probe_secret_kms_key_without_secret" {
   }
   expect_failures = [var.controller]
 }
+
+# controller owns the targets: valid
+run "controller_with_targets_by_the_controller" {
+  command = plan
+  variables {
+    controller    = { enabled = true }
+    nlb           = { register_targets_with_terraform = false }
+    artifact_path = "tests/fixtures/rsfleet-lambda.zip"
+  }
+}
+
+# controller owns the targets: rejected
+run "controller_with_targets_by_terraform" {
+  command = plan
+  variables {
+    controller    = { enabled = true }
+    nlb           = { register_targets_with_terraform = true }
+    artifact_path = "tests/fixtures/rsfleet-lambda.zip"
+  }
+  expect_failures = [var.controller]
+}

@@ -64,6 +64,7 @@ consumers   = {
   c2 = { base_capacity = 8, behind_nlb = false }
 }
 controller = { enabled = true, data_check_seconds = 1800 }
+nlb = { register_targets_with_terraform = false }
 """
 
 

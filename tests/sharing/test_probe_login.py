@@ -36,6 +36,7 @@ consumers   = {
 }
 datashares  = { sales_share = { schemas = ["sales"], consumer_database = "sales_db" } }
 controller  = { enabled = true }
+nlb         = { register_targets_with_terraform = false }
 """
 USER_SQL = "SELECT usename FROM pg_user WHERE usename = 'rsfleet_probe';"
 USAGE_SQL = ("SELECT database_name FROM svv_database_privileges WHERE identity_type = 'user' "

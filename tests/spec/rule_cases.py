@@ -40,6 +40,8 @@ class Case:
     tf_fails: tuple[str, ...] = ()  # empty: a valid input, both sides accept it
     py_key: str = ""
     py_fragment: str = ""
+    # Terraform-only variables the case needs that are not spec keys (e.g. artifact_path)
+    tf_only: tuple[tuple[str, Any], ...] = ()
 
     @property
     def valid(self) -> bool:
@@ -81,6 +83,8 @@ def _rotation(**settings: Any) -> dict[str, Any]:
     """`rotation` with `settings`; enabled needs rsfleet to own target membership."""
     nlb = {"register_targets_with_terraform": False} if settings.get("enabled") else {}
     return {"rotation": settings, **({"nlb": nlb} if nlb else {})}
+# The controller needs the Lambda's code (a Terraform-only variable, not a spec key).
+ARTIFACT = (("artifact_path", "tests/fixtures/rsfleet-lambda.zip"),)
 
 
 def _backup(**settings: Any) -> dict[str, Any]:
@@ -388,6 +392,13 @@ SECTIONS: dict[str, list[Case]] = {"names": [
     bad("controller.probe_secret_kms_key_arn", "controller_probe_secret_kms_key_without_secret",
         _controller(probe_secret_kms_key_arn=PROBE_KEY), "controller", "controller",
         "set probe_secret_arn or remove the key"),
+    Case("controller owns the targets", "controller_with_targets_by_the_controller",
+         {**_controller(enabled=True), **_nlb(register_targets_with_terraform=False)},
+         tf_only=ARTIFACT),
+    Case("controller owns the targets", "controller_with_targets_by_terraform",
+         {**_controller(enabled=True), **_nlb(register_targets_with_terraform=True)},
+         ("controller",), TOP, "set nlb.register_targets_with_terraform = false",
+         tf_only=ARTIFACT),
 ], "rotation": [
     ok("rotation with rsfleet owning targets", "rotation_enabled",
        _rotation(enabled=True, min_in_rotation=1, max_in_rotation=2,
@@ -555,7 +566,7 @@ def tftest_text(cases: list[Case]) -> str:
     for case in cases:
         lines += ["", f"# {case.rule}: {'valid' if case.valid else 'rejected'}",
                   f'run "{case.name}" {{', "  command = plan", "  variables {",
-                  *_assignments(case.set, "    "), "  }"]
+                  *_assignments({**case.set, **dict(case.tf_only)}, "    "), "  }"]
         if not case.valid:
             lines.append(f"  expect_failures = [{', '.join(f'var.{v}' for v in case.tf_fails)}]")
         lines.append("}")

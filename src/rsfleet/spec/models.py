@@ -503,6 +503,13 @@ class FleetSpec(_Strict):
         dbs = [self.database_for(s) for s in self.datashares]
         if len(set(dbs)) != len(dbs):
             problems.append("datashares: two datashares use the same consumer_database")
+        if self.controller.enabled and self.nlb.register_targets_with_terraform:
+            # The controller deregisters a drained or unready consumer; the provider then
+            # drops that attachment from state and the next `terraform apply` registers it
+            # again (terraform/variables.tf, same rule). One owner of target membership.
+            problems.append("controller.enabled with nlb.register_targets_with_terraform = "
+                            "true: Terraform would re-register the consumers the controller "
+                            "drains; set nlb.register_targets_with_terraform = false")
         if not self.create_vpc:
             if not (self.existing_vpc_id or "").startswith("vpc-"):
                 problems.append("existing_vpc_id must be a vpc-... id when create_vpc = false")

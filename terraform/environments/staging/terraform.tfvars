@@ -62,7 +62,7 @@ nlb = {
   cross_zone                      = true
   allowed_cidrs                   = []
   allowed_security_group_ids      = []
-  register_targets_with_terraform = true
+  register_targets_with_terraform = false
 }
 
 # The readiness controller as a Lambda singleton (docs/targets.md); needs `make artifact`.
