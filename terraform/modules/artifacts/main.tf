@@ -7,7 +7,11 @@ resource "aws_s3_bucket" "this" {
   #checkov:skip=CKV_AWS_144:Build artifacts are rebuilt from source (`make artifact`); cross-region replication adds nothing.
   #checkov:skip=CKV2_AWS_62:No consumer for artifact-bucket event notifications.
   #checkov:skip=CKV_AWS_18:Access logging needs a separate log bucket; CloudTrail data events are the audit trail for this bucket.
-  bucket_prefix = "${var.name}-artifacts-"
+  # The provider allows a bucket_prefix of at most 37 characters (it appends a 26-character
+  # unique suffix to reach S3's 63; "bucket_prefix ... less than or equal to 37 characters",
+  # https://registry.terraform.io/providers/hashicorp/aws/5.100.0/docs/resources/s3_bucket).
+  # <project>-<env> can be 37 characters itself: keep 26 of it before "-artifacts-".
+  bucket_prefix = "${trimsuffix(substr(var.name, 0, 26), "-")}-artifacts-"
   force_destroy = true
   tags          = var.tags
 }
