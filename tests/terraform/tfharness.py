@@ -10,11 +10,14 @@
   that does not exist) and a private `TF_DATA_DIR`, so tests can run in parallel.
 - `run_terraform(args, cwd, env)`: runs terraform, returns the CompletedProcess.
 - `copy_module(src, dst)`: copies a Terraform directory without local state or .terraform.
+- `graph_dependencies(dot)`: `terraform graph` (resource summary) as {address: what it
+  depends on}; `depends_on(deps, a, b)`: whether `a` waits for `b`, directly or not.
 """
 
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import subprocess
 from collections.abc import Sequence
@@ -150,3 +153,35 @@ def copy_terraform_tree(dst_parent: Path) -> Path:
     """A copy of the whole terraform/ directory under dst_parent (module sources like
     ../modules/x keep working), so `init` never writes into the checkout."""
     return copy_module(TERRAFORM_DIR, Path(dst_parent) / "terraform")
+
+
+_EDGE = re.compile(r'^\s*"([^"]+)"\s*->\s*"([^"]+)"')
+_NODE = re.compile(r'^\s*"([^"]+)"\s*\[label=')
+
+
+def graph_dependencies(dot: str) -> dict[str, set[str]]:
+    """`terraform graph` output as {config address: the addresses it depends on}; every node
+    is a key (edges point from a resource to what it depends on)."""
+    deps: dict[str, set[str]] = {}
+    for line in dot.splitlines():
+        if m := _EDGE.match(line):
+            deps.setdefault(m[1], set()).add(m[2])
+            deps.setdefault(m[2], set())
+        elif m := _NODE.match(line):
+            deps.setdefault(m[1], set())
+    return deps
+
+
+def depends_on(deps: dict[str, set[str]], a: str, b: str) -> bool:
+    """Whether `a` is created after `b` (and destroyed before it): a path a -> ... -> b."""
+    seen: set[str] = set()
+    todo = [a]
+    while todo:
+        node = todo.pop()
+        for nxt in deps.get(node, ()):
+            if nxt == b:
+                return True
+            if nxt not in seen:
+                seen.add(nxt)
+                todo.append(nxt)
+    return False

@@ -353,4 +353,11 @@ resource "aws_budgets_budget" "redshift" {
   }
 
   tags = var.tags
+
+  # Budgets publishes to the topic only once the topic policy allows it ("Creating an Amazon
+  # SNS topic for budget notifications",
+  # https://docs.aws.amazon.com/cost-management/latest/userguide/budgets-sns-policy.html);
+  # created before the policy, its notifications could be refused. The reference to the topic's ARN alone
+  # does not order the two (tests/terraform/test_ordering.py checks the graph).
+  depends_on = [aws_sns_topic_policy.alarms]
 }
