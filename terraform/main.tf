@@ -221,6 +221,8 @@ module "controller" {
     fall               = var.controller.fall
   }
   log_retention_days = var.monitoring.log_retention_days
+  # As the NLB's: on in prod only (`rsfleet destroy` turns both off before Terraform runs).
+  deletion_protection = var.environment == "prod"
 }
 
 # --- rsfleet artifact and the test instance installed from it ------------------------------

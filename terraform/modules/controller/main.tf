@@ -109,7 +109,10 @@ resource "aws_dynamodb_table" "state" {
     kms_key_arn = aws_kms_key.this.arn
   }
 
-  deletion_protection_enabled = true
+  # On in prod (the root passes environment == "prod", as for the NLB): `rsfleet destroy`
+  # turns it off first for the table named in the fleet's outputs; elsewhere the table goes
+  # with the fleet or with controller.enabled = false (docs/targets.md).
+  deletion_protection_enabled = var.deletion_protection
   tags                        = var.tags
 }
 
@@ -344,6 +347,14 @@ resource "aws_lambda_function" "this" {
   memory_size                    = var.memory_mb
   reserved_concurrent_executions = 1
   kms_key_arn                    = aws_kms_key.this.arn
+
+  # The function's network interfaces outlive it (Lambda releases them later), and its security
+  # group and subnets cannot be deleted while they hold it: destroy fails with
+  # DependencyViolation (hashicorp/terraform-provider-aws#37046, #10329). Before deleting the
+  # function the provider moves it to the VPC's default security group and waits for the
+  # update (re-implemented in #37624), so this module's group has no interface left; the
+  # subnets' delete waits for Lambda's interfaces (modules/networking, timeouts).
+  replace_security_groups_on_destroy = true
 
   environment {
     variables = local.environment

@@ -231,6 +231,12 @@ variable "log_retention_days" {
   }
 }
 
+variable "deletion_protection" {
+  description = "DynamoDB deletion protection on the state table (the root turns it on in prod; `rsfleet destroy` turns it off first)."
+  type        = bool
+  default     = false
+}
+
 variable "tags" {
   description = "Tags for every resource."
   type        = map(string)

@@ -117,6 +117,13 @@ resource "aws_subnet" "private" {
   map_public_ip_on_launch = false
 
   tags = merge(var.tags, { Name = "${var.name}-private-${each.key}", Tier = "private" })
+
+  # A deleted Lambda's network interfaces (the controller's) stay until Lambda releases them,
+  # which can take well over the 20 minute default; the provider's subnet delete waits for
+  # them and deletes them (hashicorp/terraform-provider-aws#10329), given the time.
+  timeouts {
+    delete = "45m"
+  }
 }
 
 resource "aws_route_table" "private" {

@@ -233,3 +233,38 @@ run "account_without_concurrency_headroom_is_refused_at_plan" {
 
   expect_failures = [aws_lambda_function.this]
 }
+
+# Review finding 6: the function's network interfaces must not keep its security group (and
+# the fleet's subnets) from being deleted on destroy.
+run "destroy_moves_the_function_off_its_security_group_first" {
+  command = plan
+
+  assert {
+    condition     = aws_lambda_function.this.replace_security_groups_on_destroy == true
+    error_message = "replace_security_groups_on_destroy: the provider moves the function to the default security group before deleting it (provider #37046, #10329)"
+  }
+}
+
+# Review finding 5: deletion protection is the caller's choice (the root: prod only), so a
+# dev/staging destroy and controller.enabled = false can delete the table.
+run "state_table_deletion_protection_off_by_default" {
+  command = plan
+
+  assert {
+    condition     = aws_dynamodb_table.state.deletion_protection_enabled == false
+    error_message = "no deletion protection unless the root asks for it"
+  }
+}
+
+run "state_table_deletion_protection_when_asked" {
+  command = plan
+
+  variables {
+    deletion_protection = true
+  }
+
+  assert {
+    condition     = aws_dynamodb_table.state.deletion_protection_enabled == true
+    error_message = "deletion protection on when the root asks (prod)"
+  }
+}
