@@ -195,7 +195,23 @@ def destroy(
                           "snapshot", highlight=False)
     tf = TerraformCli(project)
     tf.init()
+    _lift_deletion_protection(project, spec.aws_region)
     tf.destroy(auto_approve=auto_approve)
+
+
+def _lift_deletion_protection(project: TerraformProject, region: str) -> None:
+    """prod's NLB and state table are deletion-protected: off first, or Terraform stops
+    half-way (only the two this environment's outputs name)."""
+    import boto3
+
+    from rsfleet.adapters.protection import lift_deletion_protection
+    from rsfleet.fleet.outputs import FleetOutputs
+
+    outputs = FleetOutputs.from_terraform(TerraformCli(project, capture=True).outputs())
+    clients = {"dynamodb": boto3.client("dynamodb", region_name=region),
+               "elbv2": boto3.client("elbv2", region_name=region)}
+    for line in lift_deletion_protection(outputs, **clients):
+        console.print(line, highlight=False, markup=False)
 
 
 def output(env: Env, json: JsonOption = False) -> None:
