@@ -199,3 +199,20 @@ run "existing_vpc_three_azs" {
     error_message = "first subnet of each of the first three AZs, keyed a, b, c"
   }
 }
+
+# Review finding 2: the longest names the spec allows (20 + 16 characters) with the artifact:
+# the bucket_prefix stays within the provider's 37 characters, so the plan succeeds.
+run "longest_names_with_the_artifact_bucket" {
+  command = plan
+
+  variables {
+    project_name  = "rsfleet-analytics-01"
+    environment   = "staging-euwest-1"
+    artifact_path = "tests/fixtures/rsfleet-lambda.zip"
+  }
+
+  assert {
+    condition     = length(module.artifacts) == 1
+    error_message = "the artifact bucket is planned"
+  }
+}
