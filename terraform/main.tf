@@ -32,8 +32,11 @@ locals {
 
   redshift_port = 5439
 
-  vpc_endpoints_enabled   = coalesce(var.vpc_endpoints.enabled, var.create_vpc)
-  vpc_interface_endpoints = local.vpc_endpoints_enabled ? var.vpc_endpoints.interface : []
+  vpc_endpoints_enabled = coalesce(var.vpc_endpoints.enabled, var.create_vpc)
+  # vpc_endpoints.existing: the VPC has these already (per-service switch, variables.tf).
+  vpc_existing_endpoints  = local.vpc_endpoints_enabled ? var.vpc_endpoints.existing : []
+  vpc_interface_endpoints = local.vpc_endpoints_enabled ? [for s in var.vpc_endpoints.interface : s if !contains(var.vpc_endpoints.existing, s)] : []
+  vpc_gateway_endpoints   = local.vpc_endpoints_enabled ? [for s in var.vpc_endpoints.gateway : s if !contains(var.vpc_endpoints.existing, s)] : []
 
   # Free IPs a workgroup needs in each of its subnets, by base capacity, with enhanced VPC
   # routing (on here): AWS table "Free IP addresses required" in "Considerations when using
@@ -66,7 +69,7 @@ module "networking" {
   availability_zone_ids      = var.availability_zone_ids
   free_ips_needed            = local.free_ips_needed
   interface_endpoints        = local.vpc_interface_endpoints
-  gateway_endpoints          = local.vpc_endpoints_enabled ? var.vpc_endpoints.gateway : []
+  gateway_endpoints          = local.vpc_gateway_endpoints
   endpoint_subnet_keys       = var.vpc_endpoints.subnet_keys
   existing_route_table_ids   = var.vpc_endpoints.existing_route_table_ids
   port                       = local.redshift_port
@@ -174,7 +177,11 @@ locals {
   # reaches them through the VPC's NAT: HTTPS out to anywhere, like the test instance.
   # The probe secret is read from Secrets Manager: the spec's, or the one the module creates.
   controller_interface_services = ["elasticloadbalancing", "redshift-serverless", "secretsmanager"]
-  controller_via_endpoints      = local.vpc_endpoints_enabled && contains(var.vpc_endpoints.gateway, "dynamodb") && length(setsubtract(local.controller_interface_services, local.vpc_interface_endpoints)) == 0
+  # DynamoDB through a gateway endpoint: one created here (only on route tables: an existing
+  # VPC needs existing_route_table_ids) or the VPC's own (vpc_endpoints.existing).
+  controller_dynamodb_gateway = contains(module.networking.gateway_services, "dynamodb") || contains(local.vpc_existing_endpoints, "dynamodb")
+  controller_existing_apis    = length(setintersection(local.controller_interface_services, local.vpc_existing_endpoints)) > 0
+  controller_via_endpoints    = local.controller_dynamodb_gateway && length(setsubtract(local.controller_interface_services, concat(local.vpc_interface_endpoints, local.vpc_existing_endpoints))) == 0
 }
 
 module "controller" {
@@ -188,12 +195,17 @@ module "controller" {
   subnet_ids                 = module.networking.subnet_ids
   consumer_security_group_id = module.networking.security_group_ids.consumer
   endpoint_security_group_id = module.networking.endpoint_security_group_id
-  dynamodb_prefix_list_id    = lookup(module.networking.gateway_prefix_list_ids, "dynamodb", null)
+  # The AWS-managed list (never null): the endpoint's own output is absent when no gateway
+  # endpoint was created, e.g. an existing VPC without existing_route_table_ids.
+  dynamodb_prefix_list_id = module.networking.dynamodb_prefix_list_id
   vpc_endpoint_egress = {
     interface = length(local.vpc_interface_endpoints) > 0
-    dynamodb  = local.vpc_endpoints_enabled && contains(var.vpc_endpoints.gateway, "dynamodb")
+    dynamodb  = local.controller_dynamodb_gateway
   }
-  https_egress_cidrs      = local.controller_via_endpoints ? [] : ["0.0.0.0/0"]
+  # Through the NAT when the endpoints do not cover every API; the VPC's own interface
+  # endpoints (vpc_endpoints.existing) are reached on the VPC CIDR (their security group is
+  # not ours to name).
+  https_egress_cidrs      = local.controller_via_endpoints ? (local.controller_existing_apis ? [module.networking.vpc_cidr_block] : []) : ["0.0.0.0/0"]
   target_group_arn        = module.nlb.target_group_arn
   consumer_workgroup_arns = [for name in local.nlb_consumers : module.consumer[name].workgroup_arn]
   probe_secret_arn        = var.controller.probe_secret_arn

@@ -506,15 +506,32 @@ variable "tags" {
 # APIs only through these endpoints. Interface endpoints cost per hour per AZ and per GB
 # (`rsfleet cost --env` shows them).
 variable "vpc_endpoints" {
-  description = "VPC endpoints: enabled (null = only when create_vpc), interface services (default ssm, ssmmessages, ec2messages, elasticloadbalancing, redshift-serverless, secretsmanager), gateway services (s3, dynamodb), subnet_keys (AZ keys a/b/c that get an endpoint ENI), existing_route_table_ids (gateway endpoints in an existing VPC)."
+  description = "VPC endpoints: enabled (null = only when create_vpc), interface services (default ssm, ssmmessages, ec2messages, elasticloadbalancing, redshift-serverless, secretsmanager), gateway services (s3, dynamodb), subnet_keys (AZ keys a/b/c that get an endpoint ENI), existing_route_table_ids (gateway endpoints in an existing VPC), existing (services the existing VPC already has an endpoint for: not created, relied on)."
   type = object({
     enabled                  = optional(bool)
     interface                = optional(list(string), ["ssm", "ssmmessages", "ec2messages", "elasticloadbalancing", "redshift-serverless", "secretsmanager"])
     gateway                  = optional(list(string), ["s3", "dynamodb"])
     subnet_keys              = optional(list(string), ["a", "b", "c"])
     existing_route_table_ids = optional(list(string), [])
+    # Per-service switch for an existing VPC that already has endpoints: a second S3/DynamoDB
+    # gateway endpoint on the same route tables fails with RouteAlreadyExists, a second
+    # interface endpoint with private DNS for the same service conflicts with the first
+    # ("private DNS ... conflicting domain"). Services listed here are not created; the
+    # controller reaches them through the VPC's own endpoints (HTTPS to the VPC CIDR, or
+    # DynamoDB's prefix list). terraform/README.md "An existing VPC".
+    existing = optional(list(string), [])
   })
   default = {}
+
+  validation {
+    condition     = length(var.vpc_endpoints.existing) == 0 || !var.create_vpc
+    error_message = "vpc_endpoints.existing names endpoints an existing VPC already has; a created VPC has none (create_vpc = true)."
+  }
+
+  validation {
+    condition     = alltrue([for s in var.vpc_endpoints.existing : can(regex("^[a-z0-9][a-z0-9.-]{1,62}$", s))])
+    error_message = "vpc_endpoints.existing must be service names such as \"dynamodb\" or \"ssm\" (the part after com.amazonaws.<region>.)."
+  }
 
   validation {
     condition     = alltrue([for s in var.vpc_endpoints.gateway : contains(["s3", "dynamodb"], s)])

@@ -158,6 +158,88 @@ run "existing_vpc_without_endpoints_reaches_the_apis_through_its_nat" {
   }
 }
 
+# Review finding 1: endpoints enabled in an existing VPC but no route tables given: no gateway
+# endpoint is created, so DynamoDB is reached through the NAT (the egress rule used to get a
+# null prefix list and the plan failed).
+run "existing_vpc_endpoints_without_route_tables_reach_dynamodb_through_the_nat" {
+  command = plan
+
+  variables {
+    create_vpc          = false
+    existing_vpc_id     = "vpc-0123456789abcdef0"
+    existing_subnet_ids = ["subnet-000000000000000a1", "subnet-000000000000000b1", "subnet-000000000000000c1"]
+    vpc_endpoints       = { enabled = true }
+  }
+
+  override_data {
+    target = module.networking.data.aws_subnet.existing["subnet-000000000000000b1"]
+    values = { availability_zone = "us-east-1b", availability_zone_id = "use1-az2", vpc_id = "vpc-0123456789abcdef0", available_ip_address_count = 250 }
+  }
+
+  override_data {
+    target = module.networking.data.aws_subnet.existing["subnet-000000000000000c1"]
+    values = { availability_zone = "us-east-1c", availability_zone_id = "use1-az4", vpc_id = "vpc-0123456789abcdef0", available_ip_address_count = 250 }
+  }
+
+  assert {
+    condition     = length(module.networking.gateway_services) == 0 && module.controller[0].https_egress_cidrs == tolist(["0.0.0.0/0"])
+    error_message = "no gateway endpoint without route tables: the controller needs HTTPS out (DynamoDB through the NAT)"
+  }
+}
+
+# Review finding 8: the existing VPC already has the gateway endpoints and the controller's
+# interface endpoints (private DNS): none of them is created again, the controller reaches
+# them inside the VPC (DynamoDB's prefix list, HTTPS to the VPC CIDR), no NAT egress.
+run "existing_vpc_with_its_own_endpoints_creates_none_of_them" {
+  command = plan
+
+  variables {
+    create_vpc          = false
+    existing_vpc_id     = "vpc-0123456789abcdef0"
+    existing_subnet_ids = ["subnet-000000000000000a1", "subnet-000000000000000b1", "subnet-000000000000000c1"]
+    vpc_endpoints = {
+      enabled                  = true
+      existing_route_table_ids = ["rtb-0123456789abcdef0"]
+      existing                 = ["s3", "dynamodb", "elasticloadbalancing", "redshift-serverless", "secretsmanager"]
+    }
+  }
+
+  override_data {
+    target = module.networking.data.aws_vpc.existing[0]
+    values = { cidr_block = "10.9.0.0/16" }
+  }
+
+  override_data {
+    target = module.networking.data.aws_subnet.existing["subnet-000000000000000b1"]
+    values = { availability_zone = "us-east-1b", availability_zone_id = "use1-az2", vpc_id = "vpc-0123456789abcdef0", available_ip_address_count = 250 }
+  }
+
+  override_data {
+    target = module.networking.data.aws_subnet.existing["subnet-000000000000000c1"]
+    values = { availability_zone = "us-east-1c", availability_zone_id = "use1-az4", vpc_id = "vpc-0123456789abcdef0", available_ip_address_count = 250 }
+  }
+
+  assert {
+    condition     = length(module.networking.gateway_services) == 0 && toset(keys(module.networking.interface_endpoint_ids)) == toset(["ssm", "ssmmessages", "ec2messages"])
+    error_message = "the VPC's own endpoints are not created again (RouteAlreadyExists, conflicting private DNS); the others are"
+  }
+
+  assert {
+    condition     = module.controller[0].https_egress_cidrs == tolist(["10.9.0.0/16"])
+    error_message = "the controller reaches the VPC's own interface endpoints on the VPC CIDR, nothing through a NAT"
+  }
+}
+
+run "existing_endpoints_in_a_created_vpc_are_refused" {
+  command = plan
+
+  variables {
+    vpc_endpoints = { existing = ["dynamodb"] }
+  }
+
+  expect_failures = [var.vpc_endpoints]
+}
+
 run "created_vpc_without_the_controllers_endpoints_is_refused" {
   command = plan
 

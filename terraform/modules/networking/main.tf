@@ -303,6 +303,12 @@ data "aws_ec2_managed_prefix_list" "s3" {
   name = "com.amazonaws.${data.aws_region.current.name}.s3"
 }
 
+# DynamoDB's AWS-managed prefix list, likewise present with or without a gateway endpoint of
+# ours (an existing VPC's own endpoint, or none): the controller's egress rule to DynamoDB.
+data "aws_ec2_managed_prefix_list" "dynamodb" {
+  name = "com.amazonaws.${data.aws_region.current.name}.dynamodb"
+}
+
 resource "aws_vpc_security_group_egress_rule" "producer_to_s3" {
   security_group_id = aws_security_group.producer.id
   description       = "HTTPS to S3 (COPY/UNLOAD with enhanced VPC routing)"

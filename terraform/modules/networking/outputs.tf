@@ -72,3 +72,18 @@ output "s3_prefix_list_id" {
   description = "AWS-managed prefix list of S3 in this region (exists with or without the gateway endpoint)."
   value       = data.aws_ec2_managed_prefix_list.s3.id
 }
+
+output "dynamodb_prefix_list_id" {
+  description = "AWS-managed prefix list of DynamoDB in this region (exists with or without a gateway endpoint)."
+  value       = data.aws_ec2_managed_prefix_list.dynamodb.id
+}
+
+output "gateway_services" {
+  description = "The gateway endpoint services created here (none in an existing VPC without existing_route_table_ids)."
+  value       = sort(tolist(local.gateway_services))
+}
+
+output "vpc_cidr_block" {
+  description = "The VPC's CIDR block (created, or read from the existing VPC)."
+  value       = local.vpc_cidr_block
+}
