@@ -10,6 +10,15 @@ create_vpc          = true
 existing_vpc_id     = null
 existing_subnet_ids = []
 
+# The subnets' zones, named (not "the first three of the region": in us-east-1 those include
+# use1-az3, a constrained zone). Redshift Serverless lists the zone IDs it supports in the
+# console's "Additional considerations" when creating a workgroup; the docs ask for subnets in
+# at least three of them and publish no list
+# (https://docs.aws.amazon.com/redshift/latest/mgmt/serverless-usage-considerations.html).
+# use1-az3 is also missing from AWS's lists of zones that take zonal services, e.g.
+# https://docs.aws.amazon.com/efs/latest/ug/OneZoneAZs.html. Check yours before the first apply.
+availability_zone_ids = ["use1-az1", "use1-az2", "use1-az4"]
+
 producer = {
   base_capacity  = 16
   max_capacity   = 64
