@@ -235,6 +235,12 @@ resource "aws_instance" "this" {
   tags = merge(var.tags, { Name = var.name })
 
   lifecycle {
+    # A new Amazon Linux AMI in the SSM parameter (every few weeks) must not replace the
+    # instance on the next apply. Ask for it: `terraform apply -replace=<this address>`
+    # (https://developer.hashicorp.com/terraform/cli/commands/plan#replace-address).
+    # A new artifact (another sha256 in the user data) still replaces it: that is a change.
+    ignore_changes = [ami]
+
     precondition {
       condition     = (var.artifact == null) != (var.rsfleet_package_source == null)
       error_message = "Give the test instance exactly one of artifact (from `make artifact`, no internet needed) or rsfleet_package_source (pip, needs a NAT)."

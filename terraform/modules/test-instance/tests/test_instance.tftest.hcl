@@ -94,3 +94,23 @@ run "table_without_its_key_is_refused" {
 
   expect_failures = [var.drain_access]
 }
+
+# Review finding 7: a newer AMI in the public SSM parameter does not replace the instance
+# (ignore_changes); only an asked-for -replace or a new artifact does.
+run "first_apply" {
+  command = apply
+}
+
+run "a_newer_ami_changes_nothing" {
+  command = plan
+
+  override_data {
+    target = data.aws_ssm_parameter.al2023[0]
+    values = { value = "ami-0fedcba9876543210" }
+  }
+
+  assert {
+    condition     = aws_instance.this.ami == "ami-0123456789abcdef0"
+    error_message = "the instance keeps the AMI it was created from"
+  }
+}
