@@ -15,6 +15,13 @@ Dependencies come as wheels for ``manylinux2014_x86_64`` (glibc 2.17, which both
 exceed) and CPython 3.12 only (``pip install --platform ... --only-binary=:all:
 --python-version 3.12 --target``), so no compiler and no internet beyond the package index.
 
+Pinned: the dependencies come from ``lambda-requirements.lock`` at the project root (every
+package of the closure as ``name==version --hash=sha256:...``, installed with
+``--require-hashes --no-deps``), not from pyproject.toml's ranges, so the same commit builds
+the same zip on any day: the same source_code_hash, S3 object and test instance user data,
+nothing for Terraform to replace. ``python -m rsfleet.controller.artifact --lock`` resolves the
+ranges again (pip download for the platform below) and rewrites the lock; commit it.
+
 Deterministic: entries sorted by name, every timestamp 1980-01-01 00:00:00, modes 0644 (0755
 for directories), no ``__pycache__``, no console scripts (``bin/``: they embed the build
 machine's interpreter path), no ``direct_url.json``; one compression level.
@@ -43,6 +50,7 @@ ZIP_EPOCH = (1980, 1, 1, 0, 0, 0)
 HANDLER = "rsfleet.controller.handler.handler"
 SKIP_DIRS = {"__pycache__", "bin"}
 SKIP_FILES = {"direct_url.json", "INSTALLER", "REQUESTED"}
+LOCK_FILE = "lambda-requirements.lock"
 
 
 def runtime_requirements(pyproject: Path) -> list[str]:
@@ -53,11 +61,49 @@ def runtime_requirements(pyproject: Path) -> list[str]:
     return list(project["dependencies"]) + list(project["optional-dependencies"]["aws"])
 
 
-def install_dependencies(requirements: list[str], target: Path) -> None:
-    cmd = [sys.executable, "-m", "pip", "install", "--quiet", "--no-compile",
-           "--disable-pip-version-check", "--platform", PLATFORM, "--only-binary=:all:",
-           "--implementation", "cp", "--python-version", PYTHON_VERSION,
-           "--target", str(target), *requirements]
+PLATFORM_ARGS = ("--platform", PLATFORM, "--only-binary=:all:", "--implementation", "cp",
+                 "--python-version", PYTHON_VERSION)
+
+
+def install_command(lock: Path, target: Path) -> list[str]:
+    """pip install of exactly the locked wheels (hash-checked, no resolution) into target."""
+    return [sys.executable, "-m", "pip", "install", "--quiet", "--no-compile",
+            "--disable-pip-version-check", *PLATFORM_ARGS, "--require-hashes", "--no-deps",
+            "--target", str(target), "-r", str(lock)]
+
+
+def lock_lines(wheels: list[Path]) -> list[str]:
+    """``name==version --hash=sha256:...`` per wheel file (names normalized, sorted)."""
+    lines = []
+    for wheel in wheels:
+        name, version = wheel.name.split("-")[:2]
+        digest = hashlib.sha256(wheel.read_bytes()).hexdigest()
+        lines.append(f"{name.lower().replace('_', '-')}=={version} --hash=sha256:{digest}")
+    return sorted(lines)
+
+
+def write_lock(project_root: Path) -> Path:
+    """Resolve pyproject.toml's runtime requirements for the Lambda platform and write the
+    lock (one wheel per package: the platform flags select exactly one)."""
+    lock = project_root / LOCK_FILE
+    with tempfile.TemporaryDirectory(prefix="rsfleet-lock-") as tmp:
+        cmd = [sys.executable, "-m", "pip", "download", "--quiet", "--disable-pip-version-check",
+               *PLATFORM_ARGS, "--dest", tmp,
+               *runtime_requirements(project_root / "pyproject.toml")]
+        proc = subprocess.run(cmd, capture_output=True, text=True, check=False)
+        if proc.returncode != 0:
+            raise SystemExit(f"pip could not resolve the {PLATFORM} cp{PYTHON_VERSION} wheels: "
+                             f"{(proc.stderr.splitlines() or ['?'])[-1]}")
+        lines = lock_lines(sorted(Path(tmp).glob("*.whl")))
+    lock.write_text(f"# {LOCK_FILE}: the Lambda artifact's dependencies, pinned with hashes\n"
+                    f"# ({PLATFORM}, CPython {PYTHON_VERSION}). Regenerate: python -m "
+                    "rsfleet.controller.artifact --lock\n" + "\n".join(lines) + "\n",
+                    encoding="utf-8")
+    return lock
+
+
+def install_dependencies(lock: Path, target: Path) -> None:
+    cmd = install_command(lock, target)
     proc = subprocess.run(cmd, capture_output=True, text=True, check=False)
     if proc.returncode != 0:
         errors = [ln for ln in proc.stderr.splitlines() if ln.startswith("ERROR")]
@@ -98,11 +144,9 @@ def write_zip(tree: Path, out: Path) -> str:
     return base64.b64encode(hashlib.sha256(out.read_bytes()).digest()).decode()
 
 
-def stage(tree: Path, *, project_root: Path, requirements: list[str] | None = None) -> Path:
-    """Install the dependencies and rsfleet into ``tree`` (the zip's root)."""
-    reqs = requirements if requirements is not None else runtime_requirements(
-        project_root / "pyproject.toml")
-    install_dependencies(reqs, tree)
+def stage(tree: Path, *, project_root: Path) -> Path:
+    """Install the locked dependencies and rsfleet into ``tree`` (the zip's root)."""
+    install_dependencies(project_root / LOCK_FILE, tree)
     copy_package(project_root / "src" / "rsfleet", tree)
     return tree
 
@@ -117,7 +161,12 @@ def build(out: Path = DEFAULT_OUT, *, project_root: Path | None = None) -> str:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description="Build the Lambda/test-instance zip.")
     parser.add_argument("--out", type=Path, default=DEFAULT_OUT)
+    parser.add_argument("--lock", action="store_true",
+                        help=f"resolve the dependencies again and rewrite {LOCK_FILE}")
     args = parser.parse_args(argv)
+    if args.lock:
+        print(f"wrote {write_lock(Path(__file__).resolve().parents[3])}")
+        return 0
     from rsfleet.errors import UsageError
     from rsfleet.output import check_output_dir, check_output_file
 
