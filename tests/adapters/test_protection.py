@@ -10,7 +10,6 @@ from conftest import moto_nlb
 from moto import mock_aws
 
 from rsfleet.adapters.protection import lift_deletion_protection
-from rsfleet.fleet.outputs import FleetOutputs
 
 REGION = "us-east-1"
 
@@ -20,11 +19,6 @@ def _table(ddb, name: str, protected: bool) -> None:
                      AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"}],
                      KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}],
                      DeletionProtectionEnabled=protected)
-
-
-def _outputs(table: str, lb_arn: str) -> FleetOutputs:
-    return FleetOutputs.from_terraform({"controller": {"state_table": table},
-                                        "nlb": {"arn": lb_arn}})
 
 
 @mock_aws
@@ -38,8 +32,8 @@ def test_protected_table_and_nlb_are_released_then_deletable() -> None:
     with pytest.raises(ClientError):  # what Terraform's destroy ran into
         ddb.delete_table(TableName="rsfleet-prod-controller")
 
-    done = lift_deletion_protection(_outputs("rsfleet-prod-controller", arn),
-                                    dynamodb=ddb, elbv2=nlb.elbv2)
+    done = lift_deletion_protection("rsfleet-prod-controller", arn, dynamodb=ddb,
+                                    elbv2=nlb.elbv2)
 
     assert done == ["deletion protection off: DynamoDB table rsfleet-prod-controller",
                     f"deletion protection off: load balancer {nlb.lb['LoadBalancerName']}"]
@@ -53,9 +47,9 @@ def test_nothing_to_do_changes_nothing() -> None:
     ddb = boto3.client("dynamodb", region_name=REGION)
     _table(ddb, "rsfleet-dev-controller", protected=False)
     nlb = moto_nlb(REGION)
-    outputs = _outputs("rsfleet-dev-controller", nlb.lb["LoadBalancerArn"])
-    assert lift_deletion_protection(outputs, dynamodb=ddb, elbv2=nlb.elbv2) == []
+    names = ("rsfleet-dev-controller", nlb.lb["LoadBalancerArn"])
+    assert lift_deletion_protection(*names, dynamodb=ddb, elbv2=nlb.elbv2) == []
     # a fleet already gone (table and NLB deleted by hand): still nothing, no error
     ddb.delete_table(TableName="rsfleet-dev-controller")
     nlb.elbv2.delete_load_balancer(LoadBalancerArn=nlb.lb["LoadBalancerArn"])
-    assert lift_deletion_protection(outputs, dynamodb=ddb, elbv2=nlb.elbv2) == []
+    assert lift_deletion_protection(*names, dynamodb=ddb, elbv2=nlb.elbv2) == []

@@ -14,13 +14,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from rsfleet.fleet.outputs import FleetOutputs
 
-
-def lift_deletion_protection(outputs: FleetOutputs, *, dynamodb: Any, elbv2: Any) -> list[str]:
-    """Turn deletion protection off where it is on; one line per change made."""
+def lift_deletion_protection(table: str | None, lb_arn: str | None, *, dynamodb: Any,
+                             elbv2: Any) -> list[str]:
+    """Turn deletion protection off where it is on, for the state table and the NLB the
+    outputs name (None: not in the fleet); one line per change made."""
     done: list[str] = []
-    table = outputs.controller.state_table if outputs.controller else None
     if table:
         try:
             desc = dynamodb.describe_table(TableName=table)["Table"]
@@ -29,7 +28,7 @@ def lift_deletion_protection(outputs: FleetOutputs, *, dynamodb: Any, elbv2: Any
         if desc.get("DeletionProtectionEnabled"):
             dynamodb.update_table(TableName=table, DeletionProtectionEnabled=False)
             done.append(f"deletion protection off: DynamoDB table {table}")
-    lb = outputs.nlb.arn if outputs.nlb else None
+    lb = lb_arn
     if lb:
         try:
             attrs = elbv2.describe_load_balancer_attributes(LoadBalancerArn=lb)["Attributes"]

@@ -210,7 +210,9 @@ def _lift_deletion_protection(project: TerraformProject, region: str) -> None:
     outputs = FleetOutputs.from_terraform(TerraformCli(project, capture=True).outputs())
     clients = {"dynamodb": boto3.client("dynamodb", region_name=region),
                "elbv2": boto3.client("elbv2", region_name=region)}
-    for line in lift_deletion_protection(outputs, **clients):
+    table = outputs.controller.state_table if outputs.controller else None
+    for line in lift_deletion_protection(table, outputs.nlb.arn if outputs.nlb else None,
+                                         **clients):
         console.print(line, highlight=False, markup=False)
 
 
