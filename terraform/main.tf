@@ -277,6 +277,9 @@ module "test_instance" {
     state_kms_key_arn = var.controller.enabled ? module.controller[0].kms_key_arn : null
   }
 
-  # SSM registration and the artifact download need the endpoints in place first.
-  depends_on = [module.networking]
+  # SSM registration and the artifact download need the endpoints in place first. Passed as
+  # IDs, not `depends_on = [module.networking]`: that deferred every data source of the
+  # module to apply time whenever networking had a change, and the plan then replaced the
+  # instance's security group and role attachments (seen on the emulator, make test-aws).
+  boot_dependency_ids = module.networking.endpoint_dependency_ids
 }

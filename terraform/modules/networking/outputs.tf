@@ -87,3 +87,12 @@ output "vpc_cidr_block" {
   description = "The VPC's CIDR block (created, or read from the existing VPC)."
   value       = local.vpc_cidr_block
 }
+
+output "endpoint_dependency_ids" {
+  description = "IDs of the VPC endpoints and route table associations: an instance that must reach AWS APIs at boot references them to be created after them (instead of depends_on on this module, which would defer the caller's data sources whenever anything here changes)."
+  value = concat(
+    [for e in aws_vpc_endpoint.interface : e.id],
+    [for e in aws_vpc_endpoint.gateway : e.id],
+    [for a in aws_route_table_association.private : a.id],
+  )
+}

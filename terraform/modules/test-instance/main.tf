@@ -241,6 +241,13 @@ resource "aws_instance" "this" {
     # A new artifact (another sha256 in the user data) still replaces it: that is a change.
     ignore_changes = [ami]
 
+    # References the endpoints so the instance is created after them (no attribute changes
+    # with them: a new endpoint must not replace the instance).
+    precondition {
+      condition     = alltrue([for id in var.boot_dependency_ids : id != ""])
+      error_message = "The VPC endpoints and route table associations the instance boots through must exist first."
+    }
+
     precondition {
       condition     = (var.artifact == null) != (var.rsfleet_package_source == null)
       error_message = "Give the test instance exactly one of artifact (from `make artifact`, no internet needed) or rsfleet_package_source (pip, needs a NAT)."

@@ -108,6 +108,12 @@ variable "ami_id" {
   default     = null
 }
 
+variable "boot_dependency_ids" {
+  description = "IDs of what must exist before the instance boots (the VPC endpoints it registers with SSM and downloads the artifact through): it is created after them."
+  type        = list(string)
+  default     = []
+}
+
 variable "tags" {
   description = "Extra tags."
   type        = map(string)
