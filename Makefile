@@ -6,7 +6,7 @@ ENV ?= dev
 BIN := $(VENV)/bin
 PYTEST_ARGS ?=
 
-.PHONY: tfdocs help venv system-deps demo demo-down test test-fast lint bench bench-quick clean artifact
+.PHONY: tfdocs help venv system-deps demo demo-down test test-fast test-aws lint bench bench-quick clean artifact
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -35,10 +35,14 @@ demo-down: venv ## stop the demo fleet
 	$(BIN)/rsfleet local down --env $(ENV)
 
 test: venv system-deps $(CHECKOV_VENV)/bin/checkov ## run the test suite (real PostgreSQL, HAProxy, terraform, checkov)
-	RSFLEET_CHECKOV=$(abspath $(CHECKOV_VENV))/bin/checkov $(BIN)/pytest -n auto $(PYTEST_ARGS)
+	RSFLEET_CHECKOV=$(abspath $(CHECKOV_VENV))/bin/checkov $(BIN)/pytest -n auto -m "not aws_roundtrip" $(PYTEST_ARGS)
 
 test-fast: venv ## the inner loop: every test that starts no PostgreSQL, HAProxy or terraform
-	$(BIN)/pytest -n auto -m "not fleet and not terraform" $(PYTEST_ARGS)
+	$(BIN)/pytest -n auto -m "not fleet and not terraform and not aws_roundtrip" $(PYTEST_ARGS)
+
+# One moto server per pytest worker (tests/aws_roundtrip); the three environments in parallel.
+test-aws: venv ## dev, staging, prod: rsfleet plan -> apply -> plan (no changes) -> destroy on the AWS emulator
+	$(BIN)/pytest -n 3 -m aws_roundtrip tests/aws_roundtrip $(PYTEST_ARGS)
 
 lint: venv ## ruff, mypy --strict, import-linter (the layers: pyproject.toml), terraform fmt
 	$(BIN)/ruff check .

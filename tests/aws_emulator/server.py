@@ -36,11 +36,14 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--port", "-p", type=int, default=5000, help="TCP port (default 5000)")
     parser.add_argument("--host", "-H", default="127.0.0.1",
                         help="address to bind (default 127.0.0.1; keep it on loopback)")
+    parser.add_argument("--ssl-cert", help="serve HTTPS with this certificate (PEM) ...")
+    parser.add_argument("--ssl-key", help="... and this key (PEM)")
     args = parser.parse_args(argv)
     register()
     from moto import server
 
-    server.main(["--host", args.host, "--port", str(args.port)])
+    tls = ["--ssl-cert", args.ssl_cert, "--ssl-key", args.ssl_key] if args.ssl_cert else []
+    server.main(["--host", args.host, "--port", str(args.port), *tls])
 
 
 def spawn(port: int, log: Path, *, timeout: float = 60.0) -> subprocess.Popen[bytes]:
