@@ -145,6 +145,22 @@ class TerraformCli:
             raise FleetError(f"terraform show -json returned invalid JSON: {exc}") from None
         return plan
 
+    def state_resources(self) -> list[dict[str, Any]]:
+        """Every managed resource in the workspace's state (`terraform show -json`): address,
+        type and values, child modules included; [] when nothing is deployed."""
+        raw = self._run("show", "-json", capture=True)
+        try:
+            doc = json.loads(raw or "{}")
+        except json.JSONDecodeError as exc:
+            raise FleetError(f"terraform show -json returned invalid JSON: {exc}") from None
+        out: list[dict[str, Any]] = []
+        todo = [doc.get("values", {}).get("root_module", {})]
+        while todo:
+            module = todo.pop()
+            out += [r for r in module.get("resources", []) if r.get("mode") == "managed"]
+            todo += module.get("child_modules", [])
+        return out
+
     def destroy(self, *, auto_approve: bool) -> None:
         args = ["destroy", "-input=false", f"-var-file={self.project.var_file}",
                 *self._artifact_args()]

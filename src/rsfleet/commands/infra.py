@@ -201,17 +201,22 @@ def destroy(
 
 def _lift_deletion_protection(project: TerraformProject, region: str) -> None:
     """prod's NLB and state table are deletion-protected: off first, or Terraform stops
-    half-way (only the two this environment's outputs name)."""
+    half-way. Only the two this environment's Terraform state holds (rsfleet created them);
+    the state, not the outputs: a partial apply may have left an output unset."""
     import boto3
 
     from rsfleet.adapters.protection import lift_deletion_protection
-    from rsfleet.fleet.outputs import FleetOutputs
 
-    outputs = FleetOutputs.from_terraform(TerraformCli(project, capture=True).outputs())
+    resources = TerraformCli(project, capture=True).state_resources()
+
+    def value(address: str, key: str) -> str | None:
+        found = [r["values"].get(key) for r in resources if r.get("address") == address]
+        return found[0] if found else None
+
     clients = {"dynamodb": boto3.client("dynamodb", region_name=region),
                "elbv2": boto3.client("elbv2", region_name=region)}
-    table = outputs.controller.state_table if outputs.controller else None
-    for line in lift_deletion_protection(table, outputs.nlb.arn if outputs.nlb else None,
+    table = value("module.controller[0].aws_dynamodb_table.state", "name")
+    for line in lift_deletion_protection(table, value("module.nlb.aws_lb.this", "arn"),
                                          **clients):
         console.print(line, highlight=False, markup=False)
 
