@@ -26,6 +26,7 @@ from rsfleet.controller.loop import LoopResult, run_passes
 from rsfleet.controller.metrics import event_line
 from rsfleet.controller.service import ControllerService, Emit
 from rsfleet.fleet.outputs import ConsumerOutputs, FleetOutputs, NlbOutputs
+from rsfleet.targets.cloudwatch import CloudWatchLoad
 from rsfleet.targets.controller import Controller
 from rsfleet.targets.readiness import TieredProbe
 from rsfleet.targets.store import DynamoStore
@@ -54,6 +55,9 @@ class Runtime:
     controller: Controller | None = None
     emit: Emit = print
     data_checks: dict[str, tuple[float, bool, str]] = field(default_factory=dict)
+    # elastic rotation's CloudWatch signal, kept in the container: its cache holds across
+    # invocations (one GetMetricData a minute at most)
+    load: CloudWatchLoad | None = None
 
     @overload
     def client(self, service: Literal["dynamodb"]) -> DynamoDBClient: ...
@@ -63,6 +67,8 @@ class Runtime:
     def client(self, service: Literal["redshift-serverless"]) -> RedshiftServerlessClient: ...
     @overload
     def client(self, service: Literal["secretsmanager"]) -> SecretsManagerClient: ...
+    @overload
+    def client(self, service: Literal["cloudwatch"]) -> Any: ...
 
     def client(self, service: Service) -> Any:
         return _client(self.clients, service, self.region)
@@ -103,10 +109,23 @@ class Runtime:
         from rsfleet.targets.api import aws_context
 
         cfg = self.config
-        ctx = aws_context(self.spec, self._outputs(), None, credentials=self.credentials,
+        outputs = self._outputs()
+        if self.spec.rotation.enabled:
+            # the consumers' workgroups as this invocation found them (one left out is
+            # not read; its load is on the others anyway once it is out)
+            wgs = {n: c.workgroup_name for n, c in outputs.consumers.items()
+                   if c.workgroup_name}
+            if self.load is None:
+                from rsfleet.targets import cloudwatch
+
+                if "cloudwatch" not in self.clients:
+                    self.clients["cloudwatch"] = cloudwatch.client(self.region)
+                self.load = CloudWatchLoad(self.client("cloudwatch"), wgs)
+            self.load.set_workgroups(wgs)
+        ctx = aws_context(self.spec, outputs, None, credentials=self.credentials,
                           client=self.client("elbv2"), probe_timeout=cfg.probe_timeout_seconds,
                           store=self.store, data_check_seconds=cfg.data_check_seconds,
-                          retry_seconds=cfg.data_retry_seconds)
+                          retry_seconds=cfg.data_retry_seconds, load=self.load)
         if isinstance(ctx.probe, TieredProbe):
             import time
 
@@ -126,7 +145,7 @@ class Runtime:
         return ctl
 
 
-Service = Literal["dynamodb", "elbv2", "redshift-serverless", "secretsmanager"]
+Service = Literal["cloudwatch", "dynamodb", "elbv2", "redshift-serverless", "secretsmanager"]
 
 
 def _client(clients: dict[str, Any], service: Service, region: str) -> Any:

@@ -103,7 +103,8 @@ def aws_context(spec: FleetSpec, outputs: FleetOutputs, state_dir: Path | None, 
                 dynamodb: DynamoDBClient | None = None, log: Log | None = None,
                 data_check_seconds: float = 0.0,
                 retry_seconds: float | None = None,
-                data_api: DataApi | None = None) -> TargetsContext:
+                data_api: DataApi | None = None,
+                load: Callable[[], Load] | None = None) -> TargetsContext:
     """The NLB of the fleet's outputs (Terraform's, ``discover_outputs``' or the
     controller's own from the API). With ``credentials``
     (``rsfleet.targets.credentials.ProbeCredentials``: consumer -> (user, password)) each
@@ -124,7 +125,11 @@ def aws_context(spec: FleetSpec, outputs: FleetOutputs, state_dir: Path | None, 
     ``data_api`` (``rsfleet.adapters.redshift_data.DataApi``): drains close the consumers'
     sessions between transactions through it, as each namespace's admin secret
     (``rsfleet.targets.sessions.RedshiftSessions``); None: the NLB closes them at the
-    deregistration delay."""
+    deregistration delay.
+
+    ``load``: elastic rotation's signal (``rsfleet.targets.cloudwatch.CloudWatchLoad``, kept
+    by the caller across passes for its cache). Rotation runs when the spec enables it AND a
+    load is given; without one it stays off (nothing to decide on)."""
     from rsfleet.targets.nlb import NlbTargets
     from rsfleet.targets.readiness import endpoint_probe
 
@@ -147,7 +152,9 @@ def aws_context(spec: FleetSpec, outputs: FleetOutputs, state_dir: Path | None, 
         sessions = RedshiftSessions(data_api, {
             n: Target(c.workgroup_name, c.database_name or "dev", c.admin_secret_arn or "")
             for n, c in outputs.consumers.items() if c.workgroup_name and n in members})
-    return TargetsContext(adapter, members, probe, store, fleet_key(spec), sessions=sessions)
+    rotation = rotation_settings(spec) if load is not None else None
+    return TargetsContext(adapter, members, probe, store, fleet_key(spec), sessions=sessions,
+                          rotation=rotation, load=load if rotation is not None else None)
 
 
 AWS_STATE_FILE = "targets-aws.json"

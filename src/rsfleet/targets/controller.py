@@ -15,6 +15,7 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from rsfleet.errors import RsfleetError
 from rsfleet.targets.actions import Disable, Drain, Enable, Park, Remove, Unpark
 from rsfleet.targets.protocol import TargetAdapter
 from rsfleet.targets.readiness import Probe, probe_all
@@ -215,11 +216,19 @@ class Controller:
         actual = self._actual(state.drain_started)
         parked = frozenset(n for n, d in state.drains.items() if d.why == PARKED)
         load = Load(sum(a.sessions for a in actual.values()))
-        if self.rotation is not None and self.load is not None:
-            load = self.load()
+        rotation = self.rotation
+        if rotation is not None and self.load is not None:
+            try:
+                load = self.load()
+            except RsfleetError as exc:
+                # no signal (CloudWatch unreachable, throttled...): rotation is off for this
+                # pass, so every ready consumer serves (parked ones come back): fail open,
+                # never park on a guess
+                self.log(f"elastic rotation off this pass: cannot read the load: {exc}")
+                rotation = None
         inp = Inputs(frozenset(self.members), actual, dict(self.readiness),
                      frozenset(state.drains) - parked, now, self.settings,
-                     rotation=self.rotation, parked=parked, load=load,
+                     rotation=rotation, parked=parked, load=load,
                      low_since=self.low_since)
         return Snapshot(inp, probes, state)
 

@@ -264,6 +264,17 @@ data "aws_iam_policy_document" "function" {
     resources = ["arn:${local.partition}:redshift-serverless:${local.region}:${local.account}:managedvpcendpoint/*"]
   }
 
+  # Elastic rotation's load signal (issue 26, docs/targets.md): the consumers' metrics in
+  # AWS/Redshift-Serverless, read in one GetMetricData a minute; ListMetrics finds the
+  # QueriesQueued series (per QueryType). Neither takes a resource type, so "*" is required
+  # (https://docs.aws.amazon.com/service-authorization/latest/reference/list_amazoncloudwatch.html);
+  # both only read metrics.
+  statement {
+    sid       = "ReadLoadMetrics"
+    actions   = ["cloudwatch:GetMetricData", "cloudwatch:ListMetrics"]
+    resources = ["*"]
+  }
+
   statement {
     sid       = "DrainState"
     actions   = ["dynamodb:GetItem", "dynamodb:PutItem"]

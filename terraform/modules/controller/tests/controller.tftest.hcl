@@ -99,8 +99,13 @@ run "singleton_every_minute" {
   }
 
   assert {
-    condition     = alltrue([for s in data.aws_iam_policy_document.function.statement : !contains(s.resources, "*") || alltrue([for a in s.actions : can(regex(":(Describe|List)", a))])])
-    error_message = "\"*\" only for Describe/List actions that take no resource"
+    condition     = alltrue([for s in data.aws_iam_policy_document.function.statement : !contains(s.resources, "*") || alltrue([for a in s.actions : can(regex(":(Describe|List)|^cloudwatch:GetMetricData$", a))])])
+    error_message = "\"*\" only for Describe/List actions and cloudwatch:GetMetricData, which take no resource"
+  }
+
+  assert {
+    condition     = one([for s in data.aws_iam_policy_document.function.statement : s.actions if s.sid == "ReadLoadMetrics"]) == toset(["cloudwatch:GetMetricData", "cloudwatch:ListMetrics"])
+    error_message = "elastic rotation reads its load from CloudWatch: GetMetricData and ListMetrics, nothing else"
   }
 
   assert {
