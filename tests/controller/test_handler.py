@@ -97,7 +97,7 @@ def world(pg_server_factory, tmp_path):
                                                 "redshift-serverless": rs,
                                                 "secretsmanager": sm})
         yield {"rt": rt, "servers": servers, "rs": rs, "ips": ips, "elbv2": nlb.elbv2,
-               "tg": tg, "spec": spec, "tmp": tmp_path, "ddb": ddb}
+               "tg": tg, "spec": spec, "tmp": tmp_path, "ddb": ddb, "env": env, "sm": sm}
 
 
 def invoke_once(w, lines):
@@ -173,6 +173,46 @@ def test_two_passes_unready_out_operator_drain_kept_conflict_retried(world):
     assert last is not None and last.source == "lambda req-1" and last.errors == []
     rows = {r.name: r for r in api.status(cli)}
     assert rows["c3"].drained and rows["c3"].drain_why == "kernel patch"
+
+
+def test_rotation_in_the_lambda_reads_cloudwatch_and_serves_with_what_the_load_needs(world):
+    """Spec `rotation.enabled`: the Lambda reads the consumers' CloudWatch metrics (moto)
+    and puts in only what the load needs (10 sessions: 1 of 3, the others parked); 130
+    sessions a minute later: all three. Without the signal wired, all three go in at once."""
+    from datetime import UTC, datetime
+
+    w = world
+    spec = w["spec"].model_copy(update={"rotation": w["spec"].rotation.model_copy(
+        update={"enabled": True, "scale_in_after_seconds": 0})})
+    env = dict(w["env"], RSFLEET_SPEC=json.dumps(spec.model_dump(mode="json")))
+    cw = boto3.client("cloudwatch", region_name=REGION)
+    rt = lambda_handler.build(env, clients={"dynamodb": w["ddb"], "elbv2": w["elbv2"],
+                                            "redshift-serverless": w["rs"],
+                                            "secretsmanager": w["sm"], "cloudwatch": cw})
+
+    def connections(name: str, n: int) -> None:
+        cw.put_metric_data(Namespace="AWS/Redshift-Serverless", MetricData=[{
+            "MetricName": "DatabaseConnections", "Value": n, "Timestamp": datetime.now(UTC),
+            "Dimensions": [{"Name": "Workgroup", "Value": f"rsfleet-dev-{name}"}]}])
+
+    connections("c1", 10)
+    lines: list[str] = []
+    res = lambda_handler.invoke(rt, lambda: 60.0, request_id="req-r", emit=lines.append,
+                                max_passes=1, sleep=lambda _s: None)
+    assert res.failed_passes == 0, res.errors
+    assert set(health(w["elbv2"], w["tg"])) == {w["ips"]["c1"]}
+    emf = next(json.loads(x) for x in lines if "_aws" in x)
+    assert emf["TargetsInRotation"] == 1 and emf["ParkedTargets"] == 2, emf
+    assert rt.load is not None and rt.load.calls == 1
+    connections("c1", 130)
+    assert rt.load.last is not None
+    rt.load.last.at -= 60  # a minute later (the container keeps the signal and its cache)
+    lines.clear()
+    res = lambda_handler.invoke(rt, lambda: 60.0, request_id="req-r2", emit=lines.append,
+                                max_passes=1, sleep=lambda _s: None)
+    assert res.failed_passes == 0, res.errors
+    assert set(health(w["elbv2"], w["tg"])) == set(w["ips"].values())
+    assert rt.load.calls == 2
 
 
 def test_a_consumer_the_api_cannot_describe_is_skipped_not_removed(world):
