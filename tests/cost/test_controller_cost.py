@@ -125,3 +125,27 @@ def test_a_region_without_controller_prices_says_what_the_total_leaves_out(tmp_p
     assert [o["name"] for o in doc["other"]] == ["controller probes"]  # priced by RPU-hour
     assert ("controller Lambda, controller DynamoDB, controller probe secret: not priced "
             "(the price data has no figure for eu-west-1)") in " ".join(doc["notes"])
+
+
+def test_rotation_signal_line_by_hand():
+    line = model.rotation_signal_line(days=30, consumers=3, metric_requested=D("0.00001"))
+    # 43,200 GetMetricData × 3 × (2 + 1) = 388,800 metrics × $0.01/1,000 = $3.888
+    assert line.monthly == D("3.89") and "× 9 metrics" in line.detail
+
+
+def test_cost_of_a_spec_with_elastic_rotation_prices_its_cloudwatch_signal(tmp_path):
+    path = tmp_path / "prod.tfvars"
+    rotating = SPEC + ("nlb = { register_targets_with_terraform = false }\n"
+                       "rotation = { enabled = true }\n")
+    path.write_text(rotating, encoding="utf-8")
+    res = CliRunner().invoke(app, ["cost", "--spec", str(path), "--json"])
+    assert res.exit_code == 0, res.output
+    doc = json.loads(res.stdout)
+    other = {o["name"]: o for o in doc["other"]}
+    # c1 only behind the NLB: 43,200 calls × 3 metrics × $0.01/1,000 = $1.296
+    assert other["controller CloudWatch"]["monthly"] == "1.30"
+    assert doc["prices"]["cloudwatch_metric_requested"]["source"].startswith(
+        "https://aws.amazon.com/cloudwatch/pricing/")
+    path.write_text(SPEC, encoding="utf-8")  # rotation off: no signal, no line
+    res = CliRunner().invoke(app, ["cost", "--spec", str(path), "--json"])
+    assert "controller CloudWatch" not in {o["name"] for o in json.loads(res.stdout)["other"]}

@@ -375,6 +375,20 @@ def probe_secret_line(*, days: int, secret_month: Decimal, api_call: Decimal,
                 "calls")
 
 
+def rotation_signal_line(*, days: int, consumers: int, metric_requested: Decimal,
+                         queued_series_per_consumer: int = 1) -> Line:
+    """Elastic rotation's CloudWatch signal on AWS (rsfleet.targets.cloudwatch): at most
+    one GetMetricData a minute, billed per metric requested: DatabaseConnections and
+    QueriesRunning per consumer workgroup plus its QueriesQueued series (one per query type
+    seen; ``queued_series_per_consumer`` assumed)."""
+    per_call = consumers * (2 + queued_series_per_consumer)
+    metrics = Decimal(days) * 1440 * per_call
+    return Line("controller CloudWatch", money(metrics * metric_requested),
+                f"{_fmt(Decimal(days) * 1440)} GetMetricData (one a minute) × {per_call} "
+                f"metrics ({consumers} consumer(s) × (2 + {queued_series_per_consumer} "
+                f"queued series)) × ${_fmt(metric_requested * 1000)}/1,000 metrics")
+
+
 def controller_lines(*, days: int, consumers: dict[str, int], interval_seconds: Decimal,
                      data_check_seconds: Decimal, rpu_hour: Decimal,
                      lambda_gb_second: Decimal | None, lambda_request: Decimal | None,

@@ -48,6 +48,7 @@ class RegionPrices(_Frozen):
     vpce_gb: Price | None = None  # interface VPC endpoint data processed, per GB
     secretsmanager_secret_month: Price | None = None  # per secret per month (probe secret)
     secretsmanager_api_call: Price | None = None  # per API call (GetSecretValue)
+    cloudwatch_metric_requested: Price | None = None  # GetMetricData, per metric requested
 
 
 class NlcuTcp(_Frozen):

@@ -215,6 +215,16 @@ def _controller_lines(req: CostRequest, book: PriceBook, region: str, fleet: Fle
             days=req.days, secret_month=secret.usd, api_call=call.usd,
             read_every_seconds=Decimal(str(ProbeCredentials.MAX_AGE_SECONDS)),
             named=ctl.probe_secret_arn is not None))
+    if fleet.rotation.enabled:
+        cw = getattr(rp, "cloudwatch_metric_requested", None) if rp is not None else None
+        if cw is not None:
+            prices["cloudwatch_metric_requested"] = {**_price_entry(cw), "usd": f"{cw.usd:f}"}
+            lines.append(model.rotation_signal_line(days=req.days,
+                                                    consumers=len(fleet.lb_consumers),
+                                                    metric_requested=cw.usd))
+        else:
+            notes.append(f"controller CloudWatch: not priced (the price data has no figure "
+                         f"for {region}), so the total leaves it out")
     unpriced = [what for what, keys in (
         ("controller Lambda", ("lambda_gb_second", "lambda_request")),
         ("controller DynamoDB", ("dynamodb_wru", "dynamodb_rru")))
