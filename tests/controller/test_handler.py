@@ -177,9 +177,10 @@ def test_two_passes_unready_out_operator_drain_kept_conflict_retried(world):
 
 def test_rotation_in_the_lambda_reads_cloudwatch_and_serves_with_what_the_load_needs(world):
     """Spec `rotation.enabled`: the Lambda reads the consumers' CloudWatch metrics (moto)
-    and puts in only what the load needs (10 sessions: 1 of 3, the others parked); 130
-    sessions a minute later: all three. Without the signal wired, all three go in at once."""
-    from datetime import UTC, datetime
+    and puts in only what the load needs (60 sessions: 2 of 3 at 50 each, one parked; with
+    no signal read it would be 1); 130 sessions a minute later: all three. Without the
+    signal wired, all three go in at once."""
+    from datetime import UTC, datetime, timedelta
 
     w = world
     spec = w["spec"].model_copy(update={"rotation": w["spec"].rotation.model_copy(
@@ -192,26 +193,29 @@ def test_rotation_in_the_lambda_reads_cloudwatch_and_serves_with_what_the_load_n
 
     def connections(name: str, n: int) -> None:
         cw.put_metric_data(Namespace="AWS/Redshift-Serverless", MetricData=[{
-            "MetricName": "DatabaseConnections", "Value": n, "Timestamp": datetime.now(UTC),
+            "MetricName": "DatabaseConnections", "Value": n,
+            # a whole minute ago: the current minute's point is not complete yet
+            "Timestamp": datetime.now(UTC) - timedelta(seconds=60),
             "Dimensions": [{"Name": "Workgroup", "Value": f"rsfleet-dev-{name}"}]}])
 
-    connections("c1", 10)
+    connections("c1", 40)
+    connections("c2", 20)
     lines: list[str] = []
     res = lambda_handler.invoke(rt, lambda: 60.0, request_id="req-r", emit=lines.append,
                                 max_passes=1, sleep=lambda _s: None)
     assert res.failed_passes == 0, res.errors
-    assert set(health(w["elbv2"], w["tg"])) == {w["ips"]["c1"]}
+    assert set(health(w["elbv2"], w["tg"])) == {w["ips"]["c1"], w["ips"]["c2"]}, lines
     emf = next(json.loads(x) for x in lines if "_aws" in x)
-    assert emf["TargetsInRotation"] == 1 and emf["ParkedTargets"] == 2, emf
+    assert emf["TargetsInRotation"] == 2 and emf["ParkedTargets"] == 1, emf
     assert rt.load is not None and rt.load.calls == 1
-    connections("c1", 130)
+    connections("c1", 130)  # the newest point of the same minute: Maximum
     assert rt.load.last is not None
     rt.load.last.at -= 60  # a minute later (the container keeps the signal and its cache)
     lines.clear()
     res = lambda_handler.invoke(rt, lambda: 60.0, request_id="req-r2", emit=lines.append,
                                 max_passes=1, sleep=lambda _s: None)
     assert res.failed_passes == 0, res.errors
-    assert set(health(w["elbv2"], w["tg"])) == set(w["ips"].values())
+    assert set(health(w["elbv2"], w["tg"])) == set(w["ips"].values()), lines
     assert rt.load.calls == 2
 
 

@@ -67,7 +67,7 @@ def test_idle_workgroups_publish_nothing_and_read_as_no_load(cw):
 
 def test_one_call_a_minute_at_most_cached_in_between(cw):
     t = [time.time()]
-    put(cw, "demo-c1", "DatabaseConnections", 10, at=t[0] - 60)
+    put(cw, "demo-c1", "DatabaseConnections", 10, at=t[0] - 90)
     sig = CloudWatchLoad(cw, WGS, clock=lambda: t[0])
     assert sig() == Load(10)
     put(cw, "demo-c1", "DatabaseConnections", 70, at=t[0] - 30)
@@ -86,8 +86,9 @@ def test_controller_on_the_nlb_scales_out_from_cloudwatch_and_parks_when_it_drop
     adapter = NlbTargets.from_outputs(FleetOutputs.of(outputs), register_with_terraform=False,
                                       deregistration_delay=30, client=elbv2)
     now = [time.time()]
-    put(cw, "demo-c1", "DatabaseConnections", 70, at=now[0] - 60)
-    put(cw, "demo-c2", "DatabaseConnections", 50, at=now[0] - 60)
+    # points a complete minute before the read (the current minute's is not readable yet)
+    put(cw, "demo-c1", "DatabaseConnections", 70, at=now[0] - 90)
+    put(cw, "demo-c2", "DatabaseConnections", 50, at=now[0] - 90)
     sig = CloudWatchLoad(cw, WGS, clock=lambda: now[0])
     ctl = Controller(adapter, ["c1", "c2", "c3"], lambda n: (True, "ok"),
                      StateStore(tmp_path / "targets.json"), rise=1, fall=1,
@@ -98,13 +99,13 @@ def test_controller_on_the_nlb_scales_out_from_cloudwatch_and_parks_when_it_drop
     assert "120 session(s), 0 queued: 3 wanted" in first.sentence
     # demand drops to 10 sessions: 1 wanted; parked one at a time after 120 s
     now[0] += 60
-    put(cw, "demo-c1", "DatabaseConnections", 10, at=now[0] - 30)
-    put(cw, "demo-c2", "DatabaseConnections", 0, at=now[0] - 30)
+    put(cw, "demo-c1", "DatabaseConnections", 10, at=now[0] - 90)
+    put(cw, "demo-c2", "DatabaseConnections", 0, at=now[0] - 90)
     hold = ctl.run_pass()
     assert hold.plan.rotation is not None and hold.plan.rotation.change == "hold"
     assert hold.plan.actions == ()
     now[0] += 121
-    put(cw, "demo-c1", "DatabaseConnections", 10, at=now[0] - 30)
+    put(cw, "demo-c1", "DatabaseConnections", 10, at=now[0] - 90)
     parked = ctl.run_pass()
     assert done(parked) == [("park", "c1")], parked.sentence
     assert "10 session(s), 0 queued: 1 wanted" in parked.sentence
