@@ -162,6 +162,7 @@ def rows() -> list[tuple[str, str, str, str]]:
                 "interval",
                 f"verified, RTO below dump/restore "
                 f"{ok(br['verified'] and br['rto_s'] < bb['rto_s'])}"))
+    out.append(elastic_row(load("elastic")["result"]))
     cs = load("cli_start")["result"]
     cpu = cs["cpu_ms"]
     out.append((f"`rsfleet --help` vs a bare Typer app with the same {cs['commands']} commands "
@@ -170,6 +171,26 @@ def rows() -> list[tuple[str, str, str, str]]:
                 f"{cpu['bare_typer']:.0f} ms (`python -c pass` {cpu['python']:.0f} ms)",
                 f"≤ {cs['goal']}× {ok(cs['ratio'] <= cs['goal'])}"))
     return out
+
+
+def elastic_row(el: dict[str, Any]) -> tuple[str, str, str, str]:
+    """Elastic rotation vs all 4 consumers in rotation, the same compressed day."""
+    b, e, sc, met = el["baseline"], el["elastic"], el["scaling"], el["met"]
+    react = el["reaction_s"]
+    return (f"elastic rotation, 4 consumers, a compressed day (1 s = "
+            f"{sc['real_s_per_bench_s']:g} real s): Serverless bill, p95, failed, "
+            "scale-out reaction, changes per load step",
+            f"**billed ×{el['billed_ratio']:.2f}** ({e['rpu_seconds']:,.0f} RPU-s), p95 "
+            f"{e['p95_ms']:.1f} ms (×{el['p95_ratio']:.2f}), "
+            f"{of(e['failed_queries'], e['queries'])} failed, new consumer serving after "
+            + (f"{min(react):.2f}–{max(react):.2f} s" if react else "–")
+            + f" (passes every {sc['controller_interval_s']:g} s), ≤ "
+            f"{el['max_rotation_changes_per_step']} change(s) per step",
+            f"all in rotation: {b['rpu_seconds']:,.0f} RPU-s, p95 {b['p95_ms']:.1f} ms, "
+            f"{of(b['failed_queries'], b['queries'])} failed",
+            f"×0.5 {ok(met['billed_ratio'])}, p95 ×1.1 {ok(met['p95_ratio'])}, 0 failed "
+            f"{ok(met['failed_queries'])}, ≤ 2 passes {ok(met['reaction_passes'])}, ≤ 2 "
+            f"changes {ok(met['rotation_changes_per_step'])}")
 
 
 LB_MIXES = {"point": "one-row primary-key lookup", "scan": "2,000 rows per query",
@@ -219,7 +240,7 @@ def lb_overhead_rows(lo: dict[str, Any]) -> list[tuple[str, str, str, str]]:
 def table() -> str:
     docs = [load(n) for n in ("failover", "drain", "lb_overhead", "distribution",
                               "share_freshness", "scale_out", "read_scaling", "cli_start",
-                              "rolling_restart", "backup_drill")]
+                              "rolling_restart", "backup_drill", "elastic")]
     m = docs[0]["machine"]
     dates = sorted(d["date"][:10] for d in docs)
     when = dates[0] if dates[0] == dates[-1] else f"{dates[0]} – {dates[-1]}"
