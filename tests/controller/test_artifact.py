@@ -8,6 +8,7 @@ import base64
 import hashlib
 import os
 import shutil
+import subprocess
 import zipfile
 from pathlib import Path
 
@@ -67,3 +68,25 @@ def test_lambda_layout_and_platform(built):
     # a .zip uploaded with the function (no S3) is limited to 50 MB
     # (https://docs.aws.amazon.com/lambda/latest/dg/gettingstarted-limits.html)
     assert out.stat().st_size < 50 * 1024 * 1024
+
+
+PY312 = Path("/root/.pyenv/versions/3.12.1/bin/python3.12")
+
+
+def test_handler_imports_from_the_zip_alone(built, tmp_path):
+    """The zip unpacked, a clean CPython 3.12 (-I -S: no site-packages, no PYTHONPATH, not
+    the cwd) with only the unpacked directory on its path, as Lambda's /var/task: the
+    handler named in terraform/modules/controller (rsfleet.controller.handler.handler)
+    and its compiled dependencies (psycopg, pydantic_core, cryptography) import."""
+    _tree, out, _digest = built
+    task = tmp_path / "task"
+    with zipfile.ZipFile(out) as zf:
+        zf.extractall(task)
+    code = (f"import sys; sys.path.insert(0, {str(task)!r}); "
+            "import rsfleet.controller.handler as h, psycopg, pydantic_core, "
+            "cryptography.hazmat.bindings._rust, boto3; "
+            "assert callable(h.handler); "
+            f"assert h.__file__.startswith({str(task)!r}), h.__file__; print('ok')")
+    done = subprocess.run([str(PY312), "-I", "-S", "-c", code], env={"PATH": "/usr/bin:/bin"},
+                          capture_output=True, text=True, timeout=60, check=False)
+    assert done.returncode == 0 and done.stdout.strip() == "ok", done.stderr[-2000:]
