@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import threading
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import psycopg
@@ -155,3 +155,38 @@ def test_a_pool_without_validation_fails_at_most_one_query_per_connection(fleet)
     # each failure is the first query on a connection closed while idle in the pool
     assert len(load.errors) <= POOL_SIZE, load.errors
     assert all("terminating connection" in e or "closed" in e for e in load.errors), load.errors
+
+
+def test_the_controllers_pass_closes_a_drained_consumers_pooled_sessions(fleet):
+    """The background controller's drains (parked, unready, an operator's drain seen by the
+    next pass) close sessions between transactions too: without it, the pool keeps reusing
+    its sessions on the drained consumer until HAProxy cuts them at the drain timeout."""
+    ctx = api.local_context(fleet, data_ready=consumer_ready)
+    ctl = ctx.controller()
+    # an 8 s drain delay (the spec's nlb.deregistration_delay): idle-for-a-while sessions
+    # only in its first half, then every one between transactions; HAProxy's own cut at 8 s
+    # (maint) must not be what empties c1, so the wait below ends before it
+    ctl.settings = replace(ctl.settings, deregistration_delay=8.0)
+    engine = pool(fleet, pre_ping=True)
+    load = PoolLoad(engine).start()
+    try:
+        warm(load)
+        api.drain(ctx, "c1")  # no --wait: nothing closes its sessions but the controller
+        assert ctx.adapter.observe()["c1"].sessions > 0
+        left, end = None, time.monotonic() + 6.5
+        while time.monotonic() < end:
+            ctl.run_pass()
+            left = ctx.adapter.observe()["c1"].sessions
+            if left == 0:
+                break
+            time.sleep(0.5)
+        during = dict(load.served)
+        time.sleep(1.0)
+        after = dict(load.served)
+    finally:
+        load.stop()
+        engine.dispose()
+        api.undrain(ctx, "c1")
+    assert left == 0, "the pooled sessions stayed on the drained consumer"
+    assert load.errors == [], load.errors
+    assert after.get("c1", 0) == during.get("c1", 0)  # the pool moved to c2 and c3

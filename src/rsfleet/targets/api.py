@@ -64,7 +64,8 @@ class TargetsContext:
 
     def controller(self, *, rise: int = 2, fall: int = 2, log: Log | None = None) -> Controller:
         return Controller(self.adapter, self.members, self.probe, self.store, rise=rise,
-                          fall=fall, log=log, rotation=self.rotation, load=self.load)
+                          fall=fall, log=log, rotation=self.rotation, load=self.load,
+                          sessions=self.sessions)
 
 
 def local_context(fleet: Fleet, *, data_ready: DataReady,

@@ -30,6 +30,7 @@ from rsfleet.targets.reconciler import (
     plan,
 )
 from rsfleet.targets.rotation import PARKED, Load, RotationSettings
+from rsfleet.targets.sessions import PARKED_IDLE_SECONDS, SessionCloser
 from rsfleet.targets.store import Drain as DrainRecord
 from rsfleet.targets.store import PassRecord, StateStore, TargetsState
 from rsfleet.targets.sync import Applied, Failed, TargetsResult, sync
@@ -155,9 +156,12 @@ class Controller:
                  store: StateStore, *, rise: int = 2, fall: int = 2,
                  clock: Callable[[], float] = time.time, log: Log | None = None,
                  rotation: RotationSettings | None = None,
-                 load: Callable[[], Load] | None = None) -> None:
+                 load: Callable[[], Load] | None = None,
+                 sessions: SessionCloser | None = None) -> None:
         """``rotation``: elastic rotation's settings (None: off); ``load``: its signal, read
-        once per pass (None: the sessions the LB reports per target, nothing queued)."""
+        once per pass (None: the sessions the LB reports per target, nothing queued);
+        ``sessions``: closes a draining consumer's sessions between transactions (None: the
+        LB's drain timeout closes what is left)."""
         self.adapter = adapter
         self.members = list(members)
         self.probe = probe
@@ -173,6 +177,7 @@ class Controller:
         self.rotation = rotation
         self.load = load
         self.low_since: float | None = None  # elastic rotation: demand lower since then
+        self.sessions = sessions
 
     def _actual(self, drain_started: dict[str, float]) -> dict[str, ActualTarget]:
         actual = self.adapter.observe()
@@ -284,10 +289,37 @@ class Controller:
         if not dry_run:
             self.low_since = the_plan.rotation.low_since if the_plan.rotation else None
         after = apply_actions(snap.inputs.actual, applied, now)
+        if not dry_run:
+            self._close_drained_sessions(after, now)
         return Pass(snap, the_plan, result, self._status(after, state),
                     pass_sentence(self.members, the_plan, result, after),
                     duration_s=time.monotonic() - t0,
                     conflicts=getattr(self.store, "conflicts", 0) - conflicts_before)
+
+    def _close_drained_sessions(self, after: dict[str, ActualTarget], now: float) -> None:
+        """Every consumer draining after this pass (parked, unready, an operator's drain)
+        has its reader sessions closed between transactions, as `targets drain --wait` and
+        rollouts do, so application pools move on without an error instead of being cut at
+        the drain timeout (issue 26). In the first half of the drain only sessions idle for a
+        while (a pool validates those before reuse), then every one between transactions.
+        Only where there is something to close: the LB counts sessions on it (HAProxy), or
+        the NLB's drain is still running (it counts none); a parked consumer with nothing
+        open is not queried (a query on Redshift Serverless is billed)."""
+        if self.sessions is None:
+            return
+        delay = self.settings.deregistration_delay
+        for name, a in sorted(after.items()):
+            if a.state != "draining":
+                continue
+            since = a.draining_since if a.draining_since is not None else now
+            nlb_draining = self.settings.lb_finishes_drain and now - since < delay
+            if a.sessions <= 0 and not nlb_draining:
+                continue
+            min_idle = PARKED_IDLE_SECONDS if now - since < delay / 2 else 0.0
+            closed = self.sessions.close(name, idle_only=True, min_idle=min_idle)
+            if closed.closed:
+                self.log(f"{name}: closed {closed.closed} session(s) between transactions "
+                         f"(draining, {closed.busy} busy)")
 
     def _log_step(self, step: Applied | Failed) -> None:
         if isinstance(step, Failed):
