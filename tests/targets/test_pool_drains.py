@@ -163,17 +163,17 @@ def test_the_controllers_pass_closes_a_drained_consumers_pooled_sessions(fleet):
     its sessions on the drained consumer until HAProxy cuts them at the drain timeout."""
     ctx = api.local_context(fleet, data_ready=consumer_ready)
     ctl = ctx.controller()
-    # an 8 s drain delay (the spec's nlb.deregistration_delay): idle-for-a-while sessions
-    # only in its first half, then every one between transactions; HAProxy's own cut at 8 s
+    # a 20 s drain delay (the spec's nlb.deregistration_delay): idle-for-a-while sessions
+    # only in its first half, then every one between transactions; HAProxy's own cut at 20 s
     # (maint) must not be what empties c1, so the wait below ends before it
-    ctl.settings = replace(ctl.settings, deregistration_delay=8.0)
+    ctl.settings = replace(ctl.settings, deregistration_delay=20.0)
     engine = pool(fleet, pre_ping=True)
     load = PoolLoad(engine).start()
     try:
         warm(load)
         api.drain(ctx, "c1")  # no --wait: nothing closes its sessions but the controller
         assert ctx.adapter.observe()["c1"].sessions > 0
-        left, end = None, time.monotonic() + 6.5
+        left, end = None, time.monotonic() + 18.0
         while time.monotonic() < end:
             ctl.run_pass()
             left = ctx.adapter.observe()["c1"].sessions
