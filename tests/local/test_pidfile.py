@@ -7,6 +7,8 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import time
+from pathlib import Path
 
 from rsfleet.local.pidfile import PidFile, process_alive, stop
 
@@ -32,6 +34,12 @@ def test_alive_only_when_name_and_command_line_match_and_not_a_zombie():
     proc = subprocess.Popen(["sleep", "30"])
     try:
         assert process_alive(proc.pid)
+        # right after fork the child may not have exec'd sleep yet (its cmdline is still
+        # Python's, or empty under load): wait for the exec, up to 5 s
+        for _ in range(100):
+            if Path(f"/proc/{proc.pid}/cmdline").read_bytes().startswith(b"sleep"):
+                break
+            time.sleep(0.05)
         assert process_alive(proc.pid, ("sleep",), cmdline=("30",))
         assert not process_alive(proc.pid, ("haproxy",))  # a recycled pid is not ours
         assert not process_alive(proc.pid, cmdline=("rsfleet.controller.local",))
